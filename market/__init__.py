@@ -1,0 +1,121 @@
+"""Haat: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from market import config, db, security
+from market.config import LOCALES
+from market.extensions import babel, csrf, limiter, login_manager
+from market.i18n import select_locale
+from market.money import format_count, format_inr
+from vendors.states import state_name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings, database, extensions, blueprints, error pages, CLI."""
+    app = Flask("market", instance_path=str(ROOT / "instance"), instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    config.load(app, test_config)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
+
+    db.init_app(app)
+    security.install(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_error_pages(app)
+
+    from market.cli import register
+
+    register(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from market.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page says why on its own
+    login_manager.session_protection = "basic"  # phones change addresses often; "strong" would log them out
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        ident, _sep, version = user_id.partition(":")
+        if not ident.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.is_active or user.session_version != int(version):
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from market.admin import admin
+    from market.views import auth, main
+    from vendors.views import seller, staff
+
+    for blueprint in (main, auth, admin, seller, staff):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["inr"] = lambda paise: format_inr(paise, str(get_locale()))
+    app.jinja_env.filters["count"] = lambda n: format_count(n, str(get_locale()))
+
+    icons = url_for_static_icons(app)
+    app.jinja_env.globals.update(icon=icons, state_name=state_name, LOCALES=LOCALES)
+
+    @app.context_processor
+    def globals_for_templates():
+        return {"current_locale": str(get_locale()), "current_user": current_user}
+
+
+def url_for_static_icons(app: Flask):
+    """`icon(name)`: an inline reference to the local SVG sprite, hidden from screen readers."""
+    from flask import url_for
+
+    def icon(name: str) -> Markup:
+        href = url_for("static", filename="icons/icons.svg") + "#" + name
+        return Markup('<svg class="icon" aria-hidden="true" focusable="false"><use href="%s"></use></svg>') % href
+
+    return icon
+
+
+def _register_error_pages(app: Flask) -> None:
+    messages = {
+        400: lambda: _("Something in that request was not right. Go back and try again."),
+        403: lambda: _("This page is not open to your account."),
+        404: lambda: _("We could not find that page."),
+        405: lambda: _("That action is not allowed here."),
+        413: lambda: _("That upload is too large."),
+        429: lambda: _("Too many tries. For your safety, wait 15 minutes and try again."),
+        500: lambda: _("Something went wrong on our side. Nothing was changed; please try again."),
+    }
+
+    def render(code: int):
+        return render_template("errors/error.html", code=code, message=messages[code]()), code
+
+    for code in messages:
+        app.register_error_handler(code, lambda exc, code=code: render(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_exc):
+        message = _("This form was open too long or came from elsewhere. Please fill it again.")
+        return render_template("errors/error.html", code=400, message=message,
+                               back=request.path), 400

@@ -1,0 +1,77 @@
+"""Command-line tools: `flask --app market db upgrade`, `seed-demo`, `create-user`."""
+
+from __future__ import annotations
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+
+from market import db
+
+DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - the published demo password, demo data only
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic settings pointing at this app's database."""
+    from market import ROOT
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to the app."""
+
+    @app.cli.group("db")
+    def db_group():
+        """Database migrations (Alembic)."""
+
+    @db_group.command("upgrade")
+    @click.argument("revision", default="head")
+    def upgrade(revision: str):
+        """Migrate the database up to REVISION (default: the newest)."""
+        command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+    @db_group.command("downgrade")
+    @click.argument("revision")
+    def downgrade(revision: str):
+        """Migrate the database down to REVISION."""
+        command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+    @db_group.command("revision")
+    @click.option("-m", "--message", required=True)
+    def revision(message: str):
+        """Write a new migration from the difference between the models and the database."""
+        command.revision(alembic_config(current_app.config["DATABASE_URL"]), message=message,
+                         autogenerate=True)
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Load the demo programme, groups, members, businesses and accounts (once)."""
+        from market.demo import load_demo
+
+        created = load_demo(db.session, DEMO_PASSWORD)
+        db.session.commit()
+        click.echo("Demo data loaded." if created else "Demo data already there; nothing changed.")
+        click.echo(f"Demo accounts (password {DEMO_PASSWORD}):")
+        for role in ("entrepreneur", "buyer", "wholesaler", "staff", "admin"):
+            click.echo(f"  {role:<13} {role}@example.org")
+
+    @app.cli.command("create-user")
+    @click.option("--role", type=click.Choice(["admin", "staff", "buyer", "wholesaler"]), required=True)
+    @click.option("--name", required=True)
+    @click.option("--login", required=True, help="phone number or e-mail")
+    @click.password_option()
+    def create_user_command(role: str, name: str, login: str, password: str):
+        """Create an account (for the first admin of a new installation)."""
+        from market.models import Role
+        from market.services import AccountError, create_user
+
+        try:
+            create_user(db.session, name=name, login=login, password=password, role=Role(role))
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"{role} account created.")

@@ -1,0 +1,88 @@
+"""Settings: defaults, then HAAT_* environment variables, then the test's own. Fails fast in production."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+LOCALES = {  # code -> the language's own name, as shown in the language picker
+    "en_IN": "English",
+    "hi": "हिन्दी",
+    "mr": "मराठी",
+    "ta": "தமிழ்",
+    "te": "తెలుగు",
+    "kn": "ಕನ್ನಡ",
+    "bn": "বাংলা",
+}
+
+DEFAULTS = {
+    "ENV": "development",
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # None: SQLite file under instance/
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+    "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379/0 when several workers share limits
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "PASSWORD_HASH_FAST": False,  # tests only: cheap argon2 parameters
+    "PROXY_COUNT": 0,  # how many reverse proxies set X-Forwarded-For in front of the app
+    "BABEL_DEFAULT_LOCALE": "en_IN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Kolkata",
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: slow phones fill forms slowly
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting needed to start safely is missing or wrong."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the common way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config; raise ConfigError when production lacks a secret."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_prefixed_env("HAAT")
+        if os.environ.get("DATABASE_URL"):
+            app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    else:
+        app.config.from_mapping(test_config)
+
+    production = app.config["ENV"] == "production"
+    if not app.config["SECRET_KEY"]:
+        if production:
+            raise ConfigError("HAAT_SECRET_KEY must be set in production.")
+        app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+    if production:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
+                          PREFERRED_URL_SCHEME="https")
+    if not app.config["DATABASE_URL"]:
+        if production:
+            raise ConfigError("DATABASE_URL must be set in production.")
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'haat.db'}"
+    app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
+
+
+def _development_secret(instance: Path) -> str:
+    """A random key kept under instance/, so logins survive a restart of `make run`."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,107 @@
+"""Demo data for `make run`: a programme in 3 states, 4 organisations, 10 SHGs, 40 selling members.
+
+Every name here is invented. Members' legal names are private; their shops have public names that
+share nothing with them, as the safety rules require.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.models import Role, User
+from market.services import create_user
+from vendors.models import Organisation, Programme, SelfHelpGroup
+from vendors.services import NewMember, assign_staff, onboard_member, open_business
+
+ORGANISATIONS = [
+    # name, state, district, pickup address, SHGs as (name, area)
+    ("Sakhi Sangam Collective", "MH", "Pune", "Sakhi Sangam office, 2nd floor, Shivaji Market, Pune 411001",
+     [("Jyoti SHG", "Kasba Peth"), ("Pragati SHG", "Yerawada"), ("Ujala SHG", "Hadapsar")]),
+    ("Navjeevan Mahila Manch", "MH", "Sangli", "Navjeevan Manch hall, Station Road, Sangli 416416",
+     [("Savitri SHG", "Miraj"), ("Kranti SHG", "Vishrambag")]),
+    ("Thozhi Women's Collective", "TN", "Madurai", "Thozhi Centre, 14 West Masi Street, Madurai 625001",
+     [("Malar SHG", "Anna Nagar"), ("Vidiyal SHG", "Thirunagar"), ("Thendral SHG", "Goripalayam")]),
+    ("Ujjwala Sangha", "WB", "Kolkata", "Ujjwala Sangha office, 7 Sonagachi Lane, Kolkata 700005",
+     [("Alo SHG", "Bowbazar"), ("Notun Asha SHG", "Kalighat")]),
+]
+
+# Four selling members per SHG, in the order of the groups above: (legal name, shop, trade, story).
+MEMBERS = [
+    ("Sunita Kamble", "Rangoli Stitches", "garments", "Cotton kurtis and children's frocks, stitched to order."),
+    ("Asha Pawar", "Sunehri Papad Ghar", "food", "Hand-rolled udid and rice papad, sun-dried on our terrace."),
+    ("Rekha Jadhav", "Chandrakala Jewels", "jewellery", "Oxidised silver-look jhumkas and necklace sets."),
+    ("Lata Shinde", "Tiffin Tales", "food", "Home-style Maharashtrian tiffin: chapati, bhaji, dal, rice."),
+    ("Kavita More", "Paithani Threads", "garments", "Blouses and dupattas with Paithani-style borders."),
+    ("Mangal Gaikwad", "Masala Potli", "food", "Goda masala, kanda-lasun masala and metkut, ground fresh."),
+    ("Shobha Salunkhe", "Moti Mahal Beads", "jewellery", "Pearl and bead malas, mangalsutra-style chains."),
+    ("Vaishali Kadam", "Nakshi Bags", "handicrafts", "Cloth bags and pouches from leftover fabric."),
+    ("Sarika Deshmukh", "Kolhapuri Kitchen", "food", "Kolhapuri chivda, shev and shankarpali."),
+    ("Pooja Bhosale", "Saaj Jewellery", "jewellery", "Kolhapuri saaj and thushi necklaces in gold-look metal."),
+    ("Nanda Patil", "Chhota Kurta Co.", "garments", "Boys' kurta-pyjama sets for festivals."),
+    ("Meena Sawant", "Lonche Bharni", "food", "Lemon, mango and mixed pickles in oil."),
+    ("Jayashree Mane", "Nauvari Corner", "garments", "Ready-to-wear nauvari sarees, stitched."),
+    ("Surekha Chavan", "Mangalya Beads", "jewellery", "Black-bead chains and earrings."),
+    ("Anita Thorat", "Shev Chivda House", "food", "Sangli bhadang and farsan, made daily."),
+    ("Priya Kale", "Godhadi Stories", "handicrafts", "Quilted godhadi throws from old sarees."),
+    ("Selvi Murugan", "Malligai Threads", "garments", "Cotton nighties and house dresses."),
+    ("Kalaivani Raj", "Amma Murukku", "food", "Thenkuzhal murukku, ribbon pakoda and seedai."),
+    ("Bhavani Senthil", "Kolam Kammal", "jewellery", "Temple-style jhimikki earrings and chains."),
+    ("Muthulakshmi Pandian", "Podi Box", "food", "Idli podi, paruppu podi and curry leaf podi."),
+    ("Revathi Kumar", "Sungudi Stitch", "garments", "Madurai sungudi cotton sarees and blouses."),
+    ("Jothi Ramesh", "Vadagam Vellam", "food", "Vadagam, vathal and sun-dried chillies."),
+    ("Sumathi Ganesan", "Pavazham Jewels", "jewellery", "Coral-look and kemp-stone necklace sets."),
+    ("Tamilselvi Arun", "Panai Craft", "handicrafts", "Palm-leaf baskets and boxes."),
+    ("Lakshmi Velu", "Pattu Paavadai", "garments", "Silk-look pattu paavadai for girls."),
+    ("Chitra Mohan", "Thokku Corner", "food", "Tomato, mango and gongura thokku."),
+    ("Vasanthi Prabhu", "Kodi Kolusu", "jewellery", "Anklets and toe rings, silver-look."),
+    ("Amudha Selvam", "Athirasam Amma", "food", "Athirasam, adhirasam-style sweets for festivals."),
+    ("Indira Karthik", "Nool Kadai", "garments", "Cotton towels, handkerchiefs and baby wraps."),
+    ("Geetha Sundar", "Mullai Malai", "jewellery", "Hair accessories and jada billa."),
+    ("Shanthi Ravi", "Vathal Veedu", "food", "Manathakkali and sundakkai vathal."),
+    ("Devi Subramani", "Koodai Kalai", "handicrafts", "Wire baskets and plastic-strand koodai."),
+    ("Rina Das", "Kantha Katha", "garments", "Kantha-stitched stoles and kurtis."),
+    ("Mousumi Sarkar", "Narkel Naru", "food", "Coconut naru, nimki and gur sandesh."),
+    ("Shampa Ghosh", "Terracotta Tara", "jewellery", "Terracotta and dokra-style necklaces."),
+    ("Tumpa Mondal", "Aachar Bari", "food", "Kul, mango and olive aachar."),
+    ("Papiya Roy", "Gamchha Ghar", "garments", "Handloom gamchha and cotton saree blouses."),
+    ("Soma Biswas", "Jhuri Bhaja", "food", "Jhuri bhaja, chanachur and muri mix."),
+    ("Rupa Halder", "Shankha Sajh", "jewellery", "Shankha-look bangles and pola sets."),
+    ("Mita Pal", "Sholapith Shilpa", "handicrafts", "Sholapith flowers and festival decorations."),
+]
+
+DEMO_ENTREPRENEUR = "entrepreneur@example.org"
+
+
+def load_demo(session: Session, password: str) -> bool:
+    """Create the demo data unless it is already there. Returns True if it created anything."""
+    if session.scalar(sa.select(User.id).where(User.email == "admin@example.org")) is not None:
+        return False
+    programme = Programme(name="Haat Livelihoods Programme")
+    session.add(programme)
+    groups: list[SelfHelpGroup] = []
+    organisations: list[Organisation] = []
+    for name, state, district, address, shgs in ORGANISATIONS:
+        org = Organisation(programme=programme, name=name, state_code=state, district=district,
+                           pickup_address=address)
+        organisations.append(org)
+        for shg_name, area in shgs:
+            groups.append(SelfHelpGroup(organisation=org, name=shg_name, area=area, formed_on=date(2021, 4, 1)))
+    session.add_all(groups)
+    session.flush()
+
+    for index, (legal_name, shop, trade, story) in enumerate(MEMBERS):
+        login = DEMO_ENTREPRENEUR if index == 0 else f"+9190000{index:05d}"
+        member = onboard_member(session, NewMember(legal_name, login, password, groups[index // 4].id))
+        open_business(session, owners=[member], public_name=shop, trade=trade, story=story,
+                      show_group=index % 3 == 0)
+
+    for role in (Role.BUYER, Role.WHOLESALER, Role.ADMIN):
+        create_user(session, name=f"Demo {role}", login=f"{role}@example.org", password=password, role=role)
+    staff = create_user(session, name="Demo staff", login="staff@example.org", password=password,
+                        role=Role.STAFF)
+    assign_staff(session, staff, [organisations[0].id, organisations[1].id])  # Maharashtra only
+    session.flush()
+    return True

@@ -1,0 +1,84 @@
+"""Account forms. Field shape is checked here; rules that need the database live in services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectChoice, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from market.services import MAX_PASSWORD, AccountError, check_password_rules, parse_login
+
+
+def valid_login(_form, field) -> None:
+    """The field holds a phone number or an e-mail address."""
+    try:
+        parse_login(field.data)
+    except AccountError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def strong_password(_form, field) -> None:
+    """The field holds a password that passes the rules."""
+    try:
+        check_password_rules(field.data or "")
+    except AccountError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Phone number or e-mail"),
+                        validators=[DataRequired(_l("Enter your phone number or e-mail."))],
+                        render_kw={"autocomplete": "username", "inputmode": "email"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
+                                                          Length(max=MAX_PASSWORD)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me logged in on this phone"))
+    next = HiddenField()
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(_l("Tell us what to call you.")),
+                                                    Length(max=100)],
+                       render_kw={"autocomplete": "name"})
+    login = StringField(_l("Phone number or e-mail"),
+                        validators=[DataRequired(_l("Enter your phone number or e-mail.")), valid_login],
+                        render_kw={"autocomplete": "username", "inputmode": "email"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Choose a password.")), strong_password],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Password again"),
+                            validators=[EqualTo("password", _l("The two passwords are not the same."))],
+                            render_kw={"autocomplete": "new-password"})
+    role = RadioField(_l("I want to"), default="buyer",
+                      choices=[SelectChoice("buyer", _l("Buy for myself or my family")),
+                               SelectChoice("wholesaler", _l("Buy in bulk for my shop or business"))])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password.")), strong_password],
+                        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"),
+                            validators=[EqualTo("new", _l("The two passwords are not the same."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class StaffForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=100)])
+    login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(_l("Enter a phone number or e-mail.")),
+                                                                  valid_login])
+    password = PasswordField(_l("First password"), validators=[DataRequired(_l("Choose a password.")),
+                                                               strong_password],
+                             render_kw={"autocomplete": "new-password"})
+    organisations = SelectMultipleField(_l("Organisations this person may see"), coerce=int,
+                                        validators=[DataRequired(_l("Choose at least one organisation."))],
+                                        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField(_l("I understand: my name, phone number and e-mail are removed and I cannot log in again."),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    password = PasswordField(_l("Your password"), validators=[DataRequired(_l("Enter your password."))],
+                             render_kw={"autocomplete": "current-password"})

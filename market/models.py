@@ -1,0 +1,84 @@
+"""Accounts, roles and the audit log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.db import Base, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    """What an account is for; each role sees its own pages."""
+
+    ENTREPRENEUR = "entrepreneur"
+    BUYER = "buyer"
+    WHOLESALER = "wholesaler"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class User(Base):
+    """A login. Contact details are private: they never reach a buyer or a public page."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        # An erased account keeps its row (for past orders and the ledger) but no contact details.
+        sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL OR is_active = false", name="has_login"),
+        sa.CheckConstraint(
+            "role IN ('entrepreneur', 'buyer', 'wholesaler', 'staff', 'admin')", name="role_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(16), unique=True)  # E.164, +91...
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(100))  # what we call her; private
+    role: Mapped[str] = mapped_column(sa.String(16), index=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change so every other session and remember cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Flask-Login protocol, kept here so the model needs no Flask import.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in {str(r) for r in roles}
+
+    @property
+    def login_label(self) -> str:
+        """The e-mail or phone she logs in with, for her own account page."""
+        return self.email or self.phone or ""
+
+    def __repr__(self) -> str:  # never the contact details: reprs end up in logs
+        return f"<User {self.id} {self.role}>"
+
+
+class AuditEntry(Base):
+    """Who looked at or changed member-level data, and when. Append-only."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (sa.Index("ix_audit_entries_at_id", "at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(40))
+    subject_type: Mapped[str] = mapped_column(sa.String(40))
+    subject_id: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    actor: Mapped[User | None] = relationship(lazy="joined")

@@ -1,0 +1,49 @@
+"""Money is an integer number of paise; these turn it into text and back, at the edges only."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, format_decimal
+
+# Babel groups INR in lakhs for en_IN, hi, ta, te and bn but not for mr_IN or kn_IN: pin the pattern.
+LAKH_CURRENCY = "¤#,##,##0.00"
+LAKH_NUMBER = "#,##,##0"
+MAX_PAISE = 10**12  # Rs 1,000 crore: far above any sale; stops overflow and typos.
+
+
+class MoneyError(ValueError):
+    """A typed amount that is not a valid number of rupees."""
+
+
+def format_inr(paise: int, locale: str = "en_IN") -> str:
+    """Rs amount for display, grouped in lakhs (1,23,456.00) in every supported locale."""
+    if not isinstance(paise, int) or isinstance(paise, bool):
+        raise TypeError("money is an int number of paise")
+    return format_currency(Decimal(paise) / 100, "INR", format=LAKH_CURRENCY, locale=locale,
+                           currency_digits=False)
+
+
+def format_count(n: int, locale: str = "en_IN") -> str:
+    """A whole number grouped in lakhs (1,23,456)."""
+    return format_decimal(n, format=LAKH_NUMBER, locale=locale)
+
+
+def parse_rupees(text: str) -> int:
+    """Paise from what a person typed in rupees: '1,234.5' -> 123450. Raises MoneyError."""
+    cleaned = (text or "").strip().replace(",", "").replace("₹", "").replace("Rs.", "").replace("Rs", "")
+    cleaned = cleaned.strip()
+    if not cleaned:
+        raise MoneyError("Enter an amount in rupees.")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise MoneyError("Enter the amount in numbers, like 250 or 250.50.") from exc
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        raise MoneyError("Use at most two digits after the point, like 250.50.")
+    if amount < 0:
+        raise MoneyError("The amount cannot be below zero.")
+    paise = int(amount * 100)
+    if paise > MAX_PAISE:
+        raise MoneyError("That amount is too large.")
+    return paise

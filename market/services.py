@@ -1,0 +1,140 @@
+"""Account services: sign-up, login, password change. They flush, never commit."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import phonenumbers
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from market.models import AuditEntry, Role, User
+from market.security import hash_password, verify_password
+
+MIN_PASSWORD, MAX_PASSWORD = 8, 128
+COMMON_PASSWORDS = frozenset({
+    "password", "password1", "12345678", "123456789", "1234567890", "qwertyuiop", "11111111",
+    "iloveyou", "00000000", "abcd1234", "india123", "password123",
+})
+SELF_SIGNUP_ROLES = (Role.BUYER, Role.WHOLESALER)
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be done; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Login:
+    """A normalised e-mail address or E.164 phone number."""
+
+    kind: str  # "email" or "phone"
+    value: str
+
+
+def parse_login(text: str) -> Login:
+    """An e-mail (lower-cased) or an Indian/international phone number in E.164."""
+    text = (text or "").strip()
+    if not text:
+        raise AccountError(_l("Enter your phone number or e-mail."))
+    if "@" in text:
+        try:
+            email = validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise AccountError(_l("That e-mail address does not look right.")) from exc
+        return Login("email", email.lower())
+    try:
+        number = phonenumbers.parse(text, "IN")
+    except phonenumbers.NumberParseException as exc:
+        raise AccountError(_l("Enter a 10-digit mobile number or an e-mail address.")) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise AccountError(_l("Enter a 10-digit mobile number or an e-mail address."))
+    return Login("phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def check_password_rules(password: str) -> None:
+    """Raise AccountError if the password is too short, too long or too common."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(_l("Use at least %(n)d letters or numbers for your password.", n=MIN_PASSWORD))
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(_l("That password is too long (at most %(n)d).", n=MAX_PASSWORD))
+    if password.lower() in COMMON_PASSWORDS:
+        raise AccountError(_l("That password is too easy to guess. Choose another."))
+
+
+def find_by_login(session: Session, login: Login) -> User | None:
+    """The account for this e-mail or phone, if any."""
+    column = User.email if login.kind == "email" else User.phone
+    return session.scalar(sa.select(User).where(column == login.value))
+
+
+def create_user(session: Session, *, name: str, login: str, password: str, role: Role,
+                locale: str | None = None) -> User:
+    """A new account; raises AccountError if the login is taken or the password is weak."""
+    parsed = parse_login(login)
+    check_password_rules(password)
+    if find_by_login(session, parsed) is not None:
+        raise AccountError(_l("An account with this phone number or e-mail already exists. Log in instead."))
+    user = User(name=name.strip(), role=str(role), password_hash=hash_password(password), locale=locale,
+                **{parsed.kind: parsed.value})
+    session.add(user)
+    session.flush()
+    return user
+
+
+def sign_up(session: Session, *, name: str, login: str, password: str, role: Role,
+            locale: str | None = None) -> User:
+    """Self-service sign-up; only buyers and wholesalers. Sellers join through their SHG."""
+    if role not in SELF_SIGNUP_ROLES:
+        raise AccountError(_l("Sellers join Haat through their self-help group."))
+    return create_user(session, name=name, login=login, password=password, role=role, locale=locale)
+
+
+def authenticate(session: Session, login: str, password: str) -> User | None:
+    """The active account whose password matches, else None (same work either way)."""
+    try:
+        parsed = parse_login(login)
+    except AccountError:
+        verify_password(None, password)
+        return None
+    user = find_by_login(session, parsed)
+    ok = verify_password(user.password_hash if user else None, password)
+    return user if ok and user is not None and user.is_active else None
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; ends every other session."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_l("Your current password is not right."))
+    check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    session.flush()
+
+
+def audit(session: Session, actor: User | None, action: str, subject_type: str,
+          subject_id: int | None, detail: str = "") -> None:
+    """Append an audit entry in the caller's transaction."""
+    session.add(AuditEntry(actor_id=actor.id if actor else None, action=action,
+                           subject_type=subject_type, subject_id=subject_id, detail=detail[:200]))
+
+
+def export_account(user: User) -> dict:
+    """What Haat holds about the account itself, for the owner's download."""
+    return {"name": user.name, "email": user.email, "phone": user.phone, "role": user.role,
+            "language": user.locale, "created_at": user.created_at.isoformat()}
+
+
+def erase_account(session: Session, user: User, password: str) -> None:
+    """Remove the account's personal data after checking the password; the row stays, anonymous."""
+    if not verify_password(user.password_hash, password):
+        raise AccountError(_l("Your password is not right."))
+    user.name = "Erased"
+    user.email = user.phone = user.locale = None
+    user.password_hash = hash_password(secrets.token_urlsafe(32))
+    user.is_active = False
+    user.session_version += 1
+    audit(session, None, "erase_account", "user", user.id)
+    session.flush()

@@ -1,0 +1,166 @@
+"""Home, health, language, and the account pages (sign-up, login, logout, password)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from market import db
+from market.config import LOCALES
+from market.extensions import limiter
+from market.forms import EraseForm, LoginForm, PasswordForm, SignupForm
+from market.models import Role
+from market.security import is_safe_next
+from market.services import AccountError, authenticate, change_password, erase_account, export_account, sign_up
+from vendors.services import erase_member, export_member, public_storefronts
+
+main = Blueprint("main", __name__)
+auth = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+@main.get("/")
+def home():
+    shops = public_storefronts(db.session, limit=24)
+    return render_template("market/home.html", shops=shops)
+
+
+@main.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.exception("health check: database unreachable")
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@main.get("/language/<code>")
+def set_language(code: str):
+    if code not in LOCALES:
+        abort(404)
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    target = request.args.get("next")
+    response = redirect(target if is_safe_next(target) else url_for("main.home"))
+    response.set_cookie("lang", code, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True,
+                        secure=current_app.config["ENV"] == "production")
+    return response
+
+
+def home_for(user) -> str:
+    """Where each role lands after logging in."""
+    return {
+        Role.ENTREPRENEUR: url_for("seller.home"),
+        Role.STAFF: url_for("staff.home"),
+        Role.ADMIN: url_for("admin.home"),
+    }.get(user.role, url_for("main.home"))
+
+
+def _login_key() -> str:
+    return "login:" + (request.form.get("login") or "").strip().lower()
+
+
+def _login_failed(_response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+@auth.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_login_failed, scope="login-address")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_login_key, deduct_when=_login_failed, scope="login-account")
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.login.data, form.password.data)
+        if user is None:
+            g.login_failed = True
+            flash(_("That phone number or e-mail and password do not match."), "error")
+        else:
+            session.clear()  # a fresh session on login: no fixation
+            login_user(user, remember=form.remember.data)
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else home_for(user))
+    return render_template("market/login.html", form=form)
+
+
+@auth.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = sign_up(db.session, name=form.name.data, login=form.login.data,
+                           password=form.password.data, role=Role(form.role.data),
+                           locale=request.cookies.get("lang"))
+        except AccountError as exc:
+            form.login.errors.append(str(exc))
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(_("Welcome to Haat! Your account is ready."), "success")
+            return redirect(home_for(user))
+    return render_template("market/signup.html", form=form)
+
+
+@auth.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("main.home"))
+
+
+@auth.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(db.session, current_user, form.current.data, form.new.data)
+        except AccountError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # re-issue the session with the new version
+            flash(_("Your password is changed. Other phones and computers are logged out."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("market/account.html", form=form)
+
+
+@auth.get("/my-data")
+@login_required
+def my_data():
+    data = {"account": export_account(current_user), "member": export_member(db.session, current_user)}
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = "attachment; filename=haat-my-data.json"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@auth.route("/erase", methods=["GET", "POST"])
+@login_required
+def erase():
+    form = EraseForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            erase_member(db.session, user)
+            erase_account(db.session, user, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account and your personal details are erased."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("market/erase.html", form=form)

@@ -1,0 +1,107 @@
+"""gen_* factories with defaults; pass keyword arguments to change what a test cares about."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from market.models import Role, User
+from market.services import create_user
+from vendors.models import Business, Member, Organisation, Programme, SelfHelpGroup
+from vendors.services import NewMember, assign_staff, onboard_member, open_business
+
+PASSWORD = "correct-horse-9"
+_seq = itertools.count(1)
+
+
+def gen_user(session: Session, role: Role = Role.BUYER, **kwargs) -> User:
+    n = next(_seq)
+    values = {"name": f"User {n}", "login": f"user{n}@example.com", "password": PASSWORD, **kwargs}
+    return create_user(session, role=role, **values)
+
+
+def gen_programme(session: Session, **kwargs) -> Programme:
+    programme = Programme(name=kwargs.pop("name", f"Programme {next(_seq)}"), **kwargs)
+    session.add(programme)
+    session.flush()
+    return programme
+
+
+def gen_organisation(session: Session, programme: Programme | None = None, **kwargs) -> Organisation:
+    n = next(_seq)
+    values = {"name": f"Organisation {n}", "state_code": "MH", "district": "Pune",
+              "pickup_address": f"Collective office {n}, Market Road", **kwargs}
+    org = Organisation(programme=programme or gen_programme(session), **values)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def gen_group(session: Session, organisation: Organisation | None = None, **kwargs) -> SelfHelpGroup:
+    n = next(_seq)
+    values = {"name": f"Group {n}", "area": f"Ward {n}", **kwargs}
+    group = SelfHelpGroup(organisation=organisation or gen_organisation(session), **values)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def gen_member(session: Session, group: SelfHelpGroup | None = None, **kwargs) -> Member:
+    n = next(_seq)
+    group = group or gen_group(session)
+    data = NewMember(legal_name=kwargs.pop("legal_name", f"Legalname{n} Surname{n}"),
+                     login=kwargs.pop("login", f"+9198{n:08d}"), password=PASSWORD, group_id=group.id)
+    return onboard_member(session, data)
+
+
+def gen_business(session: Session, owners: list[Member] | None = None, **kwargs) -> Business:
+    n = next(_seq)
+    values = {"public_name": f"Shop {n}", "trade": "food", "story": "Made at home.", **kwargs}
+    return open_business(session, owners=owners or [gen_member(session)], **values)
+
+
+@dataclass
+class World:
+    """A small programme: organisation A (Maharashtra) and B (Tamil Nadu), an account per role."""
+
+    org_a: Organisation
+    org_b: Organisation
+    group_a: SelfHelpGroup
+    group_b: SelfHelpGroup
+    member_a: Member
+    member_b: Member
+    shop_a: Business
+    shop_b: Business
+    buyer: User
+    wholesaler: User
+    staff_a: User
+    staff_b: User
+    admin: User
+
+    def user(self, role: str) -> User | None:
+        return {"entrepreneur": self.member_a.user, "buyer": self.buyer, "wholesaler": self.wholesaler,
+                "staff": self.staff_a, "admin": self.admin}.get(role)
+
+
+def world(session: Session) -> World:
+    programme = gen_programme(session)
+    org_a = gen_organisation(session, programme, name="Org A", state_code="MH")
+    org_b = gen_organisation(session, programme, name="Org B", state_code="TN", district="Madurai")
+    group_a, group_b = gen_group(session, org_a), gen_group(session, org_b)
+    member_a = gen_member(session, group_a, legal_name="Sunita Secretname", login="+919812345601")
+    member_b = gen_member(session, group_b, legal_name="Selvi Hiddenname", login="+919812345602")
+    shop_a = gen_business(session, [member_a], public_name="Rangoli Stitches", trade="garments")
+    shop_b = gen_business(session, [member_b], public_name="Podi Box", trade="food")
+    staff_a = gen_user(session, Role.STAFF, login="staff.a@example.com")
+    staff_b = gen_user(session, Role.STAFF, login="staff.b@example.com")
+    assign_staff(session, staff_a, [org_a.id])
+    assign_staff(session, staff_b, [org_b.id])
+    w = World(org_a, org_b, group_a, group_b, member_a, member_b, shop_a, shop_b,
+              buyer=gen_user(session, Role.BUYER, login="buyer@example.com"),
+              wholesaler=gen_user(session, Role.WHOLESALER, login="wholesaler@example.com"),
+              staff_a=staff_a, staff_b=staff_b,
+              admin=gen_user(session, Role.ADMIN, login="admin@example.com"))
+    session.commit()
+    return w

@@ -1,0 +1,205 @@
+"""Sign-up, login, logout, password change, rate limits, redirects, cookies and headers, over HTTP."""
+
+import pytest
+import sqlalchemy as sa
+
+from market.models import User
+from tests.conftest import csrf_token, login, reload
+from tests.factories import PASSWORD, gen_user
+
+SIGNUP = {"name": "Asha", "login": "98123 45678", "password": "long-enough-1", "confirm": "long-enough-1",
+          "role": "buyer"}
+
+
+def test_sign_up_logs_in_and_lands_on_the_shops(client, session):
+    response = client.post("/auth/signup", data=SIGNUP)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "Hello, Asha" in client.get("/auth/account").text
+    user = session.scalar(sa.select(User))
+    assert (user.phone, user.role) == ("+919812345678", "buyer")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"login": "12345"}, "10-digit mobile number"),
+    ({"password": "short", "confirm": "short"}, "at least 8"),
+    ({"confirm": "different-one"}, "not the same"),
+    ({"name": ""}, "what to call you"),
+    ({"role": "admin"}, "Not a valid choice"),
+    ({"role": "entrepreneur"}, "Not a valid choice"),
+])
+def test_bad_sign_up_gets_a_clear_message_and_creates_nothing(client, session, change, message):
+    response = client.post("/auth/signup", data={**SIGNUP, **change})
+    assert response.status_code == 200
+    assert message in response.text
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_sign_up_twice_with_one_phone_is_refused(client, session):
+    gen_user(session, login="9812345678")
+    session.commit()
+    response = client.post("/auth/signup", data=SIGNUP)
+    assert "already exists" in response.text
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_login_by_phone_and_logout(client, session):
+    gen_user(session, login="9812345678", name="Asha")
+    session.commit()
+    response = login(client, "+91 98123 45678")
+    assert response.status_code == 302
+    assert client.get("/auth/account").status_code == 200
+    assert client.post("/auth/logout").status_code == 302
+    assert client.get("/auth/account").status_code == 302
+
+
+def test_wrong_password_is_refused_with_the_same_words_as_an_unknown_account(client, session):
+    user = gen_user(session)
+    session.commit()
+    wrong = login(client, user.email, "not-the-password")
+    unknown = login(client, "nobody@example.com", "not-the-password")
+    for response in (wrong, unknown):
+        assert response.status_code == 200
+        assert "do not match" in response.text
+    assert client.get("/auth/account").status_code == 302
+
+
+def test_logout_is_not_a_get(client, session):
+    user = gen_user(session)
+    session.commit()
+    login(client, user.email)
+    assert client.get("/auth/logout").status_code == 405
+    assert client.get("/auth/account").status_code == 200
+
+
+def test_failed_logins_are_limited_per_account(make_app, session):
+    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes", LOGIN_LIMIT_PER_ADDRESS="100 per 15 minutes")
+    client = app.test_client()
+    user = gen_user(session)
+    session.commit()
+    for _ in range(3):
+        assert login(client, user.email, "wrong-password").status_code == 200
+    blocked = login(client, user.email, PASSWORD)  # even the right password waits now
+    assert blocked.status_code == 429
+    assert "wait 15 minutes" in blocked.text
+    other = gen_user(session)
+    session.commit()
+    assert login(client, other.email).status_code == 302  # another account is not blocked
+
+
+def test_failed_logins_are_limited_per_address(make_app, session):
+    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="100 per 15 minutes", LOGIN_LIMIT_PER_ADDRESS="4 per 15 minutes")
+    client = app.test_client()
+    users = [gen_user(session) for _ in range(5)]
+    session.commit()
+    for user in users[:4]:
+        login(client, user.email, "wrong-password")
+    assert login(client, users[4].email).status_code == 429
+    elsewhere = app.test_client()
+    response = elsewhere.post("/auth/login", data={"login": users[4].email, "password": PASSWORD},
+                              environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert response.status_code == 302
+
+
+def test_successful_logins_do_not_count_towards_the_limit(make_app, session):
+    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
+    client = app.test_client()
+    user = gen_user(session)
+    session.commit()
+    for _ in range(4):
+        assert login(client, user.email).status_code == 302
+        client.post("/auth/logout")
+
+
+@pytest.mark.parametrize(("target", "lands"), [
+    ("/auth/account", "/auth/account"),
+    ("https://evil.example/", "/"),
+    ("//evil.example/", "/"),
+])
+def test_next_only_leads_to_this_site(client, session, target, lands):
+    user = gen_user(session)
+    session.commit()
+    response = login(client, user.email, next=target)
+    assert response.headers["Location"] == lands
+
+
+def test_login_required_pages_come_back_after_login(client, session):
+    user = gen_user(session)
+    session.commit()
+    response = client.get("/auth/account")
+    assert response.status_code == 302 and "next=%2Fauth%2Faccount" in response.headers["Location"]
+    form = client.get(response.headers["Location"]).text
+    assert 'name="next" type="hidden" value="/auth/account"' in form
+    assert login(client, user.email, next="/auth/account").headers["Location"] == "/auth/account"
+
+
+def test_password_change_logs_out_other_sessions(make_app, session):
+    app = make_app()
+    user = gen_user(session)
+    session.commit()
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, user.email)
+    login(laptop, user.email, remember="y")
+    response = phone.post("/auth/account", data={"current": PASSWORD, "new": "brand-new-pass",
+                                                 "confirm": "brand-new-pass"})
+    assert response.status_code == 302
+    assert phone.get("/auth/account").status_code == 200  # the phone that changed it stays in
+    laptop.delete_cookie("session")  # even the remember-me cookie no longer works
+    assert laptop.get("/auth/account").status_code == 302
+
+
+def test_password_change_with_a_wrong_current_password_changes_nothing(client, session):
+    user = gen_user(session)
+    session.commit()
+    login(client, user.email)
+    response = client.post("/auth/account", data={"current": "wrong", "new": "brand-new-pass",
+                                                  "confirm": "brand-new-pass"})
+    assert "not right" in response.text
+    reload(session)
+    assert session.get(User, user.id).session_version == 1
+
+
+def test_forms_need_a_csrf_token(make_app, session):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    user = gen_user(session)
+    session.commit()
+    refused = client.post("/auth/login", data={"login": user.email, "password": PASSWORD})
+    assert refused.status_code == 400 and "fill it again" in refused.text
+    token = csrf_token(client.get("/auth/login").text)
+    accepted = client.post("/auth/login", data={"login": user.email, "password": PASSWORD, "csrf_token": token})
+    assert accepted.status_code == 302
+    assert client.post("/auth/logout").status_code == 400  # logging out needs the token too
+
+
+def test_cookies_are_httponly_and_samesite(client, session):
+    user = gen_user(session)
+    session.commit()
+    response = login(client, user.email, remember="y")
+    cookies = response.headers.getlist("Set-Cookie")
+    assert {c.split("=")[0] for c in cookies} >= {"session", "remember_token"}
+    for cookie in cookies:
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_cookies_are_secure(make_app, session):
+    app = make_app(ENV="production")
+    user = gen_user(session)
+    session.commit()
+    response = login(app.test_client(), user.email, remember="y")
+    assert all("Secure" in c for c in response.headers.getlist("Set-Cookie"))
+    assert "max-age" in app.test_client().get("/").headers["Strict-Transport-Security"]
+
+
+def test_every_response_has_security_headers(client):
+    for path in ("/", "/auth/login", "/does-not-exist"):
+        headers = client.get(path).headers
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_use_no_inline_script_or_cdn(client):
+    html = client.get("/").text
+    assert "<script>" not in html and "http://" not in html and "https://" not in html

@@ -1,0 +1,1 @@
+"""Members, businesses, the SHG / organisation hierarchy, storefronts, loans, savings and the income ledger."""

@@ -1,0 +1,121 @@
+"""The programme hierarchy (programme -> community organisation -> SHG -> member) and businesses.
+
+Only business and group *public* fields may reach buyers. A member's legal name and her
+login's contact details are private; Haat stores no health or "key population" data at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from market.db import Base, UTCDateTime, utcnow
+from market.models import User
+
+
+class Programme(Base):
+    """A community programme (for example a state AIDS-control or anti-trafficking programme)."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+
+    organisations: Mapped[list[Organisation]] = relationship(back_populates="programme",
+                                                             order_by="Organisation.name")
+
+
+class Organisation(Base):
+    """A community organisation (CBO/collective) running SHGs in one state."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    state_code: Mapped[str] = mapped_column(sa.String(2), index=True)
+    district: Mapped[str] = mapped_column(sa.String(80))
+    # Collective's office: where pickups happen, never a member's home.
+    pickup_address: Mapped[str] = mapped_column(sa.String(300))
+
+    programme: Mapped[Programme] = relationship(back_populates="organisations")
+    groups: Mapped[list[SelfHelpGroup]] = relationship(back_populates="organisation",
+                                                       order_by="SelfHelpGroup.name")
+
+
+class SelfHelpGroup(Base):
+    """A self-help group of 10-15 members."""
+
+    __tablename__ = "self_help_groups"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    area: Mapped[str] = mapped_column(sa.String(120))
+    formed_on: Mapped[date | None]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="groups")
+    members: WriteOnlyMapped[Member] = relationship(back_populates="group")
+
+
+class Member(Base):
+    """A member of an SHG who sells on Haat. Everything here is private to her and her staff."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("self_help_groups.id"), index=True)
+    legal_name: Mapped[str] = mapped_column(sa.String(120))
+    joined_on: Mapped[date] = mapped_column(default=date.today)
+
+    user: Mapped[User] = relationship()
+    group: Mapped[SelfHelpGroup] = relationship(back_populates="members")
+    businesses: Mapped[list[Business]] = relationship(secondary="business_members",
+                                                      back_populates="owners", viewonly=True)
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id}>"
+
+
+class Business(Base):
+    """A micro-business with a public, pseudonymous storefront; owned by a member or by her group."""
+
+    __tablename__ = "businesses"
+    __table_args__ = (sa.CheckConstraint("kind IN ('individual', 'group')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("self_help_groups.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(12), default="individual")
+    public_name: Mapped[str] = mapped_column(sa.String(80))
+    slug: Mapped[str] = mapped_column(sa.String(90), unique=True)
+    story: Mapped[str] = mapped_column(sa.Text, default="")
+    trade: Mapped[str] = mapped_column(sa.String(40))  # garments, food, jewellery, handicrafts
+    show_group: Mapped[bool] = mapped_column(default=False)  # the business chooses
+    is_paused: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    group: Mapped[SelfHelpGroup] = relationship()
+    owners: Mapped[list[Member]] = relationship(secondary="business_members",
+                                                back_populates="businesses")
+
+
+business_members = sa.Table(
+    "business_members",
+    Base.metadata,
+    sa.Column("business_id", sa.ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("member_id", sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class StaffAssignment(Base):
+    """Staff see the organisations they are assigned to, and only those."""
+
+    __tablename__ = "staff_assignments"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                 primary_key=True, index=True)
