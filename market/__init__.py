@@ -66,11 +66,13 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from catalog.imports import imports
+    from catalog.views import catalog, products
     from market.admin import admin
     from market.views import auth, main
     from vendors.views import seller, staff
 
-    for blueprint in (main, auth, admin, seller, staff):
+    for blueprint in (main, auth, admin, seller, staff, catalog, products, imports):
         app.register_blueprint(blueprint)
 
 

@@ -22,7 +22,10 @@ def alembic_config(url: str) -> Config:
 
 
 def register(app: Flask) -> None:
-    """Attach the commands to the app."""
+    """Attach the commands to the app (and the catalogue's search commands)."""
+    from catalog.cli import register as register_search
+
+    register_search(app)
 
     @app.cli.group("db")
     def db_group():
@@ -50,10 +53,15 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo():
         """Load the demo programme, groups, members, businesses and accounts (once)."""
+        from catalog.views import media_dir
         from market.demo import load_demo
 
-        created = load_demo(db.session, DEMO_PASSWORD)
+        created = load_demo(db.session, DEMO_PASSWORD, media_dir())
         db.session.commit()
+        if created:
+            from catalog.search import reindex_all
+
+            reindex_all(db.session)
         click.echo("Demo data loaded." if created else "Demo data already there; nothing changed.")
         click.echo(f"Demo accounts (password {DEMO_PASSWORD}):")
         for role in ("entrepreneur", "buyer", "wholesaler", "staff", "admin"):

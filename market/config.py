@@ -30,7 +30,11 @@ DEFAULTS = {
     "PROXY_COUNT": 0,  # how many reverse proxies set X-Forwarded-For in front of the app
     "BABEL_DEFAULT_LOCALE": "en_IN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Kolkata",
-    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,  # six phone photos; each photo is checked on its own too
+    "MEDIA_DIR": None,  # None: instance/media
+    "SEARCH_BACKEND": "whoosh",  # or "postgres" when several app servers share one database
+    "SEARCH_INDEX_DIR": None,  # None: instance/search
+    "IMPORTS_IN_BACKGROUND": True,  # bulk CSV imports run in a thread; the page shows their progress
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: slow phones fill forms slowly
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

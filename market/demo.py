@@ -1,4 +1,5 @@
-"""Demo data for `make run`: a programme in 3 states, 4 organisations, 10 SHGs, 40 selling members.
+"""Demo data for `make run`: a programme in 3 states, 4 organisations, 10 SHGs, 40 selling members,
+each with a shop and three products (photos drawn in code, see catalog.demo).
 
 Every name here is invented. Members' legal names are private; their shops have public names that
 share nothing with them, as the safety rules require.
@@ -7,10 +8,12 @@ share nothing with them, as the safety rules require.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from catalog.demo import load_products
 from market.models import Role, User
 from market.services import create_user
 from vendors.models import Organisation, Programme, SelfHelpGroup
@@ -75,7 +78,7 @@ MEMBERS = [
 DEMO_ENTREPRENEUR = "entrepreneur@example.org"
 
 
-def load_demo(session: Session, password: str) -> bool:
+def load_demo(session: Session, password: str, media_dir: Path) -> bool:
     """Create the demo data unless it is already there. Returns True if it created anything."""
     if session.scalar(sa.select(User.id).where(User.email == "admin@example.org")) is not None:
         return False
@@ -92,11 +95,13 @@ def load_demo(session: Session, password: str) -> bool:
     session.add_all(groups)
     session.flush()
 
+    businesses = []
     for index, (legal_name, shop, trade, story) in enumerate(MEMBERS):
         login = DEMO_ENTREPRENEUR if index == 0 else f"+9190000{index:05d}"
         member = onboard_member(session, NewMember(legal_name, login, password, groups[index // 4].id))
-        open_business(session, owners=[member], public_name=shop, trade=trade, story=story,
-                      show_group=index % 3 == 0)
+        businesses.append(open_business(session, owners=[member], public_name=shop, trade=trade, story=story,
+                                        show_group=index % 3 == 0))
+    load_products(session, businesses, media_dir)
 
     for role in (Role.BUYER, Role.WHOLESALER, Role.ADMIN):
         create_user(session, name=f"Demo {role}", login=f"{role}@example.org", password=password, role=role)

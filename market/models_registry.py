@@ -1,5 +1,6 @@
 """Imports every package's models so Base.metadata knows all tables (for Alembic and tests)."""
 
+from catalog import models as _catalog  # noqa: F401
 from market import models as _market  # noqa: F401
 from market.db import Base
 from vendors import models as _vendors  # noqa: F401

@@ -7,6 +7,8 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from catalog.browse import Filters, listed_products
+from catalog.services import root_categories
 from market import db
 from market.config import LOCALES
 from market.extensions import limiter
@@ -14,7 +16,7 @@ from market.forms import EraseForm, LoginForm, PasswordForm, SignupForm
 from market.models import Role
 from market.security import is_safe_next
 from market.services import AccountError, authenticate, change_password, erase_account, export_account, sign_up
-from vendors.services import erase_member, export_member, public_storefronts
+from vendors.services import erase_member, export_member
 
 main = Blueprint("main", __name__)
 auth = Blueprint("auth", __name__, url_prefix="/auth")
@@ -22,8 +24,8 @@ auth = Blueprint("auth", __name__, url_prefix="/auth")
 
 @main.get("/")
 def home():
-    shops = public_storefronts(db.session, limit=24)
-    return render_template("market/home.html", shops=shops)
+    newest = listed_products(db.session, Filters(), None, None, per_page=12)
+    return render_template("market/home.html", roots=root_categories(db.session), newest=newest.items)
 
 
 @main.get("/healthz")

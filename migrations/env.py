@@ -4,6 +4,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
+from catalog.search import include_object
 from market.models_registry import metadata
 
 config = context.config
@@ -43,7 +44,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=metadata, compare_type=True,
-                      render_as_batch=connection.dialect.name == "sqlite")
+                      include_object=include_object, render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()
 

@@ -4,9 +4,10 @@ Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 """
-from alembic import op
 import sqlalchemy as sa
-import market.db
+from alembic import op
+
+import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

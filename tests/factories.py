@@ -5,8 +5,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from catalog.models import Category, Product
+from catalog.services import ProductData, TierData, VariantData, create_product
 from market.models import Role, User
 from market.services import create_user
 from vendors.models import Business, Member, Organisation, Programme, SelfHelpGroup
@@ -60,6 +63,41 @@ def gen_business(session: Session, owners: list[Member] | None = None, **kwargs)
     n = next(_seq)
     values = {"public_name": f"Shop {n}", "trade": "food", "story": "Made at home.", **kwargs}
     return open_business(session, owners=owners or [gen_member(session)], **values)
+
+
+def category(session: Session, slug: str = "snacks") -> Category:
+    """A category made by the migrations (see REFERENCE_TABLES in conftest)."""
+    return session.scalar(sa.select(Category).where(Category.slug == slug))
+
+
+FOOD_LABELS = {"fssai_number": "12345678901234", "shelf_life_days": 90, "diet": "veg"}
+
+
+def gen_product(session: Session, business: Business | None = None, *, category_slug: str = "kurtis-tops",
+                price_paise: int = 45_000, stock: int = 10, publish: bool = True,
+                variants: list[VariantData] | None = None, tiers: list[TierData] | None = None,
+                **kwargs) -> Product:
+    """A product (published by default); food gets valid FSSAI labels unless given."""
+    n = next(_seq)
+    cat = category(session, category_slug)
+    extra = dict(FOOD_LABELS) if cat.trade == "food" else {}
+    extra.update(kwargs)
+    data = ProductData(title=extra.pop("title", f"Product {n}"), category_id=cat.id,
+                       description=extra.pop("description", "Handmade with care."),
+                       variants=variants or [VariantData(price_paise=price_paise, stock=stock)],
+                       tiers=tiers or [], **extra)
+    return create_product(session, business or gen_business(session), data, publish=publish)
+
+
+def photo_bytes(width: int = 800, height: int = 600, fmt: str = "JPEG", colour=(180, 60, 90)) -> bytes:
+    """A small photo made in memory."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, fmt)
+    return buffer.getvalue()
 
 
 @dataclass

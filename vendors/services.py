@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from market.models import Role, User
@@ -56,11 +57,26 @@ def onboard_member(session: Session, data: NewMember, locale: str | None = None)
     return member
 
 
+class ShopNameError(ValueError):
+    """A public shop name or story that would reveal who the seller is."""
+
+
+def check_public_text(owners: list[Member], *texts: str) -> None:
+    """Refuse a shop name or story that contains an owner's own name: buyers must not learn who she is."""
+    words = {w.lower() for text in texts for w in re.findall(r"\w+", text)}
+    for owner in owners:
+        for part in re.findall(r"\w+", owner.legal_name):
+            if len(part) >= 3 and part.lower() in words:
+                raise ShopNameError(_l("For your safety, do not use your own name in the shop. "
+                                       "Choose a name about what you make."))
+
+
 def open_business(session: Session, *, owners: list[Member], public_name: str, trade: str,
                   story: str = "", show_group: bool = False) -> Business:
     """A storefront owned by one member, or by several members of the same group."""
     if not owners:
         raise ValueError("a business needs at least one owner")
+    check_public_text(owners, public_name, story)
     groups = {m.group_id for m in owners}
     if len(groups) != 1:
         raise ValueError("a group business belongs to members of one SHG")
@@ -75,6 +91,15 @@ def open_business(session: Session, *, owners: list[Member], public_name: str, t
     return business
 
 
+def update_storefront(session: Session, business: Business, *, public_name: str, story: str,
+                      show_group: bool) -> None:
+    """Change what buyers see of the shop; raises ShopNameError if it names an owner."""
+    public_name, story = public_name.strip(), story.strip()
+    check_public_text(business.owners, public_name, story)
+    business.public_name, business.story, business.show_group = public_name, story, show_group
+    session.flush()
+
+
 def assign_staff(session: Session, user: User, organisation_ids: list[int]) -> None:
     """Replace the organisations a staff account is assigned to."""
     if user.role != Role.STAFF:
@@ -82,13 +107,6 @@ def assign_staff(session: Session, user: User, organisation_ids: list[int]) -> N
     session.execute(sa.delete(StaffAssignment).where(StaffAssignment.user_id == user.id))
     session.add_all(StaffAssignment(user_id=user.id, organisation_id=o) for o in sorted(set(organisation_ids)))
     session.flush()
-
-
-def public_storefronts(session: Session, limit: int = 24) -> list[Business]:
-    """Open shops, newest first, with their group loaded for the optional public group name."""
-    stmt = (sa.select(Business).where(Business.is_paused.is_(False))
-            .options(selectinload(Business.group)).order_by(Business.id.desc()).limit(limit))
-    return list(session.scalars(stmt))
 
 
 def member_for_user(session: Session, user: User) -> Member | None:

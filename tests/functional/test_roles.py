@@ -1,8 +1,15 @@
 """What each role may open: one row per page, a column per role; every route must have a row."""
 
-import pytest
+from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
+
+from catalog.images import process_upload
+from catalog.models import ImportJob
+from catalog.services import add_photo
 from tests.conftest import login
+from tests.factories import gen_product, photo_bytes
 
 ANON, ENT, BUY, WHO, STAFF, ADMIN = "anonymous", "entrepreneur", "buyer", "wholesaler", "staff", "admin"
 EVERYONE = (ANON, ENT, BUY, WHO, STAFF, ADMIN)
@@ -29,6 +36,21 @@ MATRIX = {
     "staff.organisation": ("/staff/organisations/{org}", only(STAFF, ADMIN)),
     "staff.group": ("/staff/groups/{group}", only(STAFF, ADMIN)),
     "staff.member": ("/staff/members/{member}", only(STAFF, ADMIN)),
+    "catalog.browse_products": ("/shop", only(*EVERYONE)),
+    "catalog.search": ("/search?q=kurti", only(*EVERYONE)),
+    "catalog.product": ("/p/{product}", only(*EVERYONE)),
+    "catalog.shop": ("/s/{shop}", only(*EVERYONE)),
+    "catalog.shops": ("/shops", only(*EVERYONE)),
+    "catalog.media": ("/media/{photo}", only(*EVERYONE)),
+    "products.mine": ("/seller/products/", only(ENT)),
+    "products.new": ("/seller/products/new", only(ENT)),
+    "products.edit": ("/seller/products/{product}/edit", only(ENT)),
+    "products.change_status": ("/seller/products/{product}/status", {role: 405 for role in EVERYONE}),
+    "products.delete_photo": ("/seller/products/{product}/photos/1/delete", {role: 405 for role in EVERYONE}),
+    "products.shop_settings": ("/seller/products/shops/{shop_id}", only(ENT)),
+    "products.pause_shop": ("/seller/products/shops/{shop_id}/pause", {role: 405 for role in EVERYONE}),
+    "imports.new": ("/staff/imports/new?business={shop_id}", only(STAFF, ADMIN)),
+    "imports.show": ("/staff/imports/{job}", only(STAFF, ADMIN)),
     "admin.home": ("/admin/", only(ADMIN)),
     "admin.staff": ("/admin/staff", only(ADMIN)),
     "admin.audit_log": ("/admin/audit", only(ADMIN)),
@@ -40,15 +62,31 @@ def test_every_route_has_a_row(app):
     assert endpoints == set(MATRIX), "add the new route to MATRIX with what each role may do"
 
 
+@pytest.fixture
+def listed(world, session, app):
+    """A product of shop A with one photo."""
+    product = gen_product(session, world.shop_a)
+    with app.app_context():
+        stored = process_upload(photo_bytes(), Path(app.config["MEDIA_DIR"]))
+    add_photo(session, product, stored)
+    session.add(ImportJob(business_id=world.shop_a.id, created_by_id=world.staff_a.id, status="done"))
+    session.commit()
+    return product
+
+
 @pytest.mark.parametrize("role", EVERYONE)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_role_may_open_only_its_pages(client, world, endpoint, role):
+def test_role_may_open_only_its_pages(client, world, session, listed, endpoint, role):
     url, expected = MATRIX[endpoint]
-    url = url.format(org=world.org_a.id, group=world.group_a.id, member=world.member_a.id)
+    url = url.format(org=world.org_a.id, group=world.group_a.id, member=world.member_a.id, product=listed.id,
+                     shop=world.shop_a.slug, shop_id=world.shop_a.id,
+                     photo=f"{listed.photos[0].key}-{listed.photos[0].width_list[0]}.webp",
+                     job=session.scalar(sa.select(ImportJob.id)))
     if role != ANON:
         user = world.user(role)
         assert login(client, user.email or user.phone).status_code == 302
-    response = client.get(url)
-    assert response.status_code == expected[role], f"{role} on {url}"
-    if response.status_code == 302 and role == ANON and expected[role] == 302 and endpoint != "main.set_language":
-        assert response.headers["Location"].startswith("/auth/login")
+    with client.get(url) as response:  # closes file responses (photos)
+        status, location = response.status_code, response.headers.get("Location", "")
+    assert status == expected[role], f"{role} on {url}"
+    if status == 302 and role == ANON and endpoint != "main.set_language":
+        assert location.startswith("/auth/login")

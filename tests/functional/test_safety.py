@@ -5,35 +5,41 @@ import re
 
 from market.models_registry import metadata
 from tests.conftest import login
+from tests.factories import gen_product
 
 HEALTH_WORDS = re.compile(
     r"hiv|aids|health|medical|diagnos|disease|cd4|viral|\bart\b|antiretro|key_population|kp_|"
     r"sex_work|trafficking|caste|religion|status_health", re.IGNORECASE)
 
 
-def test_public_pages_never_show_a_members_legal_name_or_contact(client, world):
+def test_public_pages_never_show_a_members_legal_name_or_contact(client, world, session):
     private = [world.member_a.legal_name, world.member_b.legal_name, world.member_a.user.phone,
                world.member_b.user.phone, "Secretname", "Hiddenname", "9812345601"]
-    for path in ("/", "/auth/login", "/auth/signup"):
+    product = gen_product(session, world.shop_a, title="Block-print kurti")
+    session.commit()
+    pages = ("/", "/shops", "/shop", f"/s/{world.shop_a.slug}", f"/p/{product.id}", "/auth/login", "/auth/signup")
+    for path in pages:
         html = client.get(path).text
-        assert "Rangoli Stitches" in html or path != "/"
+        assert "Rangoli Stitches" in html or path.startswith("/auth")
         for secret in private:
             assert secret not in html, f"{secret!r} leaked on {path}"
 
 
 def test_buyers_see_shops_by_public_name_only(client, world):
     login(client, world.buyer.email)
-    html = client.get("/").text
+    html = client.get("/shops").text
     assert "Podi Box" in html
     assert "Selvi" not in html and "Hiddenname" not in html
 
 
 def test_the_group_is_shown_only_if_the_business_chooses(client, world, session):
-    assert world.group_a.name not in client.get("/").text
+    assert world.group_a.name not in client.get("/shops").text
+    assert world.group_a.name not in client.get(f"/s/{world.shop_a.slug}").text
     shop = session.get(type(world.shop_a), world.shop_a.id)
     shop.show_group = True
     session.commit()
-    assert world.group_a.name in client.get("/").text
+    assert world.group_a.name in client.get("/shops").text
+    assert world.group_a.name in client.get(f"/s/{world.shop_a.slug}").text
 
 
 def test_haat_stores_no_health_or_key_population_data():

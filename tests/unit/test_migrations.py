@@ -5,6 +5,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from catalog.search import include_object
 from market.cli import alembic_config
 from market.db import make_engine
 from market.models_registry import metadata
@@ -13,7 +14,8 @@ from market.models_registry import metadata
 def test_migrations_match_the_models(database_url):
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
+        diff = compare_metadata(context, metadata)
     engine.dispose()
     assert diff == []
 

@@ -1,0 +1,156 @@
+"""What buyers see: filters from the query string, and keyset-paginated product lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.models import Category, Product
+from vendors.models import Business
+from vendors.states import STATES
+
+PER_PAGE = 24
+SORTS = {"newest": _l("Newest"), "price_asc": _l("Price: low to high"), "price_desc": _l("Price: high to low")}
+PRICE_BANDS = {  # slug -> (label, from paise inclusive, to paise exclusive)
+    "under-250": (_l("Under ₹250"), None, 25_000),
+    "250-500": (_l("₹250 to ₹500"), 25_000, 50_000),
+    "500-1000": (_l("₹500 to ₹1,000"), 50_000, 100_000),
+    "1000-2500": (_l("₹1,000 to ₹2,500"), 100_000, 250_000),
+    "over-2500": (_l("Over ₹2,500"), 250_000, None),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The facets and sort a buyer chose; anything unknown in the query string is ignored."""
+
+    category: str | None = None
+    price: str | None = None
+    state: str | None = None
+    wholesale: bool = False
+    in_stock: bool = False
+    sort: str = "newest"
+
+    @classmethod
+    def from_args(cls, args, category: str | None = None) -> Filters:
+        """Read the filters from request.args, dropping values that are not ours."""
+        price = args.get("price")
+        state = (args.get("state") or "").upper()
+        sort = args.get("sort", "newest")
+        return cls(category=category or args.get("category") or None,
+                   price=price if price in PRICE_BANDS else None,
+                   state=state if state in STATES else None,
+                   wholesale=args.get("wholesale") == "1", in_stock=args.get("in_stock") == "1",
+                   sort=sort if sort in SORTS else "newest")
+
+    def args(self, **change) -> dict:
+        """Query-string arguments for a link to these filters with some changed."""
+        f = replace(self, **change)
+        out = {"category": f.category, "price": f.price, "state": f.state,
+               "sort": None if f.sort == "newest" else f.sort,
+               "wholesale": "1" if f.wholesale else None, "in_stock": "1" if f.in_stock else None}
+        return {k: v for k, v in out.items() if v}
+
+    @property
+    def price_range(self) -> tuple[int | None, int | None]:
+        if self.price is None:
+            return None, None
+        _label, low, high = PRICE_BANDS[self.price]
+        return low, high
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """One page of products and the cursor of the next page, if any."""
+
+    items: list[Product]
+    next_cursor: str | None
+
+
+def listed_products(session: Session, filters: Filters, category_ids: list[int] | None, cursor: str | None,
+                    per_page: int = PER_PAGE, business_id: int | None = None) -> ProductPage:
+    """A page of what buyers may see, filtered and sorted, starting after the cursor (no OFFSET)."""
+    stmt = sa.select(Product).where(Product.listed)  # plain `listed`, not IS TRUE: PostgreSQL indexes only =
+    if category_ids is not None:
+        stmt = stmt.where(Product.category_id.in_(category_ids or [-1]))
+    if business_id is not None:
+        stmt = stmt.where(Product.business_id == business_id)
+    low, high = filters.price_range
+    if low is not None:
+        stmt = stmt.where(Product.price_paise >= low)
+    if high is not None:
+        stmt = stmt.where(Product.price_paise < high)
+    if filters.state:
+        stmt = stmt.where(Product.state_code == filters.state)
+    if filters.wholesale:
+        stmt = stmt.where(Product.wholesale.is_(True))
+    if filters.in_stock:
+        stmt = stmt.where(Product.in_stock.is_(True))
+
+    position = parse_cursor(cursor, filters.sort)
+    if filters.sort == "newest":
+        if position is not None:
+            stmt = stmt.where(Product.id < position[1])
+        stmt = stmt.order_by(Product.id.desc())
+    elif filters.sort == "price_asc":
+        if position is not None:
+            stmt = stmt.where(sa.tuple_(Product.price_paise, Product.id) > position)
+        stmt = stmt.order_by(Product.price_paise, Product.id)
+    else:
+        if position is not None:
+            stmt = stmt.where(sa.tuple_(Product.price_paise, Product.id) < position)
+        stmt = stmt.order_by(Product.price_paise.desc(), Product.id.desc())
+
+    stmt = stmt.limit(per_page + 1).options(selectinload(Product.photos), selectinload(Product.business))
+    rows = list(session.scalars(stmt))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = str(last.id) if filters.sort == "newest" else f"{last.price_paise}.{last.id}"
+    return ProductPage(rows, next_cursor)
+
+
+def parse_cursor(cursor: str | None, sort: str) -> tuple[int, int] | None:
+    """(price, id) from 'price.id', or (0, id) from 'id'; junk means the first page."""
+    if not cursor or len(cursor) > 40:
+        return None
+    parts = cursor.split(".")
+    if not all(p.isdigit() for p in parts):
+        return None
+    if sort == "newest" and len(parts) == 1:
+        return 0, int(parts[0])
+    if sort != "newest" and len(parts) == 2:
+        return int(parts[0]), int(parts[1])
+    return None
+
+
+def products_by_ids(session: Session, ids: list[int]) -> list[Product]:
+    """Listed products in the order of `ids` (search results), with what a card shows."""
+    if not ids:
+        return []
+    rows = session.scalars(sa.select(Product).where(Product.id.in_(ids), Product.listed)
+                           .options(selectinload(Product.photos), selectinload(Product.business)))
+    by_id = {p.id: p for p in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def shop_categories(session: Session, business_id: int) -> list[Category]:
+    """The categories a shop has products on sale in, for its page's chips."""
+    listed = sa.select(Product.category_id).where(Product.business_id == business_id, Product.listed)
+    return list(session.scalars(sa.select(Category).where(Category.id.in_(listed)).order_by(Category.name)))
+
+
+def open_shops(session: Session, after: int | None, per_page: int = PER_PAGE) -> tuple[list[Business], int | None]:
+    """Open shops, newest first, keyset-paginated by id."""
+    stmt = sa.select(Business).where(Business.is_paused.is_(False)).options(selectinload(Business.group))
+    if after is not None:
+        stmt = stmt.where(Business.id < after)
+    rows = list(session.scalars(stmt.order_by(Business.id.desc()).limit(per_page + 1)))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    return rows, (rows[-1].id if more and rows else None)

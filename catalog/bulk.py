@@ -1,0 +1,189 @@
+"""Bulk listing for staff helping members: a CSV of products and a zip of their photos.
+
+All or nothing: every row is checked and every photo processed first; only when nothing is wrong
+are all products written in one transaction. Otherwise the job lists each row's problem and the
+staged photo files are deleted again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from catalog.images import MAX_UPLOAD_BYTES, PhotoError
+from catalog.models import Category, ImportJob
+from catalog.services import (
+    MAX_PHOTOS,
+    CatalogError,
+    ProductData,
+    StagedPhotos,
+    VariantData,
+    add_photo,
+    check,
+    create_product,
+)
+from market.money import MoneyError, parse_rupees
+
+MAX_ROWS = 500
+MAX_CSV_BYTES = 1024 * 1024
+MAX_ZIP_ENTRIES = 3_000
+MAX_ZIP_UNPACKED = 1024 * 1024 * 1024  # a zip bomb stops here
+COLUMNS = ("title", "category", "price", "stock", "photos", "description", "fssai_number", "shelf_life_days", "diet")
+REQUIRED = ("title", "category", "price", "stock")
+
+
+class ImportError_(ValueError):  # noqa: N801 - not the builtin ImportError
+    """The upload as a whole cannot be read; the message is for staff."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One CSV line, parsed."""
+
+    number: int
+    data: ProductData
+    photos: list[str]
+
+
+def read_csv(raw: bytes) -> list[dict[str, str]]:
+    """The CSV's rows as dicts (UTF-8, with or without BOM, as spreadsheets save it)."""
+    if len(raw) > MAX_CSV_BYTES:
+        raise ImportError_(_("The CSV file is larger than 1 MB. Split it into smaller files."))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportError_(_("Save the CSV as UTF-8 (in a spreadsheet: CSV UTF-8).")) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ImportError_(_("The CSV needs the columns: %(cols)s.", cols=", ".join(missing)))
+    reader.fieldnames = header
+    rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    if not rows:
+        raise ImportError_(_("The CSV has no products in it."))
+    if len(rows) > MAX_ROWS:
+        raise ImportError_(_("At most %(n)d products in one file.", n=MAX_ROWS))
+    return rows
+
+
+class PhotoZip:
+    """The uploaded zip of photos, looked up by file name without folders, case-insensitively."""
+
+    def __init__(self, raw: bytes | None):
+        self.archive, self.entries = None, {}
+        if not raw:
+            return
+        try:
+            self.archive = zipfile.ZipFile(io.BytesIO(raw))
+        except zipfile.BadZipFile as exc:
+            raise ImportError_(_("The photos file is not a zip file.")) from exc
+        infos = [i for i in self.archive.infolist() if not i.is_dir()]
+        if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_ZIP_UNPACKED:
+            raise ImportError_(_("The zip file holds too many or too large files."))
+        self.entries = {PurePosixPath(i.filename).name.lower(): i for i in infos}
+
+    def read(self, name: str) -> bytes:
+        """The photo's bytes; CatalogError if it is missing or larger than a photo may be."""
+        info = self.entries.get(name)
+        if info is None:
+            raise CatalogError(_("photo %(name)s is not in the zip file", name=name))
+        if info.file_size > MAX_UPLOAD_BYTES:
+            raise CatalogError(_("photo %(name)s is too large", name=name))
+        with self.archive.open(info) as handle:  # the declared size can lie: read no more than allowed
+            return handle.read(MAX_UPLOAD_BYTES + 1)
+
+
+def parse_row(session: Session, number: int, row: dict[str, str], categories: dict[str, int]) -> Row:
+    """A Row, or CatalogError with what is wrong in it."""
+    category_id = categories.get(row.get("category", "").lower())
+    if category_id is None:
+        raise CatalogError(_("unknown category %(c)r", c=row.get("category", "")))
+    try:
+        price = parse_rupees(row.get("price", ""))
+    except MoneyError as exc:
+        raise CatalogError(_("price: %(e)s", e=exc)) from exc
+    stock, shelf_life = _int(row.get("stock"), "stock"), _int(row.get("shelf_life_days"), "shelf_life_days")
+    photos = [p.strip().lower() for p in row.get("photos", "").replace(",", ";").split(";") if p.strip()]
+    if len(photos) > MAX_PHOTOS:
+        raise CatalogError(_("at most %(n)d photos", n=MAX_PHOTOS))
+    data = ProductData(title=row.get("title", ""), category_id=category_id, description=row.get("description", ""),
+                       variants=[VariantData(price_paise=price, stock=stock or 0)],
+                       fssai_number=row.get("fssai_number") or None, shelf_life_days=shelf_life,
+                       diet=(row.get("diet") or "").lower().replace("-", "") or None)
+    check(session, data)
+    return Row(number, data, photos)
+
+
+def _int(text: str | None, name: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 7:
+        raise CatalogError(_("%(name)s must be a whole number", name=name))
+    return int(text)
+
+
+def category_lookup(session: Session) -> dict[str, int]:
+    """Categories by slug and by name, lower-cased, for what staff type in a spreadsheet."""
+    out = {}
+    for category in session.scalars(sa.select(Category).where(Category.parent_id.is_not(None))):
+        out[category.slug.lower()] = out[category.name.lower()] = category.id
+    return out
+
+
+def run_import(session: Session, job: ImportJob, csv_raw: bytes, zip_raw: bytes | None, media_dir: Path,
+               publish: bool = False) -> ImportJob:
+    """Check every row, then write all products in one transaction, or none. Commits progress as it goes."""
+    job.status = "running"
+    session.commit()
+    errors: list[str] = []
+    with StagedPhotos(media_dir) as staged:
+        try:
+            rows = read_csv(csv_raw)
+            photos = PhotoZip(zip_raw)
+        except ImportError_ as exc:
+            return _finish(session, job, [str(exc)])
+        job.total = len(rows)
+        session.commit()
+        categories = category_lookup(session)
+        parsed: list[tuple[Row, list]] = []
+        for number, raw in enumerate(rows, start=2):  # row 1 is the header, as a spreadsheet numbers it
+            try:
+                row = parse_row(session, number, raw, categories)
+                stored = [staged.add(photos.read(name)) for name in row.photos]
+                parsed.append((row, stored))
+            except (CatalogError, PhotoError) as exc:
+                errors.append(_("row %(n)d: %(e)s", n=number, e=exc))
+            job.done = number - 1
+            if number % 10 == 0 or number - 1 == len(rows):
+                session.commit()
+        if errors:
+            return _finish(session, job, errors)
+        try:
+            for row, stored in parsed:
+                product = create_product(session, job.business, row.data, publish=publish)
+                for photo in stored:
+                    add_photo(session, product, photo)
+            job.created = len(parsed)
+            job.status = "done"
+            session.commit()
+        except Exception:
+            session.rollback()
+            _finish(session, job, [_("Something went wrong while saving; nothing was imported. Try again.")])
+            raise
+        staged.keep()
+    return job
+
+
+def _finish(session: Session, job: ImportJob, errors: list[str]) -> ImportJob:
+    session.rollback()
+    job.status, job.errors, job.created = "failed", "\n".join(errors), 0
+    session.commit()
+    return job

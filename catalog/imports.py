@@ -1,0 +1,72 @@
+"""Staff pages for bulk listing: upload a CSV and a zip for a member's shop, then watch the progress."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from catalog.bulk import COLUMNS, run_import
+from catalog.forms import ImportForm
+from catalog.models import ImportJob
+from catalog.views import media_dir, update_search_index
+from market import db
+from market.models import Role
+from market.permissions import role_required
+from market.services import audit
+from vendors.models import Business
+from vendors.permissions import can_view_organisation
+
+imports = Blueprint("imports", __name__, url_prefix="/staff/imports")
+
+
+def _business_in_scope(business_id: int | None) -> Business:
+    business = db.session.get(Business, business_id or 0) or abort(404)
+    if not can_view_organisation(db.session, current_user, business.group.organisation_id):
+        abort(403)
+    return business
+
+
+@imports.route("/new", methods=["GET", "POST"])
+@role_required(Role.STAFF, Role.ADMIN)
+def new():
+    business = _business_in_scope(request.args.get("business", type=int))
+    form = ImportForm()
+    if form.validate_on_submit():
+        job = ImportJob(business_id=business.id, created_by_id=current_user.id)
+        db.session.add(job)
+        audit(db.session, current_user, "bulk_import", "business", business.id)
+        db.session.commit()
+        csv_raw = form.csv_file.data.read()
+        zip_raw = form.photos_zip.data.read() if form.photos_zip.data else None
+        _start(job.id, csv_raw, zip_raw, form.publish.data)
+        return redirect(url_for("imports.show", job_id=job.id))
+    return render_template("catalog/import_new.html", form=form, shop=business, columns=COLUMNS)
+
+
+def _start(job_id: int, csv_raw: bytes, zip_raw: bytes | None, publish: bool) -> None:
+    """Run the import in a thread with its own session, so the page can show progress meanwhile."""
+    app = current_app._get_current_object()
+
+    def work() -> None:
+        with app.app_context():
+            job = db.session.get(ImportJob, job_id)
+            try:
+                run_import(db.session, job, csv_raw, zip_raw, media_dir(), publish=publish)
+                update_search_index()
+            except Exception:  # recorded on the job as failed; keep the worker thread's error in the log
+                app.logger.exception("bulk import %s failed", job_id)
+
+    if app.config.get("IMPORTS_IN_BACKGROUND", True):
+        threading.Thread(target=work, name=f"import-{job_id}", daemon=True).start()
+    else:
+        work()
+
+
+@imports.get("/<int:job_id>")
+@role_required(Role.STAFF, Role.ADMIN)
+def show(job_id: int):
+    job = db.session.get(ImportJob, job_id) or abort(404)
+    _business_in_scope(job.business_id)
+    return render_template("catalog/import_show.html", job=job)

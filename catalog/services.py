@@ -1,0 +1,313 @@
+"""Catalogue services: listing, editing, publishing and archiving products. They flush, never commit.
+
+Every change that buyers can see queues the product for the search index in the same transaction,
+so a crash can never leave the index promising a product the database does not have (or missing one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from catalog.models import Category, Photo, Product, SearchQueue, Status, Variant, WholesaleTier
+from market.db import utcnow
+from vendors.models import Business
+
+if TYPE_CHECKING:
+    from catalog.images import StoredPhoto
+
+MAX_PHOTOS = 6
+MAX_VARIANTS = 20
+MAX_TIERS = 5
+MAX_STOCK = 100_000
+FSSAI = re.compile(r"^\d{14}$")
+
+
+class CatalogError(ValueError):
+    """A product change that cannot be made; the message is for the seller."""
+
+
+@dataclass(frozen=True)
+class VariantData:
+    """One size/colour row of the product form."""
+
+    price_paise: int
+    stock: int
+    size: str = ""
+    colour: str = ""
+
+
+@dataclass(frozen=True)
+class TierData:
+    """One wholesale row: buy at least min_qty, pay unit_price_paise each."""
+
+    min_qty: int
+    unit_price_paise: int
+
+
+@dataclass(frozen=True)
+class ProductData:
+    """Everything the product form says, already parsed (rupees to paise, text trimmed)."""
+
+    title: str
+    category_id: int
+    variants: list[VariantData]
+    description: str = ""
+    tiers: list[TierData] = field(default_factory=list)
+    wholesale_min_qty: int | None = None
+    made_to_order: bool = False
+    lead_time_days: int | None = None
+    fssai_number: str | None = None
+    shelf_life_days: int | None = None
+    diet: str | None = None
+
+
+def leaf_categories(session: Session) -> list[Category]:
+    """Categories a product can be listed in, grouped by trade."""
+    return list(session.scalars(sa.select(Category).where(Category.parent_id.is_not(None))
+                                .order_by(Category.trade, Category.position)))
+
+
+def root_categories(session: Session) -> list[Category]:
+    """The four trades, in their order."""
+    return list(session.scalars(sa.select(Category).where(Category.parent_id.is_(None))
+                                .order_by(Category.position)))
+
+
+def category_ids(session: Session, slug: str) -> list[int]:
+    """A category's id and its children's ids (browsing a trade shows all its kinds)."""
+    category = session.scalar(sa.select(Category).where(Category.slug == slug))
+    if category is None:
+        return []
+    children = session.scalars(sa.select(Category.id).where(Category.parent_id == category.id))
+    return [category.id, *children]
+
+
+def check(session: Session, data: ProductData) -> Category:
+    """Raise CatalogError for the first rule the data breaks; return its category."""
+    if not data.title.strip():
+        raise CatalogError(_l("Give the product a name."))
+    if len(data.title) > 120:
+        raise CatalogError(_l("Keep the name under 120 letters."))
+    if len(data.description) > 4000:
+        raise CatalogError(_l("Keep the description under 4,000 letters."))
+    category = session.get(Category, data.category_id)
+    if category is None:
+        raise CatalogError(_l("Choose a category."))
+    if not data.variants:
+        raise CatalogError(_l("Give a price and how many you have."))
+    if len(data.variants) > MAX_VARIANTS:
+        raise CatalogError(_l("At most %(n)d sizes or colours.", n=MAX_VARIANTS))
+    seen = set()
+    for v in data.variants:
+        if v.price_paise <= 0:
+            raise CatalogError(_l("Every price must be more than zero."))
+        if not 0 <= v.stock <= MAX_STOCK:
+            raise CatalogError(_l("Stock must be between 0 and %(n)d.", n=MAX_STOCK))
+        key = (v.size.strip().lower(), v.colour.strip().lower())
+        if key in seen:
+            raise CatalogError(_l("Two rows have the same size and colour."))
+        seen.add(key)
+    _check_wholesale(data)
+    if data.made_to_order and data.lead_time_days is None:
+        raise CatalogError(_l("Say how many days you need to make it."))
+    if data.lead_time_days is not None and not 0 <= data.lead_time_days <= 120:
+        raise CatalogError(_l("Making time must be between 0 and 120 days."))
+    if category.trade == "food":
+        if not data.fssai_number or not FSSAI.match(data.fssai_number):
+            raise CatalogError(_l("Food needs the 14-digit FSSAI registration number."))
+        if not data.shelf_life_days or not 1 <= data.shelf_life_days <= 730:
+            raise CatalogError(_l("Say how many days the food stays good (1 to 730)."))
+        if data.diet not in ("veg", "nonveg", "egg"):
+            raise CatalogError(_l("Mark the food veg, egg or non-veg."))
+    return category
+
+
+def _check_wholesale(data: ProductData) -> None:
+    if len(data.tiers) > MAX_TIERS:
+        raise CatalogError(_l("At most %(n)d wholesale prices.", n=MAX_TIERS))
+    if data.wholesale_min_qty is not None and not 1 <= data.wholesale_min_qty <= MAX_STOCK:
+        raise CatalogError(_l("The wholesale minimum must be between 1 and %(n)d.", n=MAX_STOCK))
+    if not data.tiers:
+        return
+    retail = min(v.price_paise for v in data.variants)
+    tiers = sorted(data.tiers, key=lambda t: t.min_qty)
+    if len({t.min_qty for t in tiers}) != len(tiers):
+        raise CatalogError(_l("Two wholesale prices have the same quantity."))
+    previous = retail
+    for tier in tiers:
+        if tier.min_qty < 2:
+            raise CatalogError(_l("A wholesale price starts from at least 2 pieces."))
+        if not 0 < tier.unit_price_paise < previous:
+            raise CatalogError(_l("Each wholesale price must be lower than the price for fewer pieces."))
+        previous = tier.unit_price_paise
+    if data.wholesale_min_qty is not None and data.wholesale_min_qty > tiers[0].min_qty:
+        raise CatalogError(_l("The wholesale minimum cannot be above the first wholesale quantity."))
+
+
+def _apply(product: Product, data: ProductData, category: Category) -> None:
+    product.title = data.title.strip()
+    product.description = data.description.strip()
+    product.category = category
+    product.made_to_order = data.made_to_order
+    product.lead_time_days = data.lead_time_days if data.made_to_order else None
+    food = category.trade == "food"
+    product.fssai_number = data.fssai_number if food else None
+    product.shelf_life_days = data.shelf_life_days if food else None
+    product.diet = data.diet if food else None
+    product.wholesale_min_qty = data.wholesale_min_qty if data.tiers else None
+    _replace_variants(product, data.variants)
+    product.tiers = [WholesaleTier(min_qty=t.min_qty, unit_price_paise=t.unit_price_paise)
+                     for t in sorted(data.tiers, key=lambda t: t.min_qty)]
+    refresh_summary(product)
+
+
+def _replace_variants(product: Product, rows: list[VariantData]) -> None:
+    """Update variants in place by (size, colour), so ids held by carts and orders stay valid."""
+    existing = {(v.size.lower(), v.colour.lower()): v for v in product.variants}
+    kept = []
+    for position, row in enumerate(rows):
+        key = (row.size.strip().lower(), row.colour.strip().lower())
+        variant = existing.pop(key, None) or Variant(size=row.size.strip(), colour=row.colour.strip())
+        variant.price_paise, variant.stock, variant.position = row.price_paise, row.stock, position
+        kept.append(variant)
+    product.variants = kept
+
+
+def refresh_summary(product: Product) -> None:
+    """Keep the list columns (lowest price, in stock, wholesale, state) in step with the details."""
+    product.price_paise = min((v.price_paise for v in product.variants), default=0)
+    product.in_stock = product.made_to_order or any(v.stock > 0 for v in product.variants)
+    product.wholesale = bool(product.tiers)
+    product.state_code = product.business.group.organisation.state_code
+    product.listed = product.status == Status.ACTIVE and not product.business.is_paused
+
+
+def create_product(session: Session, business: Business, data: ProductData, publish: bool = False) -> Product:
+    """A new product of the business, as a draft or published at once."""
+    category = check(session, data)
+    product = Product(business=business, status=Status.DRAFT)
+    with session.no_autoflush:  # the row is complete only after _apply
+        _apply(product, data, category)
+    session.add(product)
+    if publish:
+        _publish(product)
+        refresh_summary(product)
+    session.flush()
+    queue_reindex(session, product)
+    return product
+
+
+def update_product(session: Session, product: Product, data: ProductData) -> Product:
+    """Change a product's details; an archived product must be restored first."""
+    if product.status == Status.ARCHIVED:
+        raise CatalogError(_l("Restore the product before changing it."))
+    category = check(session, data)
+    _apply(product, data, category)
+    session.flush()
+    queue_reindex(session, product)
+    return product
+
+
+def _publish(product: Product) -> None:
+    if not product.variants:
+        raise CatalogError(_l("Give a price before showing it to buyers."))
+    product.status = Status.ACTIVE
+    product.published_at = product.published_at or utcnow()
+
+
+def set_status(session: Session, product: Product, status: Status) -> None:
+    """Publish (draft -> active), archive (-> archived) or restore (archived -> draft)."""
+    allowed = {
+        Status.ACTIVE: {Status.DRAFT},
+        Status.ARCHIVED: {Status.DRAFT, Status.ACTIVE},
+        Status.DRAFT: {Status.ARCHIVED, Status.ACTIVE},
+    }
+    if product.status not in allowed[status]:
+        raise CatalogError(_l("That cannot be done to this product now."))
+    if status == Status.ACTIVE:
+        _publish(product)
+    else:
+        product.status = status
+    refresh_summary(product)
+    session.flush()
+    queue_reindex(session, product)
+
+
+def add_photo(session: Session, product: Product, stored: StoredPhoto) -> Photo:
+    """Attach a processed photo; at most MAX_PHOTOS per product."""
+    if len(product.photos) >= MAX_PHOTOS:
+        raise CatalogError(_l("A product can have at most %(n)d photos.", n=MAX_PHOTOS))
+    photo = Photo(key=stored.key, width=stored.width, height=stored.height,
+                  widths=",".join(str(w) for w in stored.widths),
+                  position=max((p.position for p in product.photos), default=-1) + 1)
+    product.photos.append(photo)
+    session.flush()
+    return photo
+
+
+def remove_photo(session: Session, product: Product, photo_id: int) -> str:
+    """Detach a photo; returns its key so the caller deletes the files after commit."""
+    photo = next((p for p in product.photos if p.id == photo_id), None)
+    if photo is None:
+        raise CatalogError(_l("That photo is not on this product."))
+    product.photos.remove(photo)
+    session.flush()
+    return photo.key
+
+
+def queue_reindex(session: Session, product: Product) -> None:
+    """Ask for the product's search entry to be rewritten (or removed) after this transaction."""
+    session.add(SearchQueue(product_id=product.id))
+
+
+def set_shop_paused(session: Session, business: Business, paused: bool) -> int:
+    """Pause or reopen a shop: its products leave or return to the buyers' lists. Returns how many."""
+    business.is_paused = paused
+    ids = list(session.scalars(sa.select(Product.id).where(Product.business_id == business.id,
+                                                            Product.status == Status.ACTIVE)))
+    if ids:
+        session.execute(sa.update(Product).where(Product.id.in_(ids)).values(listed=not paused)
+                        .execution_options(synchronize_session="fetch"))
+        session.add_all(SearchQueue(product_id=i) for i in ids)
+    session.flush()
+    return len(ids)
+
+
+class StagedPhotos:
+    """Photos processed before the database change; deleted again unless the change commits.
+
+    Use as `with StagedPhotos(media_dir) as staged: staged.add(file); ...; commit; staged.keep()`.
+    """
+
+    def __init__(self, media_dir):
+        self.media_dir = media_dir
+        self.stored: list[StoredPhoto] = []
+        self._kept = False
+
+    def __enter__(self) -> StagedPhotos:
+        return self
+
+    def add(self, data) -> StoredPhoto:
+        """Run one upload through the pipeline (raises images.PhotoError)."""
+        from catalog.images import process_upload
+
+        stored = process_upload(data, self.media_dir)
+        self.stored.append(stored)
+        return stored
+
+    def keep(self) -> None:
+        """The change committed: the files stay."""
+        self._kept = True
+
+    def __exit__(self, *_exc) -> None:
+        if not self._kept:
+            from catalog.images import delete_photo
+
+            for stored in self.stored:
+                delete_photo(self.media_dir, stored.key)

@@ -1,0 +1,281 @@
+"""Catalogue pages: browsing, search, product and shop pages for buyers; listing for sellers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from catalog import browse, images
+from catalog.forms import ProductForm, ShopForm
+from catalog.models import Category, Product, Status
+from catalog.permissions import can_edit_product, owns_business
+from catalog.services import (
+    CatalogError,
+    StagedPhotos,
+    add_photo,
+    category_ids,
+    create_product,
+    leaf_categories,
+    remove_photo,
+    root_categories,
+    set_shop_paused,
+    set_status,
+    update_product,
+)
+from market import db
+from market.models import Role
+from market.pagination import parse_cursor
+from market.permissions import role_required
+from vendors.models import Business
+from vendors.services import ShopNameError, member_for_user, update_storefront
+
+catalog = Blueprint("catalog", __name__)
+products = Blueprint("products", __name__, url_prefix="/seller/products")
+
+
+@catalog.app_context_processor
+def catalogue_choices():
+    """Sorts, price bands and the states that have sellers, for the filter form on every list."""
+    from vendors.models import Organisation
+
+    def selling_states():
+        return sorted(db.session.scalars(sa.select(Organisation.state_code).distinct()))
+
+    return {"sorts": browse.SORTS, "price_bands": browse.PRICE_BANDS, "selling_states": selling_states()}
+
+
+def media_dir() -> Path:
+    """Where processed photos live."""
+    return Path(current_app.config["MEDIA_DIR"] or Path(current_app.instance_path) / "media")
+
+
+def update_search_index() -> None:
+    """Apply queued index changes now if no other process is writing; else the writer or worker will."""
+    from catalog.search import sync
+
+    try:
+        sync(db.session)
+    except Exception:  # the change is committed and queued: search catches up later, the seller is not blocked
+        current_app.logger.exception("search index update failed; the queue keeps the change")
+
+
+# -- buyers ---------------------------------------------------------------------------------------------------
+
+@catalog.get("/shop")
+@catalog.get("/c/<slug>")
+def browse_products(slug: str | None = None):
+    filters = browse.Filters.from_args(request.args, category=slug)
+    ids = category_ids(db.session, filters.category) if filters.category else None
+    if filters.category and not ids:
+        abort(404)
+    page = browse.listed_products(db.session, filters, ids, request.args.get("after"))
+    current = db.session.scalar(sa.select(Category).where(Category.slug == filters.category)) if ids else None
+    return render_template("catalog/browse.html", page=page, filters=filters, current=current,
+                           roots=root_categories(db.session))
+
+
+@catalog.get("/search")
+def search():
+    from catalog.search import SearchQuery, get_backend
+
+    filters = browse.Filters.from_args(request.args)
+    text = (request.args.get("q") or "").strip()[:100]
+    if not text:  # nothing typed: the keyset-paginated list is the faster way to show everything
+        return redirect(url_for("catalog.browse_products", **filters.args()))
+    page_number = min(max(request.args.get("page", 1, type=int) or 1, 1), 50)
+    ids = category_ids(db.session, filters.category) if filters.category else []
+    low, high = filters.price_range
+    result = get_backend().search(SearchQuery(
+        text=text, category_ids=tuple(ids), state=filters.state, price_min=low, price_max=high,
+        wholesale=filters.wholesale or None, in_stock=filters.in_stock or None,
+        sort="relevance" if filters.sort == "newest" else filters.sort, page=page_number))
+    items = browse.products_by_ids(db.session, result.ids)
+    return render_template("catalog/search.html", q=text, items=items, result=result, filters=filters,
+                           page_number=page_number, roots=root_categories(db.session))
+
+
+@catalog.get("/p/<int:product_id>")
+def product(product_id: int):
+    item = db.session.get(Product, product_id)
+    if item is None or not (item.listed or can_edit_product(current_user, item)):
+        abort(404)
+    return render_template("catalog/product.html", product=item, can_edit=can_edit_product(current_user, item))
+
+
+@catalog.get("/s/<slug>")
+def shop(slug: str):
+    business = db.session.scalar(sa.select(Business).where(Business.slug == slug)) or abort(404)
+    filters = browse.Filters.from_args(request.args)
+    ids = category_ids(db.session, filters.category) if filters.category else None
+    page = browse.listed_products(db.session, filters, ids, request.args.get("after"), business_id=business.id)
+    return render_template("catalog/shop.html", shop=business, page=page, filters=filters,
+                           categories=browse.shop_categories(db.session, business.id))
+
+
+@catalog.get("/shops")
+def shops():
+    items, next_after = browse.open_shops(db.session, parse_cursor(request.args.get("after")))
+    return render_template("catalog/shops.html", shops=items, next_after=next_after)
+
+
+@catalog.get("/media/<key>-<int:width>.<ext>")
+def media(key: str, width: int, ext: str):
+    if ext not in ("webp", "jpg") or not images.valid_key(key):
+        abort(404)
+    response = send_from_directory(media_dir(), f"{key}-{width}.{ext}", max_age=365 * 24 * 3600,
+                                   mimetype="image/webp" if ext == "webp" else "image/jpeg")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+# -- sellers --------------------------------------------------------------------------------------------------
+
+def _my_shops() -> list[Business]:
+    member = member_for_user(db.session, current_user)
+    return list(member.businesses) if member else []
+
+
+def _editable(product_id: int) -> Product:
+    item = db.session.get(Product, product_id) or abort(404)
+    if not can_edit_product(current_user, item):
+        abort(403)
+    return item
+
+
+@products.get("/")
+@role_required(Role.ENTREPRENEUR)
+def mine():
+    status = request.args.get("status", Status.ACTIVE)
+    status = status if status in set(Status) else Status.ACTIVE
+    shop_ids = [b.id for b in _my_shops()]
+    items = db.session.scalars(sa.select(Product).where(Product.business_id.in_(shop_ids or [-1]),
+                                                        Product.status == status)
+                               .order_by(Product.id.desc()).limit(200)).all()
+    return render_template("catalog/mine.html", items=items, status=status)
+
+
+def _save(form: ProductForm, item: Product | None):
+    """Shared by new and edit: photos first (outside the transaction), then one commit."""
+    shop = next((b for b in _my_shops() if b.id == form.business.data), None) or abort(403)
+    uploads = [f for f in form.photos.data or [] if f and f.filename]
+    with StagedPhotos(media_dir()) as staged:
+        try:
+            stored = [staged.add(f.stream) for f in uploads]
+            publish = "publish" in request.form
+            if item is None:
+                item = create_product(db.session, shop, form.to_data(), publish=publish)
+            else:
+                update_product(db.session, item, form.to_data())
+                if publish and item.status == Status.DRAFT:
+                    set_status(db.session, item, Status.ACTIVE)
+            for photo in stored:
+                add_photo(db.session, item, photo)
+        except (CatalogError, images.PhotoError) as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            return None
+        db.session.commit()
+        staged.keep()
+    update_search_index()
+    return item
+
+
+@products.route("/new", methods=["GET", "POST"])
+@role_required(Role.ENTREPRENEUR)
+def new():
+    form = ProductForm()
+    form.set_choices(_my_shops(), leaf_categories(db.session))
+    if not form.business.choices:
+        flash(_("You need a shop before you can list products. Your field worker can open one with you."), "error")
+        return redirect(url_for("seller.home"))
+    if form.validate_on_submit() and (item := _save(form, None)):
+        flash(_("Saved. Buyers can see it now.") if item.listed else _("Saved as a draft."), "success")
+        return redirect(url_for("products.edit", product_id=item.id))
+    return render_template("catalog/edit.html", form=form, product=None)
+
+
+@products.route("/<int:product_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ENTREPRENEUR)
+def edit(product_id: int):
+    item = _editable(product_id)
+    form = ProductForm()
+    form.set_choices([item.business], leaf_categories(db.session))
+    if request.method == "GET":
+        form.load(item)
+    elif form.validate_on_submit() and _save(form, item):
+        flash(_("Saved."), "success")
+        return redirect(url_for("products.edit", product_id=item.id))
+    return render_template("catalog/edit.html", form=form, product=item)
+
+
+@products.post("/<int:product_id>/status")
+@role_required(Role.ENTREPRENEUR)
+def change_status(product_id: int):
+    item = _editable(product_id)
+    target = {"publish": Status.ACTIVE, "archive": Status.ARCHIVED, "restore": Status.DRAFT,
+              "unpublish": Status.DRAFT}.get(request.form.get("action", "")) or abort(400)
+    try:
+        set_status(db.session, item, target)
+    except CatalogError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        update_search_index()
+        flash({Status.ACTIVE: _("Buyers can see it now."), Status.ARCHIVED: _("Archived. Buyers no longer see it."),
+               Status.DRAFT: _("Moved to drafts.")}[target], "success")
+    return redirect(url_for("products.edit", product_id=item.id))
+
+
+@products.post("/<int:product_id>/photos/<int:photo_id>/delete")
+@role_required(Role.ENTREPRENEUR)
+def delete_photo(product_id: int, photo_id: int):
+    item = _editable(product_id)
+    try:
+        key = remove_photo(db.session, item, photo_id)
+    except CatalogError:
+        abort(404)
+    db.session.commit()
+    images.delete_photo(media_dir(), key)
+    flash(_("Photo removed."), "success")
+    return redirect(url_for("products.edit", product_id=item.id))
+
+
+@products.route("/shops/<int:business_id>", methods=["GET", "POST"])
+@role_required(Role.ENTREPRENEUR)
+def shop_settings(business_id: int):
+    business = db.session.get(Business, business_id) or abort(404)
+    if not owns_business(current_user, business):
+        abort(403)
+    form = ShopForm(obj=business)
+    if form.validate_on_submit():
+        try:
+            update_storefront(db.session, business, public_name=form.public_name.data, story=form.story.data,
+                              show_group=form.show_group.data)
+        except ShopNameError as exc:
+            db.session.rollback()
+            form.public_name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Shop saved."), "success")
+            return redirect(url_for("products.shop_settings", business_id=business.id))
+    return render_template("catalog/shop_settings.html", form=form, shop=business)
+
+
+@products.post("/shops/<int:business_id>/pause")
+@role_required(Role.ENTREPRENEUR)
+def pause_shop(business_id: int):
+    business = db.session.get(Business, business_id) or abort(404)
+    if not owns_business(current_user, business):
+        abort(403)
+    paused = request.form.get("paused") == "1"
+    set_shop_paused(db.session, business, paused)
+    db.session.commit()
+    update_search_index()
+    flash(_("Your shop is paused. Buyers cannot order until you open it again.") if paused
+          else _("Your shop is open again."), "success")
+    return redirect(url_for("products.shop_settings", business_id=business.id))

@@ -1,0 +1,39 @@
+"""A seller lists a product from her phone, with a camera photo; a buyer then finds it by search."""
+
+from playwright.sync_api import Page, expect
+
+from tests.factories import photo_bytes
+
+
+def test_list_a_product_on_a_phone_and_find_it_by_search(page: Page, live_server, world, tmp_path):
+    photo = tmp_path / "IMG_20261125.jpg"
+    photo.write_bytes(photo_bytes(1600, 1200))
+
+    page.goto(live_server + "/auth/login")
+    page.get_by_label("Phone number or e-mail").fill("98123 45601")
+    page.get_by_label("Password").fill("correct-horse-9")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Add a product").click()
+
+    page.locator("input[name=photos][capture]").set_input_files(str(photo))
+    expect(page.get_by_text("1 photo ready")).to_be_visible()
+    page.get_by_label("Name").fill("Indigo block-print kurti")
+    page.get_by_label("Category").select_option(label="Kurtis and tops")
+    page.get_by_label("Price (₹)").first.fill("550")
+    page.get_by_label("How many you have").first.fill("4")
+    page.get_by_role("button", name="Save and show to buyers").click()
+    expect(page.get_by_role("status")).to_contain_text("Buyers can see it now")
+    expect(page.locator(".photo-strip img")).to_have_count(1)
+
+    page.get_by_role("link", name="Account", exact=True).click()
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("searchbox").fill("indigo kurtis")
+    page.get_by_role("searchbox").press("Enter")
+    result = page.locator(".product").filter(has_text="Indigo block-print kurti")
+    expect(result).to_have_count(1)
+    expect(result).to_contain_text("₹550.00")
+    expect(result).to_contain_text("Rangoli Stitches")
+    result.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Indigo block-print kurti")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"]

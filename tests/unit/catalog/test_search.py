@@ -1,0 +1,397 @@
+"""Product search on both backends: words, typos, facets, sorts, the queue, the index lock, rebuilding.
+
+Whoosh always runs; PostgreSQL only when the suite runs on it (HAAT_TEST_DATABASE=postgres).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+from whoosh import index as whoosh_index
+
+from catalog import search
+from catalog.cli import register
+from catalog.models import Product, SearchQueue, Status
+from catalog.search import SearchBusy, SearchConfigError, SearchQuery, get_backend, reindex_all, sync
+from catalog.services import TierData, set_shop_paused, set_status
+from market import db
+from tests.conftest import ON_POSTGRES
+from tests.factories import category, gen_business, gen_group, gen_member, gen_organisation, gen_product
+
+BACKENDS = ["whoosh", "postgres"] if ON_POSTGRES else ["whoosh"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_backends(monkeypatch):
+    """Each test gets its own backends (and so its own searcher), whatever earlier tests left behind."""
+    monkeypatch.setattr(search, "_backends", {})
+
+
+@pytest.fixture(params=BACKENDS)
+def search_app(request, make_app, tmp_path):
+    """An app searching with one backend; a Whoosh index of its own under tmp_path."""
+    return make_app(SEARCH_BACKEND=request.param, SEARCH_INDEX_DIR=str(tmp_path / "search"))
+
+
+@pytest.fixture
+def whoosh_app(make_app, tmp_path):
+    return make_app(SEARCH_BACKEND="whoosh", SEARCH_INDEX_DIR=str(tmp_path / "search"))
+
+
+def find(app, text: str = "", **kwargs) -> search.SearchResult:
+    """Search as a request of `app` would."""
+    with app.app_context():
+        return get_backend().search(SearchQuery(text=text, **kwargs))
+
+
+def ids(app, text: str = "", **kwargs) -> list[int]:
+    return find(app, text, **kwargs).ids
+
+
+def apply_queue(app, session) -> int:
+    """Commit the test's changes and let the search worker apply them (and refresh PostgreSQL's words)."""
+    session.commit()
+    with app.app_context():
+        applied = sync(db.session)
+        if applied and app.config["SEARCH_BACKEND"] == "postgres":
+            get_backend()._refresh_words(db.session)  # the worker does it every ten minutes
+        return applied
+
+
+def queued(session) -> int:
+    session.rollback()
+    return session.scalar(sa.select(sa.func.count()).select_from(SearchQueue))
+
+
+def shop_in(session, state: str):
+    return gen_business(session, [gen_member(session, gen_group(session, gen_organisation(session, state_code=state)))])
+
+
+# -- words --------------------------------------------------------------------------------------------
+
+def test_english_stems_match(search_app, session):
+    kurtis = gen_product(session, title="Cotton kurtis")
+    pickle = gen_product(session, title="Mango pickle", category_slug="pickles")
+    apply_queue(search_app, session)
+    assert ids(search_app, "kurti") == [kurtis.id]
+    assert ids(search_app, "pickles") == [pickle.id]
+    assert ids(search_app, "COTTON Kurti") == [kurtis.id]
+    assert ids(search_app, "cotton pickle") == []  # every word must match
+
+
+def test_a_title_match_ranks_above_a_description_match(search_app, session):
+    in_title = gen_product(session, title="Mango pickle", category_slug="pickles", description="Sun dried.")
+    in_description = gen_product(session, title="Cotton kurti", description="Goes well with mango pickle.")
+    apply_queue(search_app, session)
+    # The description match is newer, so newest-first would put it first: the title must win.
+    assert ids(search_app, "pickle") == [in_title.id, in_description.id]
+
+
+def test_hindi_words_stay_whole(search_app, session):
+    product = gen_product(session, title="सूती कुर्ती", description="हाथ से बनी")
+    apply_queue(search_app, session)
+    assert ids(search_app, "कुर्ती") == [product.id]
+
+
+@pytest.mark.parametrize(("typed", "title", "meant"), [
+    ("pickel", "Mango pickle", "pickle"),
+    ("jumka", "Oxidised jhumka", "jhumka"),
+    ("jhumkaa", "Oxidised jhumka", "jhumka"),
+    ("kurtta", "Cotton kurta", "kurta"),
+])
+def test_a_typo_still_finds_and_suggests(search_app, session, typed, title, meant):
+    product = gen_product(session, title=title)
+    gen_product(session, title="Silk saree")
+    apply_queue(search_app, session)
+    result = find(search_app, typed)
+    assert result.ids == [product.id]
+    assert result.suggestion == meant
+
+
+def test_only_the_misspelt_word_is_corrected(search_app, session):
+    product = gen_product(session, title="Oxidised jhumka")
+    apply_queue(search_app, session)
+    result = find(search_app, "oxidised jumka")
+    assert (result.ids, result.suggestion) == ([product.id], "oxidised jhumka")
+
+
+def test_no_suggestion_when_the_words_find_enough(search_app, session):
+    for _ in range(3):
+        gen_product(session, title="Mango pickle", category_slug="pickles")
+    apply_queue(search_app, session)
+    result = find(search_app, "pickle")
+    assert (result.total, result.suggestion) == (3, None)
+
+
+def test_nothing_like_it_finds_nothing_and_suggests_nothing(search_app, session):
+    gen_product(session, title="Mango pickle", category_slug="pickles")
+    apply_queue(search_app, session)
+    assert find(search_app, "bluetooth speaker") == search.SearchResult(ids=[], total=0, suggestion=None)
+
+
+def test_short_words_are_not_corrected(search_app, session):
+    gen_product(session, title="Silk top")
+    apply_queue(search_app, session)
+    assert find(search_app, "tip").suggestion is None  # "tip" is not a typo of "top"
+
+
+# -- facets and sorts --------------------------------------------------------------------------------
+
+@pytest.fixture
+def catalogue(search_app, session):
+    """Four kurtis and a pickle, different in every facet, oldest first."""
+    mh, tn = shop_in(session, "MH"), shop_in(session, "TN")
+    products = {
+        "cheap": gen_product(session, mh, title="Cotton kurti", price_paise=30_000),
+        "wholesale": gen_product(session, mh, title="Rayon kurti", price_paise=50_000,
+                                 tiers=[TierData(min_qty=10, unit_price_paise=40_000)]),
+        "sold out": gen_product(session, tn, title="Silk kurti", price_paise=90_000, stock=0),
+        "dear": gen_product(session, tn, title="Khadi kurti", price_paise=120_000),
+        "pickle": gen_product(session, tn, title="Kurti shaped pickle jar", category_slug="pickles",
+                              price_paise=50_000),
+    }
+    apply_queue(search_app, session)
+    return {name: p.id for name, p in products.items()}
+
+
+def test_every_facet(search_app, session, catalogue):
+    c = catalogue
+
+    def found(**facets) -> set[int]:
+        return set(ids(search_app, "kurti", **facets))
+
+    assert found() == set(c.values())
+    assert found(category_ids=(category(session, "kurtis-tops").id,)) == set(c.values()) - {c["pickle"]}
+    assert found(category_ids=(category(session, "pickles").id, category(session, "sarees").id)) == {c["pickle"]}
+    assert found(state="MH") == {c["cheap"], c["wholesale"]}
+    assert found(state="KA") == set()
+    assert found(price_min=50_000) == {c["wholesale"], c["pickle"], c["sold out"], c["dear"]}  # inclusive
+    assert found(price_max=50_000) == {c["cheap"]}  # exclusive
+    assert found(price_min=50_000, price_max=90_000) == {c["wholesale"], c["pickle"]}
+    assert found(wholesale=True) == {c["wholesale"]}
+    assert found(in_stock=True) == set(c.values()) - {c["sold out"]}
+    assert found(state="TN", in_stock=True, price_max=100_000) == {c["pickle"]}
+    assert find(search_app, "kurti", state="TN").total == 3
+
+
+def test_every_sort(search_app, session, catalogue):
+    c = catalogue
+    assert ids(search_app, "kurti", sort="newest") == [c["pickle"], c["dear"], c["sold out"], c["wholesale"],
+                                                       c["cheap"]]
+    kurtis = (category(session, "kurtis-tops").id,)
+    assert ids(search_app, "kurti", sort="price_asc", category_ids=kurtis) == [
+        c["cheap"], c["wholesale"], c["sold out"], c["dear"]]
+    assert ids(search_app, "kurti", sort="price_desc", state="MH") == [c["wholesale"], c["cheap"]]
+    # without words, relevance means newest
+    assert ids(search_app, "", state="TN") == [c["pickle"], c["dear"], c["sold out"]]
+    assert ids(search_app, "", sort="price_asc", state="TN") == [c["pickle"], c["sold out"], c["dear"]]
+    assert ids(search_app, "the and of", state="MH") == [c["wholesale"], c["cheap"]]  # stop words only: browse
+
+
+def test_pages(search_app, catalogue):
+    c = catalogue
+    newest = [c["pickle"], c["dear"], c["sold out"], c["wholesale"], c["cheap"]]
+    for sort_text in ("kurti", ""):
+        pages = [find(search_app, sort_text, sort="newest", per_page=2, page=n) for n in (1, 2, 3, 4)]
+        assert [p.ids for p in pages] == [newest[:2], newest[2:4], newest[4:], []]
+        assert {p.total for p in pages} == {5}
+
+
+def test_totals_stop_at_the_cap(search_app, catalogue, monkeypatch):
+    monkeypatch.setattr(search, "MAX_TOTAL", 3)
+    assert find(search_app, "kurti").total == 3
+    assert find(search_app, "").total == 3
+
+
+def test_bad_queries_are_refused():
+    with pytest.raises(ValueError, match="sort"):
+        SearchQuery(sort="cheapest")
+    with pytest.raises(ValueError):
+        SearchQuery(page=0)
+    with pytest.raises(ValueError):
+        SearchQuery(per_page=1000)
+
+
+# -- what buyers may see -----------------------------------------------------------------------------
+
+def test_drafts_archived_and_paused_shops_are_not_found(search_app, session):
+    shop = gen_business(session)
+    draft = gen_product(session, shop, title="Cotton kurti", publish=False)
+    archived = gen_product(session, shop, title="Cotton kurti")
+    other_shop = gen_business(session)
+    paused = gen_product(session, other_shop, title="Cotton kurti")
+    apply_queue(search_app, session)
+    assert set(ids(search_app, "kurti")) == {archived.id, paused.id}
+
+    set_status(session, archived, Status.ARCHIVED)
+    set_shop_paused(session, other_shop, True)
+    apply_queue(search_app, session)
+    assert ids(search_app, "kurti") == []
+    assert ids(search_app, "") == []
+
+    set_shop_paused(session, other_shop, False)
+    apply_queue(search_app, session)
+    assert ids(search_app, "kurti") == [paused.id]
+    assert draft.id not in ids(search_app, "")
+
+
+def test_a_deleted_product_leaves_the_index(search_app, session):
+    product = gen_product(session, title="Cotton kurti")
+    apply_queue(search_app, session)
+    session.add(SearchQueue(product_id=product.id))  # no foreign key: the queue outlives the product
+    session.delete(product)
+    apply_queue(search_app, session)
+    assert ids(search_app, "kurti") == []
+
+
+# -- the queue, the lock, rebuilding -----------------------------------------------------------------
+
+def test_sync_applies_the_queue_and_empties_it(search_app, session):
+    product = gen_product(session, title="Cotton kurti")
+    session.commit()
+    assert queued(session) == 1
+    if search_app.config["SEARCH_BACKEND"] == "whoosh":
+        assert ids(search_app, "kurti") == []  # not until the worker has applied it
+    assert apply_queue(search_app, session) == 1
+    assert queued(session) == 0
+    assert ids(search_app, "kurti") == [product.id]
+    assert apply_queue(search_app, session) == 0
+
+
+def test_sync_gives_up_at_once_when_another_process_holds_the_lock(search_app, session, tmp_path):
+    product = gen_product(session, title="Cotton kurti")
+    session.commit()
+    if search_app.config["SEARCH_BACKEND"] == "whoosh":
+        holder = search.open_index(tmp_path / "search").writer()  # as another worker would
+        release = holder.cancel
+    else:  # another worker busy with these very rows
+        engine = sa.create_engine(search_app.config["DATABASE_URL"])
+        connection = engine.connect()
+        connection.execute(sa.text("SELECT id FROM search_queue FOR UPDATE"))
+
+        def release():
+            connection.close()
+            engine.dispose()
+    try:
+        started = time.monotonic()
+        assert apply_queue(search_app, session) == 0
+        assert time.monotonic() - started < 1
+        assert queued(session) == 1
+    finally:
+        release()
+    assert apply_queue(search_app, session) == 1
+    assert queued(session) == 0
+    assert ids(search_app, "kurti") == [product.id]
+
+
+def test_reindex_all_rebuilds_from_the_listed_products(search_app, session):
+    listed = [gen_product(session, title=f"Cotton kurti {n}") for n in range(3)]
+    gen_product(session, title="Cotton kurti draft", publish=False)
+    session.commit()
+    calls = []
+    with search_app.app_context():
+        assert reindex_all(db.session, lambda done, total: calls.append((done, total))) == 3
+    assert calls and calls[-1] == (3, 3) and all(done <= total for done, total in calls)
+    assert queued(session) == 0
+    assert sorted(ids(search_app, "kurti")) == sorted(p.id for p in listed)
+
+
+def test_reindex_all_replaces_what_the_index_had(whoosh_app, session):
+    gone = gen_product(session, title="Silk saree")
+    apply_queue(whoosh_app, session)
+    session.execute(sa.update(Product).where(Product.id == gone.id).values(listed=False))  # behind the queue
+    session.commit()
+    with whoosh_app.app_context():
+        reindex_all(db.session)
+    assert ids(whoosh_app, "saree") == []
+
+
+def test_reindex_all_refuses_while_another_process_writes(whoosh_app, session, tmp_path):
+    holder = search.open_index(tmp_path / "search").writer()
+    try:
+        with whoosh_app.app_context(), pytest.raises(SearchBusy):
+            reindex_all(db.session)
+    finally:
+        holder.cancel()
+
+
+def test_the_searcher_is_reused_and_sees_changes_after_sync(whoosh_app, session):
+    product = gen_product(session, title="Cotton kurti")
+    apply_queue(whoosh_app, session)
+    with whoosh_app.app_context():
+        backend = get_backend()
+        first = backend.searcher()
+        assert backend.searcher() is first  # nothing changed: the same searcher, not a new one
+    assert ids(whoosh_app, "kurti") == [product.id]
+
+    newer = gen_product(session, title="Silk kurti")
+    product.title = "Cotton saree"  # an update deletes the old document: it must not be found again
+    session.add(SearchQueue(product_id=product.id))
+    apply_queue(whoosh_app, session)
+    with whoosh_app.app_context():
+        assert get_backend() is backend
+        assert backend.searcher() is not first
+    assert find(whoosh_app, "kurti") == search.SearchResult(ids=[newer.id], total=1)
+    assert ids(whoosh_app, "saree") == [product.id]
+
+
+def test_the_index_is_made_if_missing(whoosh_app, tmp_path):
+    assert not (tmp_path / "search").exists()
+    assert find(whoosh_app, "kurti").ids == []
+    assert find(whoosh_app, "kurti", state="MH", sort="price_asc").ids == []
+    assert whoosh_index.exists_in(str(tmp_path / "search"))
+
+
+# -- configuration -----------------------------------------------------------------------------------
+
+def test_the_backend_is_made_once_per_process_and_settings(make_app, tmp_path):
+    one = make_app(SEARCH_INDEX_DIR=str(tmp_path / "one"))
+    two = make_app(SEARCH_INDEX_DIR=str(tmp_path / "two"))
+    with one.app_context():
+        backend = get_backend()
+        assert isinstance(backend, search.WhooshBackend) and get_backend() is backend
+    with two.app_context():
+        assert get_backend() is not backend
+
+
+def test_whoosh_is_the_default_under_the_instance_folder(make_app):
+    app = make_app(SEARCH_BACKEND=None, SEARCH_INDEX_DIR=None)
+    with app.app_context():
+        backend = get_backend()
+    assert isinstance(backend, search.WhooshBackend)
+    assert str(backend.index_dir).startswith(app.instance_path)
+
+
+def test_postgres_is_refused_on_sqlite(make_app, tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'other.db'}", SEARCH_BACKEND="postgres")
+    with app.app_context(), pytest.raises(SearchConfigError, match="PostgreSQL"):
+        get_backend()
+    app = make_app(SEARCH_BACKEND="elastic")
+    with app.app_context(), pytest.raises(SearchConfigError, match="whoosh"):
+        get_backend()
+
+
+def test_the_commands(search_app, session):
+    product = gen_product(session, title="Cotton kurti")
+    session.commit()
+    if "reindex" not in search_app.cli.commands:
+        register(search_app)
+    runner = search_app.test_cli_runner()
+    result = runner.invoke(args=["search-worker", "--once"])
+    assert result.exit_code == 0 and "1 change applied" in result.output
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0 and "1 product indexed" in result.output
+    assert ids(search_app, "kurti") == [product.id]
+
+
+if ON_POSTGRES:
+    def test_postgres_has_the_search_indexes(make_app):
+        app = make_app(SEARCH_BACKEND="postgres")
+        with app.app_context():
+            definitions = dict(db.session.execute(sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_search%' "
+                "OR indexname = 'ix_products_search_vector'")).all())
+        assert definitions["ix_products_search_vector"].endswith("USING gin (search_vector) WHERE listed")
+        assert "gin_trgm_ops" in definitions["ix_search_words_trigrams"]
