@@ -70,9 +70,10 @@ def _register_blueprints(app: Flask) -> None:
     from catalog.views import catalog, products
     from market.admin import admin
     from market.views import auth, main
+    from orders.views import orders
     from vendors.views import seller, staff
 
-    for blueprint in (main, auth, admin, seller, staff, catalog, products, imports):
+    for blueprint in (main, auth, admin, seller, staff, catalog, products, imports, orders):
         app.register_blueprint(blueprint)
 
 

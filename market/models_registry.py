@@ -3,6 +3,7 @@
 from catalog import models as _catalog  # noqa: F401
 from market import models as _market  # noqa: F401
 from market.db import Base
+from orders import models as _orders  # noqa: F401
 from vendors import models as _vendors  # noqa: F401
 
 metadata = Base.metadata

@@ -89,6 +89,17 @@ def gen_product(session: Session, business: Business | None = None, *, category_
     return create_product(session, business or gen_business(session), data, publish=publish)
 
 
+def gen_wholesaler(session: Session, approved: bool = True, **kwargs) -> User:
+    """A wholesaler account with its business profile, approved unless told otherwise."""
+    from orders.models import WholesalerProfile
+
+    user = gen_user(session, Role.WHOLESALER, **kwargs)
+    session.add(WholesalerProfile(user_id=user.id, business_name=f"Traders {user.id}",
+                                  status="approved" if approved else "pending"))
+    session.flush()
+    return user
+
+
 def photo_bytes(width: int = 800, height: int = 600, fmt: str = "JPEG", colour=(180, 60, 90)) -> bytes:
     """A small photo made in memory."""
     import io

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from catalog.images import process_upload
 from catalog.models import ImportJob
 from catalog.services import add_photo
+from orders.models import Checkout, Order
+from orders.services import Delivery, cart_for, place_order, set_quantity
 from tests.conftest import login
 from tests.factories import gen_product, photo_bytes
 
@@ -51,6 +53,17 @@ MATRIX = {
     "products.pause_shop": ("/seller/products/shops/{shop_id}/pause", {role: 405 for role in EVERYONE}),
     "imports.new": ("/staff/imports/new?business={shop_id}", only(STAFF, ADMIN)),
     "imports.show": ("/staff/imports/{job}", only(STAFF, ADMIN)),
+    "orders.add_to_cart": ("/cart/add", {role: 405 for role in EVERYONE}),
+    "orders.cart": ("/cart", only(*EVERYONE)),
+    "orders.update_cart": ("/cart/items/1", {role: 405 for role in EVERYONE}),
+    "orders.checkout": ("/checkout", {role: 302 for role in EVERYONE}),  # an empty cart goes back to the cart
+    "orders.placed": ("/orders/placed/{checkout}", only(BUY, others=404)),
+    "orders.history": ("/orders", only(ENT, BUY, WHO, STAFF, ADMIN)),
+    "orders.show": ("/orders/{order}", only(BUY, ENT, ADMIN, others=404)),
+    "orders.change_status": ("/orders/{order}/status", {role: 405 for role in EVERYONE}),
+    "orders.message": ("/orders/{order}/messages", {role: 405 for role in EVERYONE}),
+    "orders.reorder_view": ("/orders/{order}/reorder", {role: 405 for role in EVERYONE}),
+    "orders.seller": ("/seller/orders", only(ENT)),
     "admin.home": ("/admin/", only(ADMIN)),
     "admin.staff": ("/admin/staff", only(ADMIN)),
     "admin.audit_log": ("/admin/audit", only(ADMIN)),
@@ -70,6 +83,9 @@ def listed(world, session, app):
         stored = process_upload(photo_bytes(), Path(app.config["MEDIA_DIR"]))
     add_photo(session, product, stored)
     session.add(ImportJob(business_id=world.shop_a.id, created_by_id=world.staff_a.id, status="done"))
+    cart = cart_for(session, world.buyer, None, create=True)
+    set_quantity(session, cart, product.variants[0].id, 1)
+    place_order(session, world.buyer, cart, "matrix", Delivery({world.shop_a.id: "pickup"}), product.price_paise)
     session.commit()
     return product
 
@@ -81,7 +97,8 @@ def test_role_may_open_only_its_pages(client, world, session, listed, endpoint, 
     url = url.format(org=world.org_a.id, group=world.group_a.id, member=world.member_a.id, product=listed.id,
                      shop=world.shop_a.slug, shop_id=world.shop_a.id,
                      photo=f"{listed.photos[0].key}-{listed.photos[0].width_list[0]}.webp",
-                     job=session.scalar(sa.select(ImportJob.id)))
+                     job=session.scalar(sa.select(ImportJob.id)), order=session.scalar(sa.select(Order.id)),
+                     checkout=session.scalar(sa.select(Checkout.id)))
     if role != ANON:
         user = world.user(role)
         assert login(client, user.email or user.phone).status_code == 302

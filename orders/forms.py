@@ -1,0 +1,35 @@
+"""Order forms: add to cart, checkout, messages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from orders.services import MAX_QUANTITY
+
+NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
+
+
+class AddToCartForm(FlaskForm):
+    variant = IntegerField(validators=[DataRequired(_l("Choose an option."))])
+    quantity = IntegerField(_l("How many"), default=1, render_kw=NUMERIC,
+                            validators=[DataRequired(_l("Say how many.")), NumberRange(1, MAX_QUANTITY)])
+
+
+class CheckoutForm(FlaskForm):
+    key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+    expected_total = IntegerField(validators=[InputRequired()], widget=HiddenInput())  # the total she saw
+    ship_name = StringField(_l("Name for delivery"), validators=[Optional(), Length(max=100)],
+                            render_kw={"autocomplete": "name"})
+    ship_address = TextAreaField(_l("Delivery address"), validators=[Optional(), Length(max=300)],
+                                 render_kw={"rows": 3, "autocomplete": "street-address"})
+    ship_pincode = StringField(_l("Pincode"), validators=[Optional(), Length(max=6)],
+                               render_kw={**NUMERIC, "autocomplete": "postal-code", "maxlength": 6})
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write a message first.")), Length(max=1000)],
+                         render_kw={"rows": 3})

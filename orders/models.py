@@ -1,0 +1,186 @@
+"""Carts, checkouts, per-business orders with their lines, history and messages, wholesale accounts.
+
+Lines copy the title, option and price at the moment of the order: a later edit of the product never
+changes what was bought. Money is integer paise throughout.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.models import Product, Variant
+from market.db import Base, UTCDateTime, utcnow
+from market.models import User
+from vendors.models import Business
+
+STATUSES = ("placed", "confirmed", "packed", "ready_for_pickup", "shipped", "delivered", "completed",
+            "cancelled", "refund_requested", "refunded")
+_status_list = ", ".join(f"'{s}'" for s in STATUSES)
+
+
+class Cart(Base):
+    """A buyer's cart: a guest's is found by a random token in a cookie, an account's by its user."""
+
+    __tablename__ = "carts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list[CartItem]] = relationship(back_populates="cart", cascade="all, delete-orphan",
+                                                 order_by="CartItem.id")
+
+
+class CartItem(Base):
+    """A variant and how many; prices are read fresh at checkout, never stored here."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (sa.UniqueConstraint("cart_id", "variant_id"),
+                      sa.CheckConstraint("quantity BETWEEN 1 AND 100000", name="quantity_sane"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(sa.ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("variants.id", ondelete="CASCADE"))
+    quantity: Mapped[int]
+
+    cart: Mapped[Cart] = relationship(back_populates="items")
+    variant: Mapped[Variant] = relationship()
+
+
+class Checkout(Base):
+    """One press of "place order": one or more orders, one per business, paid together."""
+
+    __tablename__ = "checkouts"
+    __table_args__ = (sa.CheckConstraint("total_paise >= 0", name="total_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)  # a double click places one
+    total_paise: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    orders: Mapped[list[Order]] = relationship(back_populates="checkout", order_by="Order.id")
+
+
+class Order(Base):
+    """What one business sells to one buyer in one checkout."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({_status_list})", name="status_known"),
+        sa.CheckConstraint("delivery IN ('pickup', 'local', 'courier')", name="delivery_known"),
+        sa.CheckConstraint("subtotal_paise >= 0 AND delivery_fee_paise >= 0", name="money_not_negative"),
+        sa.CheckConstraint("total_paise = subtotal_paise + delivery_fee_paise", name="total_adds_up"),
+        sa.Index("ix_orders_business_status_id", "business_id", "status", "id"),
+        sa.Index("ix_orders_buyer_id_id", "buyer_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkout_id: Mapped[int] = mapped_column(sa.ForeignKey("checkouts.id"), index=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("businesses.id"))
+    buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(sa.String(20), default="placed")
+    wholesale: Mapped[bool] = mapped_column(default=False)
+    delivery: Mapped[str] = mapped_column(sa.String(10))
+    # Where the buyer collects (the collective's office) or where it goes: never the seller's home.
+    pickup_point: Mapped[str] = mapped_column(sa.String(300))
+    ship_to_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    ship_to_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    ship_to_pincode: Mapped[str] = mapped_column(sa.String(6), default="")
+    subtotal_paise: Mapped[int]
+    delivery_fee_paise: Mapped[int] = mapped_column(default=0)
+    total_paise: Mapped[int]
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    checkout: Mapped[Checkout] = relationship(back_populates="orders")
+    business: Mapped[Business] = relationship()
+    buyer: Mapped[User] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", cascade="all, delete-orphan",
+                                                  order_by="OrderLine.id")
+    events: Mapped[list[OrderEvent]] = relationship(back_populates="order", cascade="all, delete-orphan",
+                                                    order_by="OrderEvent.id")
+    messages: Mapped[list[OrderMessage]] = relationship(back_populates="order", cascade="all, delete-orphan",
+                                                        order_by="OrderMessage.id")
+
+    @property
+    def number(self) -> str:
+        """What people read out on the phone: H-000123."""
+        return f"H-{self.id:06d}"
+
+
+class OrderLine(Base):
+    """A variant bought, with what it was called and cost at the time."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("unit_price_paise > 0", name="unit_price_positive"),
+        sa.CheckConstraint("line_total_paise = quantity * unit_price_paise", name="total_adds_up"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"))
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("variants.id"))
+    title: Mapped[str] = mapped_column(sa.String(120))
+    option: Mapped[str] = mapped_column(sa.String(60), default="")
+    quantity: Mapped[int]
+    unit_price_paise: Mapped[int]
+    line_total_paise: Mapped[int]
+    made_to_order: Mapped[bool] = mapped_column(default=False)  # no stock was taken for it
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+
+
+class OrderEvent(Base):
+    """One transition of the order's state machine: who, when, from what to what. Append-only."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    actor_role: Mapped[str] = mapped_column(sa.String(10))  # buyer, seller, admin, system
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class OrderMessage(Base):
+    """Buyer and seller talk on the order page only: neither sees the other's phone number."""
+
+    __tablename__ = "order_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    from_seller: Mapped[bool]
+    body: Mapped[str] = mapped_column(sa.String(1000))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="messages")
+
+
+class WholesalerProfile(Base):
+    """A wholesaler's business details; tier prices apply once staff or an admin approve it."""
+
+    __tablename__ = "wholesaler_profiles"
+    __table_args__ = (sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status_known"),)
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    business_name: Mapped[str] = mapped_column(sa.String(120))
+    gstin: Mapped[str | None] = mapped_column(sa.String(15))
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

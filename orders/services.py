@@ -1,0 +1,350 @@
+"""Cart, checkout and order services. They flush, never commit; the view commits once.
+
+Stock is taken with one conditional UPDATE per line (`stock = stock - n WHERE stock >= n`), which is
+atomic on SQLite and PostgreSQL alike: two buyers can never both get the last piece.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.models import Product, Variant
+from market.models import Role, User
+from orders.models import Cart, CartItem, Checkout, Order, OrderEvent, OrderLine, OrderMessage, WholesalerProfile
+from orders.status import RELEASES_STOCK, Actor, OrderStatus, check_move
+from vendors.models import Business
+
+MAX_QUANTITY = 10_000
+DELIVERY_FEES = {"pickup": 0, "local": 40_00, "courier": 80_00}  # paise per business order
+
+
+class OrderError(ValueError):
+    """A cart or order request that cannot be done; the message is for the buyer or seller."""
+
+
+class PricesChanged(OrderError):
+    """Something in the cart changed since the buyer last saw the total."""
+
+
+class AlreadyPlaced(Exception):  # noqa: N818 - not an error: the first click already placed it
+    """This checkout key was used before: the orders exist already."""
+
+    def __init__(self, checkout_id: int):
+        super().__init__(checkout_id)
+        self.checkout_id = checkout_id
+
+
+# -- pricing (pure) -------------------------------------------------------------------------------------------
+
+def unit_price(variant_price: int, tiers: list[tuple[int, int]], product_quantity: int, wholesale: bool) -> int:
+    """The price per piece: the best wholesale tier reached by the quantity of this product, for wholesalers."""
+    price = variant_price
+    if wholesale:
+        for min_qty, tier_price in tiers:
+            if product_quantity >= min_qty:
+                price = min(price, tier_price)
+    return price
+
+
+def is_approved_wholesaler(session: Session, user: User | None) -> bool:
+    """Tier prices and MOQs apply to wholesaler accounts that staff or an admin approved."""
+    if user is None or not user.is_authenticated or user.role != Role.WHOLESALER:
+        return False
+    return session.scalar(sa.select(WholesalerProfile.status).where(WholesalerProfile.user_id == user.id)) \
+        == "approved"
+
+
+# -- carts ----------------------------------------------------------------------------------------------------
+
+def cart_for(session: Session, user: User | None, token: str | None, create: bool = False) -> Cart | None:
+    """The account's cart, else the guest's (by cookie token); made on demand."""
+    if user is not None and user.is_authenticated:
+        cart = session.scalar(sa.select(Cart).where(Cart.user_id == user.id))
+        if cart is None and create:
+            cart = Cart(user_id=user.id, token=secrets.token_urlsafe(32))
+            session.add(cart)
+            session.flush()
+        return cart
+    cart = session.scalar(sa.select(Cart).where(Cart.token == token, Cart.user_id.is_(None))) if token else None
+    if cart is None and create:
+        cart = Cart(token=secrets.token_urlsafe(32))
+        session.add(cart)
+        session.flush()
+    return cart
+
+
+def merge_guest_cart(session: Session, user: User, token: str | None) -> None:
+    """On login, move what the guest put in her cart into the account's cart."""
+    guest = cart_for(session, None, token)
+    if guest is None or not guest.items:
+        return
+    mine = cart_for(session, user, None, create=True)
+    for item in list(guest.items):
+        set_quantity(session, mine, item.variant_id, _current(mine, item.variant_id) + item.quantity)
+    session.delete(guest)
+    session.flush()
+
+
+def _current(cart: Cart, variant_id: int) -> int:
+    return next((i.quantity for i in cart.items if i.variant_id == variant_id), 0)
+
+
+def set_quantity(session: Session, cart: Cart, variant_id: int, quantity: int) -> None:
+    """Put `quantity` of a variant in the cart (0 removes it). Refuses what cannot be bought."""
+    item = next((i for i in cart.items if i.variant_id == variant_id), None)
+    if quantity <= 0:
+        if item is not None:
+            cart.items.remove(item)
+            session.flush()
+        return
+    if quantity > MAX_QUANTITY:
+        raise OrderError(_l("At most %(n)s pieces at a time.", n=MAX_QUANTITY))
+    variant = session.get(Variant, variant_id)
+    if variant is None or not variant.product.listed:
+        raise OrderError(_l("This product is not on sale any more."))
+    if not variant.product.made_to_order and quantity > variant.stock:
+        raise OrderError(_l("Only %(n)s left.", n=variant.stock) if variant.stock else _l("This is sold out."))
+    if item is None:
+        cart.items.append(CartItem(variant_id=variant_id, quantity=quantity))
+    else:
+        item.quantity = quantity
+    session.flush()
+
+
+# -- what the cart costs now ----------------------------------------------------------------------------------
+
+@dataclass
+class QuotedLine:
+    variant: Variant
+    quantity: int
+    unit_price_paise: int
+
+    @property
+    def total_paise(self) -> int:
+        return self.quantity * self.unit_price_paise
+
+
+@dataclass
+class QuotedShop:
+    business: Business
+    lines: list[QuotedLine] = field(default_factory=list)
+
+    @property
+    def subtotal_paise(self) -> int:
+        return sum(line.total_paise for line in self.lines)
+
+
+@dataclass
+class Quote:
+    """The cart priced now, one group per business, with every problem that stops checkout."""
+
+    shops: list[QuotedShop]
+    problems: list[str]
+    wholesale: bool
+
+    @property
+    def subtotal_paise(self) -> int:
+        return sum(shop.subtotal_paise for shop in self.shops)
+
+    def total_paise(self, deliveries: dict[int, str]) -> int:
+        """Subtotal plus each shop's delivery fee for the chosen delivery."""
+        return self.subtotal_paise + sum(DELIVERY_FEES[deliveries.get(s.business.id, "pickup")] for s in self.shops)
+
+
+def quote(session: Session, cart: Cart | None, buyer: User | None) -> Quote:
+    """Price the cart with today's prices, tiers and stock."""
+    wholesale = is_approved_wholesaler(session, buyer)
+    if cart is None or not cart.items:
+        return Quote([], [], wholesale)
+    variant_ids = [i.variant_id for i in cart.items]
+    variants = {v.id: v for v in session.scalars(
+        sa.select(Variant).where(Variant.id.in_(variant_ids))
+        .options(selectinload(Variant.product).selectinload(Product.tiers),
+                 selectinload(Variant.product).selectinload(Product.business)))}
+    per_product: dict[int, int] = defaultdict(int)
+    for item in cart.items:
+        per_product[variants[item.variant_id].product_id] += item.quantity
+    shops: dict[int, QuotedShop] = {}
+    problems: list[str] = []
+    for item in cart.items:
+        variant = variants[item.variant_id]
+        product = variant.product
+        if not product.listed:
+            problems.append(str(_l("%(t)s is not on sale any more: remove it.", t=product.title)))
+            continue
+        if not product.made_to_order and item.quantity > variant.stock:
+            problems.append(str(_l("%(t)s: only %(n)s left.", t=product.title, n=variant.stock)))
+        if wholesale and product.wholesale_min_qty and per_product[product.id] < product.wholesale_min_qty:
+            problems.append(str(_l("%(t)s: the smallest wholesale order is %(n)s pieces.",
+                                   t=product.title, n=product.wholesale_min_qty)))
+        tiers = [(t.min_qty, t.unit_price_paise) for t in product.tiers]
+        price = unit_price(variant.price_paise, tiers, per_product[product.id], wholesale)
+        shop = shops.setdefault(product.business_id, QuotedShop(product.business))
+        shop.lines.append(QuotedLine(variant, item.quantity, price))
+    for shop in shops.values():
+        if shop.business.is_paused:
+            problems.append(str(_l("%(s)s is taking a break: remove its products.", s=shop.business.public_name)))
+    return Quote(sorted(shops.values(), key=lambda s: s.business.public_name), problems, wholesale)
+
+
+# -- placing the order ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Delivery:
+    """How each shop's part reaches the buyer, and where, if not collected."""
+
+    methods: dict[int, str]  # business id -> pickup | local | courier
+    name: str = ""
+    address: str = ""
+    pincode: str = ""
+
+
+def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: Delivery,
+                expected_total_paise: int) -> Checkout:
+    """One checkout and one order per business, stock taken, cart emptied; all or nothing.
+
+    Raises AlreadyPlaced if this key placed orders before (a double click), PricesChanged if the total
+    is not what the buyer saw, OrderError for anything else. The caller rolls back on any error.
+    """
+    existing = session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == key))
+    if existing is not None:
+        raise AlreadyPlaced(existing)
+    current = quote(session, cart, buyer)
+    if not current.shops:
+        raise OrderError(_l("Your cart is empty."))
+    if current.problems:
+        raise OrderError(current.problems[0])
+    _check_delivery(current, delivery)
+    total = current.total_paise(delivery.methods)
+    if total != expected_total_paise:
+        raise PricesChanged(_l("Prices or stock changed since you looked. Check the new total and order again."))
+
+    checkout = Checkout(buyer_id=buyer.id, idempotency_key=key, total_paise=total)
+    try:
+        with session.begin_nested():  # a second click racing this one trips the unique key here
+            session.add(checkout)
+    except IntegrityError:
+        raise AlreadyPlaced(session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == key))) from None
+    for shop in current.shops:
+        for line in shop.lines:
+            if not line.variant.product.made_to_order:
+                take_stock(session, line.variant, line.quantity)
+        method = delivery.methods[shop.business.id]
+        fee = DELIVERY_FEES[method]
+        order = Order(checkout=checkout, business_id=shop.business.id, buyer_id=buyer.id, wholesale=current.wholesale,
+                      delivery=method, pickup_point=shop.business.group.organisation.pickup_address,
+                      ship_to_name=delivery.name if method != "pickup" else "",
+                      ship_to_address=delivery.address if method != "pickup" else "",
+                      ship_to_pincode=delivery.pincode if method != "pickup" else "",
+                      subtotal_paise=shop.subtotal_paise, delivery_fee_paise=fee, total_paise=shop.subtotal_paise + fee)
+        order.lines = [OrderLine(product_id=line.variant.product_id, variant_id=line.variant.id,
+                                 title=line.variant.product.title, option=line.variant.label,
+                                 quantity=line.quantity, unit_price_paise=line.unit_price_paise,
+                                 line_total_paise=line.total_paise, made_to_order=line.variant.product.made_to_order)
+                       for line in shop.lines]
+        order.events = [OrderEvent(actor_id=buyer.id, actor_role=Actor.BUYER, from_status=None,
+                                   to_status=OrderStatus.PLACED)]
+        session.add(order)
+    cart.items.clear()
+    session.flush()
+    return checkout
+
+
+def _check_delivery(current: Quote, delivery: Delivery) -> None:
+    for shop in current.shops:
+        method = delivery.methods.get(shop.business.id)
+        if method not in DELIVERY_FEES:
+            raise OrderError(_l("Choose how %(s)s's order reaches you.", s=shop.business.public_name))
+    if any(m != "pickup" for m in delivery.methods.values()):
+        if not delivery.name.strip() or not delivery.address.strip():
+            raise OrderError(_l("Give a name and address for delivery."))
+        if not (delivery.pincode.isdigit() and len(delivery.pincode) == 6 and delivery.pincode[0] != "0"):
+            raise OrderError(_l("The pincode has 6 digits."))
+
+
+def take_stock(session: Session, variant: Variant, quantity: int) -> None:
+    """Atomically take `quantity` from stock, or raise OrderError if there is not that much left."""
+    result = session.execute(sa.update(Variant).where(Variant.id == variant.id, Variant.stock >= quantity)
+                             .values(stock=Variant.stock - quantity).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise OrderError(_l("%(t)s sold out while you were ordering.", t=variant.product.title))
+    session.expire(variant, ["stock"])
+    _refresh_in_stock(session, variant.product_id)
+
+
+def release_stock(session: Session, order: Order) -> None:
+    """Put back what the order took (cancelled, or payment never came)."""
+    for line in order.lines:
+        if not line.made_to_order:
+            session.execute(sa.update(Variant).where(Variant.id == line.variant_id)
+                            .values(stock=Variant.stock + line.quantity).execution_options(synchronize_session=False))
+            _refresh_in_stock(session, line.product_id)
+    session.expire_all()
+
+
+def _refresh_in_stock(session: Session, product_id: int) -> None:
+    any_left = sa.select(Variant.id).where(Variant.product_id == product_id, Variant.stock > 0).exists()
+    session.execute(sa.update(Product).where(Product.id == product_id)
+                    .values(in_stock=sa.or_(Product.made_to_order, any_left))
+                    .execution_options(synchronize_session=False))
+
+
+# -- after the order ------------------------------------------------------------------------------------------
+
+def actor_for(user: User, order: Order) -> Actor | None:
+    """How the user stands to the order: its seller, its buyer, an admin, or nobody."""
+    if user.role == Role.ADMIN:
+        return Actor.ADMIN
+    if user.role == Role.ENTREPRENEUR and any(o.user_id == user.id for o in order.business.owners):
+        return Actor.SELLER
+    if order.buyer_id == user.id:
+        return Actor.BUYER
+    return None
+
+
+def move(session: Session, order: Order, target: OrderStatus, user: User | None, actor: Actor,
+         note: str = "") -> None:
+    """Move the order through its state machine and record who did it; cancelling puts stock back."""
+    check_move(order.status, target, actor)
+    # A conditional update: two taps (or two people) moving the same order cannot both succeed.
+    result = session.execute(sa.update(Order).where(Order.id == order.id, Order.status == order.status)
+                             .values(status=target).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise OrderError(_l("Someone changed this order just now. Look again."))
+    session.add(OrderEvent(order_id=order.id, actor_id=user.id if user else None, actor_role=actor,
+                           from_status=order.status, to_status=target, note=note[:300]))
+    if target in RELEASES_STOCK:
+        release_stock(session, order)
+    session.expire(order)
+    session.flush()
+
+
+def post_message(session: Session, order: Order, user: User, actor: Actor, body: str) -> OrderMessage:
+    """A message on the order page, from its buyer or its seller."""
+    body = body.strip()
+    if not body:
+        raise OrderError(_l("Write a message first."))
+    if len(body) > 1000:
+        raise OrderError(_l("Keep the message under 1,000 letters."))
+    message = OrderMessage(order_id=order.id, sender_id=user.id, from_seller=actor == Actor.SELLER, body=body)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def reorder(session: Session, order: Order, cart: Cart) -> list[str]:
+    """Put the order's items back in the cart at today's stock; returns what could not be added."""
+    skipped = []
+    for line in order.lines:
+        try:
+            set_quantity(session, cart, line.variant_id, _current(cart, line.variant_id) + line.quantity)
+        except OrderError as exc:
+            skipped.append(f"{line.title}: {exc}")
+    return skipped

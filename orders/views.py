@@ -1,0 +1,257 @@
+"""Cart and checkout for buyers, order pages for buyers and sellers, the seller's order screen."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, user_logged_in
+
+from market import db
+from market.db import utcnow
+from market.models import Role
+from market.permissions import role_required
+from orders.forms import AddToCartForm, CheckoutForm, MessageForm
+from orders.models import Checkout, Order
+from orders.services import (
+    DELIVERY_FEES,
+    AlreadyPlaced,
+    Delivery,
+    OrderError,
+    actor_for,
+    cart_for,
+    merge_guest_cart,
+    move,
+    place_order,
+    post_message,
+    quote,
+    reorder,
+    set_quantity,
+)
+from orders.status import OPEN, Actor, IllegalTransition, OrderStatus, next_moves
+from vendors.services import member_for_user
+
+orders = Blueprint("orders", __name__)
+CART_COOKIE = "cart"
+
+
+def _cart(create: bool = False):
+    cart = cart_for(db.session, current_user, request.cookies.get(CART_COOKIE), create=create)
+    if cart is not None and cart.user_id is None and request.cookies.get(CART_COOKIE) != cart.token:
+        g.new_cart_token = cart.token
+    return cart
+
+
+@orders.after_app_request
+def remember_guest_cart(response):
+    token = g.pop("new_cart_token", None)
+    if token:
+        response.set_cookie(CART_COOKIE, token, max_age=60 * 60 * 24 * 30, httponly=True, samesite="Lax",
+                            secure=current_app.config["ENV"] == "production")
+    return response
+
+
+@user_logged_in.connect
+def _merge_cart_on_login(app, user, **_extra):
+    from flask import has_request_context
+
+    if has_request_context() and request.cookies.get(CART_COOKIE):
+        merge_guest_cart(db.session, user, request.cookies.get(CART_COOKIE))
+        db.session.commit()
+
+
+@orders.post("/cart/add")
+def add_to_cart():
+    form = AddToCartForm()
+    if not form.validate_on_submit():
+        flash(_("Choose an option and how many."), "error")
+        return redirect(request.referrer if _local(request.referrer) else url_for("main.home"))
+    cart = _cart(create=True)
+    current = next((i.quantity for i in cart.items if i.variant_id == form.variant.data), 0)
+    try:
+        set_quantity(db.session, cart, form.variant.data, current + form.quantity.data)
+    except OrderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(request.referrer if _local(request.referrer) else url_for("main.home"))
+    db.session.commit()
+    flash(_("Added to your cart."), "success")
+    return redirect(url_for("orders.cart"))
+
+
+def _local(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
+
+
+@orders.get("/cart")
+def cart():
+    current = quote(db.session, _cart(), current_user)
+    return render_template("orders/cart.html", quote=current)
+
+
+@orders.post("/cart/items/<int:variant_id>")
+def update_cart(variant_id: int):
+    cart = _cart() or abort(404)
+    quantity = request.form.get("quantity", type=int)
+    if quantity is None or request.form.get("remove"):
+        quantity = 0
+    try:
+        set_quantity(db.session, cart, variant_id, quantity)
+    except OrderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("orders.cart"))
+
+
+@orders.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout():
+    if request.method == "POST":  # a second press of "Place order" finds the orders the first one made
+        done = db.session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == request.form.get("key", ""),
+                                                              Checkout.buyer_id == current_user.id))
+        if done is not None:
+            return redirect(url_for("orders.placed", checkout_id=done))
+    cart = _cart()
+    current = quote(db.session, cart, current_user)
+    if not current.shops:
+        return redirect(url_for("orders.cart"))
+    form = CheckoutForm()
+    methods = {s.business.id: request.form.get(f"delivery-{s.business.id}", "pickup") for s in current.shops}
+    if form.validate_on_submit() and "place" in request.form:  # "Check total" only re-prices
+        delivery = Delivery(methods, form.ship_name.data or "", form.ship_address.data or "",
+                            (form.ship_pincode.data or "").strip())
+        try:
+            placed = place_order(db.session, current_user, cart, form.key.data, delivery, form.expected_total.data)
+        except AlreadyPlaced as exc:
+            db.session.rollback()
+            return redirect(url_for("orders.placed", checkout_id=exc.checkout_id))
+        except OrderError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            current = quote(db.session, cart, current_user)
+        else:
+            db.session.commit()
+            return redirect(url_for("orders.placed", checkout_id=placed.id))
+    form.key.data = secrets.token_urlsafe(24)  # a new key for each look at the total
+    form.expected_total.data = current.total_paise(methods)
+    return render_template("orders/checkout.html", form=form, quote=current, methods=methods, fees=DELIVERY_FEES)
+
+
+@orders.get("/orders/placed/<int:checkout_id>")
+@login_required
+def placed(checkout_id: int):
+    done = db.session.get(Checkout, checkout_id)
+    if done is None or done.buyer_id != current_user.id:
+        abort(404)
+    return render_template("orders/placed.html", checkout=done)
+
+
+@orders.get("/orders")
+@login_required
+def history():
+    items = db.session.scalars(sa.select(Order).where(Order.buyer_id == current_user.id)
+                               .order_by(Order.id.desc()).limit(100)).all()
+    return render_template("orders/history.html", orders=items)
+
+
+def _order_for_me(order_id: int) -> tuple[Order, Actor]:
+    order = db.session.get(Order, order_id) or abort(404)
+    actor = actor_for(current_user, order)
+    if actor is None:
+        abort(404)  # not 403: do not confirm that someone else's order exists
+    return order, actor
+
+
+@orders.get("/orders/<int:order_id>")
+@login_required
+def show(order_id: int):
+    order, actor = _order_for_me(order_id)
+    return render_template("orders/show.html", order=order, actor=actor, moves=next_moves(order.status, actor),
+                           form=MessageForm())
+
+
+@orders.post("/orders/<int:order_id>/status")
+@login_required
+def change_status(order_id: int):
+    order, actor = _order_for_me(order_id)
+    try:
+        target = OrderStatus(request.form.get("to", ""))
+        move(db.session, order, target, current_user, actor)
+    except (ValueError, IllegalTransition, OrderError):
+        db.session.rollback()
+        flash(_("That cannot be done to this order now."), "error")
+    else:
+        db.session.commit()
+        flash(_("Order %(n)s: %(s)s.", n=order.number, s=STATUS_WORDS()[target]), "success")
+    back = request.form.get("back")
+    return redirect(url_for("orders.seller") if back == "seller" else url_for("orders.show", order_id=order.id))
+
+
+@orders.post("/orders/<int:order_id>/messages")
+@login_required
+def message(order_id: int):
+    order, actor = _order_for_me(order_id)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            post_message(db.session, order, current_user, actor, form.body.data)
+        except OrderError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+    else:
+        flash(_("Write a message first."), "error")
+    return redirect(url_for("orders.show", order_id=order.id) + "#messages")
+
+
+@orders.post("/orders/<int:order_id>/reorder")
+@login_required
+def reorder_view(order_id: int):
+    order, actor = _order_for_me(order_id)
+    if actor != Actor.BUYER:
+        abort(404)
+    skipped = reorder(db.session, order, _cart(create=True))
+    db.session.commit()
+    for line in skipped:
+        flash(line, "error")
+    return redirect(url_for("orders.cart"))
+
+
+@orders.get("/seller/orders")
+@role_required(Role.ENTREPRENEUR)
+def seller():
+    member = member_for_user(db.session, current_user)
+    shop_ids = [b.id for b in member.businesses] if member else []
+    mine = Order.business_id.in_(shop_ids or [-1])
+    new = db.session.scalars(sa.select(Order).where(mine, Order.status == OrderStatus.PLACED)
+                             .order_by(Order.id)).all()
+    active = db.session.scalars(sa.select(Order).where(mine, Order.status.in_(OPEN - {OrderStatus.PLACED}))
+                                .order_by(Order.id)).all()
+    since = utcnow() - timedelta(days=1)
+    today = db.session.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Order.total_paise), 0))
+                               .where(mine, Order.placed_at >= since,
+                                      Order.status.not_in([OrderStatus.CANCELLED]))).one()
+    return render_template("orders/seller.html", new=new, active=active, today_count=today[0], today_paise=today[1],
+                           moves=lambda o: next_moves(o.status, Actor.SELLER))
+
+
+def STATUS_WORDS():  # noqa: N802 - a table, built per request so it is translated
+    """What each state is called on screen."""
+    return {
+        OrderStatus.PLACED: _("new, waiting for the seller"), OrderStatus.CONFIRMED: _("accepted"),
+        OrderStatus.PACKED: _("packed"), OrderStatus.READY_FOR_PICKUP: _("ready for pickup"),
+        OrderStatus.SHIPPED: _("sent"), OrderStatus.DELIVERED: _("delivered"), OrderStatus.COMPLETED: _("completed"),
+        OrderStatus.CANCELLED: _("cancelled"), OrderStatus.REFUND_REQUESTED: _("refund asked"),
+        OrderStatus.REFUNDED: _("refunded"),
+    }
+
+
+@orders.app_context_processor
+def order_words():
+    return {"status_words": STATUS_WORDS}

@@ -1,0 +1,160 @@
+"""Ordering over HTTP: guest cart, checkout split per shop, double clicks, seller's screen, messages."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from catalog.models import Variant
+from orders.models import Checkout, Order, OrderMessage
+from tests.conftest import login, reload
+from tests.factories import gen_product, gen_user
+
+
+@pytest.fixture
+def goods(world, session):
+    kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
+    podi = gen_product(session, world.shop_b, title="Idli podi", category_slug="spices", price_paise=11_000, stock=9)
+    session.commit()
+    return kurti, podi
+
+
+def checkout_form(client, **extra):
+    page = client.get("/checkout").text
+    key = re.search(r'name="key" type="hidden" value="([^"]+)"', page).group(1)
+    total = re.search(r'name="expected_total" type="hidden" value="(\d+)"', page).group(1)
+    return {"key": key, "expected_total": total, "place": "1", **extra}
+
+
+def test_a_guest_fills_a_cart_logs_in_and_orders_from_two_shops(client, world, goods, session):
+    kurti, podi = goods
+    client.post("/cart/add", data={"variant": kurti.variants[0].id, "quantity": 2})
+    client.post("/cart/add", data={"variant": podi.variants[0].id, "quantity": 1})
+    cart = client.get("/cart").text
+    assert "Indigo kurti" in cart and "Idli podi" in cart and "₹1,010.00" in cart
+    assert client.get("/checkout").headers["Location"].startswith("/auth/login")
+    login(client, world.buyer.email)
+    data = checkout_form(client, **{f"delivery-{world.shop_a.id}": "pickup", f"delivery-{world.shop_b.id}": "pickup"})
+    assert data["expected_total"] == "101000"
+    response = client.post("/checkout", data=data)
+    assert response.status_code == 302 and "/orders/placed/" in response.headers["Location"]
+    placed = client.get(response.headers["Location"]).text
+    assert "Rangoli Stitches" in placed and "Podi Box" in placed
+    reload(session)
+    orders = session.scalars(sa.select(Order).order_by(Order.business_id)).all()
+    assert [(o.business_id, o.total_paise) for o in orders] == [(world.shop_a.id, 90_000), (world.shop_b.id, 11_000)]
+    assert session.get(Variant, kurti.variants[0].id).stock == 3
+    assert "Your cart is empty" in client.get("/cart").text
+
+
+def test_pressing_place_order_twice_places_it_once(client, world, goods, session):
+    kurti, _podi = goods
+    login(client, world.buyer.email)
+    client.post("/cart/add", data={"variant": kurti.variants[0].id, "quantity": 1})
+    data = checkout_form(client, **{f"delivery-{world.shop_a.id}": "pickup"})
+    first, second = client.post("/checkout", data=data), client.post("/checkout", data=data)
+    assert first.headers["Location"] == second.headers["Location"]
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Checkout)) == 1
+    assert session.get(Variant, kurti.variants[0].id).stock == 4
+
+
+def test_a_price_change_before_placing_is_explained(client, world, goods, session):
+    kurti, _podi = goods
+    login(client, world.buyer.email)
+    client.post("/cart/add", data={"variant": kurti.variants[0].id, "quantity": 1})
+    data = checkout_form(client, **{f"delivery-{world.shop_a.id}": "pickup"})
+    session.get(Variant, kurti.variants[0].id).price_paise = 47_000
+    session.commit()
+    response = client.post("/checkout", data=data)
+    assert response.status_code == 200 and "Prices or stock changed" in response.text and "₹470.00" in response.text
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_adding_more_than_is_left_is_refused(client, goods):
+    kurti, _podi = goods
+    client.post("/cart/add", data={"variant": kurti.variants[0].id, "quantity": 6})
+    page = client.get("/cart").text
+    assert "Only 5 left" in page and "Your cart is empty" in page
+
+
+def place(client, world, goods):
+    login(client, world.buyer.email)
+    client.post("/cart/add", data={"variant": goods[0].variants[0].id, "quantity": 1})
+    client.post("/checkout", data=checkout_form(client, **{f"delivery-{world.shop_a.id}": "pickup"}))
+    client.post("/auth/logout")
+
+
+def test_the_seller_accepts_from_her_order_screen_and_the_buyer_sees_it(client, world, goods, session):
+    place(client, world, goods)
+    order = session.scalar(sa.select(Order))
+    login(client, world.member_a.user.phone)
+    screen = client.get("/seller/orders").text
+    assert order.number in screen and "Accept" in screen
+    assert world.buyer.email not in screen and world.buyer.name not in screen
+    client.post(f"/orders/{order.id}/status", data={"to": "confirmed", "back": "seller"})
+    client.post(f"/orders/{order.id}/status", data={"to": "packed"})
+    client.post("/auth/logout")
+    login(client, world.buyer.email)
+    page = client.get(f"/orders/{order.id}").text
+    assert "packed" in page and "Cancel order" not in page  # too late for the buyer to cancel
+
+
+def test_the_other_seller_and_other_buyers_cannot_see_or_move_the_order(client, world, goods, session):
+    place(client, world, goods)
+    order = session.scalar(sa.select(Order))
+    for who in (world.member_b.user.phone, world.wholesaler.email, world.staff_a.email):
+        login(client, who)
+        assert client.get(f"/orders/{order.id}").status_code == 404
+        client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
+        client.post("/auth/logout")
+    reload(session)
+    assert session.get(Order, order.id).status == "placed"
+
+
+def test_an_illegal_move_is_refused_with_a_message(client, world, goods, session):
+    place(client, world, goods)
+    order = session.scalar(sa.select(Order))
+    login(client, world.buyer.email)
+    response = client.post(f"/orders/{order.id}/status", data={"to": "shipped"}, follow_redirects=True)
+    assert "cannot be done" in response.text
+    client.post(f"/orders/{order.id}/status", data={"to": "cancelled"})
+    reload(session)
+    assert session.get(Order, order.id).status == "cancelled"
+    assert session.get(Variant, goods[0].variants[0].id).stock == 5
+
+
+def test_messages_go_through_the_order_page_without_phone_numbers(client, world, goods, session):
+    place(client, world, goods)
+    order = session.scalar(sa.select(Order))
+    login(client, world.buyer.email)
+    client.post(f"/orders/{order.id}/messages", data={"body": "Can you add a gift wrap?"})
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    page = client.get(f"/orders/{order.id}").text
+    assert "Can you add a gift wrap?" in page
+    assert world.buyer.email not in page
+    client.post(f"/orders/{order.id}/messages", data={"body": "Yes, free of cost."})
+    client.post("/auth/logout")
+    login(client, world.buyer.email)
+    page = client.get(f"/orders/{order.id}").text
+    assert "Yes, free of cost." in page and world.member_a.user.phone not in page and "Sunita" not in page
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(OrderMessage)) == 2
+
+
+def test_reorder_puts_the_items_back_in_the_cart(client, world, goods, session):
+    place(client, world, goods)
+    order = session.scalar(sa.select(Order))
+    login(client, world.buyer.email)
+    client.post(f"/orders/{order.id}/reorder")
+    assert "Indigo kurti" in client.get("/cart").text
+
+
+def test_order_history_shows_only_my_orders(client, world, goods, session):
+    place(client, world, goods)
+    other = gen_user(session)
+    session.commit()
+    login(client, other.email)
+    assert "No orders yet" in client.get("/orders").text
