@@ -50,6 +50,9 @@ class SignupForm(FlaskForm):
     confirm = PasswordField(_l("Password again"),
                             validators=[EqualTo("password", _l("The two passwords are not the same."))],
                             render_kw={"autocomplete": "new-password"})
+    business_name = StringField(_l("Your shop or business name (wholesale only)"), validators=[Length(max=120)])
+    gstin = StringField(_l("GSTIN, if you have one"), validators=[Length(max=15)],
+                        render_kw={"autocapitalize": "characters"})
     role = RadioField(_l("I want to"), default="buyer",
                       choices=[SelectChoice("buyer", _l("Buy for myself or my family")),
                                SelectChoice("wholesaler", _l("Buy in bulk for my shop or business"))])

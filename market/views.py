@@ -16,6 +16,7 @@ from market.forms import EraseForm, LoginForm, PasswordForm, SignupForm
 from market.models import Role
 from market.security import is_safe_next
 from market.services import AccountError, authenticate, change_password, erase_account, export_account, sign_up
+from orders.services import OrderError, apply_for_wholesale
 from vendors.services import erase_member, export_member
 
 main = Blueprint("main", __name__)
@@ -101,8 +102,14 @@ def signup():
             user = sign_up(db.session, name=form.name.data, login=form.login.data,
                            password=form.password.data, role=Role(form.role.data),
                            locale=request.cookies.get("lang"))
+            if user.role == Role.WHOLESALER:
+                apply_for_wholesale(db.session, user, form.business_name.data or "", form.gstin.data)
         except AccountError as exc:
+            db.session.rollback()
             form.login.errors.append(str(exc))
+        except OrderError as exc:
+            db.session.rollback()
+            form.business_name.errors.append(str(exc))
         else:
             db.session.commit()
             session.clear()

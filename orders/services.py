@@ -6,6 +6,7 @@ atomic on SQLite and PostgreSQL alike: two buyers can never both get the last pi
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import Product, Variant
+from market.db import utcnow
 from market.models import Role, User
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent, OrderLine, OrderMessage, WholesalerProfile
 from orders.status import RELEASES_STOCK, Actor, OrderStatus, check_move
@@ -348,3 +350,28 @@ def reorder(session: Session, order: Order, cart: Cart) -> list[str]:
         except OrderError as exc:
             skipped.append(f"{line.title}: {exc}")
     return skipped
+
+
+# -- wholesale accounts ---------------------------------------------------------------------------------------
+
+GSTIN_SHAPE = re.compile(r"^\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
+
+
+def apply_for_wholesale(session: Session, user: User, business_name: str, gstin: str | None) -> WholesalerProfile:
+    """A wholesaler's details, waiting for staff or an admin to approve them."""
+    business_name, gstin = business_name.strip(), (gstin or "").strip().upper() or None
+    if not business_name:
+        raise OrderError(_l("Give your shop or business name."))
+    if gstin and not GSTIN_SHAPE.match(gstin):
+        raise OrderError(_l("That GSTIN does not look right: 15 letters and numbers, like 27ABCDE1234F1Z5."))
+    profile = WholesalerProfile(user_id=user.id, business_name=business_name, gstin=gstin)
+    session.add(profile)
+    session.flush()
+    return profile
+
+
+def decide_wholesaler(session: Session, profile: WholesalerProfile, approve: bool, decided_by: User) -> None:
+    """Approve (tier prices apply from now) or reject a wholesaler account."""
+    profile.status = "approved" if approve else "rejected"
+    profile.decided_by_id, profile.decided_at = decided_by.id, utcnow()
+    session.flush()

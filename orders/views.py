@@ -14,8 +14,9 @@ from market import db
 from market.db import utcnow
 from market.models import Role
 from market.permissions import role_required
+from market.services import audit
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
-from orders.models import Checkout, Order
+from orders.models import Checkout, Order, WholesalerProfile
 from orders.services import (
     DELIVERY_FEES,
     AlreadyPlaced,
@@ -23,6 +24,7 @@ from orders.services import (
     OrderError,
     actor_for,
     cart_for,
+    decide_wholesaler,
     merge_guest_cart,
     move,
     place_order,
@@ -239,6 +241,26 @@ def seller():
                                       Order.status.not_in([OrderStatus.CANCELLED]))).one()
     return render_template("orders/seller.html", new=new, active=active, today_count=today[0], today_paise=today[1],
                            moves=lambda o: next_moves(o.status, Actor.SELLER))
+
+
+@orders.get("/wholesalers")
+@role_required(Role.STAFF, Role.ADMIN)
+def wholesalers():
+    profiles = db.session.scalars(sa.select(WholesalerProfile).order_by(
+        sa.case((WholesalerProfile.status == "pending", 0), else_=1), WholesalerProfile.user_id.desc()).limit(200))
+    return render_template("orders/wholesalers.html", profiles=list(profiles))
+
+
+@orders.post("/wholesalers/<int:user_id>")
+@role_required(Role.STAFF, Role.ADMIN)
+def decide(user_id: int):
+    profile = db.session.get(WholesalerProfile, user_id) or abort(404)
+    approve = request.form.get("decision") == "approve"
+    decide_wholesaler(db.session, profile, approve, current_user)
+    audit(db.session, current_user, "approve_wholesaler" if approve else "reject_wholesaler", "user", user_id)
+    db.session.commit()
+    flash(_("Approved: wholesale prices apply to them now.") if approve else _("Rejected."), "success")
+    return redirect(url_for("orders.wholesalers"))
 
 
 def STATUS_WORDS():  # noqa: N802 - a table, built per request so it is translated

@@ -13,6 +13,8 @@ def test_sign_up_log_out_and_log_in_again(page: Page, live_server):
     page.get_by_label("Password", exact=True).fill("my-good-pass")
     page.get_by_label("Password again").fill("my-good-pass")
     page.get_by_text("Buy in bulk for my shop or business").click()
+    page.get_by_text("Buying wholesale? Tell us about your business").click()
+    page.get_by_label("Your shop or business name (wholesale only)").fill("Asha General Stores")
     page.get_by_role("button", name="Make my account").click()
     expect(page.get_by_role("status")).to_contain_text("Welcome to Haat")
 

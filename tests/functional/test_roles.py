@@ -64,6 +64,8 @@ MATRIX = {
     "orders.message": ("/orders/{order}/messages", {role: 405 for role in EVERYONE}),
     "orders.reorder_view": ("/orders/{order}/reorder", {role: 405 for role in EVERYONE}),
     "orders.seller": ("/seller/orders", only(ENT)),
+    "orders.wholesalers": ("/wholesalers", only(STAFF, ADMIN)),
+    "orders.decide": ("/wholesalers/1", {role: 405 for role in EVERYONE}),
     "admin.home": ("/admin/", only(ADMIN)),
     "admin.staff": ("/admin/staff", only(ADMIN)),
     "admin.audit_log": ("/admin/audit", only(ADMIN)),

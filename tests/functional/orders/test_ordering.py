@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from catalog.models import Variant
-from orders.models import Checkout, Order, OrderMessage
+from catalog.services import TierData
+from orders.models import Checkout, Order, OrderMessage, WholesalerProfile
 from tests.conftest import login, reload
 from tests.factories import gen_product, gen_user
 
@@ -158,3 +159,26 @@ def test_order_history_shows_only_my_orders(client, world, goods, session):
     session.commit()
     login(client, other.email)
     assert "No orders yet" in client.get("/orders").text
+
+
+def test_a_wholesaler_signs_up_waits_for_approval_then_sees_tier_prices(client, world, session):
+    product = gen_product(session, world.shop_a, title="Bulk kurti", price_paise=45_000, stock=100,
+                          tiers=[TierData(10, 40_000)], wholesale_min_qty=10)
+    session.commit()
+    signup = {"name": "Ravi", "login": "ravi@traders.example", "password": "long-enough-1",
+              "confirm": "long-enough-1", "role": "wholesaler", "business_name": "", "gstin": ""}
+    bad = client.post("/auth/signup", data=signup)
+    assert "business name" in bad.text
+    client.post("/auth/signup", data={**signup, "business_name": "Ravi Traders", "gstin": "27abcde1234f1z5"})
+    client.post("/cart/add", data={"variant": product.variants[0].id, "quantity": 10})
+    assert "₹4,500.00" in client.get("/cart").text  # not approved yet: retail price
+    client.post("/auth/logout")
+    login(client, world.staff_a.email)
+    assert "Ravi Traders" in client.get("/wholesalers").text
+    profile = session.scalar(sa.select(WholesalerProfile))
+    assert profile.gstin == "27ABCDE1234F1Z5" and profile.status == "pending"
+    client.post(f"/wholesalers/{profile.user_id}", data={"decision": "approve"})
+    client.post("/auth/logout")
+    login(client, "ravi@traders.example", "long-enough-1")
+    cart = client.get("/cart").text
+    assert "₹4,000.00" in cart and "Wholesale prices apply" in cart
