@@ -70,10 +70,11 @@ def _register_blueprints(app: Flask) -> None:
     from catalog.views import catalog, products
     from market.admin import admin
     from market.views import auth, main
+    from orders.quote_views import quotes
     from orders.views import orders
     from vendors.views import seller, staff
 
-    for blueprint in (main, auth, admin, seller, staff, catalog, products, imports, orders):
+    for blueprint in (main, auth, admin, seller, staff, catalog, products, imports, orders, quotes):
         app.register_blueprint(blueprint)
 
 

@@ -6,7 +6,7 @@ changes what was bought. Money is integer paise throughout.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -184,3 +184,39 @@ class WholesalerProfile(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class QuoteRequest(Base):
+    """A wholesaler asks a seller for a price for a quantity by a date; she accepts, counters or declines."""
+
+    __tablename__ = "quote_requests"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('requested', 'countered', 'accepted', 'declined', 'ordered')",
+                           name="status_known"),
+        sa.CheckConstraint("quantity BETWEEN 1 AND 100000", name="quantity_sane"),
+        sa.CheckConstraint("target_price_paise > 0", name="target_positive"),
+        sa.CheckConstraint("counter_price_paise IS NULL OR counter_price_paise > 0", name="counter_positive"),
+        sa.Index("ix_quote_requests_business_status", "business_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("businesses.id"))
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("variants.id"))
+    quantity: Mapped[int]
+    target_price_paise: Mapped[int]  # per piece, what the buyer offers
+    counter_price_paise: Mapped[int | None]  # per piece, what the seller asks instead
+    needed_by: Mapped[date]
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default="requested")
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    variant: Mapped[Variant] = relationship()
+    business: Mapped[Business] = relationship()
+
+    @property
+    def agreed_price_paise(self) -> int:
+        """The price both sides accepted: the counter-offer if there was one, else the buyer's."""
+        return self.counter_price_paise or self.target_price_paise

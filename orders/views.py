@@ -16,7 +16,7 @@ from market.models import Role
 from market.permissions import role_required
 from market.services import audit
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
-from orders.models import Checkout, Order, WholesalerProfile
+from orders.models import Checkout, Order, QuoteRequest, WholesalerProfile
 from orders.services import (
     DELIVERY_FEES,
     AlreadyPlaced,
@@ -239,7 +239,10 @@ def seller():
     today = db.session.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Order.total_paise), 0))
                                .where(mine, Order.placed_at >= since,
                                       Order.status.not_in([OrderStatus.CANCELLED]))).one()
+    open_quotes = db.session.scalar(sa.select(sa.func.count()).select_from(QuoteRequest).where(
+        QuoteRequest.business_id.in_(shop_ids or [-1]), QuoteRequest.status == "requested"))
     return render_template("orders/seller.html", new=new, active=active, today_count=today[0], today_paise=today[1],
+                           open_quotes=open_quotes,
                            moves=lambda o: next_moves(o.status, Actor.SELLER))
 
 
@@ -274,6 +277,12 @@ def STATUS_WORDS():  # noqa: N802 - a table, built per request so it is translat
     }
 
 
+def QUOTE_WORDS():  # noqa: N802 - a table, built per request so it is translated
+    """What each quote state is called on screen."""
+    return {"requested": _("waiting for the seller"), "countered": _("seller sent a price"),
+            "accepted": _("agreed"), "declined": _("declined"), "ordered": _("ordered")}
+
+
 @orders.app_context_processor
 def order_words():
-    return {"status_words": STATUS_WORDS}
+    return {"status_words": STATUS_WORDS, "quote_words": QUOTE_WORDS}

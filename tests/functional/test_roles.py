@@ -1,5 +1,6 @@
 """What each role may open: one row per page, a column per role; every route must have a row."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from catalog.images import process_upload
 from catalog.models import ImportJob
 from catalog.services import add_photo
-from orders.models import Checkout, Order
+from orders.models import Checkout, Order, QuoteRequest
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from tests.conftest import login
 from tests.factories import gen_product, photo_bytes
@@ -64,6 +65,11 @@ MATRIX = {
     "orders.message": ("/orders/{order}/messages", {role: 405 for role in EVERYONE}),
     "orders.reorder_view": ("/orders/{order}/reorder", {role: 405 for role in EVERYONE}),
     "orders.seller": ("/seller/orders", only(ENT)),
+    "quotes.new": ("/quotes/new/{product}", only(WHO)),
+    "quotes.mine": ("/quotes/", only(ENT, WHO)),
+    "quotes.show": ("/quotes/{quote}", only(ENT, WHO, others=404)),
+    "quotes.respond": ("/quotes/{quote}/answer", {role: 405 for role in EVERYONE}),
+    "quotes.order": ("/quotes/{quote}/order", {role: 405 for role in EVERYONE}),
     "orders.wholesalers": ("/wholesalers", only(STAFF, ADMIN)),
     "orders.decide": ("/wholesalers/1", {role: 405 for role in EVERYONE}),
     "admin.home": ("/admin/", only(ADMIN)),
@@ -88,6 +94,9 @@ def listed(world, session, app):
     cart = cart_for(session, world.buyer, None, create=True)
     set_quantity(session, cart, product.variants[0].id, 1)
     place_order(session, world.buyer, cart, "matrix", Delivery({world.shop_a.id: "pickup"}), product.price_paise)
+    session.add(QuoteRequest(buyer_id=world.wholesaler.id, business_id=world.shop_a.id,
+                             variant_id=product.variants[0].id, quantity=50, target_price_paise=40_000,
+                             needed_by=date(2030, 1, 1)))
     session.commit()
     return product
 
@@ -100,7 +109,7 @@ def test_role_may_open_only_its_pages(client, world, session, listed, endpoint, 
                      shop=world.shop_a.slug, shop_id=world.shop_a.id,
                      photo=f"{listed.photos[0].key}-{listed.photos[0].width_list[0]}.webp",
                      job=session.scalar(sa.select(ImportJob.id)), order=session.scalar(sa.select(Order.id)),
-                     checkout=session.scalar(sa.select(Checkout.id)))
+                     checkout=session.scalar(sa.select(Checkout.id)), quote=session.scalar(sa.select(QuoteRequest.id)))
     if role != ANON:
         user = world.user(role)
         assert login(client, user.email or user.phone).status_code == 302

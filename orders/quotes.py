@@ -1,0 +1,117 @@
+"""Requests for a quote: the wholesaler asks, the seller answers from her phone, an accepted quote
+becomes an order at the agreed price. A small state machine like the order's, pure and tested."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from catalog.models import Variant
+from market.models import Role, User
+from orders.models import Checkout, Order, OrderEvent, OrderLine, QuoteRequest
+from orders.services import DELIVERY_FEES, MAX_QUANTITY, OrderError, take_stock
+from orders.status import Actor, OrderStatus
+
+# (from, to) -> who may make the move
+QUOTE_MOVES = {
+    ("requested", "accepted"): Actor.SELLER,
+    ("requested", "countered"): Actor.SELLER,
+    ("requested", "declined"): Actor.SELLER,
+    ("countered", "countered"): Actor.SELLER,  # she may change her counter-offer
+    ("countered", "accepted"): Actor.BUYER,
+    ("countered", "declined"): Actor.BUYER,
+    ("accepted", "ordered"): Actor.BUYER,
+}
+
+
+def quote_actor(user: User, quote: QuoteRequest) -> Actor | None:
+    """The seller (an owner of the shop) or the buyer who asked; nobody else."""
+    if user.role == Role.ENTREPRENEUR and any(o.user_id == user.id for o in quote.business.owners):
+        return Actor.SELLER
+    if quote.buyer_id == user.id:
+        return Actor.BUYER
+    return None
+
+
+def _move(quote: QuoteRequest, target: str, actor: Actor) -> None:
+    if QUOTE_MOVES.get((quote.status, target)) != actor:
+        raise OrderError(_l("That cannot be done to this quote now."))
+    quote.status = target
+
+
+def request_quote(session: Session, buyer: User, variant_id: int, quantity: int, target_price_paise: int,
+                  needed_by: date, note: str = "", today: date | None = None) -> QuoteRequest:
+    """A wholesaler's request for a quote on a listed product."""
+    if buyer.role != Role.WHOLESALER:
+        raise OrderError(_l("Quotes are for wholesale accounts."))
+    variant = session.get(Variant, variant_id)
+    if variant is None or not variant.product.listed:
+        raise OrderError(_l("This product is not on sale any more."))
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise OrderError(_l("Ask for between 1 and %(n)s pieces.", n=MAX_QUANTITY))
+    if target_price_paise <= 0:
+        raise OrderError(_l("Offer a price above zero."))
+    if needed_by < (today or date.today()):
+        raise OrderError(_l("The date needed cannot be in the past."))
+    quote = QuoteRequest(buyer_id=buyer.id, business_id=variant.product.business_id, variant_id=variant.id,
+                         quantity=quantity, target_price_paise=target_price_paise, needed_by=needed_by,
+                         note=note.strip()[:500])
+    session.add(quote)
+    session.flush()
+    return quote
+
+
+def answer(session: Session, quote: QuoteRequest, actor: Actor, decision: str,
+           counter_price_paise: int | None = None) -> None:
+    """Seller: accept, counter (with a price) or decline. Buyer: accept or decline a counter-offer."""
+    if decision == "countered":
+        if not counter_price_paise or counter_price_paise <= 0:
+            raise OrderError(_l("Give your price per piece."))
+        _move(quote, "countered", actor)
+        quote.counter_price_paise = counter_price_paise
+    elif decision in ("accepted", "declined"):
+        _move(quote, decision, actor)
+    else:
+        raise OrderError(_l("That cannot be done to this quote now."))
+    session.flush()
+
+
+def order_from_quote(session: Session, quote: QuoteRequest, buyer: User, delivery: str,
+                     ship_to: tuple[str, str, str] = ("", "", "")) -> Order:
+    """Turn an accepted quote into an order at the agreed price, taking the stock (once)."""
+    if delivery not in DELIVERY_FEES:
+        raise OrderError(_l("Choose how the order reaches you."))
+    if delivery != "pickup" and not all(part.strip() for part in ship_to):
+        raise OrderError(_l("Give a name, address and pincode for delivery."))
+    if quote.buyer_id != buyer.id or quote.status != "accepted":
+        raise OrderError(_l("That cannot be done to this quote now."))
+    # The status change is a conditional update: two presses of "order now" make one order.
+    done = session.execute(sa.update(QuoteRequest).where(QuoteRequest.id == quote.id,
+                                                         QuoteRequest.status == "accepted")
+                           .values(status="ordered").execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise OrderError(_l("This quote is already an order."))
+    session.expire(quote, ["status"])
+    variant = quote.variant
+    if not variant.product.made_to_order:
+        take_stock(session, variant, quote.quantity)
+    subtotal, fee = quote.quantity * quote.agreed_price_paise, DELIVERY_FEES[delivery]
+    checkout = Checkout(buyer_id=buyer.id, idempotency_key=f"quote-{quote.id}", total_paise=subtotal + fee)
+    name, address, pincode = ship_to if delivery != "pickup" else ("", "", "")
+    order = Order(checkout=checkout, business_id=quote.business_id, buyer_id=buyer.id, wholesale=True,
+                  delivery=delivery, pickup_point=quote.business.group.organisation.pickup_address,
+                  ship_to_name=name, ship_to_address=address, ship_to_pincode=pincode,
+                  subtotal_paise=subtotal, delivery_fee_paise=fee, total_paise=subtotal + fee)
+    order.lines = [OrderLine(product_id=variant.product_id, variant_id=variant.id, title=variant.product.title,
+                             option=variant.label, quantity=quote.quantity, unit_price_paise=quote.agreed_price_paise,
+                             line_total_paise=subtotal, made_to_order=variant.product.made_to_order)]
+    order.events = [OrderEvent(actor_id=buyer.id, actor_role=Actor.BUYER, from_status=None,
+                               to_status=OrderStatus.PLACED, note=f"from quote {quote.id}")]
+    session.add(order)
+    session.flush()
+    quote.order_id = order.id
+    session.flush()
+    return order
