@@ -85,7 +85,11 @@ class Business(Base):
     """A micro-business with a public, pseudonymous storefront; owned by a member or by her group."""
 
     __tablename__ = "businesses"
-    __table_args__ = (sa.CheckConstraint("kind IN ('individual', 'group')", name="kind_known"),)
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('individual', 'group')", name="kind_known"),
+        sa.CheckConstraint("NOT gst_registered OR (gstin IS NOT NULL AND gst_trade_name IS NOT NULL)",
+                           name="gst_registration_complete"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("self_help_groups.id"), index=True)
@@ -97,6 +101,13 @@ class Business(Base):
     show_group: Mapped[bool] = mapped_column(default=False)  # the business chooses
     is_paused: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # GST registration, normally of the group enterprise or collective, never under a member's own PAN (the
+    # public GSTIN search would show her legal name). The GSTIN and trade name are printed on invoices: the
+    # business enters them knowing they are public. There is deliberately no legal-name column.
+    # Set through orders.invoices.set_gst_registration, which checks the GSTIN.
+    gst_registered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    gstin: Mapped[str | None] = mapped_column(sa.String(15))  # a collective may register several storefronts
+    gst_trade_name: Mapped[str | None] = mapped_column(sa.String(100))
 
     group: Mapped[SelfHelpGroup] = relationship()
     owners: Mapped[list[Member]] = relationship(secondary="business_members",
