@@ -87,7 +87,10 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def globals_for_templates():
-        return {"current_locale": str(get_locale()), "current_user": current_user}
+        from market.notifications import unread_count
+
+        unread = unread_count(db.session, current_user) if current_user.is_authenticated else 0
+        return {"current_locale": str(get_locale()), "current_user": current_user, "unread_notifications": unread}
 
 
 def url_for_static_icons(app: Flask):

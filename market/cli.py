@@ -67,6 +67,24 @@ def register(app: Flask) -> None:
         for role in ("entrepreneur", "buyer", "wholesaler", "staff", "admin"):
             click.echo(f"  {role:<13} {role}@example.org")
 
+    @app.cli.command("notify-worker")
+    @click.option("--once", is_flag=True, help="send what is pending and stop")
+    @click.option("--interval", default=5.0, help="seconds between rounds")
+    def notify_worker(once: bool, interval: float):
+        """Send pending notification e-mails (one worker per installation is enough)."""
+        import time
+
+        from market.notifications import deliver_pending, sender_from_config
+
+        sender = sender_from_config()
+        while True:
+            sent = deliver_pending(db.session, sender)
+            if sent:
+                click.echo(f"{sent} e-mails sent")
+            if once:
+                return
+            time.sleep(interval)
+
     @app.cli.command("create-user")
     @click.option("--role", type=click.Choice(["admin", "staff", "buyer", "wholesaler"]), required=True)
     @click.option("--name", required=True)

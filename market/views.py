@@ -11,9 +11,11 @@ from catalog.browse import Filters, listed_products
 from catalog.services import root_categories
 from market import db
 from market.config import LOCALES
+from market.db import utcnow
 from market.extensions import limiter
 from market.forms import EraseForm, LoginForm, PasswordForm, SignupForm
 from market.models import Role
+from market.notifications import Notification
 from market.security import is_safe_next
 from market.services import AccountError, authenticate, change_password, erase_account, export_account, sign_up
 from orders.services import OrderError, apply_for_wholesale
@@ -173,3 +175,17 @@ def erase():
             flash(_("Your account and your personal details are erased."), "success")
             return redirect(url_for("main.home"))
     return render_template("market/erase.html", form=form)
+
+
+@auth.get("/notifications")
+@login_required
+def notifications():
+    items = db.session.scalars(sa.select(Notification).where(Notification.user_id == current_user.id)
+                               .order_by(Notification.id.desc()).limit(50)).all()
+    unread = [n for n in items if n.read_at is None]
+    response = render_template("market/notifications.html", items=items, unread={n.id for n in unread})
+    if unread:  # seen now; shown as new this once
+        db.session.execute(sa.update(Notification).where(Notification.user_id == current_user.id,
+                                                         Notification.read_at.is_(None)).values(read_at=utcnow()))
+        db.session.commit()
+    return response

@@ -215,6 +215,7 @@ class QuoteRequest(Base):
 
     variant: Mapped[Variant] = relationship()
     business: Mapped[Business] = relationship()
+    buyer: Mapped[User] = relationship()
 
     @property
     def agreed_price_paise(self) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Variant
 from market.models import Role, User
+from market.notifications import notify
 from orders.models import Checkout, Order, OrderEvent, OrderLine, QuoteRequest
 from orders.services import DELIVERY_FEES, MAX_QUANTITY, OrderError, take_stock
 from orders.status import Actor, OrderStatus
@@ -61,6 +62,9 @@ def request_quote(session: Session, buyer: User, variant_id: int, quantity: int,
                          note=note.strip()[:500])
     session.add(quote)
     session.flush()
+    notify(session, [m.user for m in variant.product.business.owners],
+           lambda: _l("A shop asks for a price: %(q)s × %(t)s", q=quantity, t=variant.product.title), "",
+           f"/quotes/{quote.id}")
     return quote
 
 
@@ -77,6 +81,9 @@ def answer(session: Session, quote: QuoteRequest, actor: Actor, decision: str,
     else:
         raise OrderError(_l("That cannot be done to this quote now."))
     session.flush()
+    to = [quote.buyer] if actor == Actor.SELLER else [m.user for m in quote.business.owners]
+    notify(session, to, lambda: _l("Your quote for %(t)s was answered", t=quote.variant.product.title), "",
+           f"/quotes/{quote.id}")
 
 
 def order_from_quote(session: Session, quote: QuoteRequest, buyer: User, delivery: str,

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.models import Product, Variant
 from market.db import utcnow
 from market.models import Role, User
+from market.money import format_inr
+from market.notifications import notify
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent, OrderLine, OrderMessage, WholesalerProfile
 from orders.status import RELEASES_STOCK, Actor, OrderStatus, check_move
 from vendors.models import Business
@@ -36,9 +38,10 @@ class PricesChanged(OrderError):
 
 
 class AlreadyPlaced(Exception):  # noqa: N818 - not an error: the first click already placed it
-    """This checkout key was used before: the orders exist already."""
+    """This checkout key was used before: the orders exist already (checkout_id is None when a concurrent
+    click won the race: the caller rolls back and looks the checkout up by its key)."""
 
-    def __init__(self, checkout_id: int):
+    def __init__(self, checkout_id: int | None):
         super().__init__(checkout_id)
         self.checkout_id = checkout_id
 
@@ -229,11 +232,13 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
         raise PricesChanged(_l("Prices or stock changed since you looked. Check the new total and order again."))
 
     checkout = Checkout(buyer_id=buyer.id, idempotency_key=key, total_paise=total)
+    session.add(checkout)
     try:
-        with session.begin_nested():  # a second click racing this one trips the unique key here
-            session.add(checkout)
+        # Written first: a second click racing this one waits here for the first to finish, then fails.
+        # No savepoint: the caller rolls the whole transaction back, stock included.
+        session.flush()
     except IntegrityError:
-        raise AlreadyPlaced(session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == key))) from None
+        raise AlreadyPlaced(None) from None
     for shop in current.shops:
         for line in shop.lines:
             if not line.variant.product.made_to_order:
@@ -256,6 +261,11 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
         session.add(order)
     cart.items.clear()
     session.flush()
+    for order in checkout.orders:
+        notify(session, [m.user for m in order.business.owners],
+               lambda o=order: _l("New order %(n)s: %(amount)s", n=o.number, amount=format_inr(o.total_paise)),
+               lambda o=order: _l("%(n)s items. Open it to accept.", n=sum(line.quantity for line in o.lines)),
+               f"/orders/{order.id}")
     return checkout
 
 
@@ -326,6 +336,8 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
         release_stock(session, order)
     session.expire(order)
     session.flush()
+    notify(session, _other_side(order, actor), lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
+                                                           s=STATUS_NAMES[target]), "", f"/orders/{order.id}")
 
 
 def post_message(session: Session, order: Order, user: User, actor: Actor, body: str) -> OrderMessage:
@@ -338,7 +350,25 @@ def post_message(session: Session, order: Order, user: User, actor: Actor, body:
     message = OrderMessage(order_id=order.id, sender_id=user.id, from_seller=actor == Actor.SELLER, body=body)
     session.add(message)
     session.flush()
+    notify(session, _other_side(order, actor), lambda: _l("New message about order %(n)s", n=order.number),
+           body[:200], f"/orders/{order.id}#messages")
     return message
+
+
+def _other_side(order: Order, actor: Actor) -> list[User]:
+    """Who should hear about what `actor` did: the buyer hears from the seller's side, and the other way."""
+    if actor == Actor.BUYER:
+        return [m.user for m in order.business.owners]
+    return [order.buyer]
+
+
+STATUS_NAMES = {
+    OrderStatus.PLACED: _l("placed"), OrderStatus.CONFIRMED: _l("accepted"), OrderStatus.PACKED: _l("packed"),
+    OrderStatus.READY_FOR_PICKUP: _l("ready for pickup"), OrderStatus.SHIPPED: _l("sent"),
+    OrderStatus.DELIVERED: _l("delivered"), OrderStatus.COMPLETED: _l("completed"),
+    OrderStatus.CANCELLED: _l("cancelled"), OrderStatus.REFUND_REQUESTED: _l("refund asked"),
+    OrderStatus.REFUNDED: _l("refunded"),
+}
 
 
 def reorder(session: Session, order: Order, cart: Cart) -> list[str]:

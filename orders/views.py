@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
@@ -131,7 +131,9 @@ def checkout():
             placed = place_order(db.session, current_user, cart, form.key.data, delivery, form.expected_total.data)
         except AlreadyPlaced as exc:
             db.session.rollback()
-            return redirect(url_for("orders.placed", checkout_id=exc.checkout_id))
+            done = exc.checkout_id or db.session.scalar(sa.select(Checkout.id).where(
+                Checkout.idempotency_key == form.key.data, Checkout.buyer_id == current_user.id))
+            return redirect(url_for("orders.placed", checkout_id=done) if done else url_for("orders.history"))
         except OrderError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -192,6 +194,27 @@ def change_status(order_id: int):
         flash(_("Order %(n)s: %(s)s.", n=order.number, s=STATUS_WORDS()[target]), "success")
     back = request.form.get("back")
     return redirect(url_for("orders.seller") if back == "seller" else url_for("orders.show", order_id=order.id))
+
+
+@orders.get("/orders/<int:order_id>/invoice.pdf")
+@login_required
+def invoice(order_id: int):
+    from orders.invoices import InvoiceError, issue_invoice, render_pdf
+
+    order, _actor = _order_for_me(order_id)
+    try:
+        issued = issue_invoice(db.session, order)
+    except InvoiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("orders.show", order_id=order.id))
+    db.session.commit()
+    response = make_response(render_pdf(issued))
+    response.headers["Content-Type"] = "application/pdf"
+    filename = issued.number.replace("/", "-")
+    response.headers["Content-Disposition"] = f'attachment; filename="invoice-{filename}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @orders.post("/orders/<int:order_id>/messages")

@@ -32,6 +32,7 @@ MATRIX = {
     "auth.signup": ("/auth/signup", only(ANON, others=302)),
     "auth.logout": ("/auth/logout", {role: 405 for role in EVERYONE}),  # POST only
     "auth.account": ("/auth/account", only(ENT, BUY, WHO, STAFF, ADMIN)),
+    "auth.notifications": ("/auth/notifications", only(ENT, BUY, WHO, STAFF, ADMIN)),
     "auth.my_data": ("/auth/my-data", only(ENT, BUY, WHO, STAFF, ADMIN)),
     "auth.erase": ("/auth/erase", only(ENT, BUY, WHO, STAFF, ADMIN)),
     "seller.home": ("/seller/", only(ENT)),
@@ -62,6 +63,9 @@ MATRIX = {
     "orders.history": ("/orders", only(ENT, BUY, WHO, STAFF, ADMIN)),
     "orders.show": ("/orders/{order}", only(BUY, ENT, ADMIN, others=404)),
     "orders.change_status": ("/orders/{order}/status", {role: 405 for role in EVERYONE}),
+    # The matrix's order is still "placed": no invoice yet, so its parties go back to the order page.
+    "orders.invoice": ("/orders/{order}/invoice.pdf", {**only(BUY, ENT, ADMIN, others=404), BUY: 302, ENT: 302,
+                                                        ADMIN: 302}),
     "orders.message": ("/orders/{order}/messages", {role: 405 for role in EVERYONE}),
     "orders.reorder_view": ("/orders/{order}/reorder", {role: 405 for role in EVERYONE}),
     "orders.seller": ("/seller/orders", only(ENT)),

@@ -182,3 +182,27 @@ def test_a_wholesaler_signs_up_waits_for_approval_then_sees_tier_prices(client, 
     login(client, "ravi@traders.example", "long-enough-1")
     cart = client.get("/cart").text
     assert "₹4,000.00" in cart and "Wholesale prices apply" in cart
+
+
+def test_the_buyer_downloads_an_invoice_once_the_seller_accepts(client, world, goods, session):
+    import io
+
+    from pypdf import PdfReader
+
+    place(client, world, goods)
+    order = session.scalar(sa.select(Order))
+    login(client, world.buyer.email)
+    early = client.get(f"/orders/{order.id}/invoice.pdf", follow_redirects=True)
+    assert early.mimetype == "text/html" and "Invoice (PDF)" not in early.text
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
+    client.post("/auth/logout")
+    login(client, world.buyer.email)
+    response = client.get(f"/orders/{order.id}/invoice.pdf")
+    assert response.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert order.number in text.replace("\n", " ") and "Rangoli Stitches" in text and "BILL OF SUPPLY" in text
+    assert "Sunita" not in text and "Secretname" not in text and world.member_a.user.phone not in text
+    again = client.get(f"/orders/{order.id}/invoice.pdf")
+    assert again.data == response.data  # issued once, the same every time

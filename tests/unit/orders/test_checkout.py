@@ -236,3 +236,31 @@ def test_reorder_refills_the_cart(session):
     session.flush()
     assert reorder(session, order, cart) == []
     assert cart.items[0].quantity == 2
+
+
+def test_a_fault_halfway_through_checkout_leaves_no_half_order(session, two_shops, monkeypatch):
+    """The checkout row is written first (in a savepoint); a crash at the second shop must undo it too."""
+    import orders.services
+
+    a, b, kurti, pickle = two_shops
+    buyer = gen_user(session)
+    cart = cart_for(session, buyer, None, create=True)
+    set_quantity(session, cart, kurti.variants[0].id, 1)
+    set_quantity(session, cart, pickle.variants[0].id, 1)
+    session.commit()
+    real, calls = orders.services.take_stock, []
+
+    def crash_on_second(s, variant, quantity):
+        calls.append(variant.id)
+        if len(calls) == 2:
+            raise RuntimeError("injected fault")
+        real(s, variant, quantity)
+
+    monkeypatch.setattr(orders.services, "take_stock", crash_on_second)
+    with pytest.raises(RuntimeError):
+        place_order(session, buyer, cart, "crash", pickup(a, b), 45_000 + 22_000)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Checkout)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+    assert session.get(Variant, kurti.variants[0].id).stock == 5
+    assert len(cart_for(session, buyer, None).items) == 2
