@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from catalog.demo import load_products
+from catalog.models import Product
 from market.models import Role, User
 from market.services import create_user
 from vendors.models import Organisation, Programme, SelfHelpGroup
@@ -103,10 +104,33 @@ def load_demo(session: Session, password: str, media_dir: Path) -> bool:
                                         show_group=index % 3 == 0))
     load_products(session, businesses, media_dir)
 
-    for role in (Role.BUYER, Role.WHOLESALER, Role.ADMIN):
-        create_user(session, name=f"Demo {role}", login=f"{role}@example.org", password=password, role=role)
+    made = {role: create_user(session, name=f"Demo {role}", login=f"{role}@example.org", password=password, role=role)
+            for role in (Role.BUYER, Role.WHOLESALER, Role.ADMIN)}
+    _demo_orders(session, made[Role.BUYER], made[Role.WHOLESALER], businesses[0])
     staff = create_user(session, name="Demo staff", login="staff@example.org", password=password,
                         role=Role.STAFF)
     assign_staff(session, staff, [organisations[0].id, organisations[1].id])  # Maharashtra only
     session.flush()
     return True
+
+
+def _demo_orders(session: Session, buyer: User, wholesaler: User, shop) -> None:
+    """An approved wholesaler, and two orders waiting in the demo entrepreneur's shop: one new, one accepted."""
+    from orders.models import WholesalerProfile
+    from orders.services import Delivery, cart_for, move, place_order, quote, set_quantity
+    from orders.status import Actor, OrderStatus
+
+    session.add(WholesalerProfile(user_id=wholesaler.id, business_name="Demo Traders, Pune", status="approved"))
+    session.flush()
+    products = sorted(session.scalars(sa.select(Product).where(Product.business_id == shop.id)),
+                      key=lambda p: p.id)
+    seller = shop.owners[0].user
+    for n, product in enumerate(products[:2]):
+        variant = next(v for v in product.variants if v.stock > 0 or product.made_to_order)
+        cart = cart_for(session, buyer, None, create=True)
+        set_quantity(session, cart, variant.id, 1)
+        delivery = Delivery({shop.id: "pickup"})
+        total = quote(session, cart, buyer).total_paise(delivery.methods)
+        order = place_order(session, buyer, cart, f"demo-{n}", delivery, total).orders[0]
+        if n == 1:
+            move(session, order, OrderStatus.CONFIRMED, seller, Actor.SELLER)
