@@ -140,6 +140,13 @@ def _my_shops() -> list[Business]:
     return list(member.businesses) if member else []
 
 
+def _owned_business(business_id: int) -> Business:
+    business = db.session.get(Business, business_id) or abort(404)
+    if not owns_business(current_user, business):
+        abort(403)
+    return business
+
+
 def _editable(product_id: int) -> Product:
     item = db.session.get(Product, product_id) or abort(404)
     if not can_edit_product(current_user, item):
@@ -248,9 +255,7 @@ def delete_photo(product_id: int, photo_id: int):
 @products.route("/shops/<int:business_id>", methods=["GET", "POST"])
 @role_required(Role.ENTREPRENEUR)
 def shop_settings(business_id: int):
-    business = db.session.get(Business, business_id) or abort(404)
-    if not owns_business(current_user, business):
-        abort(403)
+    business = _owned_business(business_id)
     form = ShopForm(obj=business)
     if form.validate_on_submit():
         try:
@@ -269,9 +274,7 @@ def shop_settings(business_id: int):
 @products.post("/shops/<int:business_id>/pause")
 @role_required(Role.ENTREPRENEUR)
 def pause_shop(business_id: int):
-    business = db.session.get(Business, business_id) or abort(404)
-    if not owns_business(current_user, business):
-        abort(403)
+    business = _owned_business(business_id)
     paused = request.form.get("paused") == "1"
     set_shop_paused(db.session, business, paused)
     db.session.commit()
