@@ -1,7 +1,7 @@
 """Checkout under contention: many buyers at once on one product, through gunicorn, on PostgreSQL.
 
     .venv/bin/python -m bench.checkout --database-url postgresql://postgres@127.0.0.1:5432/haat_checkout_bench
-    .venv/bin/python -m bench.checkout --database-url ... --server gthread:4:4 --server sync:4   # compare servers
+    .venv/bin/python -m bench.checkout --database-url ... --server sync:2 --server gthread:4:4   # compare servers
 
 The database is emptied and migrated, then holds one shop with one product of 1,000 pieces and enough
 buyers, each already logged in (a signed Flask session cookie, made the way the login view makes it) with
@@ -351,12 +351,15 @@ class CpuUse:
 class CpuMeter:
     """Cores used by gunicorn, this database's PostgreSQL backends, this client, and everything else."""
 
-    def __init__(self, server: Server, url: str):
-        self.server, self.url = server, url
+    def __init__(self, server: Server, url: str, leave_out: int = 0):
+        self.server, self.url, self.leave_out = server, url, leave_out
+
+    def _backends(self) -> set[int]:
+        return set(backend_pids(self.url)) - {self.leave_out}
 
     def start(self) -> None:
         self.workers = {pid: cpu_of([pid]) for pid in self.server.worker_pids()}
-        self.backends = {pid: cpu_of([pid]) for pid in backend_pids(self.url)}
+        self.backends = {pid: cpu_of([pid]) for pid in self._backends()}
         self.master = cpu_of([self.server.process.pid])
         self.client = self._own()
         self.busy = machine_busy()[0]
@@ -372,7 +375,7 @@ class CpuMeter:
         busy, client = machine_busy()[0] - self.busy, self._own() - self.client
         workers = [cpu_of([pid]) - self.workers.get(pid, 0.0) for pid in self.server.worker_pids()]
         gunicorn = sum(workers) + cpu_of([self.server.process.pid]) - self.master
-        postgres = sum(cpu_of([pid]) - self.backends.get(pid, 0.0) for pid in {*self.backends, *backend_pids(self.url)})
+        postgres = sum(cpu_of([pid]) - self.backends.get(pid, 0.0) for pid in {*self.backends, *self._backends()})
         return CpuUse(wall, gunicorn, workers, postgres, client, busy)
 
 
@@ -389,10 +392,13 @@ class BackendSampler(threading.Thread):
         super().__init__(daemon=True)
         self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         self.interval, self.samples, self.totals = interval, 0, [0, 0, 0]
-        self.stopping = threading.Event()
+        self.stopping, self.connected = threading.Event(), threading.Event()
+        self.pid = 0  # its own server process, left out of the CPU figures
 
     def run(self) -> None:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            self.pid = conn.scalar(sa.text("SELECT pg_backend_pid()"))
+            self.connected.set()
             while not self.stopping.wait(self.interval):
                 row = conn.execute(self.QUERY).one()
                 self.samples += 1
@@ -500,13 +506,15 @@ class Client:
 
 
 def run_clients(port: int, cookies: list[str], clients: int, post_only: bool, seconds: float,
-                keep_alive: bool) -> tuple[Outcome, float]:
-    """Every buyer checks out once, `clients` at a time; returns what happened and when the timing started."""
+                keep_alive: bool, on_start=lambda: None) -> tuple[Outcome, float]:
+    """Every buyer checks out once, `clients` at a time; returns what happened and when the timing started.
+
+    on_start is called after the warm-up (and, for post-only, after the pages were fetched), as the timing starts.
+    """
     buyers: queue.SimpleQueue[int] = queue.SimpleQueue()
     for i in range(len(cookies)):
         buyers.put(i)
-    warm = threading.Barrier(clients + 1)
-    go = threading.Barrier(clients + 1)
+    warm, fetched, go = (threading.Barrier(clients + 1, timeout=seconds + 60) for _ in range(3))
     outcomes = [Outcome() for _ in range(clients)]
     deadline = [time.monotonic() + seconds]
 
@@ -521,40 +529,49 @@ def run_clients(port: int, cookies: list[str], clients: int, post_only: bool, se
     def work(out: Outcome) -> None:
         client = Client(port, keep_alive)
         try:
-            # Warm-up (not timed): two looks at the checkout page, so each worker has imported the
-            # templates and opened database connections; the state does not change.
+            # Warm-up (not timed): two looks at the checkout page, so each worker has loaded the
+            # templates and opened its database connection; the state does not change.
             for _ in range(2):
                 client.get_checkout(cookies[0], Outcome())
-        finally:
             warm.wait()
-        pages: list[tuple[int, dict[str, str]]] = []
-        if post_only:
-            while (i := take()) is not None:
+            pages: list[tuple[int, dict[str, str]]] = []
+            while post_only and (i := take()) is not None:
                 fields = client.get_checkout(cookies[i], out)
                 if fields is not None:
                     pages.append((i, fields))
             out.get_ms.clear()
-        go.wait()
-        if post_only:
+            fetched.wait()
+            go.wait()
             for i, fields in pages:
                 if time.monotonic() > deadline[0]:
                     break
                 client.post_checkout(cookies[i], fields, out)
-        else:
-            while (i := take()) is not None:
+            while not post_only and (i := take()) is not None:
                 started = time.perf_counter()
                 fields = client.get_checkout(cookies[i], out)
                 if fields is not None:
                     client.post_checkout(cookies[i], fields, out)
                     out.pair_ms.append((time.perf_counter() - started) * 1000)
-        client.conn.close()
+        except threading.BrokenBarrierError:
+            pass  # another client failed: its error is reported
+        except Exception as exc:  # reported with the others; the remaining clients stop
+            out.errors.append(f"client: {exc!r}")
+            for barrier in (warm, fetched, go):
+                barrier.abort()
+        finally:
+            client.conn.close()
 
     threads = [threading.Thread(target=work, args=(out,), daemon=True) for out in outcomes]
     for t in threads:
         t.start()
-    warm.wait()
-    deadline[0] = time.monotonic() + seconds  # the bound starts after the warm-up
-    go.wait()
+    try:
+        warm.wait()
+        deadline[0] = time.monotonic() + seconds  # the bound starts after the warm-up
+        fetched.wait()
+        on_start()
+        go.wait()
+    except threading.BrokenBarrierError:
+        on_start()
     started = time.perf_counter()
     for t in threads:
         t.join(timeout=max(1.0, deadline[0] - time.monotonic() + 35))
@@ -595,18 +612,26 @@ def run(args, spec: ServerSpec, url: str, workdir: Path, post_only: bool) -> Run
     server = Server(spec, url, secret, workdir)
     try:
         server.wait_ready()
-        meter, sampler = CpuMeter(server, url), BackendSampler(url)
-        meter.start()
+        sampler = BackendSampler(url)
         sampler.start()
-        outcome, started = run_clients(server.port, cookies, args.clients, post_only, args.seconds, args.keep_alive)
+        sampler.connected.wait(10)
+        meter = CpuMeter(server, url, leave_out=sampler.pid)
+        outcome, started = run_clients(server.port, cookies, args.clients, post_only, args.seconds, args.keep_alive,
+                                       on_start=meter.start)
         cpu = meter.stop()
         sessions = sampler.stop()
     finally:
         server.stop()
     elapsed = (outcome.last_success - started) if outcome.placed else 0.0
     rate = len(outcome.placed) / elapsed if elapsed > 0 else 0.0
-    return RunResult("post-only" if post_only else "checkout", outcome, rate,
-                     verify(url, seeded, outcome.placed), cpu, sessions)
+    verification = verify(url, seeded, outcome.placed)
+    tried = len(outcome.placed) + outcome.refused + len(outcome.errors)
+    if tried < len(seeded.buyer_ids):
+        verification.problems.append(f"stopped at the time limit: {tried:,} of {len(seeded.buyer_ids):,} buyers tried")
+    elif outcome.refused != len(seeded.buyer_ids) - args.stock:
+        verification.problems.append(f"{outcome.refused} refused, not the {len(seeded.buyer_ids) - args.stock} "
+                                     "buyers beyond the stock")
+    return RunResult("post-only" if post_only else "checkout", outcome, rate, verification, cpu, sessions)
 
 
 def ms(values: list[float], fraction: float) -> str:
@@ -631,9 +656,9 @@ def report(spec: ServerSpec, args, pair: RunResult | None, post: RunResult | Non
         if result is None:
             continue
         o, rv = result.outcome, result.verification
+        gets = f"GET p50 {ms(o.get_ms, 0.5)} p99 {ms(o.get_ms, 0.99)}, " if o.get_ms else "pages fetched before, "
         lines.append(f"  {result.mode:<9}: {len(o.placed):,} placed, {o.refused:,} refused, {len(o.errors)} errors; "
-                     f"GET p50 {ms(o.get_ms, 0.5)} p99 {ms(o.get_ms, 0.99)}, "
-                     f"POST p50 {ms(o.post_ms, 0.5)} p99 {ms(o.post_ms, 0.99)}; "
+                     f"{gets}POST p50 {ms(o.post_ms, 0.5)} p99 {ms(o.post_ms, 0.99)}; "
                      f"database: {rv.sold:,} sold, stock {rv.stock_left}, {rv.checkouts:,} checkouts, "
                      f"{rv.orders:,} orders")
         cpu, attempts = result.cpu, max(1, len(o.placed) + o.refused)
@@ -659,7 +684,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra", type=int, default=None,
                         help="buyers beyond the stock, who must be refused (default: 2 per client)")
     parser.add_argument("--server", type=ServerSpec.parse, action="append",
-                        help="sync:WORKERS or gthread:WORKERS:THREADS; repeat to compare (default gthread:4:4)")
+                        help="sync:WORKERS or gthread:WORKERS:THREADS; repeat to compare (default sync:4)")
     parser.add_argument("--mode", choices=("both", "checkout", "post-only"), default="both")
     parser.add_argument("--seconds", type=float, default=60, help="stop each run after this long")
     parser.add_argument("--keep-alive", action="store_true",
@@ -676,7 +701,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     with tempfile.TemporaryDirectory(prefix="haat-checkout-bench-") as tmp:
         workdir = Path(tmp)
-        for spec in args.server or [ServerSpec("gthread", 4, 4)]:
+        for spec in args.server or [ServerSpec("sync", 4, 1)]:
             pair = run(args, spec, url, workdir, post_only=False) if args.mode != "post-only" else None
             post = run(args, spec, url, workdir, post_only=True) if args.mode != "checkout" else None
             for line in report(spec, args, pair, post):
