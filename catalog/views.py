@@ -42,10 +42,11 @@ def catalogue_choices():
     """Sorts, price bands and the states that have sellers, for the filter form on every list."""
     from vendors.models import Organisation
 
-    def selling_states():
-        return sorted(db.session.scalars(sa.select(Organisation.state_code).distinct()))
+    class SellingStates:  # asked for by the filter form only
+        def __iter__(self):
+            return iter(sorted(db.session.scalars(sa.select(Organisation.state_code).distinct())))
 
-    return {"sorts": browse.SORTS, "price_bands": browse.PRICE_BANDS, "selling_states": selling_states()}
+    return {"sorts": browse.SORTS, "price_bands": browse.PRICE_BANDS, "selling_states": SellingStates()}
 
 
 def media_dir() -> Path:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog.models import Product, Variant
 from market.db import utcnow
@@ -23,7 +23,7 @@ from market.money import format_inr
 from market.notifications import notify
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent, OrderLine, OrderMessage, WholesalerProfile
 from orders.status import RELEASES_STOCK, Actor, OrderStatus, check_move
-from vendors.models import Business
+from vendors.models import Business, SelfHelpGroup
 
 MAX_QUANTITY = 10_000
 DELIVERY_FEES = {"pickup": 0, "local": 40_00, "courier": 80_00}  # paise per business order
@@ -71,7 +71,7 @@ def is_approved_wholesaler(session: Session, user: User | None) -> bool:
 def cart_for(session: Session, user: User | None, token: str | None, create: bool = False) -> Cart | None:
     """The account's cart, else the guest's (by cookie token); made on demand."""
     if user is not None and user.is_authenticated:
-        cart = session.scalar(sa.select(Cart).where(Cart.user_id == user.id))
+        cart = session.scalar(sa.select(Cart).where(Cart.user_id == user.id).options(selectinload(Cart.items)))
         if cart is None and create:
             cart = Cart(user_id=user.id, token=secrets.token_urlsafe(32))
             session.add(cart)
@@ -169,10 +169,12 @@ def quote(session: Session, cart: Cart | None, buyer: User | None) -> Quote:
     if cart is None or not cart.items:
         return Quote([], [], wholesale)
     variant_ids = [i.variant_id for i in cart.items]
-    variants = {v.id: v for v in session.scalars(
-        sa.select(Variant).where(Variant.id.in_(variant_ids))
-        .options(selectinload(Variant.product).selectinload(Product.tiers),
-                 selectinload(Variant.product).selectinload(Product.business)))}
+    shop = joinedload(Variant.product, innerjoin=True).joinedload(Product.business, innerjoin=True)
+    options = [shop.joinedload(Business.group, innerjoin=True).joinedload(SelfHelpGroup.organisation, innerjoin=True)]
+    if wholesale:
+        options.append(joinedload(Variant.product, innerjoin=True).selectinload(Product.tiers))
+    stmt = sa.select(Variant).where(Variant.id.in_(variant_ids)).options(*options)
+    variants = {v.id: v for v in session.scalars(stmt).unique()}
     per_product: dict[int, int] = defaultdict(int)
     for item in cart.items:
         per_product[variants[item.variant_id].product_id] += item.quantity
@@ -189,7 +191,7 @@ def quote(session: Session, cart: Cart | None, buyer: User | None) -> Quote:
         if wholesale and product.wholesale_min_qty and per_product[product.id] < product.wholesale_min_qty:
             problems.append(str(_l("%(t)s: the smallest wholesale order is %(n)s pieces.",
                                    t=product.title, n=product.wholesale_min_qty)))
-        tiers = [(t.min_qty, t.unit_price_paise) for t in product.tiers]
+        tiers = [(t.min_qty, t.unit_price_paise) for t in product.tiers] if wholesale else []
         price = unit_price(variant.price_paise, tiers, per_product[product.id], wholesale)
         shop = shops.setdefault(product.business_id, QuotedShop(product.business))
         shop.lines.append(QuotedLine(variant, item.quantity, price))
@@ -212,16 +214,17 @@ class Delivery:
 
 
 def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: Delivery,
-                expected_total_paise: int) -> Checkout:
+                expected_total_paise: int, current: Quote | None = None) -> Checkout:
     """One checkout and one order per business, stock taken, cart emptied; all or nothing.
 
     Raises AlreadyPlaced if this key placed orders before (a double click), PricesChanged if the total
     is not what the buyer saw, OrderError for anything else. The caller rolls back on any error.
     """
-    existing = session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == key))
-    if existing is not None:
-        raise AlreadyPlaced(existing)
-    current = quote(session, cart, buyer)
+    if current is None:  # the view has looked the key up and priced the cart already
+        existing = session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == key))
+        if existing is not None:
+            raise AlreadyPlaced(existing)
+        current = quote(session, cart, buyer)
     if not current.shops:
         raise OrderError(_l("Your cart is empty."))
     if current.problems:
@@ -239,10 +242,8 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
         session.flush()
     except IntegrityError:
         raise AlreadyPlaced(None) from None
+    made: list[Order] = []
     for shop in current.shops:
-        for line in shop.lines:
-            if not line.variant.product.made_to_order:
-                take_stock(session, line.variant, line.quantity)
         method = delivery.methods[shop.business.id]
         fee = DELIVERY_FEES[method]
         order = Order(checkout=checkout, business_id=shop.business.id, buyer_id=buyer.id, wholesale=current.wholesale,
@@ -259,13 +260,18 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
         order.events = [OrderEvent(actor_id=buyer.id, actor_role=Actor.BUYER, from_status=None,
                                    to_status=OrderStatus.PLACED)]
         session.add(order)
+        made.append(order)
     cart.items.clear()
     session.flush()
-    for order in checkout.orders:
+    for order in made:
         notify(session, [m.user for m in order.business.owners],
                lambda o=order: _l("New order %(n)s: %(amount)s", n=o.number, amount=format_inr(o.total_paise)),
                lambda o=order: _l("%(n)s items. Open it to accept.", n=sum(line.quantity for line in o.lines)),
                f"/orders/{order.id}")
+    for shop in current.shops:  # last: a popular variant's row stays locked only from here to the commit
+        for line in shop.lines:
+            if not line.variant.product.made_to_order:
+                take_stock(session, line.variant, line.quantity)
     return checkout
 
 
@@ -283,12 +289,14 @@ def _check_delivery(current: Quote, delivery: Delivery) -> None:
 
 def take_stock(session: Session, variant: Variant, quantity: int) -> None:
     """Atomically take `quantity` from stock, or raise OrderError if there is not that much left."""
-    result = session.execute(sa.update(Variant).where(Variant.id == variant.id, Variant.stock >= quantity)
-                             .values(stock=Variant.stock - quantity).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    left = session.scalar(sa.update(Variant).where(Variant.id == variant.id, Variant.stock >= quantity)
+                          .values(stock=Variant.stock - quantity).returning(Variant.stock)
+                          .execution_options(synchronize_session=False))
+    if left is None:
         raise OrderError(_l("%(t)s sold out while you were ordering.", t=variant.product.title))
     session.expire(variant, ["stock"])
-    _refresh_in_stock(session, variant.product_id)
+    if left == 0:
+        _refresh_in_stock(session, variant.product_id)
 
 
 def release_stock(session: Session, order: Order) -> None:

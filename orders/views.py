@@ -128,7 +128,8 @@ def checkout():
         delivery = Delivery(methods, form.ship_name.data or "", form.ship_address.data or "",
                             (form.ship_pincode.data or "").strip())
         try:
-            placed = place_order(db.session, current_user, cart, form.key.data, delivery, form.expected_total.data)
+            placed = place_order(db.session, current_user, cart, form.key.data, delivery, form.expected_total.data,
+                                 current)
         except AlreadyPlaced as exc:
             db.session.rollback()
             done = exc.checkout_id or db.session.scalar(sa.select(Checkout.id).where(
