@@ -38,8 +38,8 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh phone-sized tab with no cookies."""
+def page(browser, live_server):
+    """A fresh phone-sized tab with no cookies; closed before the server stops, so no request is cut off."""
     context = browser.new_context(**browser.phone, locale="en-IN")
     context.set_default_timeout(10_000)
     yield context.new_page()
@@ -51,8 +51,10 @@ def live_server(make_app):
     """The app with CSRF on, served from a thread; yields its base URL."""
     app = make_app(WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = False  # so server_close() waits for requests still running: none may outlive the app
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
+    server.server_close()
