@@ -29,6 +29,13 @@ def _rupees(name: str) -> int:
         raise OrderError(str(exc)) from exc
 
 
+def _date(name: str) -> date:
+    try:
+        return date.fromisoformat(request.form.get(name, ""))
+    except ValueError as exc:
+        raise OrderError(_("Choose the date you need it by.")) from exc
+
+
 @quotes.route("/new/<int:product_id>", methods=["GET", "POST"])
 @role_required(Role.WHOLESALER)
 def new(product_id: int):
@@ -37,21 +44,16 @@ def new(product_id: int):
         abort(404)
     if request.method == "POST":
         try:
-            needed_by = date.fromisoformat(request.form.get("needed_by", ""))
-        except ValueError:
-            flash(_("Choose the date you need it by."), "error")
+            quote = request_quote(db.session, current_user, request.form.get("variant", type=int) or 0,
+                                  request.form.get("quantity", type=int) or 0, _rupees("target_price"),
+                                  _date("needed_by"), request.form.get("note", ""))
+        except OrderError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
         else:
-            try:
-                quote = request_quote(db.session, current_user, request.form.get("variant", type=int) or 0,
-                                      request.form.get("quantity", type=int) or 0, _rupees("target_price"),
-                                      needed_by, request.form.get("note", ""))
-            except OrderError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-            else:
-                db.session.commit()
-                flash(_("Your request is sent. The seller will answer here."), "success")
-                return redirect(url_for("quotes.show", quote_id=quote.id))
+            db.session.commit()
+            flash(_("Your request is sent. The seller will answer here."), "success")
+            return redirect(url_for("quotes.show", quote_id=quote.id))
     return render_template("orders/quote_new.html", product=product, today=date.today().isoformat())
 
 

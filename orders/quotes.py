@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from catalog.models import Variant
+from catalog.permissions import owns_business
 from market.models import Role, User
 from market.notifications import notify
 from orders.models import Checkout, Order, OrderEvent, OrderLine, QuoteRequest
@@ -30,7 +31,7 @@ QUOTE_MOVES = {
 
 def quote_actor(user: User, quote: QuoteRequest) -> Actor | None:
     """The seller (an owner of the shop) or the buyer who asked; nobody else."""
-    if user.role == Role.ENTREPRENEUR and any(o.user_id == user.id for o in quote.business.owners):
+    if owns_business(user, quote.business):
         return Actor.SELLER
     if quote.buyer_id == user.id:
         return Actor.BUYER
@@ -62,7 +63,7 @@ def request_quote(session: Session, buyer: User, variant_id: int, quantity: int,
                          note=note.strip()[:500])
     session.add(quote)
     session.flush()
-    notify(session, [m.user for m in variant.product.business.owners],
+    notify(session, variant.product.business.owner_users,
            lambda: _l("A shop asks for a price: %(q)s × %(t)s", q=quantity, t=variant.product.title), "",
            f"/quotes/{quote.id}")
     return quote
@@ -81,7 +82,7 @@ def answer(session: Session, quote: QuoteRequest, actor: Actor, decision: str,
     else:
         raise OrderError(_l("That cannot be done to this quote now."))
     session.flush()
-    to = [quote.buyer] if actor == Actor.SELLER else [m.user for m in quote.business.owners]
+    to = [quote.buyer] if actor == Actor.SELLER else quote.business.owner_users
     notify(session, to, lambda: _l("Your quote for %(t)s was answered", t=quote.variant.product.title), "",
            f"/quotes/{quote.id}")
 

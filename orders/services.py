@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog.models import Product, Variant
+from catalog.permissions import owns_business
 from market.db import utcnow
 from market.models import Role, User
 from market.money import format_inr
@@ -264,7 +265,7 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
     cart.items.clear()
     session.flush()
     for order in made:
-        notify(session, [m.user for m in order.business.owners],
+        notify(session, order.business.owner_users,
                lambda o=order: _l("New order %(n)s: %(amount)s", n=o.number, amount=format_inr(o.total_paise)),
                lambda o=order: _l("%(n)s items. Open it to accept.", n=sum(line.quantity for line in o.lines)),
                f"/orders/{order.id}")
@@ -322,7 +323,7 @@ def actor_for(user: User, order: Order) -> Actor | None:
     """How the user stands to the order: its seller, its buyer, an admin, or nobody."""
     if user.role == Role.ADMIN:
         return Actor.ADMIN
-    if user.role == Role.ENTREPRENEUR and any(o.user_id == user.id for o in order.business.owners):
+    if owns_business(user, order.business):
         return Actor.SELLER
     if order.buyer_id == user.id:
         return Actor.BUYER
@@ -366,7 +367,7 @@ def post_message(session: Session, order: Order, user: User, actor: Actor, body:
 def _other_side(order: Order, actor: Actor) -> list[User]:
     """Who should hear about what `actor` did: the buyer hears from the seller's side, and the other way."""
     if actor == Actor.BUYER:
-        return [m.user for m in order.business.owners]
+        return order.business.owner_users
     return [order.buyer]
 
 

@@ -113,6 +113,11 @@ class Business(Base):
     owners: Mapped[list[Member]] = relationship(secondary="business_members",
                                                 back_populates="businesses")
 
+    @property
+    def owner_users(self) -> list[User]:
+        """The accounts of the members who run the shop (who hear about its orders and quotes)."""
+        return [member.user for member in self.owners]
+
 
 business_members = sa.Table(
     "business_members",
