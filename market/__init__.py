@@ -36,6 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     _init_login(app)
+    from payments.gateways import init_app as init_payments
+
+    init_payments(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_error_pages(app)
@@ -72,9 +75,10 @@ def _register_blueprints(app: Flask) -> None:
     from market.views import auth, main
     from orders.quote_views import quotes
     from orders.views import orders
+    from payments.views import payments
     from vendors.views import seller, staff
 
-    for blueprint in (main, auth, admin, seller, staff, catalog, products, imports, orders, quotes):
+    for blueprint in (main, auth, admin, seller, staff, catalog, products, imports, orders, quotes, payments):
         app.register_blueprint(blueprint)
 
 

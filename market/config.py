@@ -35,6 +35,18 @@ DEFAULTS = {
     "SEARCH_BACKEND": "whoosh",  # or "postgres" when several app servers share one database
     "SEARCH_INDEX_DIR": None,  # None: instance/search
     "IMPORTS_IN_BACKGROUND": True,  # bulk CSV imports run in a thread; the page shows their progress
+    # Payments: the demo gateway (a local Razorpay) unless Razorpay's keys are given; Stripe only with its keys.
+    "PAYMENT_GATEWAY": "demo",  # or razorpay
+    "RAZORPAY_KEY_ID": None,
+    "RAZORPAY_KEY_SECRET": None,
+    "RAZORPAY_WEBHOOK_SECRET": None,
+    "RAZORPAY_BASE_URL": None,  # None: Razorpay's own; tests point the SDK at a local fake
+    "STRIPE_SECRET_KEY": None,
+    "STRIPE_WEBHOOK_SECRET": None,
+    "STRIPE_API_BASE": None,
+    "DEMO_GATEWAY_STORE": None,  # None: instance/demo-razorpay.json
+    "PLATFORM_FEE_BPS": 0,  # Haat's fee on online sales, in hundredths of a per cent
+    "PAYMENT_TIMEOUT_MINUTES": 30,  # an unpaid online order is cancelled after this, its stock put back
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: slow phones fill forms slowly
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -80,6 +92,21 @@ def load(app: Flask, test_config: dict | None) -> None:
             raise ConfigError("DATABASE_URL must be set in production.")
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'haat.db'}"
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
+    _check_payments(app.config, production)
+
+
+def _check_payments(config, production: bool) -> None:
+    gateway = config["PAYMENT_GATEWAY"]
+    if gateway not in ("demo", "razorpay"):
+        raise ConfigError("HAAT_PAYMENT_GATEWAY is demo or razorpay.")
+    if production and gateway == "demo":
+        raise ConfigError("The demo gateway takes no real money: set HAAT_PAYMENT_GATEWAY=razorpay in production.")
+    if gateway == "razorpay" and not all(config[k] for k in ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET",
+                                                             "RAZORPAY_WEBHOOK_SECRET")):
+        raise ConfigError("Razorpay needs HAAT_RAZORPAY_KEY_ID, HAAT_RAZORPAY_KEY_SECRET and "
+                          "HAAT_RAZORPAY_WEBHOOK_SECRET.")
+    if bool(config["STRIPE_SECRET_KEY"]) != bool(config["STRIPE_WEBHOOK_SECRET"]):
+        raise ConfigError("Stripe needs both HAAT_STRIPE_SECRET_KEY and HAAT_STRIPE_WEBHOOK_SECRET.")
 
 
 def _development_secret(instance: Path) -> str:

@@ -6,6 +6,8 @@ from market import notifications as _notifications  # noqa: F401
 from market.db import Base
 from orders import invoices as _invoices  # noqa: F401
 from orders import models as _orders  # noqa: F401
+from payments import ledger as _ledger  # noqa: F401
+from payments import models as _payments  # noqa: F401
 from vendors import models as _vendors  # noqa: F401
 
 metadata = Base.metadata

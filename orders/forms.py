@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
@@ -22,6 +22,11 @@ class AddToCartForm(FlaskForm):
 class CheckoutForm(FlaskForm):
     key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
     expected_total = IntegerField(validators=[InputRequired()], widget=HiddenInput())  # the total she saw
+    pay_with = RadioField(_l("How will you pay?"), default="upi", validators=[InputRequired(_l("Choose how to pay."))],
+                          choices=[
+        SelectChoice("upi", _l("UPI now (any UPI app)")),
+        SelectChoice("cash", _l("Cash when you collect or receive it")),
+        SelectChoice("card", _l("Card (buyers outside India)"))])
     ship_name = StringField(_l("Name for delivery"), validators=[Optional(), Length(max=100)],
                             render_kw={"autocomplete": "name"})
     ship_address = TextAreaField(_l("Delivery address"), validators=[Optional(), Length(max=300)],

@@ -215,8 +215,10 @@ class Delivery:
 
 
 def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: Delivery,
-                expected_total_paise: int, current: Quote | None = None) -> Checkout:
+                expected_total_paise: int, current: Quote | None = None, announce_now: bool = True) -> Checkout:
     """One checkout and one order per business, stock taken, cart emptied; all or nothing.
+
+    Sellers hear of the orders now, or (announce_now=False, for online payment) once the money arrives.
 
     Raises AlreadyPlaced if this key placed orders before (a double click), PricesChanged if the total
     is not what the buyer saw, OrderError for anything else. The caller rolls back on any error.
@@ -264,16 +266,26 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
         made.append(order)
     cart.items.clear()
     session.flush()
-    for order in made:
-        notify(session, order.business.owner_users,
-               lambda o=order: _l("New order %(n)s: %(amount)s", n=o.number, amount=format_inr(o.total_paise)),
-               lambda o=order: _l("%(n)s items. Open it to accept.", n=sum(line.quantity for line in o.lines)),
-               f"/orders/{order.id}")
+    if announce_now:
+        announce(session, made, paid=False)
     for shop in current.shops:  # last: a popular variant's row stays locked only from here to the commit
         for line in shop.lines:
             if not line.variant.product.made_to_order:
                 take_stock(session, line.variant, line.quantity)
     return checkout
+
+
+def announce(session: Session, orders: list[Order], paid: bool) -> None:
+    """Tell each seller about her new order (once it is paid, for orders paid online)."""
+    def subject(o: Order):
+        n, amount = o.number, format_inr(o.total_paise)
+        return _l("New paid order %(n)s: %(amount)s", n=n, amount=amount) if paid \
+            else _l("New order %(n)s: %(amount)s", n=n, amount=amount)
+
+    for order in orders:
+        notify(session, order.business.owner_users, lambda o=order: subject(o),
+               lambda o=order: _l("%(n)s items. Open it to accept.", n=sum(line.quantity for line in o.lines)),
+               f"/orders/{order.id}")
 
 
 def _check_delivery(current: Quote, delivery: Delivery) -> None:
@@ -333,7 +345,12 @@ def actor_for(user: User, order: Order) -> Actor | None:
 def move(session: Session, order: Order, target: OrderStatus, user: User | None, actor: Actor,
          note: str = "") -> None:
     """Move the order through its state machine and record who did it; cancelling puts stock back."""
+    from payments import services as payments
+
     check_move(order.status, target, actor)
+    if target == OrderStatus.CONFIRMED and not payments.may_accept(session, order):
+        raise OrderError(_l("Wait for the payment before accepting this order."))
+    before = OrderStatus(order.status)
     # A conditional update: two taps (or two people) moving the same order cannot both succeed.
     result = session.execute(sa.update(Order).where(Order.id == order.id, Order.status == order.status)
                              .values(status=target).execution_options(synchronize_session=False))
@@ -345,6 +362,7 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
         release_stock(session, order)
     session.expire(order)
     session.flush()
+    payments.order_moved(session, order, before, target)
     notify(session, _other_side(order, actor), lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
                                                            s=STATUS_NAMES[target]), "", f"/orders/{order.id}")
 

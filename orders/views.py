@@ -34,6 +34,9 @@ from orders.services import (
     set_quantity,
 )
 from orders.status import OPEN, Actor, IllegalTransition, OrderStatus, next_moves
+from payments import gateways as payment_gateways
+from payments.services import PaymentError, awaiting_payment, may_accept
+from payments.services import start as start_payment
 from vendors.services import member_for_user
 
 orders = Blueprint("orders", __name__)
@@ -123,25 +126,29 @@ def checkout():
     if not current.shops:
         return redirect(url_for("orders.cart"))
     form = CheckoutForm()
+    if payment_gateways.card() is None:
+        form.pay_with.choices = [c for c in form.pay_with.choices if c.value != "card"]
     methods = {s.business.id: request.form.get(f"delivery-{s.business.id}", "pickup") for s in current.shops}
     if form.validate_on_submit() and "place" in request.form:  # "Check total" only re-prices
         delivery = Delivery(methods, form.ship_name.data or "", form.ship_address.data or "",
                             (form.ship_pincode.data or "").strip())
         try:
+            online = form.pay_with.data != "cash"
             placed = place_order(db.session, current_user, cart, form.key.data, delivery, form.expected_total.data,
-                                 current)
+                                 current, announce_now=not online)
+            start_payment(db.session, placed, form.pay_with.data)
         except AlreadyPlaced as exc:
             db.session.rollback()
             done = exc.checkout_id or db.session.scalar(sa.select(Checkout.id).where(
                 Checkout.idempotency_key == form.key.data, Checkout.buyer_id == current_user.id))
             return redirect(url_for("orders.placed", checkout_id=done) if done else url_for("orders.history"))
-        except OrderError as exc:
+        except (OrderError, PaymentError) as exc:
             db.session.rollback()
             flash(str(exc), "error")
             current = quote(db.session, cart, current_user)
         else:
             db.session.commit()
-            return redirect(url_for("orders.placed", checkout_id=placed.id))
+            return redirect(url_for("payments.pay" if online else "orders.placed", checkout_id=placed.id))
     form.key.data = secrets.token_urlsafe(24)  # a new key for each look at the total
     form.expected_total.data = current.total_paise(methods)
     return render_template("orders/checkout.html", form=form, quote=current, methods=methods, fees=DELIVERY_FEES)
@@ -176,8 +183,14 @@ def _order_for_me(order_id: int) -> tuple[Order, Actor]:
 @login_required
 def show(order_id: int):
     order, actor = _order_for_me(order_id)
-    return render_template("orders/show.html", order=order, actor=actor, moves=next_moves(order.status, actor),
+    return render_template("orders/show.html", order=order, actor=actor, moves=_moves(order, actor),
                            form=MessageForm())
+
+
+def _moves(order: Order, actor: Actor) -> list[OrderStatus]:
+    """What the person may do next; nobody accepts an order that waits for its online payment."""
+    return [m for m in next_moves(order.status, actor)
+            if m != OrderStatus.CONFIRMED or may_accept(db.session, order)]
 
 
 @orders.post("/orders/<int:order_id>/status")
@@ -255,7 +268,7 @@ def seller():
     member = member_for_user(db.session, current_user)
     shop_ids = [b.id for b in member.businesses] if member else []
     mine = Order.business_id.in_(shop_ids or [-1])
-    new = db.session.scalars(sa.select(Order).where(mine, Order.status == OrderStatus.PLACED)
+    new = db.session.scalars(sa.select(Order).where(mine, Order.status == OrderStatus.PLACED, ~awaiting_payment())
                              .order_by(Order.id)).all()
     active = db.session.scalars(sa.select(Order).where(mine, Order.status.in_(OPEN - {OrderStatus.PLACED}))
                                 .order_by(Order.id)).all()
@@ -267,7 +280,7 @@ def seller():
         QuoteRequest.business_id.in_(shop_ids or [-1]), QuoteRequest.status == "requested"))
     return render_template("orders/seller.html", new=new, active=active, today_count=today[0], today_paise=today[1],
                            open_quotes=open_quotes,
-                           moves=lambda o: next_moves(o.status, Actor.SELLER))
+                           moves=lambda o: _moves(o, Actor.SELLER))
 
 
 @orders.get("/wholesalers")

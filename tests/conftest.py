@@ -86,7 +86,23 @@ def make_app(database_url, tmp_path):
             from market.db import engine
 
             engine().dispose()
-    empty_all_tables(database_url)
+    try:
+        check_ledger_balances(database_url)
+    finally:
+        empty_all_tables(database_url)
+
+
+def check_ledger_balances(url: str) -> None:
+    """After every test: each ledger entry sums to zero, so the whole ledger does too."""
+    from market.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        unbalanced = conn.execute(sa.text("SELECT entry_id, SUM(amount_paise) FROM ledger_postings "
+                                          "GROUP BY entry_id HAVING SUM(amount_paise) <> 0")).all()
+        total = conn.execute(sa.text("SELECT COALESCE(SUM(amount_paise), 0) FROM ledger_postings")).scalar()
+    engine.dispose()
+    assert not unbalanced and total == 0, f"the ledger does not balance: {unbalanced}, total {total}"
 
 
 REFERENCE_TABLES = {"categories"}  # rows written by the migrations themselves

@@ -108,6 +108,9 @@ class Business(Base):
     gst_registered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     gstin: Mapped[str | None] = mapped_column(sa.String(15))  # a collective may register several storefronts
     gst_trade_name: Mapped[str | None] = mapped_column(sa.String(100))
+    # The Razorpay Route linked account that receives the business's earnings (acc_...); set by staff once
+    # the account is verified. Without one, earnings stay payable in the ledger until paid out otherwise.
+    payout_account: Mapped[str | None] = mapped_column(sa.String(40))
 
     group: Mapped[SelfHelpGroup] = relationship()
     owners: Mapped[list[Member]] = relationship(secondary="business_members",

@@ -24,7 +24,7 @@ def checkout_form(client, **extra):
     page = client.get("/checkout").text
     key = re.search(r'name="key" type="hidden" value="([^"]+)"', page).group(1)
     total = re.search(r'name="expected_total" type="hidden" value="(\d+)"', page).group(1)
-    return {"key": key, "expected_total": total, "place": "1", **extra}
+    return {"key": key, "expected_total": total, "place": "1", "pay_with": "cash", **extra}
 
 
 def test_a_guest_fills_a_cart_logs_in_and_orders_from_two_shops(client, world, goods, session):

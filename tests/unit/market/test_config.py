@@ -15,10 +15,30 @@ def test_production_refuses_to_start_without_a_database():
         create_app({"ENV": "production", "SECRET_KEY": "x" * 32})
 
 
+RAZORPAY = {"PAYMENT_GATEWAY": "razorpay", "RAZORPAY_KEY_ID": "rzp_live_x", "RAZORPAY_KEY_SECRET": "s",
+            "RAZORPAY_WEBHOOK_SECRET": "w"}
+
+
 def test_production_cookies_are_secure():
-    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://"})
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **RAZORPAY})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_refuses_the_demo_gateway():
+    with pytest.raises(ConfigError, match="demo gateway"):
+        create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://"})
+
+
+@pytest.mark.parametrize("missing", ["RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET"])
+def test_razorpay_needs_every_key(missing):
+    with pytest.raises(ConfigError, match="Razorpay needs"):
+        create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **RAZORPAY, missing: None})
+
+
+def test_stripe_needs_its_webhook_secret_too():
+    with pytest.raises(ConfigError, match="Stripe needs"):
+        create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "STRIPE_SECRET_KEY": "sk_test_x"})
 
 
 def test_settings_come_from_haat_environment_variables(monkeypatch, tmp_path):

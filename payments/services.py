@@ -1,0 +1,541 @@
+"""Payments: start one, confirm it (callback, webhook or reconcile), expire it, refund, transfer, cash.
+
+Services flush, never commit; the caller commits once, so a payment's new state, its ledger entries, the
+webhook event that caused them and the orders they change are written together or not at all. Every change
+of a payment's state is a conditional UPDATE, so two deliveries of the same news cannot both act on it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from market.db import utcnow
+from market.models import User
+from orders.models import Checkout, Order
+from orders.status import Actor, OrderStatus
+from payments import gateways
+from payments import ledger as books
+from payments.ledger import EntryKind
+from payments.models import Payment, PaymentEvent, Refund, Transfer, WebhookEvent
+from payments.status import MONEY_TAKEN, WAITING, PaymentStatus, after_refund, check_move
+
+P = PaymentStatus
+UNALLOCATED = "platform:unallocated_refunds"  # a refund made at the gateway for no order we know
+
+
+class PaymentError(ValueError):
+    """A payment request that cannot be done; the message is for the person who asked."""
+
+
+def platform_fee(total_paise: int) -> int:
+    """Haat's share of an online order, rounded down to the paisa."""
+    return total_paise * int(current_app.config["PLATFORM_FEE_BPS"]) // 10_000
+
+
+def payment_for(session: Session, order: Order) -> Payment | None:
+    """The payment that pays for this order: its own cash payment, or its checkout's online one."""
+    return session.scalar(sa.select(Payment).where(sa.or_(
+        Payment.order_id == order.id, sa.and_(Payment.checkout_id == order.checkout_id, Payment.order_id.is_(None)))))
+
+
+def _move(session: Session, payment: Payment, target: PaymentStatus, source: str, note: str = "",
+          actor_id: int | None = None, **values) -> bool:
+    """Move the payment if it is still in the state we read; False if someone else moved it first."""
+    current = payment.status
+    check_move(current, target)
+    done = session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.status == current)
+                           .values(status=target, updated_at=utcnow(), **values)
+                           .execution_options(synchronize_session=False)).rowcount == 1
+    if done:
+        session.add(PaymentEvent(payment_id=payment.id, from_status=current, to_status=target, source=source,
+                                 note=note[:300], actor_id=actor_id))
+    session.expire(payment)
+    return done
+
+
+def _note(session: Session, payment: Payment, source: str, note: str) -> None:
+    """Something happened to the payment that did not change its state (a failed attempt, a mismatch)."""
+    session.add(PaymentEvent(payment_id=payment.id, from_status=payment.status, to_status=payment.status,
+                             source=source, note=note[:300]))
+
+
+# -- starting ---------------------------------------------------------------------------------------------------
+
+def start(session: Session, checkout: Checkout, how: str) -> list[Payment]:
+    """How the buyer pays for a checkout just placed: "upi" or "card" online, or "cash" to each seller."""
+    from orders.services import announce
+
+    if how == "cash":
+        made = [Payment(checkout_id=checkout.id, order_id=o.id, gateway="cash", amount_paise=o.total_paise)
+                for o in checkout.orders]
+        session.add_all(made)
+        session.flush()
+        announce(session, checkout.orders, paid=False)
+        return made
+    if how == "card" and gateways.card() is None:
+        raise PaymentError(_l("Card payments are not available now. Pay by UPI."))
+    if how not in ("upi", "card"):
+        raise PaymentError(_l("Choose how to pay."))
+    payment = Payment(checkout_id=checkout.id, gateway="stripe" if how == "card" else gateways.upi().name,
+                      amount_paise=checkout.total_paise)
+    session.add(payment)
+    session.flush()
+    return [payment]
+
+
+def open_at_gateway(session: Session, payment: Payment, **urls: str) -> dict:
+    """Make the gateway's side of the payment once (a Razorpay order, a Stripe Checkout Session).
+
+    Done after the checkout is committed, so a gateway that is down costs the buyer a retry, not her order.
+    Returns what the payment page needs. Raises GatewayUnavailable.
+    """
+    if payment.gateway == "stripe":
+        made = gateways.card().create_session(payment.amount_paise, f"Haat order {payment.checkout_id}",
+                                              str(payment.checkout_id), urls["success_url"], urls["cancel_url"],
+                                              payment.checkout.buyer.email)
+        _set_gateway_order(session, payment, made["id"])
+        return {"url": made["url"]}
+    gateway = gateways.upi()
+    if payment.gateway_order_id is None:
+        order_id = gateway.create_order(payment.amount_paise, f"checkout-{payment.checkout_id}",
+                                        {"checkout_id": str(payment.checkout_id)})
+        _set_gateway_order(session, payment, order_id)
+    return gateway.checkout_options(payment.gateway_order_id, payment.amount_paise,
+                                    f"Haat order {payment.checkout_id}", urls["callback_url"])
+
+
+def _set_gateway_order(session: Session, payment: Payment, gateway_order_id: str) -> None:
+    session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.gateway_order_id.is_(None))
+                    .values(gateway_order_id=gateway_order_id).execution_options(synchronize_session=False))
+    session.expire(payment)
+    session.flush()
+
+
+# -- confirming -------------------------------------------------------------------------------------------------
+
+def confirm_callback(session: Session, payment: Payment, fields: dict[str, str]) -> str:
+    """The buyer's browser came back from Razorpay Checkout. Believed only with a valid signature."""
+    gateway = gateways.upi()
+    order_id, payment_id = fields.get("razorpay_order_id", ""), fields.get("razorpay_payment_id", "")
+    if (payment.gateway != gateway.name or not payment_id or order_id != payment.gateway_order_id
+            or not gateway.verify_payment(order_id, payment_id, fields.get("razorpay_signature", ""))):
+        raise PaymentError(_l("We could not confirm this payment. If money left your account, it will be "
+                              "matched or returned within a day."))
+    return settle(session, payment, gateway.fetch_payment(payment_id), "callback")
+
+
+def settle(session: Session, payment: Payment, entity: dict, source: str) -> str:
+    """Bring our payment up to what the gateway says about one attempt (a Razorpay payment entity)."""
+    if entity.get("order_id") != payment.gateway_order_id:
+        return "not this payment"
+    status = entity.get("status")
+    if status == "failed":
+        _note(session, payment, source, f"attempt {entity.get('id')} failed: {entity.get('error_description')}")
+        return "attempt failed"
+    if entity.get("amount") != payment.amount_paise:
+        _note(session, payment, source, f"amount {entity.get('amount')} is not {payment.amount_paise}: held")
+        return "amount mismatch"
+    if status == "authorized" and payment.status not in MONEY_TAKEN:
+        gateway = gateways.upi()
+        entity = gateway.fetch_payment(entity["id"])  # it may have been captured since the event was sent
+        if entity["status"] == "authorized":
+            entity = gateway.capture(entity["id"], payment.amount_paise)
+    if entity.get("status") in ("captured", "refunded") or entity.get("captured"):
+        return captured(session, payment, entity["id"], int(entity.get("fee") or 0), source)
+    return f"gateway says {status}"
+
+
+def captured(session: Session, payment: Payment, gateway_payment_id: str, fee_paise: int, source: str,
+             actor_id: int | None = None) -> str:
+    """The money is ours: record it once, post it to the ledger, tell the sellers, refund cancelled orders."""
+    if payment.status in MONEY_TAKEN:
+        return "already captured"
+    late = payment.status == P.EXPIRED
+    if not _move(session, payment, P.CAPTURED, source, "late: refunded at once" if late else "", actor_id,
+                 gateway_payment_id=gateway_payment_id, captured_at=utcnow(), fee_paise=fee_paise):
+        return "already captured"
+    orders = [payment.order] if payment.order_id else list(payment.checkout.orders)
+    _post_capture(session, payment, orders)
+    _after_capture(session, payment, orders)
+    return "captured"
+
+
+def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
+    if not payment.is_online:
+        order = orders[0]
+        books.post(session, EntryKind.CASH, [(books.cash(order.business_id), payment.amount_paise),
+                                             (books.cash_sales(order.business_id), -payment.amount_paise)],
+                   f"cash for {order.number}", payment_id=payment.id, order_id=order.id)
+        return
+    gateway_account = books.gateway_account(payment.gateway)
+    lines = [(gateway_account, payment.amount_paise)]
+    for order in orders:
+        fee = platform_fee(order.total_paise)
+        lines += [(books.payable(order.business_id), -(order.total_paise - fee)), (books.PLATFORM_FEES, -fee)]
+    books.post(session, EntryKind.PAYMENT, lines, f"checkout {payment.checkout_id}", payment_id=payment.id)
+    if payment.fee_paise:
+        books.post(session, EntryKind.GATEWAY_FEE, [(books.GATEWAY_FEES, payment.fee_paise),
+                                                    (gateway_account, -payment.fee_paise)],
+                   f"{payment.gateway} fee", payment_id=payment.id)
+
+
+def _after_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
+    """The orders' side of a capture: sellers hear of paid orders; orders cancelled meanwhile are refunded."""
+    from orders.services import announce, move
+
+    live = []
+    for order in orders:
+        if order.status == OrderStatus.CANCELLED:
+            refund(session, order, reason="paid after it was cancelled")
+            move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "payment came after cancelling")
+        else:
+            live.append(order)
+    if payment.is_online:
+        announce(session, live, paid=True)
+
+
+def cash_received(session: Session, order: Order, seller: User) -> None:
+    """The seller says the buyer paid her in cash (or to her UPI QR) for this order."""
+    payment = payment_for(session, order)
+    if payment is None or payment.gateway != "cash":
+        raise PaymentError(_l("This order is paid online, not in cash."))
+    if payment.status != P.CREATED:
+        raise PaymentError(_l("The cash for this order is recorded already."))
+    captured(session, payment, f"cash-{order.id}", 0, "seller", seller.id)
+
+
+def expire(session: Session, payment: Payment, source: str, note: str = "") -> bool:
+    """Never paid: give up on it and cancel its orders that nobody has acted on, putting their stock back."""
+    from orders.services import move
+
+    if payment.status not in WAITING or not _move(session, payment, P.EXPIRED, source, note):
+        return False
+    orders = [payment.order] if payment.order_id else payment.checkout.orders
+    for order in orders:
+        if order.status == OrderStatus.PLACED:
+            move(session, order, OrderStatus.CANCELLED, None, Actor.SYSTEM, "payment did not arrive")
+    return True
+
+
+# -- refunds ----------------------------------------------------------------------------------------------------
+
+def refunded_for(session: Session, order: Order) -> int:
+    """Paise returned, or on their way back, for this order."""
+    return session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_paise), 0))
+                          .where(Refund.order_id == order.id, Refund.status != "failed"))
+
+
+def refund(session: Session, order: Order, amount_paise: int | None = None, user: User | None = None,
+           reason: str = "") -> Refund:
+    """Return money for one order (all that is left of it by default, or a part). Raises PaymentError."""
+    payment = payment_for(session, order)
+    if payment is None or payment.status not in MONEY_TAKEN:
+        raise PaymentError(_l("Nothing has been paid for this order."))
+    left = order.total_paise - refunded_for(session, order)
+    amount = left if amount_paise is None else amount_paise
+    if not 0 < amount <= left:
+        raise PaymentError(_l("You can refund up to %(n)s for this order.", n=_inr(left)))
+    made = Refund(payment_id=payment.id, order_id=order.id, amount_paise=amount, reason=reason[:200],
+                  requested_by_id=user.id if user else None)
+    session.add(made)
+    session.flush()
+    if payment.gateway == "cash":  # she hands the cash back herself
+        _refund_processed(session, made, None, "seller")
+    elif payment.gateway == "stripe":
+        answer = gateways.card().refund(payment.gateway_payment_id, amount, f"haat-refund-{made.id}")
+        _refund_processed(session, made, answer["id"], "refund call") if answer["status"] == "succeeded" \
+            else _set_refund_id(session, made, answer["id"])
+    else:
+        answer = gateways.upi().refund(payment.gateway_payment_id, amount,
+                                       {"haat_refund": str(made.id), "order_id": str(order.id)})
+        _refund_processed(session, made, answer["id"], "refund call") if answer["status"] == "processed" \
+            else _set_refund_id(session, made, answer["id"])
+    return made
+
+
+def _set_refund_id(session: Session, made: Refund, gateway_refund_id: str) -> None:
+    made.gateway_refund_id = gateway_refund_id
+    session.flush()
+
+
+def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | None, source: str) -> bool:
+    """The money went back: count it on the payment and reverse the ledger for it, once."""
+    values = {"status": "processed", "processed_at": utcnow()}
+    if gateway_refund_id:
+        values["gateway_refund_id"] = gateway_refund_id
+    if session.execute(sa.update(Refund).where(Refund.id == made.id, Refund.status == "pending").values(**values)
+                       .execution_options(synchronize_session=False)).rowcount != 1:
+        return False
+    session.expire(made)
+    payment = made.payment
+    total = payment.refunded_paise + made.amount_paise
+    if not _move(session, payment, after_refund(payment.amount_paise, total), source,
+                 f"refund {made.id}: {made.amount_paise} paise", refunded_paise=total):
+        raise RuntimeError("payment changed during a refund")  # rolled back by the caller; retried later
+    order = session.get(Order, made.order_id) if made.order_id else None
+    if order is None:
+        lines = [(UNALLOCATED, made.amount_paise), (books.gateway_account(payment.gateway), -made.amount_paise)]
+    elif payment.gateway == "cash":
+        lines = [(books.cash_sales(order.business_id), made.amount_paise),
+                 (books.cash(order.business_id), -made.amount_paise)]
+    else:
+        fee_back = platform_fee(order.total_paise) * made.amount_paise // order.total_paise
+        lines = [(books.payable(order.business_id), made.amount_paise - fee_back), (books.PLATFORM_FEES, fee_back),
+                 (books.gateway_account(payment.gateway), -made.amount_paise)]
+    books.post(session, EntryKind.REFUND, lines, f"refund {made.id}", payment_id=payment.id,
+               order_id=made.order_id, refund_id=made.id)
+    return True
+
+
+def gateway_refund(session: Session, payment: Payment, entity: dict, source: str) -> str:
+    """A refund the gateway tells us about (ours, or one made on its dashboard): record it once."""
+    made = session.scalar(sa.select(Refund).where(Refund.gateway_refund_id == entity["id"]))
+    if made is None:
+        notes = entity.get("notes") or {}
+        made = session.get(Refund, int(notes["haat_refund"])) if str(notes.get("haat_refund", "")).isdigit() \
+            else None
+        if made is None or made.payment_id != payment.id or made.gateway_refund_id:
+            order = session.get(Order, int(notes["order_id"])) if str(notes.get("order_id", "")).isdigit() \
+                else None
+            if order is not None and order.checkout_id != payment.checkout_id:
+                order = None
+            made = Refund(payment_id=payment.id, order_id=order.id if order else None,
+                          amount_paise=int(entity["amount"]), reason="made at the gateway")
+            session.add(made)
+            session.flush()
+    if entity.get("status") in ("processed", "succeeded"):
+        return "refund recorded" if _refund_processed(session, made, entity["id"], source) else "refund known"
+    if entity.get("status") == "failed":
+        session.execute(sa.update(Refund).where(Refund.id == made.id, Refund.status == "pending")
+                        .values(status="failed").execution_options(synchronize_session=False))
+        return "refund failed"
+    return "refund pending"
+
+
+# -- transfers to the business's own account (Razorpay Route) ---------------------------------------------------
+
+def transfer_earnings(session: Session, order: Order) -> Transfer | None:
+    """Send what the order earned the business to its linked account, once; None when there is nothing to send."""
+    payment = payment_for(session, order)
+    account = order.business.payout_account
+    if (payment is None or payment.gateway not in ("razorpay", "demo") or payment.status not in MONEY_TAKEN
+            or not account or session.scalar(sa.select(Transfer.id).where(Transfer.order_id == order.id))):
+        return None
+    amount = order.total_paise - platform_fee(order.total_paise) - refunded_for(session, order)
+    if amount <= 0:
+        return None
+    made = Transfer(payment_id=payment.id, order_id=order.id, recipient=account, amount_paise=amount)
+    session.add(made)
+    session.flush()  # the unique order_id stops a second transfer before the gateway is asked
+    answer = gateways.upi().transfer(payment.gateway_payment_id, account, amount, {"order": order.number})
+    made.gateway_transfer_id = answer["id"]
+    books.post(session, EntryKind.TRANSFER, [(books.payable(order.business_id), amount),
+                                             (books.gateway_account(payment.gateway), -amount)],
+               f"to {account} for {order.number}", payment_id=payment.id, order_id=order.id, transfer_id=made.id)
+    return made
+
+
+# -- what orders do to payments ---------------------------------------------------------------------------------
+
+def may_accept(session: Session, order: Order) -> bool:
+    """A seller accepts an order once it is paid online, or when it is to be paid in cash."""
+    payment = payment_for(session, order)
+    return payment is None or payment.gateway == "cash" or payment.status in MONEY_TAKEN
+
+
+def awaiting_payment() -> sa.ColumnElement[bool]:
+    """SQL: the order's checkout still waits for its online payment (sellers do not see it yet)."""
+    return (sa.select(Payment.id).where(Payment.checkout_id == Order.checkout_id, Payment.order_id.is_(None),
+                                        Payment.status.in_(list(WAITING))).exists())
+
+
+def order_moved(session: Session, order: Order, before: OrderStatus, after: OrderStatus) -> None:
+    """Called by orders.services.move: money follows the order."""
+    from orders.services import move
+
+    payment = payment_for(session, order)
+    if payment is None:
+        return
+    if after == OrderStatus.CANCELLED:
+        if payment.status in MONEY_TAKEN:
+            refund(session, order, reason="order cancelled")
+            move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "money returned")
+        elif payment.status in WAITING and (payment.order_id or all(
+                o.status == OrderStatus.CANCELLED for o in payment.checkout.orders)):
+            expire(session, payment, "system", "every order cancelled")
+    elif after == OrderStatus.REFUNDED and before == OrderStatus.REFUND_REQUESTED:
+        refund(session, order, reason="refund agreed")
+    elif after == OrderStatus.COMPLETED:
+        transfer_earnings(session, order)
+
+
+# -- webhooks ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    outcome: str
+
+
+def _record_event(session: Session, gateway: str, event_id: str, event_type: str) -> WebhookEvent | None:
+    """Note the event; None if it was seen before (the unique constraint decides, even between two workers)."""
+    record = WebhookEvent(gateway=gateway, event_id=event_id[:100], event_type=event_type[:60])
+    session.add(record)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return None
+    return record
+
+
+def razorpay_webhook(session: Session, body: str, signature: str, event_id: str) -> Answer:
+    """A Razorpay webhook: verified on the raw body, applied once, tolerant of any order of arrival."""
+    gateway = gateways.upi()
+    if not signature or not gateway.verify_webhook(body, signature):
+        return Answer(400, "bad signature")
+    try:
+        event = json.loads(body)
+        kind, payload = event["event"], event["payload"]
+    except (ValueError, KeyError, TypeError):
+        return Answer(400, "not an event")
+    record = _record_event(session, gateway.name, event_id or f"body:{_digest(body)}", kind)
+    if record is None:
+        return Answer(200, "duplicate")
+    record.outcome = _apply_razorpay(session, gateway, kind, payload)[:200]
+    session.flush()
+    return Answer(200, record.outcome)
+
+
+def _apply_razorpay(session: Session, gateway: gateways.RazorpayGateway, kind: str, payload: dict) -> str:
+    if kind in ("payment.authorized", "payment.captured", "payment.failed", "order.paid"):
+        entity = payload["payment"]["entity"]
+        payment = session.scalar(sa.select(Payment).where(Payment.gateway == gateway.name,
+                                                          Payment.gateway_order_id == entity.get("order_id")))
+        return settle(session, payment, entity, "webhook") if payment else "not ours"
+    if kind in ("refund.processed", "refund.failed", "refund.created"):
+        entity = payload["refund"]["entity"]
+        payment = session.scalar(sa.select(Payment).where(Payment.gateway == gateway.name,
+                                                          Payment.gateway_payment_id == entity.get("payment_id")))
+        return gateway_refund(session, payment, entity, "webhook") if payment else "not ours"
+    return "ignored"
+
+
+def stripe_webhook(session: Session, body: str, signature: str) -> Answer:
+    """A Stripe webhook, verified with the SDK (signature and age), applied once."""
+    gateway = gateways.card()
+    event = gateway.construct_event(body, signature) if gateway and signature else None
+    if event is None:
+        return Answer(400, "bad signature")
+    record = _record_event(session, "stripe", event["id"], event["type"])
+    if record is None:
+        return Answer(200, "duplicate")
+    record.outcome = _apply_stripe(session, event["type"], event["data"]["object"])[:200]
+    session.flush()
+    return Answer(200, record.outcome)
+
+
+def _apply_stripe(session: Session, kind: str, obj: dict) -> str:
+    if kind.startswith("checkout.session."):
+        payment = session.scalar(sa.select(Payment).where(Payment.gateway == "stripe",
+                                                          Payment.gateway_order_id == obj.get("id")))
+        return settle_stripe(session, payment, obj, "webhook") if payment else "not ours"
+    if kind in ("refund.updated", "refund.created"):
+        payment = session.scalar(sa.select(Payment).where(Payment.gateway == "stripe",
+                                                          Payment.gateway_payment_id == obj.get("payment_intent")))
+        if payment is None:
+            return "not ours"
+        return gateway_refund(session, payment, {**obj, "notes": obj.get("metadata")}, "webhook")
+    return "ignored"
+
+
+def settle_stripe(session: Session, payment: Payment, checkout_session: dict, source: str) -> str:
+    """Bring our payment up to a Stripe Checkout Session."""
+    if checkout_session.get("payment_status") == "paid":
+        if checkout_session.get("amount_total") != payment.amount_paise:
+            _note(session, payment, source, "amount differs: held")
+            return "amount mismatch"
+        return captured(session, payment, checkout_session["payment_intent"], 0, source)
+    if checkout_session.get("status") == "expired":
+        return "expired" if expire(session, payment, source, "checkout session expired") else "already"
+    return "open"
+
+
+def _digest(body: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+# -- reconciliation ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Finding:
+    payment_id: int
+    problem: str
+    repaired: bool
+
+
+def to_reconcile(session: Session, since: datetime) -> list[int]:
+    """Online payments still waiting, or captured since `since` (their refunds are compared too)."""
+    return list(session.scalars(sa.select(Payment.id).where(
+        Payment.gateway != "cash",
+        sa.or_(Payment.status.in_(list(WAITING)), Payment.updated_at >= since)).order_by(Payment.id)))
+
+
+def reconcile_payment(session: Session, payment: Payment, repair: bool, now: datetime) -> list[Finding]:
+    """Compare one payment with the gateway's record; with `repair`, apply what we missed."""
+    timeout = timedelta(minutes=int(current_app.config["PAYMENT_TIMEOUT_MINUTES"]))
+    overdue = payment.created_at < now - timeout
+    if payment.gateway == "stripe":
+        return _reconcile_stripe(session, payment, repair, overdue)
+    gateway = gateways.upi()
+    found: list[Finding] = []
+    if payment.status in WAITING:
+        attempts = gateway.order_payments(payment.gateway_order_id) if payment.gateway_order_id else []
+        paid = [a for a in attempts if a["status"] in ("captured", "refunded", "authorized")]
+        if paid:
+            found.append(Finding(payment.id, f"{paid[0]['status']} at the gateway, not here",
+                                 repair and settle(session, payment, paid[0], "reconcile") == "captured"))
+        elif overdue:
+            found.append(Finding(payment.id, "never paid: cancel its orders",
+                                 repair and expire(session, payment, "reconcile", "no payment in time")))
+    if payment.status in MONEY_TAKEN and payment.gateway_payment_id:
+        known = set(session.scalars(sa.select(Refund.gateway_refund_id).where(Refund.payment_id == payment.id,
+                                                                               Refund.status == "processed")))
+        for entity in gateway.refunds(payment.gateway_payment_id):
+            if entity["status"] == "processed" and entity["id"] not in known:
+                found.append(Finding(payment.id, f"refund {entity['id']} not recorded here",
+                                     repair and gateway_refund(session, payment, entity, "reconcile")
+                                     == "refund recorded"))
+    return found
+
+
+def _reconcile_stripe(session: Session, payment: Payment, repair: bool, overdue: bool) -> list[Finding]:
+    if payment.status not in WAITING or not payment.gateway_order_id:
+        if payment.status in WAITING and overdue:
+            return [Finding(payment.id, "never paid: cancel its orders",
+                            repair and expire(session, payment, "reconcile", "no payment in time"))]
+        return []
+    checkout_session = gateways.card().retrieve_session(payment.gateway_order_id)
+    if checkout_session.get("payment_status") == "paid":
+        return [Finding(payment.id, "paid at Stripe, not here",
+                        repair and settle_stripe(session, payment, checkout_session, "reconcile") == "captured")]
+    if checkout_session.get("status") == "expired" or overdue:
+        return [Finding(payment.id, "never paid: cancel its orders",
+                        repair and expire(session, payment, "reconcile", "no payment in time"))]
+    return []
+
+
+def _inr(paise: int) -> str:
+    from market.money import format_inr
+
+    return format_inr(paise)

@@ -1,0 +1,238 @@
+"""Payment pages, the gateways' callbacks and webhooks, cash received, refunds."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from market import db
+from market.extensions import csrf
+from market.money import MoneyError, parse_rupees
+from market.security import CSP, is_safe_next
+from orders.models import Checkout, Order
+from orders.services import OrderError, actor_for
+from orders.status import Actor
+from payments import gateways, services
+from payments.gateways import GatewayUnavailable
+from payments.models import Payment
+from payments.status import MONEY_TAKEN, PaymentStatus
+
+payments = Blueprint("payments", __name__)
+
+RAZORPAY_CSP = (CSP.replace("script-src 'self'", "script-src 'self' https://checkout.razorpay.com")
+                .replace("connect-src 'self'", "connect-src 'self' https://api.razorpay.com https://lumberjack.razorpay.com")
+                .replace("form-action 'self'", "form-action 'self' https://api.razorpay.com")
+                + "; frame-src https://api.razorpay.com https://checkout.razorpay.com")
+
+
+def _online_payment(checkout: Checkout) -> Payment | None:
+    return db.session.scalar(sa.select(Payment).where(Payment.checkout_id == checkout.id,
+                                                         Payment.order_id.is_(None)))
+
+
+@payments.get("/payments/pay/<int:checkout_id>")
+@login_required
+def pay(checkout_id: int):
+    checkout = db.session.get(Checkout, checkout_id)
+    if checkout is None or checkout.buyer_id != current_user.id:
+        abort(404)
+    payment = _online_payment(checkout)
+    if payment is None or payment.status in MONEY_TAKEN:
+        return redirect(url_for("orders.placed", checkout_id=checkout.id))
+    if payment.status == PaymentStatus.EXPIRED:
+        return render_template("payments/pay.html", checkout=checkout, payment=payment, options=None)
+    try:
+        options = services.open_at_gateway(
+            db.session, payment, callback_url=url_for("payments.callback", payment_id=payment.id, _external=True),
+            success_url=url_for("payments.stripe_done", payment_id=payment.id, _external=True),
+            cancel_url=url_for("payments.pay", checkout_id=checkout.id, _external=True))
+    except GatewayUnavailable:
+        db.session.rollback()
+        current_app.logger.warning("payment %s: gateway unavailable", payment.id)
+        flash(_("Payments cannot be reached just now. Your order is saved: try again in a minute."), "error")
+        options = None
+    else:
+        db.session.commit()
+    response = current_app.make_response(render_template("payments/pay.html", checkout=checkout, payment=payment,
+                                                         options=options))
+    if payment.gateway == "razorpay":
+        response.headers["Content-Security-Policy"] = RAZORPAY_CSP
+    return response
+
+
+@payments.post("/payments/<int:payment_id>/callback")
+@csrf.exempt  # posted by Razorpay Checkout, not by our form: the signature is what is checked
+def callback(payment_id: int):
+    payment = db.session.get(Payment, payment_id) or abort(404)
+    if "razorpay_payment_id" not in request.form:  # the attempt failed; the buyer may try again
+        flash(_("The payment did not go through. No money was taken. Try again."), "error")
+        _deliver_demo_webhooks()
+        return redirect(url_for("payments.pay", checkout_id=payment.checkout_id))
+    try:
+        services.confirm_callback(db.session, payment, request.form.to_dict())
+    except services.PaymentError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("payments.pay", checkout_id=payment.checkout_id))
+    except GatewayUnavailable:  # the signature was good; the webhook or reconcile will finish it
+        db.session.rollback()
+        flash(_("Your payment is being confirmed. The shops will see it in a few minutes."), "success")
+        return redirect(url_for("orders.placed", checkout_id=payment.checkout_id))
+    db.session.commit()
+    _deliver_demo_webhooks()
+    flash(_("Paid. Thank you!"), "success")
+    return redirect(url_for("orders.placed", checkout_id=payment.checkout_id))
+
+
+def _deliver_demo_webhooks() -> None:
+    """The demo gateway's webhooks, handed over at once (Razorpay would post them a moment later)."""
+    gateway = gateways.upi()
+    if isinstance(gateway, gateways.DemoGateway):
+        for hook in gateway.fake.take_webhooks():
+            services.razorpay_webhook(db.session, hook.body, hook.signature, hook.event_id)
+            db.session.commit()
+
+
+@payments.get("/payments/<int:payment_id>/stripe-done")
+def stripe_done(payment_id: int):
+    """Stripe sends the buyer back here; we ask Stripe itself whether she paid (never the browser)."""
+    payment = db.session.get(Payment, payment_id) or abort(404)
+    if payment.gateway != "stripe" or not payment.gateway_order_id:
+        abort(404)
+    try:
+        outcome = services.settle_stripe(db.session, payment, gateways.card().retrieve_session(
+            payment.gateway_order_id), "return")
+    except GatewayUnavailable:
+        db.session.rollback()
+        outcome = "unknown"
+    db.session.commit()
+    if outcome in ("captured", "already captured"):
+        flash(_("Paid. Thank you!"), "success")
+    else:
+        flash(_("Your payment is being confirmed. The shops will see it in a few minutes."), "success")
+    return redirect(url_for("orders.placed", checkout_id=payment.checkout_id))
+
+
+@payments.post("/payments/webhooks/razorpay")
+@csrf.exempt
+def razorpay_webhook():
+    answer = services.razorpay_webhook(db.session, request.get_data(as_text=True),
+                                       request.headers.get("X-Razorpay-Signature", ""),
+                                       request.headers.get("X-Razorpay-Event-Id", ""))
+    _finish(answer)
+    return {"outcome": answer.outcome}, answer.status
+
+
+@payments.post("/payments/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():
+    answer = services.stripe_webhook(db.session, request.get_data(as_text=True),
+                                     request.headers.get("Stripe-Signature", ""))
+    _finish(answer)
+    return {"outcome": answer.outcome}, answer.status
+
+
+def _finish(answer: services.Answer) -> None:
+    if answer.status == 200:
+        db.session.commit()
+    else:
+        db.session.rollback()
+        current_app.logger.warning("webhook refused: %s", answer.outcome)
+
+
+# -- the demo gateway's own checkout page (what Razorpay Checkout shows the buyer) ------------------------------
+
+def _demo_or_404() -> gateways.DemoGateway:
+    gateway = gateways.upi()
+    if not isinstance(gateway, gateways.DemoGateway):
+        abort(404)
+    return gateway
+
+
+@payments.post("/payments/demo/checkout")
+@csrf.exempt  # stands in for Razorpay's own page, which knows nothing of our forms
+def demo_checkout():
+    _demo_or_404()
+    fields = {k: request.form.get(k, "") for k in ("order_id", "amount", "description", "callback_url")}
+    if not fields["order_id"] or not is_safe_next(_path(fields["callback_url"])):
+        abort(400)
+    return render_template("payments/demo_checkout.html", fields=fields)
+
+
+@payments.post("/payments/demo/pay")
+@csrf.exempt
+def demo_pay():
+    gateway = _demo_or_404()
+    callback_url = request.form.get("callback_url", "")
+    if not is_safe_next(_path(callback_url)):
+        abort(400)
+    try:
+        fields = gateway.fake.pay(request.form.get("order_id", ""), succeed=request.form.get("outcome") == "pay")
+    except ValueError:
+        abort(400)
+    if "error" in fields:
+        fields = {"error[code]": fields["error"]["code"], "error[description]": fields["error"]["description"]}
+    return render_template("payments/demo_return.html", callback_url=_path(callback_url), fields=fields)
+
+
+def _path(url: str) -> str:
+    """The path of one of our own absolute URLs (what Razorpay is given as callback_url)."""
+    root = request.host_url
+    return "/" + url[len(root):] if url.startswith(root) else url
+
+
+# -- sellers and admins ---------------------------------------------------------------------------------------
+
+def _order_as(order_id: int, *actors: Actor) -> Order:
+    order = db.session.get(Order, order_id) or abort(404)
+    if actor_for(current_user, order) not in actors:
+        abort(404)
+    return order
+
+
+@payments.post("/orders/<int:order_id>/cash-received")
+@login_required
+def cash_received(order_id: int):
+    order = _order_as(order_id, Actor.SELLER)
+    try:
+        services.cash_received(db.session, order, current_user)
+    except services.PaymentError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Cash recorded for order %(n)s.", n=order.number), "success")
+    return redirect(url_for("orders.show", order_id=order.id))
+
+
+@payments.post("/orders/<int:order_id>/refund")
+@login_required
+def refund(order_id: int):
+    """A part of the order refunded (a missing piece, a damaged one); the whole order goes by its status."""
+    order = _order_as(order_id, Actor.SELLER, Actor.ADMIN)
+    try:
+        amount = parse_rupees(request.form.get("amount", ""))
+    except MoneyError:
+        amount = 0
+    if amount <= 0:
+        flash(_("Write the amount to refund, like 150 or 150.50."), "error")
+        return redirect(url_for("orders.show", order_id=order.id))
+    try:
+        services.refund(db.session, order, amount, current_user, request.form.get("reason", ""))
+    except (services.PaymentError, OrderError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    except GatewayUnavailable:
+        db.session.rollback()
+        flash(_("Payments cannot be reached just now. Nothing was refunded: try again in a minute."), "error")
+    else:
+        db.session.commit()
+        flash(_("Refund sent for order %(n)s.", n=order.number), "success")
+    return redirect(url_for("orders.show", order_id=order.id))
+
+
+@payments.app_template_global()
+def payment_of(order: Order) -> Payment | None:
+    return services.payment_for(db.session, order)
