@@ -24,8 +24,10 @@ def alembic_config(url: str) -> Config:
 def register(app: Flask) -> None:
     """Attach the commands to the app (and the catalogue's search commands)."""
     from catalog.cli import register as register_search
+    from payments.cli import register as register_payments
 
     register_search(app)
+    register_payments(app)
 
     @app.cli.group("db")
     def db_group():

@@ -119,6 +119,8 @@ def _demo_orders(session: Session, buyer: User, wholesaler: User, shop) -> None:
     from orders.models import WholesalerProfile
     from orders.services import Delivery, cart_for, move, place_order, quote, set_quantity
     from orders.status import Actor, OrderStatus
+    from payments import services as payments
+    from payments.gateways import upi
 
     session.add(WholesalerProfile(user_id=wholesaler.id, business_name="Demo Traders, Pune", status="approved"))
     session.flush()
@@ -131,6 +133,15 @@ def _demo_orders(session: Session, buyer: User, wholesaler: User, shop) -> None:
         set_quantity(session, cart, variant.id, 1)
         delivery = Delivery({shop.id: "pickup"})
         total = quote(session, cart, buyer).total_paise(delivery.methods)
-        order = place_order(session, buyer, cart, f"demo-{n}", delivery, total).orders[0]
-        if n == 1:
+        checkout = place_order(session, buyer, cart, f"demo-{n}", delivery, total, announce_now=False)
+        order = checkout.orders[0]
+        if n == 0:
+            payments.start(session, checkout, "cash")
+        else:  # paid by UPI through the demo gateway, as a buyer would
+            payment = payments.start(session, checkout, "upi")[0]
+            payments.open_at_gateway(session, payment, callback_url="http://127.0.0.1:5000/")
+            gateway = upi()
+            payments.confirm_callback(session, payment, gateway.fake.pay(payment.gateway_order_id))
+            for hook in gateway.fake.take_webhooks():
+                payments.razorpay_webhook(session, hook.body, hook.signature, hook.event_id)
             move(session, order, OrderStatus.CONFIRMED, seller, Actor.SELLER)

@@ -63,6 +63,7 @@ class Checkout(Base):
     total_paise: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    buyer: Mapped[User] = relationship()
     orders: Mapped[list[Order]] = relationship(back_populates="checkout", order_by="Order.id")
 
 

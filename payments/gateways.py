@@ -19,7 +19,6 @@ from razorpay.errors import BadRequestError, GatewayError, ServerError, Signatur
 from werkzeug.test import Client as WSGIClient
 
 TIMEOUT = 15  # seconds for a call to a gateway
-RAZORPAY_CHECKOUT_JS = "https://checkout.razorpay.com/v1/checkout.js"
 
 
 class GatewayUnavailable(RuntimeError):
@@ -83,7 +82,8 @@ class RazorpayGateway:
         return self._call(self.client.payment.capture, payment_id, amount_paise, {"currency": "INR"})
 
     def refund(self, payment_id: str, amount_paise: int, notes: dict[str, str]) -> dict:
-        return self._call(self.client.payment.refund, payment_id, amount_paise, {"notes": notes, "speed": "normal"})
+        return self._call(self.client.payment.refund, payment_id,
+                          {"amount": amount_paise, "notes": notes, "speed": "normal"})
 
     def refunds(self, payment_id: str) -> list[dict]:
         return self._call(self.client.payment.fetch_multiple_refund, payment_id, {})["items"]

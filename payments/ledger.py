@@ -163,25 +163,14 @@ def post(session: Session, kind: EntryKind, lines: Iterable[tuple[str, int]], me
 
 def balance(session: Session, code: str) -> int:
     """Debits minus credits of one account (0 for an account never used)."""
-    return session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerPosting.amount_paise), 0))
-                          .join(LedgerAccount).where(LedgerAccount.code == code))
+    return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerPosting.amount_paise), 0))
+                              .join(LedgerAccount).where(LedgerAccount.code == code)))  # PostgreSQL: Decimal
 
 
 def unbalanced_entries(session: Session) -> list[int]:
     """Ids of entries whose postings do not sum to zero: always empty unless the ledger is corrupt."""
     return list(session.scalars(sa.select(LedgerPosting.entry_id).group_by(LedgerPosting.entry_id)
                                 .having(sa.func.sum(LedgerPosting.amount_paise) != 0)))
-
-
-def entry_sum(session: Session, kind: EntryKind | None = None, **about: int) -> dict[str, int]:
-    """Per account code, the sum of postings of entries about something (e.g. order_id=7)."""
-    query = (sa.select(LedgerAccount.code, sa.func.sum(LedgerPosting.amount_paise))
-             .join(LedgerPosting.account).join(LedgerPosting.entry).group_by(LedgerAccount.code))
-    if kind is not None:
-        query = query.where(LedgerEntry.kind == kind)
-    for name, value in about.items():
-        query = query.where(getattr(LedgerEntry, name) == value)
-    return {code: int(total) for code, total in session.execute(query) if total}
 
 
 @sa.event.listens_for(Session, "before_flush")

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.models import Variant
 from market.db import utcnow
 from market.models import User
 from orders.models import Checkout, Order
@@ -24,7 +25,7 @@ from orders.status import Actor, OrderStatus
 from payments import gateways
 from payments import ledger as books
 from payments.ledger import EntryKind
-from payments.models import Payment, PaymentEvent, Refund, Transfer, WebhookEvent
+from payments.models import CashSale, Payment, PaymentEvent, Refund, Transfer, WebhookEvent
 from payments.status import MONEY_TAKEN, WAITING, PaymentStatus, after_refund, check_move
 
 P = PaymentStatus
@@ -98,6 +99,10 @@ def open_at_gateway(session: Session, payment: Payment, **urls: str) -> dict:
     Returns what the payment page needs. Raises GatewayUnavailable.
     """
     if payment.gateway == "stripe":
+        if payment.gateway_order_id:
+            known = gateways.card().retrieve_session(payment.gateway_order_id)
+            if known.get("status") == "open":
+                return {"url": known["url"]}
         made = gateways.card().create_session(payment.amount_paise, f"Haat order {payment.checkout_id}",
                                               str(payment.checkout_id), urls["success_url"], urls["cancel_url"],
                                               payment.checkout.buyer.email)
@@ -113,7 +118,7 @@ def open_at_gateway(session: Session, payment: Payment, **urls: str) -> dict:
 
 
 def _set_gateway_order(session: Session, payment: Payment, gateway_order_id: str) -> None:
-    session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.gateway_order_id.is_(None))
+    session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.status.in_(list(WAITING)))
                     .values(gateway_order_id=gateway_order_id).execution_options(synchronize_session=False))
     session.expire(payment)
     session.flush()
@@ -229,8 +234,8 @@ def expire(session: Session, payment: Payment, source: str, note: str = "") -> b
 
 def refunded_for(session: Session, order: Order) -> int:
     """Paise returned, or on their way back, for this order."""
-    return session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_paise), 0))
-                          .where(Refund.order_id == order.id, Refund.status != "failed"))
+    return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_paise), 0))
+                              .where(Refund.order_id == order.id, Refund.status != "failed")))  # PostgreSQL: Decimal
 
 
 def refund(session: Session, order: Order, amount_paise: int | None = None, user: User | None = None,
@@ -341,6 +346,49 @@ def transfer_earnings(session: Session, order: Order) -> Transfer | None:
                                              (books.gateway_account(payment.gateway), -amount)],
                f"to {account} for {order.number}", payment_id=payment.id, order_id=order.id, transfer_id=made.id)
     return made
+
+
+# -- sales at a market stall ----------------------------------------------------------------------------------
+
+MAX_SALE_PAISE = 1_00_000_00  # Rs 1,00,000: a bigger stall sale is almost surely a typing slip
+
+
+def record_sale(session: Session, business_id: int, seller: User, amount_paise: int, method: str,
+                client_id: str, variant_id: int | None = None, quantity: int | None = None,
+                note: str = "") -> CashSale:
+    """A sale paid to the seller herself (cash, or UPI to her own QR); it counts as her income.
+
+    `client_id` comes with the form: pressing "Save" twice records one sale. Stock of the product sold, when
+    she names one, goes down as for an order. Raises PaymentError.
+    """
+    from orders.services import OrderError, take_stock
+
+    existing = session.scalar(sa.select(CashSale).where(CashSale.client_id == client_id))
+    if existing is not None:
+        return existing
+    if not 0 < amount_paise <= MAX_SALE_PAISE:
+        raise PaymentError(_l("Write an amount between ₹1 and ₹1,00,000."))
+    if method not in ("cash", "upi_qr"):
+        raise PaymentError(_l("Say how you were paid."))
+    variant = session.get(Variant, variant_id) if variant_id else None
+    if variant_id and (variant is None or variant.product.business_id != business_id):
+        raise PaymentError(_l("Choose one of your own products, or none."))
+    if variant is not None and not (quantity and quantity > 0):
+        raise PaymentError(_l("Say how many you sold."))
+    sale = CashSale(business_id=business_id, recorded_by_id=seller.id, amount_paise=amount_paise, method=method,
+                    variant_id=variant.id if variant else None, quantity=quantity if variant else None,
+                    note=note.strip()[:200], client_id=client_id)
+    session.add(sale)
+    session.flush()
+    if variant is not None and not variant.product.made_to_order:
+        try:
+            take_stock(session, variant, quantity)
+        except OrderError:
+            raise PaymentError(_l("You have fewer than that in stock on Haat. Correct the stock first.")) from None
+    books.post(session, EntryKind.CASH, [(books.cash(business_id), amount_paise),
+                                         (books.cash_sales(business_id), -amount_paise)],
+               "stall sale", cash_sale_id=sale.id)
+    return sale
 
 
 # -- what orders do to payments ---------------------------------------------------------------------------------

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from catalog.models import Product, Variant
 from market import db
 from market.extensions import csrf
-from market.money import MoneyError, parse_rupees
+from market.models import Role
+from market.money import MoneyError, format_inr, parse_rupees
+from market.pagination import after_id_page, parse_cursor
+from market.permissions import role_required
 from market.security import CSP, is_safe_next
 from orders.models import Checkout, Order
 from orders.services import OrderError, actor_for
 from orders.status import Actor
 from payments import gateways, services
+from payments.forms import SaleForm
 from payments.gateways import GatewayUnavailable
-from payments.models import Payment
+from payments.models import CashSale, Payment
 from payments.status import MONEY_TAKEN, PaymentStatus
+from vendors.services import member_for_user
 
 payments = Blueprint("payments", __name__)
 
@@ -236,3 +244,43 @@ def refund(order_id: int):
 @payments.app_template_global()
 def payment_of(order: Order) -> Payment | None:
     return services.payment_for(db.session, order)
+
+
+@payments.route("/seller/sales", methods=["GET", "POST"])
+@role_required(Role.ENTREPRENEUR)
+def sales():
+    """Sales at a market stall: paid to her directly, recorded so they count toward her income and plan."""
+    member = member_for_user(db.session, current_user)
+    shops = list(member.businesses) if member else []
+    if not shops:
+        flash(_("You have no shop yet. Your field worker can open one with you."), "error")
+        return redirect(url_for("seller.home"))
+    shop_ids = [b.id for b in shops]
+    variants = db.session.scalars(sa.select(Variant).join(Variant.product).where(
+        Product.business_id.in_(shop_ids), Product.status != "archived").order_by(Product.title, Variant.id)
+        .limit(300)).all()
+    form = SaleForm()
+    form.offer(shops, variants)
+    if form.validate_on_submit():
+        try:
+            amount = parse_rupees(form.amount.data)
+            if form.business.data not in shop_ids:
+                abort(403)
+            services.record_sale(db.session, form.business.data, current_user, amount, form.method.data,
+                                 form.client_id.data, form.variant.data or None, form.quantity.data,
+                                 form.note.data or "")
+        except MoneyError:
+            db.session.rollback()
+            form.amount.errors.append(_("Write the amount in numbers, like 250 or 250.50."))
+        except services.PaymentError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Sale of %(amount)s saved.", amount=format_inr(amount)), "success")
+            return redirect(url_for("payments.sales"))
+    form.client_id.data = secrets.token_urlsafe(18)
+    page = after_id_page(db.session, sa.select(CashSale).where(CashSale.business_id.in_(shop_ids)), CashSale.id,
+                         parse_cursor(request.args.get("after")), per_page=30, newest_first=True)
+    return render_template("payments/sales.html", form=form, page=page, several=len(shops) > 1,
+                           names={b.id: b.public_name for b in shops})

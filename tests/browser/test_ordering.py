@@ -33,6 +33,7 @@ def test_a_buyer_orders_from_two_shops_and_each_seller_accepts(page: Page, live_
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Place your order")).to_be_visible()
     expect(page.get_by_text("Total to pay: ₹1,010.00")).to_be_visible()
+    page.get_by_label("Cash when you collect or receive it").check()
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your order is placed")
     numbers = page.locator(".rows strong").all_inner_texts()

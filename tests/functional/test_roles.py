@@ -84,6 +84,7 @@ MATRIX = {
     "payments.demo_pay": ("/payments/demo/pay", {role: 405 for role in EVERYONE}),
     "payments.cash_received": ("/orders/{order}/cash-received", {role: 405 for role in EVERYONE}),
     "payments.refund": ("/orders/{order}/refund", {role: 405 for role in EVERYONE}),
+    "payments.sales": ("/seller/sales", only(ENT)),
     "orders.wholesalers": ("/wholesalers", only(STAFF, ADMIN)),
     "orders.decide": ("/wholesalers/1", {role: 405 for role in EVERYONE}),
     "admin.home": ("/admin/", only(ADMIN)),

@@ -1,0 +1,52 @@
+"""`flask --app market payments reconcile [--repair]`: compare our payments with the gateways' records.
+
+Run it every few minutes (cron or a systemd timer). It finds payments the gateway took but we never heard
+of (a webhook lost, a worker killed halfway), refunds made on the gateway's dashboard, and online payments
+never made in time; with --repair it applies them through the same code the webhooks use, one payment per
+transaction, and cancels the overdue orders (their stock goes back).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("payments")
+    def payments_group():
+        """Payments: reconciliation with the gateways."""
+
+    @payments_group.command("reconcile")
+    @click.option("--repair", is_flag=True, help="Apply what the gateways know and we do not.")
+    @click.option("--days", default=3, show_default=True, help="Also re-check refunds of payments this recent.")
+    def reconcile(repair: bool, days: int):
+        """Report (and with --repair, fix) payments that differ from the gateway's record."""
+        from market import db
+        from market.db import utcnow
+        from payments.gateways import GatewayUnavailable
+        from payments.models import Payment
+        from payments.services import reconcile_payment, to_reconcile
+
+        now = utcnow()
+        found = repaired = 0
+        for payment_id in to_reconcile(db.session, now - timedelta(days=days)):
+            try:
+                findings = reconcile_payment(db.session, db.session.get(Payment, payment_id), repair, now)
+            except GatewayUnavailable as exc:
+                db.session.rollback()
+                click.echo(f"payment {payment_id}: gateway unavailable ({exc}); try again later")
+                continue
+            db.session.commit()
+            for finding in findings:
+                found += 1
+                repaired += finding.repaired
+                click.echo(f"payment {finding.payment_id}: {finding.problem}"
+                           + (" - repaired" if finding.repaired else ""))
+        if not found:
+            click.echo("Nothing to repair: every payment matches the gateways." if repair
+                       else "Every payment matches the gateways.")
+        else:
+            click.echo(f"{found} found, {repaired} repaired.")

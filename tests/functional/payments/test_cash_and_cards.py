@@ -1,0 +1,181 @@
+"""Cash on delivery, Stripe Checkout for buyers abroad, and the demo gateway end to end."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from orders.models import Order
+from payments import ledger
+from payments.models import Payment, WebhookEvent
+from tests.conftest import login, reload
+from tests.functional.payments.conftest import checkout
+
+
+def test_cash_on_delivery_is_recorded_by_the_seller(client, session, world, goods):
+    placed = checkout(client, session, world, goods, pay_with="cash")
+    assert placed.payment is None
+    cash = session.scalars(sa.select(Payment).where(Payment.checkout_id == placed.checkout.id)).all()
+    assert sorted((p.gateway, p.amount_paise) for p in cash) == [("cash", 11_000), ("cash", 90_000)]
+    order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    screen = client.get("/seller/orders").text
+    assert order_a.number in screen and "Cash to collect" in screen
+    client.post(f"/orders/{order_a.id}/status", data={"to": "confirmed"})
+    page = client.get(f"/orders/{order_a.id}").text
+    assert "in cash" in page
+    client.post(f"/orders/{order_a.id}/cash-received")
+    again = client.post(f"/orders/{order_a.id}/cash-received", follow_redirects=True).text
+    assert "recorded already" in again
+    reload(session)
+    assert ledger.balance(session, ledger.cash(world.shop_a.id)) == 90_000
+    assert ledger.balance(session, ledger.cash_sales(world.shop_a.id)) == -90_000
+    client.post("/auth/logout")
+    login(client, world.member_b.user.phone)  # not her order
+    assert client.post(f"/orders/{order_a.id}/cash-received").status_code == 404
+
+
+def test_a_cancelled_cash_order_takes_nothing(client, session, world, goods):
+    placed = checkout(client, session, world, goods, pay_with="cash", both=False)
+    order = placed.orders[0]
+    client.post(f"/orders/{order.id}/status", data={"to": "cancelled"})
+    reload(session)
+    assert session.get(Order, order.id).status == "cancelled"
+    assert session.scalar(sa.select(Payment.status).where(Payment.order_id == order.id)) == "expired"
+    assert session.scalar(sa.select(sa.func.count()).select_from(ledger.LedgerEntry)) == 0
+
+
+def test_paying_by_card_through_stripe_checkout(client, session, world, goods, stripe_fake):
+    placed = checkout(client, session, world, goods, pay_with="card")
+    assert placed.payment.gateway == "stripe"
+    page = client.get(f"/payments/pay/{placed.checkout.id}").text
+    url = re.search(r'href="(https://checkout\.stripe\.com/[^"]+)"', page).group(1)
+    reload(session)
+    session_id = session.get(Payment, placed.payment.id).gateway_order_id
+    assert session_id in url
+    completed = stripe_fake.complete(session_id)
+    payload, signature = stripe_fake.event("checkout.session.completed", completed)
+    forged = client.post("/payments/webhooks/stripe", data=payload.replace("101000", "1"),
+                         headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+    assert forged.status_code == 400
+    for _ in range(3):
+        answer = client.post("/payments/webhooks/stripe", data=payload,
+                             headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+        assert answer.status_code == 200
+    reload(session)
+    payment = session.get(Payment, placed.payment.id)
+    assert payment.status == "captured" and payment.gateway_payment_id == completed["payment_intent"]
+    assert ledger.balance(session, "gateway:stripe") == 101_000
+    assert session.scalar(sa.select(sa.func.count()).select_from(WebhookEvent)) == 1
+    order_b = next(o for o in placed.orders if o.business_id == world.shop_b.id)
+    client.post(f"/orders/{order_b.id}/status", data={"to": "cancelled"})  # refunded through Stripe
+    reload(session)
+    assert session.get(Payment, placed.payment.id).refunded_paise == 11_000
+    assert ledger.balance(session, "gateway:stripe") == 90_000
+
+
+def test_coming_back_from_stripe_asks_stripe_not_the_browser(client, session, world, goods, stripe_fake):
+    placed = checkout(client, session, world, goods, pay_with="card")
+    client.get(f"/payments/pay/{placed.checkout.id}")
+    client.get(f"/payments/{placed.payment.id}/stripe-done")  # not paid yet: nothing changes
+    reload(session)
+    assert session.get(Payment, placed.payment.id).status == "created"
+    stripe_fake.complete(session.get(Payment, placed.payment.id).gateway_order_id)
+    client.get(f"/payments/{placed.payment.id}/stripe-done")
+    reload(session)
+    assert session.get(Payment, placed.payment.id).status == "captured"
+
+
+def test_card_is_not_offered_without_stripe_keys(make_app, session, world, goods):
+    client = make_app(DEMO_GATEWAY_STORE=None).test_client()
+    login(client, world.buyer.email)
+    client.post("/cart/add", data={"variant": goods[0].variants[0].id, "quantity": 1})
+    page = client.get("/checkout").text
+    assert 'value="upi"' in page and 'value="cash"' in page and 'value="card"' not in page
+
+
+@pytest.fixture
+def demo_client(make_app, tmp_path):
+    return make_app(DEMO_GATEWAY_STORE=str(tmp_path / "demo-razorpay.json")).test_client()
+
+
+def test_the_demo_gateway_takes_a_payment_end_to_end(demo_client, session, world, goods):
+    client = demo_client
+    placed = checkout(client, session, world, goods)
+    assert placed.payment.gateway == "demo"
+    page = client.get(f"/payments/pay/{placed.checkout.id}").text
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    demo = client.post("/payments/demo/checkout", data=fields).text
+    assert "No money moves" in demo
+    answer = client.post("/payments/demo/pay", data={"order_id": fields["order_id"], "outcome": "pay",
+                                                     "callback_url": fields["callback_url"]}).text
+    back = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', answer))
+    assert set(back) == {"razorpay_payment_id", "razorpay_order_id", "razorpay_signature"}
+    action = re.search(r'<form method="post" action="([^"]+)"', answer).group(1)
+    client.post(action, data=back)
+    reload(session)
+    payment = session.get(Payment, placed.payment.id)
+    assert payment.status == "captured"
+    assert session.scalar(sa.select(sa.func.count()).select_from(WebhookEvent)) >= 3  # the demo's webhooks too
+    assert sorted(e.kind for e in session.scalars(sa.select(ledger.LedgerEntry))) == ["gateway_fee", "payment"]
+
+
+def test_the_demo_pages_refuse_a_callback_to_another_site(demo_client, session, world, goods):
+    outside = {"order_id": "order_x", "amount": "100", "callback_url": "https://evil.example/x"}
+    assert demo_client.post("/payments/demo/checkout", data=outside).status_code == 400
+    assert demo_client.post("/payments/demo/pay", data={"order_id": "order_x", "outcome": "pay",
+                                                        "callback_url": "//evil.example/x"}).status_code == 400
+
+
+def stall_form(client) -> dict:
+    page = client.get("/seller/sales").text
+    return {"client_id": re.search(r'name="client_id" type="hidden" value="([^"]+)"', page).group(1)}
+
+
+def test_a_stall_sale_counts_as_her_income_once(client, session, world, goods):
+    login(client, world.member_a.user.phone)
+    assert "No stall sales recorded yet" in client.get("/seller/sales").text
+    data = {**stall_form(client), "business": world.shop_a.id, "amount": "450", "method": "cash",
+            "variant": goods[0].variants[0].id, "quantity": "1", "note": "Sunday haat"}
+    first = client.post("/seller/sales", data=data)
+    second = client.post("/seller/sales", data=data)  # the same form sent twice
+    assert first.status_code == second.status_code == 302
+    reload(session)
+    assert ledger.balance(session, ledger.cash_sales(world.shop_a.id)) == -45_000
+    assert session.get(goods[0].variants[0].__class__, goods[0].variants[0].id).stock == 4
+    page = client.get("/seller/sales").text
+    assert "₹450.00" in page and "Sunday haat" in page
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"amount": ""}, "Write the amount"),
+    ({"amount": "lots"}, "in numbers"),
+    ({"amount": "0"}, "between ₹1 and ₹1,00,000"),
+    ({"amount": "100001"}, "between ₹1 and ₹1,00,000"),
+    ({"quantity": ""}, "how many you sold"),
+    ({"quantity": "99"}, "fewer than that in stock"),
+])
+def test_a_wrong_stall_sale_is_explained_and_changes_nothing(client, session, world, goods, change, message):
+    login(client, world.member_a.user.phone)
+    data = {**stall_form(client), "business": world.shop_a.id, "amount": "450", "method": "cash",
+            "variant": goods[0].variants[0].id, "quantity": "1", **change}
+    page = client.post("/seller/sales", data=data, follow_redirects=True).text
+    assert message in page
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(ledger.LedgerEntry)) == 0
+    assert session.get(goods[0].variants[0].__class__, goods[0].variants[0].id).stock == 5
+
+
+def test_a_seller_cannot_record_a_sale_for_another_shop_or_its_product(client, session, world, goods):
+    login(client, world.member_a.user.phone)
+    other_shop = {**stall_form(client), "business": world.shop_b.id, "amount": "10", "method": "cash",
+                  "variant": 0}
+    assert client.post("/seller/sales", data=other_shop).status_code == 200  # not one of her choices
+    other_product = {**stall_form(client), "business": world.shop_a.id, "amount": "10", "method": "cash",
+                     "variant": goods[1].variants[0].id, "quantity": "1"}
+    client.post("/seller/sales", data=other_product)
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(ledger.LedgerEntry)) == 0
