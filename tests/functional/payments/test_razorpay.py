@@ -390,3 +390,36 @@ def test_the_platform_fee_is_posted_per_order(make_app, razorpay, stripe_fake, s
     client.post(f"/orders/{order_a.id}/status", data={"to": "cancelled"})
     assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0
     assert ledger.balance(session, ledger.PLATFORM_FEES) == -(11_000 * 250 // 10_000)
+
+
+def test_the_razorpay_page_opens_checkout_for_upi_and_allows_only_razorpay_besides_haat(client, session, world,
+                                                                                        goods, razorpay):
+    import json
+    import re
+
+    placed = checkout(client, session, world, goods)
+    page = client.get(f"/payments/pay/{placed.checkout.id}")
+    options = json.loads(re.search(r'data-razorpay="([^"]+)"', page.text).group(1).replace("&#34;", '"'))
+    reload(session)
+    assert options["key"] == KEY_ID and options["amount"] == 101_000
+    assert options["order_id"] == session.get(Payment, placed.payment.id).gateway_order_id
+    assert options["callback_url"].endswith(f"/payments/{placed.payment.id}/callback") and options["redirect"]
+    assert KEY_SECRET not in page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self' https://checkout.razorpay.com" in policy
+    assert "frame-src https://api.razorpay.com" in policy
+    assert "checkout.razorpay.com" not in client.get("/checkout").headers["Content-Security-Policy"]
+    assert client.get(f"/payments/pay/{placed.checkout.id}").status_code == 200  # the same gateway order again
+    reload(session)
+    assert session.get(Payment, placed.payment.id).gateway_order_id == options["order_id"]
+
+
+def test_another_buyer_cannot_open_or_pay_the_order(client, session, world, goods, razorpay):
+    from tests.factories import gen_user
+
+    placed = checkout(client, session, world, goods)
+    client.post("/auth/logout")
+    other = gen_user(session, login="other-buyer@example.com")
+    session.commit()
+    login(client, other.email)
+    assert client.get(f"/payments/pay/{placed.checkout.id}").status_code == 404
