@@ -11,6 +11,14 @@ Accounts, by code:
   business:<id>:payable     what Haat owes the business for its online sales (liability)
   business:<id>:cash        cash or UPI-QR money the seller took herself (her asset)
   business:<id>:cash_sales  her sales paid to her directly (her income)
+  business:<id>:set_aside   of that cash, what she put toward her plan (cash in hand = cash - set_aside)
+  member:<id>:loan:<loan>   what went toward that loan's instalments (credits are repayments)
+  member:<id>:savings       her contributions to the group fund
+  member:<id>:goal:<goal>   what she set aside for a goal
+  member:<id>:own_cash      money from outside Haat (a repayment made in cash at the group meeting)
+
+Money put toward her plan is credited to a member: account and debited to where it came from: what Haat owes
+her business (Haat pays it on her behalf), the cash she set aside from her takings, or her own cash.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ class EntryKind(enum.StrEnum):
     REFUND = "refund"
     TRANSFER = "transfer"  # earnings sent to a business's (or SHG's) linked account
     CASH = "cash"  # cash on delivery, or a sale at a market stall
+    ALLOCATION = "allocation"  # a share of a sale to her loan, savings or goal (or its reversal)
     CORRECTION = "correction"
 
 
@@ -57,14 +66,36 @@ def cash_sales(business_id: int) -> str:
     return f"business:{business_id}:cash_sales"
 
 
+def set_aside(business_id: int) -> str:
+    return f"business:{business_id}:set_aside"
+
+
+def member_loan(member_id: int, loan_id: int) -> str:
+    return f"member:{member_id}:loan:{loan_id}"
+
+
+def member_savings(member_id: int) -> str:
+    return f"member:{member_id}:savings"
+
+
+def member_goal(member_id: int, goal_id: int) -> str:
+    return f"member:{member_id}:goal:{goal_id}"
+
+
+def member_own_cash(member_id: int) -> str:
+    return f"member:{member_id}:own_cash"
+
+
 PLATFORM_FEES = "platform:fees"
 GATEWAY_FEES = "platform:gateway_fees"
 
 
 def kind_of(code: str) -> AccountKind:
     """What sort of account a code names."""
-    if code.startswith("gateway:") or code.endswith(":cash"):
+    if code.startswith("gateway:") or code.endswith((":cash", ":own_cash", ":set_aside")):
         return AccountKind.ASSET
+    if code.startswith("member:"):
+        return AccountKind.LIABILITY  # held or paid on for her plan
     if code == GATEWAY_FEES:
         return AccountKind.EXPENSE
     if code.endswith(":payable"):
@@ -80,6 +111,7 @@ class LedgerAccount(Base):
     code: Mapped[str] = mapped_column(sa.String(60), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(10))
     business_id: Mapped[int | None] = mapped_column(sa.ForeignKey("businesses.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(index=True)  # the member in member:<id>:... codes
 
 
 class LedgerEntry(Base):
@@ -128,16 +160,20 @@ def _account_ids(session: Session, codes: set[str]) -> dict[str, int]:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        rows = [{"code": c, "kind": kind_of(c),
-                 "business_id": int(c.split(":")[1]) if c.startswith("business:") else None} for c in missing]
+        rows = [{"code": c, "kind": kind_of(c), "business_id": _owner(c, "business:"),
+                 "member_id": _owner(c, "member:")} for c in missing]
         session.execute(insert(LedgerAccount).values(rows).on_conflict_do_nothing(index_elements=["code"]))
         found.update(session.execute(sa.select(LedgerAccount.code, LedgerAccount.id)
                                      .where(LedgerAccount.code.in_(missing))).all())
     return found
 
 
+def _owner(code: str, prefix: str) -> int | None:
+    return int(code.split(":")[1]) if code.startswith(prefix) else None
+
+
 def post(session: Session, kind: EntryKind, lines: Iterable[tuple[str, int]], memo: str = "",
-         **about: int | None) -> LedgerEntry | None:
+         at: datetime | None = None, **about: int | None) -> LedgerEntry | None:
     """Write one balanced entry. `lines` are (account code, paise: + debit, - credit); zero lines are left out.
 
     `about` names what the entry is about: payment_id, order_id, refund_id, transfer_id, cash_sale_id.
@@ -154,7 +190,7 @@ def post(session: Session, kind: EntryKind, lines: Iterable[tuple[str, int]], me
     if not merged:
         return None
     ids = _account_ids(session, set(merged))
-    entry = LedgerEntry(kind=kind, memo=memo[:200], **about)
+    entry = LedgerEntry(kind=kind, memo=memo[:200], at=at or utcnow(), **about)
     entry.postings = [LedgerPosting(account_id=ids[code], amount_paise=amount) for code, amount in merged.items()]
     session.add(entry)
     session.flush()

@@ -27,6 +27,7 @@ from payments import ledger as books
 from payments.ledger import EntryKind
 from payments.models import CashSale, Payment, PaymentEvent, Refund, Transfer, WebhookEvent
 from payments.status import MONEY_TAKEN, WAITING, PaymentStatus, after_refund, check_move
+from vendors.models import Business
 
 P = PaymentStatus
 UNALLOCATED = "platform:unallocated_refunds"  # a refund made at the gateway for no order we know
@@ -174,11 +175,15 @@ def captured(session: Session, payment: Payment, gateway_payment_id: str, fee_pa
 
 
 def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
+    from vendors.finance import allocate
+
     if not payment.is_online:
         order = orders[0]
         books.post(session, EntryKind.CASH, [(books.cash(order.business_id), payment.amount_paise),
                                              (books.cash_sales(order.business_id), -payment.amount_paise)],
                    f"cash for {order.number}", payment_id=payment.id, order_id=order.id)
+        allocate(session, order.business, payment.amount_paise, books.set_aside(order.business_id),
+                 payment_id=payment.id, order_id=order.id)
         return
     gateway_account = books.gateway_account(payment.gateway)
     lines = [(gateway_account, payment.amount_paise)]
@@ -190,6 +195,10 @@ def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> No
         books.post(session, EntryKind.GATEWAY_FEE, [(books.GATEWAY_FEES, payment.fee_paise),
                                                     (gateway_account, -payment.fee_paise)],
                    f"{payment.gateway} fee", payment_id=payment.id)
+    for order in orders:  # her shares of each sale, to her loan, savings and goals
+        if order.status != OrderStatus.CANCELLED:
+            allocate(session, order.business, order.total_paise - platform_fee(order.total_paise),
+                     books.payable(order.business_id), payment_id=payment.id, order_id=order.id)
 
 
 def _after_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
@@ -297,6 +306,10 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
                  (books.gateway_account(payment.gateway), -made.amount_paise)]
     books.post(session, EntryKind.REFUND, lines, f"refund {made.id}", payment_id=payment.id,
                order_id=made.order_id, refund_id=made.id)
+    if order is not None:
+        from vendors.finance import reverse_allocations
+
+        reverse_allocations(session, order.id, made.amount_paise, order.total_paise, made.id)
     return True
 
 
@@ -388,6 +401,10 @@ def record_sale(session: Session, business_id: int, seller: User, amount_paise: 
     books.post(session, EntryKind.CASH, [(books.cash(business_id), amount_paise),
                                          (books.cash_sales(business_id), -amount_paise)],
                "stall sale", cash_sale_id=sale.id)
+    from vendors.finance import allocate
+
+    allocate(session, session.get(Business, business_id), amount_paise, books.set_aside(business_id),
+             cash_sale_id=sale.id)
     return sale
 
 

@@ -56,6 +56,8 @@ class SelfHelpGroup(Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     area: Mapped[str] = mapped_column(sa.String(120))
     formed_on: Mapped[date | None]
+    # What each member saves into the group fund every month, as the group decided.
+    monthly_saving_paise: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship(back_populates="groups")
     members: WriteOnlyMapped[Member] = relationship(back_populates="group")
@@ -138,3 +140,72 @@ class StaffAssignment(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"),
                                                  primary_key=True, index=True)
+
+
+# -- her financial plan: loans, goals, and the share of each sale that goes to them --------------------------
+
+class Loan(Base):
+    """A loan a member carries. Its schedule and state are computed (vendors.loans) from these terms and the
+    repayments posted to its ledger account; nothing about it is stored as a balance."""
+
+    __tablename__ = "loans"
+    __table_args__ = (
+        sa.CheckConstraint("source IN ('shg', 'bank', 'seed', 'other')", name="source_known"),
+        sa.CheckConstraint("method IN ('declining', 'flat')", name="method_known"),
+        sa.CheckConstraint("principal_paise > 0 AND annual_rate_bps >= 0 AND tenure_months > 0 "
+                           "AND late_fee_paise >= 0", name="terms_sane"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(8))  # SHG internal loan, bank linkage, seed fund, other
+    lender: Mapped[str] = mapped_column(sa.String(120), default="")
+    principal_paise: Mapped[int] = mapped_column(sa.BigInteger)
+    annual_rate_bps: Mapped[int]
+    method: Mapped[str] = mapped_column(sa.String(10))
+    tenure_months: Mapped[int]
+    start_date: Mapped[date]
+    late_fee_paise: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Goal(Base):
+    """Something she saves toward: an emergency fund, school fees, stock for the festival season."""
+
+    __tablename__ = "goals"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('emergency', 'school', 'stock', 'other')", name="kind_known"),
+        sa.CheckConstraint("target_paise > 0", name="target_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    title: Mapped[str] = mapped_column(sa.String(80))
+    target_paise: Mapped[int] = mapped_column(sa.BigInteger)
+    target_date: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AllocationRule(Base):
+    """What share of each settled sale goes where: her next instalment, her group savings, a goal."""
+
+    __tablename__ = "allocation_rules"
+    __table_args__ = (
+        sa.CheckConstraint("target IN ('loan', 'savings', 'goal')", name="target_known"),
+        sa.CheckConstraint("(percent_bps IS NULL) <> (fixed_paise IS NULL)", name="percent_or_fixed"),
+        sa.CheckConstraint("percent_bps IS NULL OR (percent_bps > 0 AND percent_bps <= 10000)", name="percent_sane"),
+        sa.CheckConstraint("fixed_paise IS NULL OR fixed_paise > 0", name="fixed_positive"),
+        sa.CheckConstraint("(target = 'loan') = (loan_id IS NOT NULL) AND (target = 'goal') = (goal_id IS NOT NULL)",
+                           name="target_named"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    target: Mapped[str] = mapped_column(sa.String(8))
+    loan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("loans.id", ondelete="CASCADE"))
+    goal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("goals.id", ondelete="CASCADE"))
+    percent_bps: Mapped[int | None]
+    fixed_paise: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)  # rules apply in this order

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import db
 from market.models import Role
+from market.money import MoneyError, format_inr, parse_rupees
 from market.pagination import after_id_page, parse_cursor
 from market.permissions import role_required
 from market.services import audit
-from vendors.models import Member, Organisation, SelfHelpGroup
+from vendors import finance
+from vendors.forms import GoalForm, LoanForm, RepaymentForm, SavingForm, bps
+from vendors.models import Goal, Loan, Member, Organisation, SelfHelpGroup
 from vendors.permissions import can_view_organisation, visible_organisation_ids
 from vendors.services import group_member_counts, member_for_user, organisations_overview
 
@@ -72,3 +78,144 @@ def member(member_id: int):
     audit(db.session, current_user, "view_member", "member", person.id)
     db.session.commit()
     return render_template("vendors/staff_member.html", person=person)
+
+
+# -- "My money": her loans, savings and goals, fed by her sales ----------------------------------------------------
+
+def _me() -> Member:
+    member = member_for_user(db.session, current_user)
+    if member is None:
+        abort(404)
+    return member
+
+
+@seller.get("/money")
+@role_required(Role.ENTREPRENEUR)
+def money():
+    member = _me()
+    return render_template("vendors/money.html", view=finance.my_money(db.session, member), member=member,
+                           repay_form=RepaymentForm(paid_on=finance.today()))
+
+
+@seller.route("/money/loans/new", methods=["GET", "POST"])
+@role_required(Role.ENTREPRENEUR)
+def new_loan():
+    member, form = _me(), LoanForm()
+    if form.validate_on_submit():
+        try:
+            finance.add_loan(db.session, member, current_user, form.source.data, form.lender.data or "",
+                             form.principal.data, bps(form.rate.data), form.method.data, form.tenure.data,
+                             form.start.data, form.late_fee.data or 0)
+        except finance.PlanError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Loan added. Now choose how much of each sale goes to it."), "success")
+            return redirect(url_for("seller.shares"))
+    return render_template("vendors/loan_new.html", form=form)
+
+
+@seller.route("/money/goals/new", methods=["GET", "POST"])
+@role_required(Role.ENTREPRENEUR)
+def new_goal():
+    member, form = _me(), GoalForm()
+    if form.validate_on_submit():
+        try:
+            finance.add_goal(db.session, member, form.kind.data, form.title.data or "", form.target.data,
+                             form.target_date.data)
+        except finance.PlanError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Goal added."), "success")
+            return redirect(url_for("seller.shares"))
+    return render_template("vendors/goal_new.html", form=form)
+
+
+@seller.post("/money/loans/<int:loan_id>/repaid")
+@role_required(Role.ENTREPRENEUR)
+def repaid(loan_id: int):
+    member = _me()
+    loan = db.session.get(Loan, loan_id)
+    if loan is None or loan.member_id != member.id:
+        abort(404)
+    form = RepaymentForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("seller.money"))
+    try:
+        finance.record_repayment(db.session, loan, form.amount.data, form.paid_on.data)
+    except finance.PlanError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Repayment recorded."), "success")
+    return redirect(url_for("seller.money"))
+
+
+def _targets(member: Member) -> list[tuple[str, str, dict]]:
+    """(form key, what it is called, the Share's fields) for each place a sale's share can go."""
+    loans = db.session.scalars(sa.select(Loan).where(Loan.member_id == member.id).order_by(Loan.id)).all()
+    goals = db.session.scalars(sa.select(Goal).where(Goal.member_id == member.id).order_by(Goal.id)).all()
+    return ([(f"loan-{loan.id}", _("Loan: %(s)s", s=loan_name(loan)), {"target": "loan", "loan_id": loan.id})
+             for loan in loans]
+            + [("savings", _("Group savings"), {"target": "savings"})]
+            + [(f"goal-{goal.id}", _("Goal: %(s)s", s=goal.title), {"target": "goal", "goal_id": goal.id})
+               for goal in goals])
+
+
+@seller.app_template_global()
+def loan_name(loan: Loan) -> str:
+    names = {"shg": _("SHG loan"), "bank": _("bank loan"), "seed": _("seed fund"), "other": _("loan")}
+    return f"{names[loan.source]} {format_inr(loan.principal_paise)}"
+
+
+@seller.route("/money/shares", methods=["GET", "POST"])
+@role_required(Role.ENTREPRENEUR)
+def shares():
+    member = _me()
+    targets = _targets(member)
+    current = {(r.target, r.loan_id, r.goal_id): r for r in finance.my_money(db.session, member).rules}
+    if request.method == "POST":
+        try:
+            chosen = [_share(request.form, key, fields) for key, _name, fields in targets]
+            finance.set_shares(db.session, member, [s for s in chosen if s is not None])
+        except (finance.PlanError, MoneyError, ArithmeticError, ValueError) as exc:
+            db.session.rollback()
+            flash(str(exc) if isinstance(exc, finance.PlanError | MoneyError) else
+                  _("Write each share as a number, like 10."), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved. From the next sale, these shares are set aside for you."), "success")
+            return redirect(url_for("seller.money"))
+    values = {key: current.get((f["target"], f.get("loan_id"), f.get("goal_id"))) for key, _name, f in targets}
+    return render_template("vendors/shares.html", targets=targets, values=values)
+
+
+def _share(form, key: str, fields: dict) -> finance.Share | None:
+    """One target's share from the form: a percentage or rupees; empty or 0 means none."""
+    text = (form.get(f"share-{key}") or "").strip()
+    if not text or text in ("0", "0.0", "0.00"):
+        return None
+    if form.get(f"kind-{key}") == "rupees":
+        return finance.Share(fixed_paise=parse_rupees(text), **fields)
+    return finance.Share(percent_bps=bps(Decimal(text)), **fields)
+
+
+@staff.post("/groups/<int:group_id>/saving")
+@role_required(Role.STAFF, Role.ADMIN)
+def group_saving(group_id: int):
+    shg = db.session.get(SelfHelpGroup, group_id) or abort(404)
+    _organisation_or_403(shg.organisation_id)
+    form = SavingForm()
+    if form.validate_on_submit() and form.monthly.data <= 1_00_000_00:
+        shg.monthly_saving_paise = form.monthly.data
+        audit(db.session, current_user, "set_group_saving", "self_help_group", shg.id)
+        db.session.commit()
+        flash(_("Monthly saving set to %(a)s.", a=format_inr(shg.monthly_saving_paise)), "success")
+    else:
+        flash(_("Write the monthly saving in rupees, like 100."), "error")
+    return redirect(url_for("staff.group", group_id=shg.id))

@@ -1,1 +1,1 @@
-"""Local stand-ins for the payment gateways' servers, for the real SDKs to talk to."""
+"""Local stand-ins for the payment gateways' servers, for the real SDKs to talk to over HTTP."""

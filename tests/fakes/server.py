@@ -1,20 +1,25 @@
-"""Serve a WSGI app on 127.0.0.1 in a thread, for an SDK to reach over real HTTP."""
+"""Serve a WSGI app on 127.0.0.1 in a thread, for an SDK to reach over real HTTP (no pytest needed)."""
 
 from __future__ import annotations
 
 import threading
+from types import TracebackType
+from wsgiref.types import WSGIApplication
 
 from werkzeug.serving import make_server
 
 
 class Served:
-    def __init__(self, app):
+    """A WSGI app being served at `url` until `close()` (or the end of a `with` block)."""
+
+    def __init__(self, app: WSGIApplication) -> None:
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, name=f"serve {self.url}", daemon=True)
         self.thread.start()
 
     def close(self) -> None:
+        """Stop serving, close the listening socket and wait for the thread."""
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()
@@ -22,9 +27,11 @@ class Served:
     def __enter__(self) -> Served:
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         self.close()
 
 
-def serve(app) -> Served:
+def serve(app: WSGIApplication) -> Served:
+    """Start serving `app` on a free port of 127.0.0.1."""
     return Served(app)

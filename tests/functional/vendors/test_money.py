@@ -1,0 +1,175 @@
+"""Her plan fed by her sales: loans, shares of each sale, savings, goals, refunds taking back their share."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from payments import ledger
+from tests.conftest import login, reload
+from tests.factories import gen_product
+from vendors import finance
+from vendors.models import AllocationRule, Goal, Loan
+
+
+def add_loan(client, **change):
+    data = {"source": "shg", "lender": "Our SHG", "principal": "12000", "rate": "12", "method": "declining",
+            "tenure": "12", "start": (finance.today() - timedelta(days=10)).isoformat(), **change}
+    return client.post("/seller/money/loans/new", data=data, follow_redirects=True)
+
+
+def sale(client, amount: str, business_id: int):
+    page = client.get("/seller/sales").text
+    key = re.search(r'name="client_id" type="hidden" value="([^"]+)"', page).group(1)
+    return client.post("/seller/sales", data={"client_id": key, "business": business_id, "amount": amount,
+                                              "method": "cash", "variant": 0})
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"principal": ""}, "Write the amount borrowed"),
+    ({"principal": "abc"}, "in numbers"),
+    ({"rate": ""}, "Write the rate"),
+    ({"rate": "75"}, "between 0 and 60"),
+    ({"tenure": "0"}, "between 1 and 360"),
+    ({"source": ""}, "Choose one"),
+])
+def test_a_wrong_loan_is_explained_and_nothing_is_saved(client, session, world, change, message):
+    login(client, world.member_a.user.phone)
+    page = add_loan(client, **change).text
+    assert message in page
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Loan)) == 0
+
+
+def test_a_stall_sale_pays_toward_her_next_instalment_and_savings(client, session, world):
+    world.group_a.monthly_saving_paise = 200_00
+    session.commit()
+    login(client, world.member_a.user.phone)
+    assert "Shares of each sale" in add_loan(client).text
+    loan = session.scalar(sa.select(Loan))
+    client.post("/seller/money/shares", data={f"share-loan-{loan.id}": "50", f"kind-loan-{loan.id}": "percent",
+                                              "share-savings": "150", "kind-savings": "rupees"})
+    reload(session)
+    assert [(r.target, r.percent_bps, r.fixed_paise) for r in session.scalars(
+        sa.select(AllocationRule).order_by(AllocationRule.position))] == [("loan", 5000, None),
+                                                                           ("savings", None, 150_00)]
+    emi = finance.loan_position(session, loan).next_due.total_paise
+    assert emi == 1_066_19  # Rs 12,000 at 12% over 12 months, reducing balance
+
+    sale(client, "1000", world.shop_a.id)
+    reload(session)
+    assert -ledger.balance(session, ledger.member_loan(world.member_a.id, loan.id)) == 500_00
+    assert -ledger.balance(session, ledger.member_savings(world.member_a.id)) == 150_00
+    assert ledger.balance(session, ledger.cash(world.shop_a.id)) == 1000_00
+    assert ledger.balance(session, ledger.set_aside(world.shop_a.id)) == 650_00  # of that cash, for her plan
+    page = client.get("/seller/money").text
+    assert "₹500.00" in page and "of ₹1,066.19 paid" in page and "This month: ₹150.00 of ₹200.00" in page
+
+    sale(client, "2000", world.shop_a.id)  # capped at what is due: the instalment's rest, the month's saving
+    reload(session)
+    assert -ledger.balance(session, ledger.member_loan(world.member_a.id, loan.id)) == 1_066_19
+    assert -ledger.balance(session, ledger.member_savings(world.member_a.id)) == 200_00
+    assert finance.loan_position(session, loan).next_due.number == 2
+
+
+def test_shares_must_be_hers_and_not_more_than_the_whole_sale(client, session, world):
+    login(client, world.member_a.user.phone)
+    add_loan(client)
+    loan = session.scalar(sa.select(Loan))
+    page = client.post("/seller/money/shares", data={f"share-loan-{loan.id}": "80", "share-savings": "30"},
+                       follow_redirects=True).text
+    assert "more than the whole sale" in page
+    page = client.post("/seller/money/shares", data={f"share-loan-{loan.id}": "ten"}, follow_redirects=True).text
+    assert "as a number" in page
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(AllocationRule)) == 0
+    client.post("/auth/logout")
+    login(client, world.member_b.user.phone)  # another member cannot aim a share at her loan
+    with pytest.raises(finance.PlanError):
+        finance.set_shares(session, world.member_b, [finance.Share("loan", percent_bps=1000, loan_id=loan.id)])
+    assert client.post(f"/seller/money/loans/{loan.id}/repaid",
+                       data={"amount": "100", "paid_on": finance.today().isoformat()}).status_code == 404
+
+
+def test_a_refund_takes_back_the_share_its_sale_funded(session, world, make_app):
+    from tests.functional.payments.conftest import checkout
+
+    app = make_app()
+    client = app.test_client()
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200,
+                            "declining", 12, finance.today() - timedelta(days=5))
+    finance.set_shares(session, world.member_a, [finance.Share("loan", percent_bps=2000, loan_id=loan.id)])
+    kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
+    podi = gen_product(session, world.shop_b, title="Idli podi", category_slug="spices", price_paise=11_000)
+    session.commit()
+    placed = checkout(client, session, world, (kurti, podi), pay_with="cash", both=False)
+    order = placed.orders[0]
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
+    client.post(f"/orders/{order.id}/cash-received")
+    reload(session)
+    code = ledger.member_loan(world.member_a.id, loan.id)
+    assert -ledger.balance(session, code) == 900_00 * 20 // 100
+    client.post(f"/orders/{order.id}/refund", data={"amount": "450"})  # half the order back
+    reload(session)
+    assert -ledger.balance(session, code) == 90_00
+    assert finance.repayments(session, session.get(Loan, loan.id))[0].amount_paise == 90_00
+
+
+def test_a_cash_repayment_at_the_meeting_counts(client, session, world):
+    login(client, world.member_a.user.phone)
+    add_loan(client)
+    loan = session.scalar(sa.select(Loan))
+    tomorrow = (finance.today() + timedelta(days=1)).isoformat()
+    assert "between the loan" in client.post(f"/seller/money/loans/{loan.id}/repaid",
+                                             data={"amount": "100", "paid_on": tomorrow},
+                                             follow_redirects=True).text
+    client.post(f"/seller/money/loans/{loan.id}/repaid", data={"amount": "1066.19",
+                                                               "paid_on": finance.today().isoformat()})
+    reload(session)
+    assert finance.loan_position(session, loan).next_due.number == 2
+
+
+def test_a_goal_fills_from_its_share(client, session, world):
+    login(client, world.member_a.user.phone)
+    page = client.post("/seller/money/goals/new", data={"kind": "school", "title": "School fees", "target": "3000",
+                                                        "target_date": (date.today() - timedelta(days=1)).isoformat()},
+                       follow_redirects=True).text
+    assert "date in the future" in page
+    client.post("/seller/money/goals/new", data={"kind": "school", "title": "School fees", "target": "3000",
+                                                 "target_date": (date.today() + timedelta(days=90)).isoformat()})
+    goal = session.scalar(sa.select(Goal))
+    client.post("/seller/money/shares", data={f"share-goal-{goal.id}": "10"})
+    sale(client, "1500", world.shop_a.id)
+    page = client.get("/seller/money").text
+    assert "₹150.00 of ₹3,000.00" in page
+
+
+def test_staff_set_the_group_saving_only_for_their_own_groups(client, session, world):
+    login(client, world.staff_a.email)
+    client.post(f"/staff/groups/{world.group_a.id}/saving", data={"monthly": "100"})
+    assert client.post(f"/staff/groups/{world.group_b.id}/saving", data={"monthly": "100"}).status_code == 403
+    reload(session)
+    assert (world.group_a.monthly_saving_paise, world.group_b.monthly_saving_paise) == (100_00, 0)
+
+
+def test_my_money_with_nothing_set_up_explains_itself(client, session, world):
+    login(client, world.member_a.user.phone)
+    page = client.get("/seller/money").text
+    assert "No loans written here" in page and "All of each sale is take-home money now" in page
+
+
+def test_a_payment_while_an_instalment_is_late_pays_it_at_once(session, world):
+    start = finance.today() - timedelta(days=45)  # instalment 1 fell due about two weeks ago
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 12_000_00, 1200, "declining",
+                            12, start, late_fee_paise=50_00)
+    late = finance.loan_position(session, loan)
+    assert late.overdue_days > 0 and late.arrears_paise == 1_066_19 + 50_00  # the fine is due too
+    finance.record_repayment(session, loan, 1_116_19, finance.today())
+    now = finance.loan_position(session, loan)
+    assert now.overdue_days == 0 and now.arrears_paise == 0 and now.next_due.number == 2
+    session.rollback()

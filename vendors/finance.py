@@ -1,0 +1,308 @@
+"""Her financial plan, fed by her sales: loans, group savings, goals, and the share of each sale for them.
+
+Every paisa moves as a ledger entry (payments.ledger): a sale's share goes from where the money is (what
+Haat owes her business for an online sale, or the cash in her hand) to her loan, savings or goal account.
+Nothing here stores a balance: a loan's repayments are the credits on its account, replayed through the
+loan's schedule (vendors.loans) to say what is paid, overdue or due next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from market.models import User
+from payments import ledger as books
+from payments.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
+from vendors import loans
+from vendors.models import AllocationRule, Business, Goal, Loan, Member
+
+INDIA = ZoneInfo("Asia/Kolkata")
+MAX_RULES = 6
+
+
+class PlanError(ValueError):
+    """A plan change that cannot be made; the message is for the member."""
+
+
+def today() -> date:
+    return datetime.now(INDIA).date()
+
+
+def _noon(day: date) -> datetime:
+    """A ledger time for something that happened on `day` in India."""
+    return datetime.combine(day, time(12), INDIA).astimezone(UTC)
+
+
+def terms(loan: Loan) -> loans.Terms:
+    return loans.Terms(loan.principal_paise, loan.annual_rate_bps, loan.tenure_months, loans.Method(loan.method),
+                       loan.start_date, loan.late_fee_paise)
+
+
+def _postings(session: Session, code: str) -> list[tuple[datetime, int]]:
+    """(when, paise) of every posting on one account, oldest first."""
+    return [(at, int(amount)) for at, amount in session.execute(
+        sa.select(LedgerEntry.at, LedgerPosting.amount_paise).join(LedgerPosting.entry).join(LedgerPosting.account)
+        .where(LedgerAccount.code == code).order_by(LedgerEntry.id, LedgerPosting.id))]
+
+
+def repayments(session: Session, loan: Loan) -> list[loans.Payment]:
+    """The loan's repayments, from its ledger account: credits are payments; a debit (a refunded sale's share
+    taken back) cancels the latest payments first."""
+    made: list[list] = []
+    for at, amount in _postings(session, books.member_loan(loan.member_id, loan.id)):
+        if amount < 0:
+            made.append([at.astimezone(INDIA).date(), -amount])
+            continue
+        while amount and made:
+            take = min(amount, made[-1][1])
+            made[-1][1] -= take
+            amount -= take
+            if not made[-1][1]:
+                made.pop()
+    return [loans.Payment(day, paise) for day, paise in made]
+
+
+def _toward_instalments(loan: Loan, made: list[loans.Payment]) -> list[loans.Payment]:
+    """Money put toward a loan while nothing is overdue is set aside for the next instalment: it counts as
+    paid on that due date (on time), not as an early repayment of principal. Money paid while something is
+    overdue pays it at once."""
+    loan_terms = terms(loan)
+    dues = [i.due for i in loans.schedule(loan_terms)]
+    counted: list[loans.Payment] = []
+    for payment in sorted(made, key=lambda p: p.on):
+        behind = loans.position(loan_terms, counted, payment.on).arrears_paise > 0
+        day = payment.on if behind else next((d for d in dues if d >= payment.on), payment.on)
+        counted.append(loans.Payment(day, payment.amount_paise))
+    return counted
+
+
+@dataclass(frozen=True)
+class LoanState:
+    position: loans.Position  # as of the day asked, from the payments due by then
+    set_aside_paise: int  # put toward the next instalment, counted on its due date
+
+
+def loan_state(session: Session, loan: Loan, on: date | None = None) -> LoanState:
+    on = on or today()
+    made = _toward_instalments(loan, repayments(session, loan))
+    return LoanState(loans.position(terms(loan), made, on), sum(p.amount_paise for p in made if p.on > on))
+
+
+def loan_position(session: Session, loan: Loan, on: date | None = None) -> loans.Position:
+    """The loan on a day, with everything set aside for it counted (as on the next due date)."""
+    on = on or today()
+    made = _toward_instalments(loan, repayments(session, loan))
+    return loans.position(terms(loan), made, max([on, *(p.on for p in made)]))
+
+
+def _credits_since(session: Session, code: str, since: datetime | None = None) -> int:
+    """What was put into an account (credits less reversals), since a time or ever."""
+    return -sum(amount for at, amount in _postings(session, code) if since is None or at >= since)
+
+
+def month_start(on: date) -> datetime:
+    return _noon(on.replace(day=1)) - timedelta(hours=12)
+
+
+# -- setting the plan up ------------------------------------------------------------------------------------------
+
+def add_loan(session: Session, member: Member, by: User, source: str, lender: str, principal_paise: int,
+             annual_rate_bps: int, method: str, tenure_months: int, start: date, late_fee_paise: int = 0) -> Loan:
+    if source not in ("shg", "bank", "seed", "other"):
+        raise PlanError(_l("Choose where the loan is from."))
+    try:
+        proposed = loans.Terms(principal_paise, annual_rate_bps, tenure_months, loans.Method(method), start,
+                               late_fee_paise)
+        loans.schedule(proposed)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from None
+    loan = Loan(member_id=member.id, source=source, lender=lender.strip()[:120], principal_paise=principal_paise,
+                annual_rate_bps=annual_rate_bps, method=method, tenure_months=tenure_months, start_date=start,
+                late_fee_paise=late_fee_paise, created_by_id=by.id)
+    session.add(loan)
+    session.flush()
+    return loan
+
+
+def add_goal(session: Session, member: Member, kind: str, title: str, target_paise: int, target_date: date) -> Goal:
+    if kind not in ("emergency", "school", "stock", "other"):
+        raise PlanError(_l("Choose what the goal is for."))
+    if not 0 < target_paise <= 1_00_00_000_00:
+        raise PlanError(_l("Write a target between ₹1 and ₹1,00,00,000."))
+    if target_date <= today():
+        raise PlanError(_l("Choose a date in the future."))
+    goal = Goal(member_id=member.id, kind=kind, title=title.strip()[:80] or kind, target_paise=target_paise,
+                target_date=target_date)
+    session.add(goal)
+    session.flush()
+    return goal
+
+
+@dataclass(frozen=True)
+class Share:
+    """One line of her allocation rules: where, and how much of each sale (a percentage or a fixed sum)."""
+
+    target: str  # loan, savings, goal
+    percent_bps: int | None = None
+    fixed_paise: int | None = None
+    loan_id: int | None = None
+    goal_id: int | None = None
+
+
+def set_shares(session: Session, member: Member, shares: list[Share]) -> None:
+    """Replace her rules. Percentages may not add up to more than all of a sale."""
+    if len(shares) > MAX_RULES:
+        raise PlanError(_l("Keep to %(n)s shares at most.", n=MAX_RULES))
+    if sum(s.percent_bps or 0 for s in shares) > 10_000:
+        raise PlanError(_l("The shares add up to more than the whole sale."))
+    own_loans = set(session.scalars(sa.select(Loan.id).where(Loan.member_id == member.id)))
+    own_goals = set(session.scalars(sa.select(Goal.id).where(Goal.member_id == member.id)))
+    for share in shares:
+        if (share.percent_bps is None) == (share.fixed_paise is None):
+            raise PlanError(_l("Give each share as a percentage or as a fixed amount."))
+        if share.percent_bps is not None and not 0 < share.percent_bps <= 10_000:
+            raise PlanError(_l("A percentage is between 1 and 100."))
+        if share.fixed_paise is not None and not 0 < share.fixed_paise <= 1_00_000_00:
+            raise PlanError(_l("A fixed amount is between ₹1 and ₹1,00,000."))
+        if (share.target == "loan" and share.loan_id not in own_loans) or \
+                (share.target == "goal" and share.goal_id not in own_goals) or \
+                share.target not in ("loan", "savings", "goal"):
+            raise PlanError(_l("Choose one of your own loans or goals."))
+    session.execute(sa.delete(AllocationRule).where(AllocationRule.member_id == member.id))
+    session.add_all(AllocationRule(member_id=member.id, target=s.target, loan_id=s.loan_id, goal_id=s.goal_id,
+                                   percent_bps=s.percent_bps, fixed_paise=s.fixed_paise, position=n)
+                    for n, s in enumerate(shares))
+    session.flush()
+
+
+# -- sales feed the plan ------------------------------------------------------------------------------------------
+
+def _sole_owner(business: Business) -> Member | None:
+    """A sale funds a member's plan when the business is hers alone (a group's shop funds no one member)."""
+    return business.owners[0] if len(business.owners) == 1 else None
+
+
+def still_due(session: Session, member: Member, rule: AllocationRule, on: date) -> int:
+    """How much this rule may still take: never more than is due."""
+    if rule.target == "loan":
+        state = loan_state(session, session.get(Loan, rule.loan_id), on)
+        if state.position.closed:
+            return 0
+        return max(state.position.arrears_paise, state.position.next_due_left_paise - state.set_aside_paise)
+    if rule.target == "savings":
+        saved = _credits_since(session, books.member_savings(member.id), month_start(on))
+        return max(0, member.group.monthly_saving_paise - saved)
+    goal = session.get(Goal, rule.goal_id)
+    return max(0, goal.target_paise - _credits_since(session, books.member_goal(member.id, goal.id)))
+
+
+def _destination(member: Member, rule: AllocationRule) -> str:
+    if rule.target == "loan":
+        return books.member_loan(member.id, rule.loan_id)
+    if rule.target == "savings":
+        return books.member_savings(member.id)
+    return books.member_goal(member.id, rule.goal_id)
+
+
+def allocate(session: Session, business: Business, earned_paise: int, source: str, **about: int) -> int:
+    """Send the member's shares of a sale (capped at what is due) from `source` to her plan; returns the total.
+
+    `source` is where the money comes from: business:<id>:payable (online) or business:<id>:set_aside (cash).
+    """
+    member = _sole_owner(business)
+    if member is None or earned_paise <= 0:
+        return 0
+    rules = session.scalars(sa.select(AllocationRule).where(AllocationRule.member_id == member.id)
+                            .order_by(AllocationRule.position, AllocationRule.id)).all()
+    on, left, lines = today(), earned_paise, []
+    for rule in rules:
+        wanted = earned_paise * rule.percent_bps // 10_000 if rule.percent_bps else rule.fixed_paise
+        amount = min(wanted, left, still_due(session, member, rule, on))
+        if amount > 0:
+            lines.append((_destination(member, rule), -amount))
+            left -= amount
+    if not lines:
+        return 0
+    total = earned_paise - left
+    books.post(session, EntryKind.ALLOCATION, [(source, total), *lines], "share of a sale", **about)
+    return total
+
+
+def reverse_allocations(session: Session, order_id: int, refunded_paise: int, order_total_paise: int,
+                        refund_id: int) -> None:
+    """A refund takes back what the order funded, in proportion to how much of the order went back."""
+    taken = session.execute(
+        sa.select(LedgerAccount.code, sa.func.sum(LedgerPosting.amount_paise)).join(LedgerPosting.account)
+        .join(LedgerPosting.entry).where(LedgerEntry.order_id == order_id, LedgerEntry.kind == EntryKind.ALLOCATION)
+        .group_by(LedgerAccount.code)).all()
+    lines = [(code, -(int(amount) * refunded_paise // order_total_paise)) for code, amount in taken if amount]
+    books.post(session, EntryKind.ALLOCATION, [(c, a) for c, a in lines if a], "refund takes back its share",
+               order_id=order_id, refund_id=refund_id) if any(a for _c, a in lines) else None
+
+
+def record_repayment(session: Session, loan: Loan, amount_paise: int, on: date) -> None:
+    """She repaid in cash at the group meeting (money from outside Haat)."""
+    if not 0 < amount_paise <= loan.principal_paise * 3:
+        raise PlanError(_l("Write the amount she paid."))
+    if on > today() or on < loan.start_date:
+        raise PlanError(_l("The date is between the loan's start and today."))
+    books.post(session, EntryKind.ALLOCATION, [(books.member_own_cash(loan.member_id), amount_paise),
+                                               (books.member_loan(loan.member_id, loan.id), -amount_paise)],
+               "repaid in cash", at=_noon(on))
+
+
+# -- "My money" ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoanView:
+    loan: Loan
+    position: loans.Position
+    next_total_paise: int  # the next instalment in full
+    covered_paise: int  # how much of it is paid already
+
+
+@dataclass(frozen=True)
+class MoneyView:
+    income_paise: int  # this month: online sales (after Haat's fee) and cash sales, less refunds
+    loans: list[LoanView]
+    monthly_saving_paise: int
+    saved_this_month_paise: int
+    saved_paise: int
+    goals: list[tuple[Goal, int]]
+    rules: list[AllocationRule]
+
+
+def month_income(session: Session, business_ids: list[int], on: date) -> int:
+    """Her sales income this month: what Haat owes her business for online sales, and what she took herself."""
+    codes = [books.payable(b) for b in business_ids] + [books.cash_sales(b) for b in business_ids]
+    total = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(LedgerPosting.amount_paise), 0)).join(LedgerPosting.account)
+        .join(LedgerPosting.entry).where(LedgerAccount.code.in_(codes), LedgerEntry.at >= month_start(on),
+                                         LedgerEntry.kind.in_([EntryKind.PAYMENT, EntryKind.CASH, EntryKind.REFUND])))
+    return -int(total)
+
+
+def my_money(session: Session, member: Member, on: date | None = None) -> MoneyView:
+    on = on or today()
+    views = []
+    for loan in session.scalars(sa.select(Loan).where(Loan.member_id == member.id).order_by(Loan.id)):
+        state = loan_state(session, loan, on)
+        position = state.position
+        total = position.next_due.total_paise if position.next_due else 0
+        covered = min(total, max(0, total - position.next_due_left_paise) + state.set_aside_paise)
+        views.append(LoanView(loan, position, total, covered))
+    goals = session.scalars(sa.select(Goal).where(Goal.member_id == member.id).order_by(Goal.target_date)).all()
+    return MoneyView(
+        income_paise=month_income(session, [b.id for b in member.businesses], on), loans=views,
+        monthly_saving_paise=member.group.monthly_saving_paise,
+        saved_this_month_paise=_credits_since(session, books.member_savings(member.id), month_start(on)),
+        saved_paise=_credits_since(session, books.member_savings(member.id)),
+        goals=[(g, _credits_since(session, books.member_goal(member.id, g.id))) for g in goals],
+        rules=session.scalars(sa.select(AllocationRule).where(AllocationRule.member_id == member.id)
+                              .order_by(AllocationRule.position)).all())

@@ -1,0 +1,52 @@
+"""Forms for her financial plan: a loan, a goal, the shares of each sale, a cash repayment, the group's saving."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectChoice, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from catalog.forms import NUMERIC, RupeeField
+
+
+def bps(percent: Decimal | None) -> int | None:
+    """12.5 (per cent) -> 1250 basis points."""
+    return None if percent is None else int(percent * 100)
+
+
+class LoanForm(FlaskForm):
+    source = RadioField(_l("Where is the loan from?"), validators=[InputRequired(_l("Choose one."))], choices=[
+        SelectChoice("shg", _l("My SHG (internal loan)")), SelectChoice("bank", _l("Bank (linkage loan)")),
+        SelectChoice("seed", _l("Seed fund")), SelectChoice("other", _l("Other"))])
+    lender = StringField(_l("Lender's name (optional)"), validators=[Optional(), Length(max=120)])
+    principal = RupeeField(_l("Amount borrowed (₹)"), validators=[InputRequired(_l("Write the amount borrowed."))])
+    rate = DecimalField(_l("Interest per year (%)"), places=2, render_kw={"inputmode": "decimal"},
+                        validators=[InputRequired(_l("Write the rate, like 12.")), NumberRange(0, 60)])
+    method = RadioField(_l("How is interest counted?"), default="declining", choices=[
+        SelectChoice("declining", _l("On what is still owed (reducing balance)")),
+        SelectChoice("flat", _l("On the whole amount (flat)"))])
+    tenure = IntegerField(_l("Months to repay"), validators=[InputRequired(_l("Write the number of months.")),
+                                                              NumberRange(1, 360)], render_kw=NUMERIC)
+    start = DateField(_l("Date the loan was given"), validators=[InputRequired(_l("Choose the date."))])
+    late_fee = RupeeField(_l("Fine for a late instalment (₹, optional)"))
+
+
+class GoalForm(FlaskForm):
+    kind = RadioField(_l("What is it for?"), validators=[InputRequired(_l("Choose one."))], choices=[
+        SelectChoice("emergency", _l("Emergency fund")), SelectChoice("school", _l("School fees")),
+        SelectChoice("stock", _l("Stock for the festival season")), SelectChoice("other", _l("Something else"))])
+    title = StringField(_l("Name it (optional)"), validators=[Optional(), Length(max=80)])
+    target = RupeeField(_l("How much (₹)"), validators=[InputRequired(_l("Write how much you need."))])
+    target_date = DateField(_l("By when"), validators=[InputRequired(_l("Choose the date."))])
+
+
+class RepaymentForm(FlaskForm):
+    amount = RupeeField(_l("Amount paid (₹)"), validators=[InputRequired(_l("Write the amount."))])
+    paid_on = DateField(_l("Paid on"), validators=[InputRequired(_l("Choose the date."))])
+
+
+class SavingForm(FlaskForm):
+    monthly = RupeeField(_l("Monthly saving per member (₹)"), validators=[InputRequired()])
