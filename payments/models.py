@@ -32,8 +32,8 @@ class Payment(Base):
     checkout_id: Mapped[int] = mapped_column(sa.ForeignKey("checkouts.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"), unique=True)  # cash: one order
     gateway: Mapped[str] = mapped_column(sa.String(10))
-    gateway_order_id: Mapped[str | None] = mapped_column(sa.String(64))  # Razorpay order_..., Stripe cs_...
-    gateway_payment_id: Mapped[str | None] = mapped_column(sa.String(64))  # pay_..., pi_...
+    gateway_order_id: Mapped[str | None] = mapped_column(sa.String(255))  # order_..., cs_... (Stripe: 66+ chars)
+    gateway_payment_id: Mapped[str | None] = mapped_column(sa.String(255))  # pay_..., pi_...
     amount_paise: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3), default="INR")
     status: Mapped[str] = mapped_column(sa.String(16), default=PaymentStatus.CREATED)
@@ -97,7 +97,7 @@ class Refund(Base):
     payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"), index=True)
     amount_paise: Mapped[int] = mapped_column(sa.BigInteger)
-    gateway_refund_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    gateway_refund_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     reason: Mapped[str] = mapped_column(sa.String(200), default="")
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -118,7 +118,7 @@ class Transfer(Base):
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), unique=True)  # one transfer per order
     recipient: Mapped[str] = mapped_column(sa.String(40))  # the linked account, acc_...
     amount_paise: Mapped[int] = mapped_column(sa.BigInteger)
-    gateway_transfer_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    gateway_transfer_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

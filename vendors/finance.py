@@ -161,6 +161,8 @@ def set_shares(session: Session, member: Member, shares: list[Share]) -> None:
         raise PlanError(_l("Keep to %(n)s shares at most.", n=MAX_RULES))
     if sum(s.percent_bps or 0 for s in shares) > 10_000:
         raise PlanError(_l("The shares add up to more than the whole sale."))
+    if len({(s.target, s.loan_id, s.goal_id) for s in shares}) != len(shares):
+        raise PlanError(_l("Give each loan, goal or saving one share only."))
     own_loans = set(session.scalars(sa.select(Loan.id).where(Loan.member_id == member.id)))
     own_goals = set(session.scalars(sa.select(Goal.id).where(Goal.member_id == member.id)))
     for share in shares:
@@ -223,9 +225,11 @@ def allocate(session: Session, business: Business, earned_paise: int, source: st
     on, left, lines = today(), earned_paise, []
     for rule in rules:
         wanted = earned_paise * rule.percent_bps // 10_000 if rule.percent_bps else rule.fixed_paise
-        amount = min(wanted, left, still_due(session, member, rule, on))
+        destination = _destination(member, rule)
+        already = -sum(a for code, a in lines if code == destination)  # set_shares allows one rule per place
+        amount = min(wanted, left, still_due(session, member, rule, on) - already)
         if amount > 0:
-            lines.append((_destination(member, rule), -amount))
+            lines.append((destination, -amount))
             left -= amount
     if not lines:
         return 0
@@ -255,6 +259,32 @@ def record_repayment(session: Session, loan: Loan, amount_paise: int, on: date) 
     books.post(session, EntryKind.ALLOCATION, [(books.member_own_cash(loan.member_id), amount_paise),
                                                (books.member_loan(loan.member_id, loan.id), -amount_paise)],
                "repaid in cash", at=_noon(on))
+
+
+def record_saving(session: Session, member: Member, amount_paise: int) -> None:
+    """She paid her saving into the group fund in cash (at the meeting), not from a sale."""
+    if not 0 < amount_paise <= 1_00_000_00:
+        raise PlanError(_l("Write an amount between ₹1 and ₹1,00,000."))
+    books.post(session, EntryKind.ALLOCATION, [(books.member_own_cash(member.id), amount_paise),
+                                               (books.member_savings(member.id), -amount_paise)], "saved in cash")
+
+
+@dataclass(frozen=True)
+class GroupFund:
+    saved_paise: int  # members' savings recorded through Haat (from sales and in cash)
+    repaid_paise: int  # repayments of the group's internal loans
+    lent_out_paise: int  # principal of internal loans still outstanding
+
+
+def group_fund(session: Session, group_id: int, on: date | None = None) -> GroupFund:
+    """The part of an SHG's fund that Haat knows about: what members saved and repaid, what is lent out."""
+    member_ids = list(session.scalars(sa.select(Member.id).where(Member.group_id == group_id)))
+    saved = sum(_credits_since(session, books.member_savings(m)) for m in member_ids)
+    repaid = lent = 0
+    for loan in session.scalars(sa.select(Loan).where(Loan.member_id.in_(member_ids or [-1]), Loan.source == "shg")):
+        repaid += sum(p.amount_paise for p in repayments(session, loan))
+        lent += loan_position(session, loan, on).outstanding_principal_paise
+    return GroupFund(saved, repaid, lent)
 
 
 # -- "My money" ---------------------------------------------------------------------------------------------------

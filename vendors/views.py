@@ -67,7 +67,8 @@ def group(group_id: int):
                                  .options(sa.orm.selectinload(Member.businesses)).order_by(Member.legal_name))
     audit(db.session, current_user, "view_members", "self_help_group", shg.id)
     db.session.commit()
-    return render_template("vendors/staff_group.html", shg=shg, members=list(members))
+    return render_template("vendors/staff_group.html", shg=shg, members=list(members),
+                           fund=finance.group_fund(db.session, shg.id))
 
 
 @staff.get("/members/<int:member_id>")
@@ -132,6 +133,23 @@ def new_goal():
             flash(_("Goal added."), "success")
             return redirect(url_for("seller.shares"))
     return render_template("vendors/goal_new.html", form=form)
+
+
+@seller.post("/money/savings")
+@role_required(Role.ENTREPRENEUR)
+def saved_in_cash():
+    member, form = _me(), SavingForm()
+    try:
+        if not form.validate_on_submit():
+            raise finance.PlanError(_("Write the amount in rupees, like 100."))
+        finance.record_saving(db.session, member, form.monthly.data)
+    except finance.PlanError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Saving recorded."), "success")
+    return redirect(url_for("seller.money"))
 
 
 @seller.post("/money/loans/<int:loan_id>/repaid")

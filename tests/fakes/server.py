@@ -8,6 +8,8 @@ from wsgiref.types import WSGIApplication
 
 from werkzeug.serving import make_server
 
+POLL_SECONDS = 0.02
+
 
 class Served:
     """A WSGI app being served at `url` until `close()` (or the end of a `with` block)."""
@@ -15,7 +17,9 @@ class Served:
     def __init__(self, app: WSGIApplication) -> None:
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name=f"serve {self.url}", daemon=True)
+        # A short poll: shutdown() waits for the loop to look, and tests start and stop many servers.
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
+                                       name=f"serve {self.url}", daemon=True)
         self.thread.start()
 
     def close(self) -> None:

@@ -90,6 +90,7 @@ MATRIX = {
     "seller.new_goal": ("/seller/money/goals/new", only(ENT)),
     "seller.shares": ("/seller/money/shares", only(ENT)),
     "seller.repaid": ("/seller/money/loans/1/repaid", {role: 405 for role in EVERYONE}),
+    "seller.saved_in_cash": ("/seller/money/savings", {role: 405 for role in EVERYONE}),
     "staff.group_saving": ("/staff/groups/{group}/saving", {role: 405 for role in EVERYONE}),
     "orders.wholesalers": ("/wholesalers", only(STAFF, ADMIN)),
     "orders.decide": ("/wholesalers/1", {role: 405 for role in EVERYONE}),

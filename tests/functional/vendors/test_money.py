@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from payments import ledger
 from tests.conftest import login, reload
@@ -84,6 +86,8 @@ def test_shares_must_be_hers_and_not_more_than_the_whole_sale(client, session, w
     assert "more than the whole sale" in page
     page = client.post("/seller/money/shares", data={f"share-loan-{loan.id}": "ten"}, follow_redirects=True).text
     assert "as a number" in page
+    with pytest.raises(finance.PlanError, match="one share only"):
+        finance.set_shares(session, world.member_a, [finance.Share("savings", percent_bps=100)] * 2)
     reload(session)
     assert session.scalar(sa.select(sa.func.count()).select_from(AllocationRule)) == 0
     client.post("/auth/logout")
@@ -173,3 +177,74 @@ def test_a_payment_while_an_instalment_is_late_pays_it_at_once(session, world):
     now = finance.loan_position(session, loan)
     assert now.overdue_days == 0 and now.arrears_paise == 0 and now.next_due.number == 2
     session.rollback()
+
+
+share_strategy = st.lists(st.tuples(st.sampled_from(["loan", "savings", "goal"]), st.booleans(),
+                                    st.integers(1, 10_000)), max_size=4)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shares=share_strategy, sales=st.lists(st.integers(1, 5_000_00), min_size=1, max_size=6),
+       saving=st.integers(0, 500_00))
+def test_allocations_never_create_or_lose_a_paisa(session, world, shares, sales, saving):
+    try:
+        _allocate_and_check(session, world, shares, sales, saving)
+    finally:
+        session.rollback()
+
+
+def _allocate_and_check(session, world, shares, sales, saving):
+    world.group_a.monthly_saving_paise = saving
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 20_000_00, 1400, "flat", 10,
+                            finance.today() - timedelta(days=3))
+    goal = finance.add_goal(session, world.member_a, "stock", "Diwali stock", 3_000_00,
+                            finance.today() + timedelta(days=60))
+    rules, percent_left, seen = [], 10_000, set()
+    for target, as_percent, size in shares:
+        if target in seen:
+            continue
+        seen.add(target)
+        ids = {"loan_id": loan.id} if target == "loan" else {"goal_id": goal.id} if target == "goal" else {}
+        if as_percent:
+            size = min(size, percent_left)
+            if not size:
+                continue
+            percent_left -= size
+            rules.append(finance.Share(target, percent_bps=size, **ids))
+        else:
+            rules.append(finance.Share(target, fixed_paise=size * 10, **ids))
+    finance.set_shares(session, world.member_a, rules)
+    emi = finance.loan_position(session, loan).next_due.total_paise
+    for amount in sales:
+        taken = finance.allocate(session, world.shop_a, amount, ledger.set_aside(world.shop_a.id))
+        assert 0 <= taken <= amount
+    put = ledger.balance(session, ledger.set_aside(world.shop_a.id))
+    to_loan = -ledger.balance(session, ledger.member_loan(world.member_a.id, loan.id))
+    to_savings = -ledger.balance(session, ledger.member_savings(world.member_a.id))
+    to_goal = -ledger.balance(session, ledger.member_goal(world.member_a.id, goal.id))
+    assert put == to_loan + to_savings + to_goal <= sum(sales)  # every paisa taken went somewhere, once
+    assert to_loan <= emi and to_savings <= saving and to_goal <= goal.target_paise  # never more than is due
+    assert ledger.unbalanced_entries(session) == []
+
+
+def test_savings_paid_in_cash_and_sales_add_up_in_the_group_fund(client, session, world):
+    world.group_a.monthly_saving_paise = 300_00
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 6_000_00, 1200, "flat", 6,
+                            finance.today() - timedelta(days=3))
+    finance.set_shares(session, world.member_a, [finance.Share("savings", percent_bps=1000)])
+    session.commit()
+    login(client, world.member_a.user.phone)
+    assert "between ₹1 and ₹1,00,000" in client.post("/seller/money/savings", data={"monthly": "0"},
+                                                     follow_redirects=True).text
+    client.post("/seller/money/savings", data={"monthly": "100"})
+    sale(client, "1000", world.shop_a.id)  # 10% -> Rs 100 more
+    client.post(f"/seller/money/loans/{loan.id}/repaid", data={"amount": "1060",
+                                                               "paid_on": finance.today().isoformat()})
+    reload(session)
+    fund = finance.group_fund(session, world.group_a.id)
+    assert (fund.saved_paise, fund.repaid_paise) == (200_00, 1_060_00)
+    assert fund.lent_out_paise == 6_000_00 - 1_000_00  # the first instalment's principal came back
+    client.post("/auth/logout")
+    login(client, world.staff_a.email)
+    page = client.get(f"/staff/groups/{world.group_a.id}").text
+    assert "₹200.00" in page and "₹1,060.00" in page and "₹5,000.00" in page
