@@ -16,6 +16,7 @@ Accounts, by code:
   member:<id>:savings       her contributions to the group fund
   member:<id>:goal:<goal>   what she set aside for a goal
   member:<id>:own_cash      money from outside Haat (a repayment made in cash at the group meeting)
+  group:<id>:transferred    plan shares sent on to the SHG's own account (Route)
 
 Money put toward her plan is credited to a member: account and debited to where it came from: what Haat owes
 her business (Haat pays it on her behalf), the cash she set aside from her takings, or her own cash.
@@ -86,13 +87,17 @@ def member_own_cash(member_id: int) -> str:
     return f"member:{member_id}:own_cash"
 
 
+def group_transferred(group_id: int) -> str:
+    return f"group:{group_id}:transferred"
+
+
 PLATFORM_FEES = "platform:fees"
 GATEWAY_FEES = "platform:gateway_fees"
 
 
 def kind_of(code: str) -> AccountKind:
     """What sort of account a code names."""
-    if code.startswith("gateway:") or code.endswith((":cash", ":own_cash", ":set_aside")):
+    if code.startswith(("gateway:", "group:")) or code.endswith((":cash", ":own_cash", ":set_aside")):
         return AccountKind.ASSET
     if code.startswith("member:"):
         return AccountKind.LIABILITY  # held or paid on for her plan

@@ -108,14 +108,18 @@ class Refund(Base):
 
 
 class Transfer(Base):
-    """Earnings sent from a captured payment to a business's linked account (Razorpay Route)."""
+    """Money sent from a captured payment to a linked account (Razorpay Route): the business's take-home,
+    and her plan's shares (savings, loan repayments, goals) to her SHG."""
 
     __tablename__ = "transfers"
-    __table_args__ = (sa.CheckConstraint("amount_paise > 0", name="amount_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount_paise > 0", name="amount_positive"),
+        sa.UniqueConstraint("order_id", "recipient", name="uq_transfers_order_recipient"),  # once per order each
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)
-    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), unique=True)  # one transfer per order
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"))
     recipient: Mapped[str] = mapped_column(sa.String(40))  # the linked account, acc_...
     amount_paise: Mapped[int] = mapped_column(sa.BigInteger)
     gateway_transfer_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)

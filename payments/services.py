@@ -24,7 +24,7 @@ from orders.models import Checkout, Order
 from orders.status import Actor, OrderStatus
 from payments import gateways
 from payments import ledger as books
-from payments.ledger import EntryKind
+from payments.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
 from payments.models import CashSale, Payment, PaymentEvent, Refund, Transfer, WebhookEvent
 from payments.status import MONEY_TAKEN, WAITING, PaymentStatus, after_refund, check_move
 from vendors.models import Business
@@ -340,23 +340,39 @@ def gateway_refund(session: Session, payment: Payment, entity: dict, source: str
 
 # -- transfers to the business's own account (Razorpay Route) ---------------------------------------------------
 
-def transfer_earnings(session: Session, order: Order) -> Transfer | None:
-    """Send what the order earned the business to its linked account, once; None when there is nothing to send."""
+def transfer_earnings(session: Session, order: Order) -> list[Transfer]:
+    """Send what a completed order earned: her plan's shares to her SHG's linked account, the rest to the
+    business's. Once per order and account; an account not yet linked leaves that money payable here."""
     payment = payment_for(session, order)
-    account = order.business.payout_account
     if (payment is None or payment.gateway not in ("razorpay", "demo") or payment.status not in MONEY_TAKEN
-            or not account or session.scalar(sa.select(Transfer.id).where(Transfer.order_id == order.id))):
-        return None
-    amount = order.total_paise - platform_fee(order.total_paise) - refunded_for(session, order)
-    if amount <= 0:
-        return None
+            or session.scalar(sa.select(Transfer.id).where(Transfer.order_id == order.id))):
+        return []
+    group = order.business.group
+    to_plan = _plan_shares(session, order)
+    take_home = order.total_paise - platform_fee(order.total_paise) - refunded_for(session, order) - to_plan
+    made = []
+    for account, amount, debit in ((order.business.payout_account, take_home, books.payable(order.business_id)),
+                                   (group.payout_account, to_plan, books.group_transferred(group.id))):
+        if account and amount > 0:
+            made.append(_transfer(session, payment, order, account, amount, debit))
+    return made
+
+
+def _plan_shares(session: Session, order: Order) -> int:
+    """What the order's sale put toward her plan (net of refunds), still held by Haat."""
+    return -int(session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(LedgerPosting.amount_paise), 0)).join(LedgerPosting.account)
+        .join(LedgerPosting.entry).where(LedgerEntry.order_id == order.id, LedgerEntry.kind == EntryKind.ALLOCATION,
+                                         LedgerAccount.code.like("member:%"))))
+
+
+def _transfer(session: Session, payment: Payment, order: Order, account: str, amount: int, debit: str) -> Transfer:
     made = Transfer(payment_id=payment.id, order_id=order.id, recipient=account, amount_paise=amount)
     session.add(made)
-    session.flush()  # the unique order_id stops a second transfer before the gateway is asked
+    session.flush()  # the unique (order, account) stops a second transfer before the gateway is asked
     answer = gateways.upi().transfer(payment.gateway_payment_id, account, amount, {"order": order.number})
     made.gateway_transfer_id = answer["id"]
-    books.post(session, EntryKind.TRANSFER, [(books.payable(order.business_id), amount),
-                                             (books.gateway_account(payment.gateway), -amount)],
+    books.post(session, EntryKind.TRANSFER, [(debit, amount), (books.gateway_account(payment.gateway), -amount)],
                f"to {account} for {order.number}", payment_id=payment.id, order_id=order.id, transfer_id=made.id)
     return made
 

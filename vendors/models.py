@@ -58,6 +58,8 @@ class SelfHelpGroup(Base):
     formed_on: Mapped[date | None]
     # What each member saves into the group fund every month, as the group decided.
     monthly_saving_paise: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The group's Razorpay Route linked account (acc_...): members' savings and loan repayments from sales go here.
+    payout_account: Mapped[str | None] = mapped_column(sa.String(40))
 
     organisation: Mapped[Organisation] = relationship(back_populates="groups")
     members: WriteOnlyMapped[Member] = relationship(back_populates="group")

@@ -15,7 +15,7 @@ from market.money import MoneyError, format_inr, parse_rupees
 from market.pagination import after_id_page, parse_cursor
 from market.permissions import role_required
 from market.services import audit
-from vendors import finance
+from vendors import finance, loans
 from vendors.forms import GoalForm, LoanForm, RepaymentForm, SavingForm, bps
 from vendors.models import Goal, Loan, Member, Organisation, SelfHelpGroup
 from vendors.permissions import can_view_organisation, visible_organisation_ids
@@ -98,6 +98,25 @@ def money():
                            repay_form=RepaymentForm(paid_on=finance.today()))
 
 
+def _my_loan(loan_id: int) -> Loan:
+    """One of her own loans; 404 for anyone else's."""
+    loan = db.session.get(Loan, loan_id)
+    if loan is None or loan.member_id != _me().id:
+        abort(404)
+    return loan
+
+
+@seller.get("/money/loans/<int:loan_id>")
+@role_required(Role.ENTREPRENEUR)
+def loan(loan_id: int):
+    shown = _my_loan(loan_id)
+    loan_terms = finance.terms(shown)
+    return render_template("vendors/loan.html", loan=shown, position=finance.loan_position(db.session, shown),
+                           effective_bps=loans.effective_annual_rate_bps(loan_terms),
+                           closure=loans.closure_amount(loan_terms, finance.repayments(db.session, shown),
+                                                        finance.today()))
+
+
 @seller.route("/money/loans/new", methods=["GET", "POST"])
 @role_required(Role.ENTREPRENEUR)
 def new_loan():
@@ -155,10 +174,7 @@ def saved_in_cash():
 @seller.post("/money/loans/<int:loan_id>/repaid")
 @role_required(Role.ENTREPRENEUR)
 def repaid(loan_id: int):
-    member = _me()
-    loan = db.session.get(Loan, loan_id)
-    if loan is None or loan.member_id != member.id:
-        abort(404)
+    loan = _my_loan(loan_id)
     form = RepaymentForm()
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")

@@ -147,7 +147,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_transfers_payment_id_payments')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transfers')),
     sa.UniqueConstraint('gateway_transfer_id', name=op.f('uq_transfers_gateway_transfer_id')),
-    sa.UniqueConstraint('order_id', name=op.f('uq_transfers_order_id'))
+    sa.UniqueConstraint('order_id', 'recipient', name='uq_transfers_order_recipient')
     )
     with op.batch_alter_table('transfers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_transfers_payment_id'), ['payment_id'], unique=False)

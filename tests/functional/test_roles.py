@@ -87,6 +87,7 @@ MATRIX = {
     "payments.sales": ("/seller/sales", only(ENT)),
     "seller.money": ("/seller/money", only(ENT)),
     "seller.new_loan": ("/seller/money/loans/new", only(ENT)),
+    "seller.loan": ("/seller/money/loans/1", {**only(ENT), ENT: 404}),  # the matrix's member has no loan 1
     "seller.new_goal": ("/seller/money/goals/new", only(ENT)),
     "seller.shares": ("/seller/money/shares", only(ENT)),
     "seller.repaid": ("/seller/money/loans/1/repaid", {role: 405 for role in EVERYONE}),

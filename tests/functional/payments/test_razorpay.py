@@ -353,13 +353,8 @@ def test_reconcile_finds_a_refund_whose_webhook_never_came(pay_app, client, sess
     assert ledger.balance(session, payment_services.UNALLOCATED) == 2_500
 
 
-def test_a_completed_order_sends_its_earnings_to_the_linked_account(pay_app, client, session, world, goods,
-                                                                    razorpay):
-    import razorpay as sdk
-
-    world.shop_a.payout_account = "acc_RangoliLinked1"
-    session.commit()
-    placed = paid(client, session, world, goods, razorpay)
+def complete_shop_a_order(client, session, world, placed):
+    """Shop A's seller takes its order through to delivered; the buyer says all is good."""
     order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
     client.post("/auth/logout")
     login(client, world.member_a.user.phone)
@@ -369,6 +364,17 @@ def test_a_completed_order_sends_its_earnings_to_the_linked_account(pay_app, cli
     login(client, world.buyer.email)
     client.post(f"/orders/{order_a.id}/status", data={"to": "completed"})
     reload(session)
+    return order_a
+
+
+def test_a_completed_order_sends_its_earnings_to_the_linked_account(pay_app, client, session, world, goods,
+                                                                    razorpay):
+    import razorpay as sdk
+
+    world.shop_a.payout_account = "acc_RangoliLinked1"
+    session.commit()
+    placed = paid(client, session, world, goods, razorpay)
+    order_a = complete_shop_a_order(client, session, world, placed)
     transfer = session.scalar(sa.select(Transfer))
     assert transfer.order_id == order_a.id and transfer.amount_paise == 90_000
     at_gateway = sdk.Client(auth=(KEY_ID, KEY_SECRET), base_url=razorpay.url).payment.transfers(
@@ -423,3 +429,25 @@ def test_another_buyer_cannot_open_or_pay_the_order(client, session, world, good
     session.commit()
     login(client, other.email)
     assert client.get(f"/payments/pay/{placed.checkout.id}").status_code == 404
+
+
+def test_her_plan_shares_go_to_her_group_and_the_rest_to_her_shop(pay_app, client, session, world, goods,
+                                                                  razorpay):
+    import razorpay as sdk
+
+    from vendors import finance
+
+    world.shop_a.payout_account = "acc_RangoliLinked1"
+    world.group_a.payout_account = "acc_SakhiGroupFund"
+    world.group_a.monthly_saving_paise = 500_00
+    finance.set_shares(session, world.member_a, [finance.Share("savings", percent_bps=1000)])
+    session.commit()
+    placed = paid(client, session, world, goods, razorpay)
+    complete_shop_a_order(client, session, world, placed)
+    at_gateway = sdk.Client(auth=(KEY_ID, KEY_SECRET), base_url=razorpay.url).payment.transfers(
+        session.get(Payment, placed.payment.id).gateway_payment_id)["items"]
+    assert sorted((t["recipient"], t["amount"]) for t in at_gateway) == [("acc_RangoliLinked1", 81_000),
+                                                                        ("acc_SakhiGroupFund", 9_000)]
+    assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0
+    assert ledger.balance(session, ledger.group_transferred(world.group_a.id)) == 9_000
+    assert -ledger.balance(session, ledger.member_savings(world.member_a.id)) == 9_000  # her saving stays counted

@@ -248,3 +248,16 @@ def test_savings_paid_in_cash_and_sales_add_up_in_the_group_fund(client, session
     login(client, world.staff_a.email)
     page = client.get(f"/staff/groups/{world.group_a.id}").text
     assert "₹200.00" in page and "₹1,060.00" in page and "₹5,000.00" in page
+
+
+def test_her_loan_page_shows_the_schedule_and_the_real_cost_of_a_flat_loan(client, session, world):
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200, "flat", 12,
+                            finance.today() - timedelta(days=3))
+    session.commit()
+    login(client, world.member_a.user.phone)
+    page = client.get(f"/seller/money/loans/{loan.id}").text
+    assert page.count("₹4,666.67") == 11 and "₹4,666.63" in page  # the last instalment absorbs rounding
+    assert "21.46%" in page and "12.00%" in page
+    client.post("/auth/logout")
+    login(client, world.member_b.user.phone)
+    assert client.get(f"/seller/money/loans/{loan.id}").status_code == 404
