@@ -72,13 +72,15 @@ def _register_blueprints(app: Flask) -> None:
     from catalog.imports import imports
     from catalog.views import catalog, products
     from market.admin import admin
+    from market.dashboard_views import dashboards
     from market.views import auth, main
     from orders.quote_views import quotes
     from orders.views import orders
     from payments.views import payments
     from vendors.views import seller, staff
 
-    for blueprint in (main, auth, admin, seller, staff, catalog, products, imports, orders, quotes, payments):
+    for blueprint in (main, auth, admin, seller, staff, catalog, products, imports, orders, quotes, payments,
+                      dashboards):
         app.register_blueprint(blueprint)
 
 

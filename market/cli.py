@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
 
     register_search(app)
     register_payments(app)
+    _register_dashboards(app)
 
     @app.cli.group("db")
     def db_group():
@@ -103,3 +104,38 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"{role} account created.")
+
+
+def _register_dashboards(app: Flask) -> None:
+    @app.cli.group("dashboards")
+    def dashboards_group():
+        """The programme dashboards' rollups."""
+
+    @dashboards_group.command("refresh")
+    def refresh():
+        """Recompute every loan's standing (run daily: instalments fall due as days pass)."""
+        import sqlalchemy as sa
+
+        from market import db
+        from vendors.finance import refresh_status
+        from vendors.models import Loan
+
+        ids = db.session.scalars(sa.select(Loan.id).order_by(Loan.id)).all()
+        with click.progressbar(ids, label="Loans") as bar:
+            for n, loan_id in enumerate(bar, 1):
+                refresh_status(db.session, db.session.get(Loan, loan_id))
+                if n % 500 == 0:
+                    db.session.commit()
+                    db.session.expunge_all()
+        db.session.commit()
+        click.echo(f"{len(ids)} loans refreshed.")
+
+    @dashboards_group.command("rebuild")
+    def rebuild():
+        """Recount the monthly sales from payments, cash sales and refunds."""
+        from market import db
+        from market.rollups import rebuild as recount
+
+        counted = recount(db.session)
+        db.session.commit()
+        click.echo(f"{counted} sales counted.")

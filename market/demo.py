@@ -7,7 +7,7 @@ share nothing with them, as the safety rules require.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -106,12 +106,24 @@ def load_demo(session: Session, password: str, media_dir: Path) -> bool:
 
     made = {role: create_user(session, name=f"Demo {role}", login=f"{role}@example.org", password=password, role=role)
             for role in (Role.BUYER, Role.WHOLESALER, Role.ADMIN)}
+    _demo_plan(session, businesses[0].owners[0])
     _demo_orders(session, made[Role.BUYER], made[Role.WHOLESALER], businesses[0])
     staff = create_user(session, name="Demo staff", login="staff@example.org", password=password,
                         role=Role.STAFF)
     assign_staff(session, staff, [organisations[0].id, organisations[1].id])  # Maharashtra only
     session.flush()
     return True
+
+
+def _demo_plan(session: Session, member) -> None:
+    """The demo entrepreneur's SHG loan, her group's monthly saving, and the shares of each sale for them."""
+    from vendors import finance
+
+    member.group.monthly_saving_paise = 200_00
+    loan = finance.add_loan(session, member, member.user, "shg", "", 20_000_00, 1200, "declining", 12,
+                            finance.today() - timedelta(days=20))
+    finance.set_shares(session, member, [finance.Share("loan", percent_bps=3000, loan_id=loan.id),
+                                         finance.Share("savings", percent_bps=1000)])
 
 
 def _demo_orders(session: Session, buyer: User, wholesaler: User, shop) -> None:

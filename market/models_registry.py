@@ -3,6 +3,7 @@
 from catalog import models as _catalog  # noqa: F401
 from market import models as _market  # noqa: F401
 from market import notifications as _notifications  # noqa: F401
+from market import rollups as _rollups  # noqa: F401
 from market.db import Base
 from orders import invoices as _invoices  # noqa: F401
 from orders import models as _orders  # noqa: F401

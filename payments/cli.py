@@ -50,3 +50,4 @@ def register(app: Flask) -> None:
                        else "Every payment matches the gateways.")
         else:
             click.echo(f"{found} found, {repaired} repaired.")
+

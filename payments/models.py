@@ -148,3 +148,5 @@ class CashSale(Base):
     sold_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     client_id: Mapped[str | None] = mapped_column(sa.String(40), unique=True)  # a double tap records one sale
+
+    business = relationship("Business")

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.models import Variant
+from market import rollups
 from market.db import utcnow
 from market.models import User
 from orders.models import Checkout, Order
@@ -182,6 +183,7 @@ def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> No
         books.post(session, EntryKind.CASH, [(books.cash(order.business_id), payment.amount_paise),
                                              (books.cash_sales(order.business_id), -payment.amount_paise)],
                    f"cash for {order.number}", payment_id=payment.id, order_id=order.id)
+        rollups.add(session, order.business, rollups.order_parts(order, payment.amount_paise), 1)
         allocate(session, order.business, payment.amount_paise, books.set_aside(order.business_id),
                  payment_id=payment.id, order_id=order.id)
         return
@@ -195,10 +197,12 @@ def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> No
         books.post(session, EntryKind.GATEWAY_FEE, [(books.GATEWAY_FEES, payment.fee_paise),
                                                     (gateway_account, -payment.fee_paise)],
                    f"{payment.gateway} fee", payment_id=payment.id)
-    for order in orders:  # her shares of each sale, to her loan, savings and goals
+    for order in orders:  # the dashboards' monthly income; her shares of each sale, to her loan, savings, goals
+        earned = order.total_paise - platform_fee(order.total_paise)
+        rollups.add(session, order.business, rollups.order_parts(order, earned), 1)
         if order.status != OrderStatus.CANCELLED:
-            allocate(session, order.business, order.total_paise - platform_fee(order.total_paise),
-                     books.payable(order.business_id), payment_id=payment.id, order_id=order.id)
+            allocate(session, order.business, earned, books.payable(order.business_id), payment_id=payment.id,
+                     order_id=order.id)
 
 
 def _after_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
@@ -307,6 +311,8 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
     books.post(session, EntryKind.REFUND, lines, f"refund {made.id}", payment_id=payment.id,
                order_id=made.order_id, refund_id=made.id)
     if order is not None:
+        lost = made.amount_paise if payment.gateway == "cash" else made.amount_paise - fee_back
+        rollups.add(session, order.business, rollups.order_parts(order, -lost), 0)
         from vendors.finance import reverse_allocations
 
         reverse_allocations(session, order.id, made.amount_paise, order.total_paise, made.id)
@@ -419,8 +425,9 @@ def record_sale(session: Session, business_id: int, seller: User, amount_paise: 
                "stall sale", cash_sale_id=sale.id)
     from vendors.finance import allocate
 
-    allocate(session, session.get(Business, business_id), amount_paise, books.set_aside(business_id),
-             cash_sale_id=sale.id)
+    business = session.get(Business, business_id)
+    rollups.add(session, business, [(variant.product.category_id if variant else rollups.OTHER, amount_paise)], 1)
+    allocate(session, business, amount_paise, books.set_aside(business_id), cash_sale_id=sale.id)
     return sale
 
 

@@ -110,6 +110,27 @@ def month_start(on: date) -> datetime:
     return _noon(on.replace(day=1)) - timedelta(hours=12)
 
 
+def refresh_status(session: Session, loan: Loan, on: date | None = None) -> None:
+    """Write the loan's standing for the dashboards (outstanding, days overdue, what the next instalment needs)."""
+    from market.rollups import LoanStatus
+
+    state = loan_state(session, loan, on)
+    group = session.get(Member, loan.member_id).group
+    values = {"member_id": loan.member_id, "group_id": group.id, "organisation_id": group.organisation_id,
+              "state_code": group.organisation.state_code,
+              "outstanding_paise": state.position.outstanding_principal_paise,
+              "overdue_days": state.position.overdue_days,
+              "next_due_left_paise": max(0, state.position.next_due_left_paise - state.set_aside_paise),
+              "refreshed_on": on or today()}
+    row = session.get(LoanStatus, loan.id)
+    if row is None:
+        session.add(LoanStatus(loan_id=loan.id, **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    session.flush()
+
+
 # -- setting the plan up ------------------------------------------------------------------------------------------
 
 def add_loan(session: Session, member: Member, by: User, source: str, lender: str, principal_paise: int,
@@ -127,6 +148,7 @@ def add_loan(session: Session, member: Member, by: User, source: str, lender: st
                 late_fee_paise=late_fee_paise, created_by_id=by.id)
     session.add(loan)
     session.flush()
+    refresh_status(session, loan)
     return loan
 
 
@@ -235,7 +257,14 @@ def allocate(session: Session, business: Business, earned_paise: int, source: st
         return 0
     total = earned_paise - left
     books.post(session, EntryKind.ALLOCATION, [(source, total), *lines], "share of a sale", **about)
+    _refresh_loans_in(session, [code for code, _a in lines])
     return total
+
+
+def _refresh_loans_in(session: Session, codes: list[str]) -> None:
+    for code in codes:
+        if ":loan:" in code:
+            refresh_status(session, session.get(Loan, int(code.rsplit(":", 1)[1])))
 
 
 def reverse_allocations(session: Session, order_id: int, refunded_paise: int, order_total_paise: int,
@@ -245,9 +274,17 @@ def reverse_allocations(session: Session, order_id: int, refunded_paise: int, or
         sa.select(LedgerAccount.code, sa.func.sum(LedgerPosting.amount_paise)).join(LedgerPosting.account)
         .join(LedgerPosting.entry).where(LedgerEntry.order_id == order_id, LedgerEntry.kind == EntryKind.ALLOCATION)
         .group_by(LedgerAccount.code)).all()
-    lines = [(code, -(int(amount) * refunded_paise // order_total_paise)) for code, amount in taken if amount]
-    books.post(session, EntryKind.ALLOCATION, [(c, a) for c, a in lines if a], "refund takes back its share",
-               order_id=order_id, refund_id=refund_id) if any(a for _c, a in lines) else None
+    # Her accounts give back their share, rounded toward zero; the account it came from takes the balance.
+    taken = sorted(((code, int(amount)) for code, amount in taken if amount),
+                   key=lambda row: not row[0].startswith("member:"))
+    lines = [(code, -(1 if amount > 0 else -1) * (abs(amount) * refunded_paise // order_total_paise))
+             for code, amount in taken[:-1]]
+    if taken:
+        lines.append((taken[-1][0], -sum(a for _c, a in lines)))
+    if any(a for _c, a in lines):
+        books.post(session, EntryKind.ALLOCATION, lines, "refund takes back its share", order_id=order_id,
+                   refund_id=refund_id)
+        _refresh_loans_in(session, [code for code, _a in lines])
 
 
 def record_repayment(session: Session, loan: Loan, amount_paise: int, on: date) -> None:
@@ -259,6 +296,7 @@ def record_repayment(session: Session, loan: Loan, amount_paise: int, on: date) 
     books.post(session, EntryKind.ALLOCATION, [(books.member_own_cash(loan.member_id), amount_paise),
                                                (books.member_loan(loan.member_id, loan.id), -amount_paise)],
                "repaid in cash", at=_noon(on))
+    refresh_status(session, loan)
 
 
 def record_saving(session: Session, member: Member, amount_paise: int) -> None:

@@ -98,14 +98,21 @@ def test_shares_must_be_hers_and_not_more_than_the_whole_sale(client, session, w
                        data={"amount": "100", "paid_on": finance.today().isoformat()}).status_code == 404
 
 
-def test_a_refund_takes_back_the_share_its_sale_funded(session, world, make_app):
+@pytest.mark.parametrize(("shares", "refund", "left"), [
+    ([2000], "450", 90_00),  # half the order back: half the share back
+    ([3333, 3333], "333.33", 29_997 - 29_997 * 333_33 // 900_00),  # odd shares and an odd refund still balance
+])
+def test_a_refund_takes_back_the_share_its_sale_funded(session, world, make_app, shares, refund, left):
     from tests.functional.payments.conftest import checkout
 
     app = make_app()
     client = app.test_client()
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200,
                             "declining", 12, finance.today() - timedelta(days=5))
-    finance.set_shares(session, world.member_a, [finance.Share("loan", percent_bps=2000, loan_id=loan.id)])
+    world.group_a.monthly_saving_paise = 1_000_00
+    targets = [{"loan_id": loan.id, "target": "loan"}, {"target": "savings"}]
+    finance.set_shares(session, world.member_a, [finance.Share(percent_bps=bps, **targets[n])
+                                                 for n, bps in enumerate(shares)])
     kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
     podi = gen_product(session, world.shop_b, title="Idli podi", category_slug="spices", price_paise=11_000)
     session.commit()
@@ -117,11 +124,11 @@ def test_a_refund_takes_back_the_share_its_sale_funded(session, world, make_app)
     client.post(f"/orders/{order.id}/cash-received")
     reload(session)
     code = ledger.member_loan(world.member_a.id, loan.id)
-    assert -ledger.balance(session, code) == 900_00 * 20 // 100
-    client.post(f"/orders/{order.id}/refund", data={"amount": "450"})  # half the order back
+    assert -ledger.balance(session, code) == 900_00 * shares[0] // 10_000
+    client.post(f"/orders/{order.id}/refund", data={"amount": refund})
     reload(session)
-    assert -ledger.balance(session, code) == 90_00
-    assert finance.repayments(session, session.get(Loan, loan.id))[0].amount_paise == 90_00
+    assert -ledger.balance(session, code) == left
+    assert finance.repayments(session, session.get(Loan, loan.id))[0].amount_paise == left
 
 
 def test_a_cash_repayment_at_the_meeting_counts(client, session, world):

@@ -1,0 +1,46 @@
+"""Tables as CSV (UTF-8 with a BOM, so Excel reads Indian scripts) or XLSX (openpyxl, write-only).
+
+A cell that a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first) is written with
+a leading apostrophe, so a name like "=HYPERLINK(...)" typed into Haat stays text on a staff laptop.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from openpyxl import Workbook
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def rupees(paise: int) -> Decimal:
+    return (Decimal(paise) / 100).quantize(Decimal("0.01"))
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe(h) for h in header])
+    for row in rows:
+        writer.writerow([safe(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str = "Haat") -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append([safe(h) for h in header])
+    for row in rows:
+        sheet.append([safe(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,146 @@
+"""Programme dashboards: figures against hand-computed values, scoping, the audit log, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from market import rollups
+from market.dashboards import figures, scope_for
+from market.models import AuditEntry
+from payments import services as payments
+from tests.conftest import login
+from tests.factories import gen_group, gen_member
+from vendors import finance
+
+
+@pytest.fixture
+def data(session, world):
+    """Org A (Maharashtra): member A sold Rs 6,000 + Rs 5,000 at her stall this month and Rs 10,000 last month;
+    her Rs 12,000 loan is 45 days late. Org B (Tamil Nadu): member B's Rs 20,000 loan is on time."""
+    for amount in (6_000_00, 5_000_00):
+        payments.record_sale(session, world.shop_a.id, world.member_a.user, amount, "cash", f"sale-{amount}")
+    last_month = datetime.now(UTC).replace(day=1) - timedelta(days=3)
+    rollups.add(session, world.shop_a, [(rollups.OTHER, 10_000_00)], 1, when=last_month)
+    finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 12_000_00, 1200, "declining", 12,
+                     finance.today() - timedelta(days=75))
+    finance.add_loan(session, world.member_b, world.member_b.user, "shg", "", 20_000_00, 1200, "flat", 10,
+                     finance.today() - timedelta(days=3))
+    session.commit()
+    return world
+
+
+def test_an_organisations_figures_match_the_hand_counted_ones(session, data):
+    scope = scope_for(session, "organisation", str(data.org_a.id), None)
+    f = figures(session, scope, finance.today())
+    assert (f.income_paise, f.last_month_paise, f.orders, f.active_sellers) == (11_000_00, 10_000_00, 2, 1)
+    assert f.months[-1] == (finance.today().replace(day=1), 11_000_00) and len(f.months) == 12
+    assert f.lakhpati == 1  # Rs 10,000 last month
+    assert f.top_categories == [("Other", 11_000_00 + 10_000_00)]
+    assert (f.loans, f.on_track, f.overdue, f.outstanding_paise) == (1, 0, 1, 12_000_00)
+    assert f.par30_bps == 10_000  # all of it more than 30 days late
+    assert f.to_visit == 1  # late on a loan (she does sell)
+    assert [(r["name"], r["members"], r["income_paise"]) for r in f.rows] == [(data.group_a.name, 1, 11_000_00)]
+
+
+def test_the_programme_sums_every_state_for_an_admin_and_only_her_own_for_staff(session, data):
+    programme = str(data.org_a.programme_id)
+    everything = figures(session, scope_for(session, "programme", programme, None), finance.today())
+    assert (everything.loans, everything.outstanding_paise) == (2, 32_000_00)
+    assert everything.par30_bps == 12_000_00 * 10_000 // 32_000_00  # 37.5%
+    assert [r["name"] for r in everything.rows] == ["Maharashtra", "Tamil Nadu"]
+    own = figures(session, scope_for(session, "programme", programme, {data.org_a.id}), finance.today())
+    assert (own.loans, own.outstanding_paise, [r["name"] for r in own.rows]) == (1, 12_000_00, ["Maharashtra"])
+
+
+def test_staff_of_one_organisation_get_403_on_anothers(client, session, data):
+    login(client, data.staff_a.email)
+    assert client.get(f"/staff/dashboard/organisation/{data.org_a.id}").status_code == 200
+    for url in (f"/staff/dashboard/organisation/{data.org_b.id}", f"/staff/dashboard/group/{data.group_b.id}",
+                f"/staff/dashboard/organisation/{data.org_b.id}/export.csv",
+                f"/staff/dashboard/group/{data.group_b.id}/export.xlsx"):
+        assert client.get(url).status_code == 403, url
+    assert client.get("/staff/dashboard/state/TN").status_code == 404  # none of her organisations is there
+
+
+def test_the_group_page_lists_members_to_visit_and_writes_the_audit_log(client, session, data):
+    login(client, data.staff_a.email)
+    page = client.get(f"/staff/dashboard/group/{data.group_a.id}").text
+    assert "Sunita Secretname" in page and "days late on a loan" in page
+    entries = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "view_members_to_visit")).all()
+    assert [(e.actor_id, e.subject_id) for e in entries] == [(data.staff_a.id, data.group_a.id)]
+    assert client.get(f"/staff/dashboard/group/{data.group_a.id}/export.csv?shared=1").status_code == 403
+
+
+def test_exports_neutralise_formulas_and_open_in_excel(client, session, data):
+    data.group_a.name = "=HYPERLINK(\"http://evil\")"
+    session.commit()
+    login(client, data.staff_a.email)
+    body = client.get(f"/staff/dashboard/organisation/{data.org_a.id}/export.csv").data
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[1][0] == "'=HYPERLINK(\"http://evil\")" and rows[1][2] == "11000.00"
+    book = load_workbook(io.BytesIO(client.get(f"/staff/dashboard/organisation/{data.org_a.id}/export.xlsx").data))
+    sheet = book.active
+    assert sheet.cell(2, 1).value.startswith("'=") and float(sheet.cell(2, 3).value) == 11000.0
+
+
+def test_a_shared_export_leaves_out_groups_smaller_than_five(client, session, data):
+    big = gen_group(session, data.org_a, name="Big group")
+    for n in range(5):
+        gen_member(session, big, legal_name=f"Member {n}", login=f"+9198123460{n + 10}")
+    session.commit()
+    login(client, data.staff_a.email)
+    url = f"/staff/dashboard/organisation/{data.org_a.id}/export.csv"
+    everyone = [r[0] for r in csv.reader(io.StringIO(client.get(url).data.decode("utf-8-sig")))][1:]
+    shared = [r[0] for r in csv.reader(io.StringIO(client.get(url + "?shared=1").data.decode("utf-8-sig")))][1:]
+    assert sorted(everyone) == sorted(["Big group", data.group_a.name]) and shared == ["Big group"]
+
+
+def test_the_dashboard_page_draws_the_months_without_a_cdn(client, session, data):
+    login(client, data.admin.email)
+    start = client.get("/staff/dashboard/")
+    page = client.get(start.headers["Location"]).text
+    assert page.count('class="bar"') == 12 and "<svg" in page
+    assert not re.search(r"<script[^>]+src=\"https?://", page)
+
+
+def test_rebuilding_the_rollups_from_the_records_gives_what_the_ledger_kept(make_app, session, world):
+    from tests.factories import gen_product
+    from tests.functional.payments.conftest import checkout
+
+    kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
+    podi = gen_product(session, world.shop_b, title="Idli podi", category_slug="spices", price_paise=11_000)
+    payments.record_sale(session, world.shop_b.id, world.member_b.user, 2_500_00, "upi_qr", "stall-1",
+                         variant_id=podi.variants[0].id, quantity=1)
+    session.commit()
+    app = make_app()
+    client = app.test_client()
+    placed = checkout(client, session, world, (kurti, podi), pay_with="cash")
+    for order in placed.orders:
+        login(client, order.business.owner_users[0].phone)
+        client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
+        client.post(f"/orders/{order.id}/cash-received")
+        client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
+    client.post(f"/orders/{order_a.id}/refund", data={"amount": "100"})
+    session.expire_all()
+    kept = session.execute(sa.select(rollups.SalesMonth.business_id, rollups.SalesMonth.category_id,
+                                     rollups.SalesMonth.income_paise, rollups.SalesMonth.sales)
+                           .order_by(rollups.SalesMonth.business_id, rollups.SalesMonth.category_id)).all()
+    assert (world.shop_a.id, rollups.TOTAL, 900_00 - 100_00, 1) in kept
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["dashboards", "rebuild"]).exit_code == 0
+        assert "loans refreshed" in app.test_cli_runner().invoke(args=["dashboards", "refresh"]).output
+    session.expire_all()
+    rebuilt = session.execute(sa.select(rollups.SalesMonth.business_id, rollups.SalesMonth.category_id,
+                                        rollups.SalesMonth.income_paise, rollups.SalesMonth.sales)
+                              .order_by(rollups.SalesMonth.business_id, rollups.SalesMonth.category_id)).all()
+    assert rebuilt == kept
