@@ -88,6 +88,9 @@ class RazorpayGateway:
     def refunds(self, payment_id: str) -> list[dict]:
         return self._call(self.client.payment.fetch_multiple_refund, payment_id, {})["items"]
 
+    def transfers(self, payment_id: str) -> list[dict]:
+        return self._call(self.client.payment.transfers, payment_id, {})["items"]
+
     def transfer(self, payment_id: str, account: str, amount_paise: int, notes: dict[str, str]) -> dict:
         made = self._call(self.client.payment.transfer, payment_id, {"transfers": [
             {"account": account, "amount": amount_paise, "currency": "INR", "notes": notes, "on_hold": False}]})

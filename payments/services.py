@@ -108,7 +108,7 @@ def open_at_gateway(session: Session, payment: Payment, **urls: str) -> dict:
         made = gateways.card().create_session(payment.amount_paise, f"Haat order {payment.checkout_id}",
                                               str(payment.checkout_id), urls["success_url"], urls["cancel_url"],
                                               payment.checkout.buyer.email)
-        _set_gateway_order(session, payment, made["id"])
+        _set_gateway_order(session, payment, made["id"], replace=True)  # an expired session gives way
         return {"url": made["url"]}
     gateway = gateways.upi()
     if payment.gateway_order_id is None:
@@ -119,8 +119,10 @@ def open_at_gateway(session: Session, payment: Payment, **urls: str) -> dict:
                                     f"Haat order {payment.checkout_id}", urls["callback_url"])
 
 
-def _set_gateway_order(session: Session, payment: Payment, gateway_order_id: str) -> None:
-    session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.status.in_(list(WAITING)))
+def _set_gateway_order(session: Session, payment: Payment, gateway_order_id: str, replace: bool = False) -> None:
+    """Remember the gateway's side; two tabs opening it at once keep the first (the buyer pays that one)."""
+    current = Payment.status.in_(list(WAITING)) if replace else Payment.gateway_order_id.is_(None)
+    session.execute(sa.update(Payment).where(Payment.id == payment.id, current)
                     .values(gateway_order_id=gateway_order_id).execution_options(synchronize_session=False))
     session.expire(payment)
     session.flush()
@@ -376,8 +378,12 @@ def _transfer(session: Session, payment: Payment, order: Order, account: str, am
     made = Transfer(payment_id=payment.id, order_id=order.id, recipient=account, amount_paise=amount)
     session.add(made)
     session.flush()  # the unique (order, account) stops a second transfer before the gateway is asked
-    answer = gateways.upi().transfer(payment.gateway_payment_id, account, amount, {"order": order.number})
-    made.gateway_transfer_id = answer["id"]
+    gateway = gateways.upi()
+    # A transfer made before a crash (its row rolled back) is adopted, never sent twice.
+    sent = next((t for t in gateway.transfers(payment.gateway_payment_id) if t["recipient"] == account
+                 and (t.get("notes") or {}).get("order") == order.number), None)
+    made.gateway_transfer_id = (sent or gateway.transfer(payment.gateway_payment_id, account, amount,
+                                                         {"order": order.number}))["id"]
     books.post(session, EntryKind.TRANSFER, [(debit, amount), (books.gateway_account(payment.gateway), -amount)],
                f"to {account} for {order.number}", payment_id=payment.id, order_id=order.id, transfer_id=made.id)
     return made

@@ -452,3 +452,33 @@ def test_her_plan_shares_go_to_her_group_and_the_rest_to_her_shop(pay_app, clien
     assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0
     assert ledger.balance(session, ledger.group_transferred(world.group_a.id)) == 9_000
     assert -ledger.balance(session, ledger.member_savings(world.member_a.id)) == 9_000  # her saving stays counted
+
+
+def test_a_crash_after_a_transfer_never_pays_the_shop_twice(pay_app, client, session, world, goods, razorpay,
+                                                            monkeypatch):
+    import razorpay as sdk
+
+    world.shop_a.payout_account = "acc_RangoliLinked1"
+    session.commit()
+    placed = paid(client, session, world, goods, razorpay)
+    real_post = payment_services.books.post
+
+    def crash_on_transfer(session_, kind, *args, **kwargs):
+        if kind == "transfer":
+            raise RuntimeError("the worker died after Razorpay made the transfer")
+        return real_post(session_, kind, *args, **kwargs)
+
+    monkeypatch.setattr(payment_services.books, "post", crash_on_transfer)
+    with pytest.raises(RuntimeError):
+        complete_shop_a_order(client, session, world, placed)
+    monkeypatch.undo()
+    reload(session)
+    order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
+    assert session.get(Order, order_a.id).status == "delivered"  # the buyer's "all good" was rolled back
+    client.post(f"/orders/{order_a.id}/status", data={"to": "completed"})  # she taps again
+    reload(session)
+    at_gateway = sdk.Client(auth=(KEY_ID, KEY_SECRET), base_url=razorpay.url).payment.transfers(
+        session.get(Payment, placed.payment.id).gateway_payment_id)["items"]
+    assert [(t["recipient"], t["amount"]) for t in at_gateway] == [("acc_RangoliLinked1", 90_000)]
+    assert session.scalar(sa.select(Transfer.gateway_transfer_id)) == at_gateway[0]["id"]
+    assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0
