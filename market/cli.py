@@ -54,10 +54,16 @@ def register(app: Flask) -> None:
                          autogenerate=True)
 
     @app.cli.command("seed-demo")
-    def seed_demo():
+    @click.option("--scale", type=click.Choice(["demo", "large"]), default="demo", show_default=True,
+                  help="large: a full programme (200,000 members, 5,000,000 orders) for the dashboards' benchmark.")
+    def seed_demo(scale: str):
         """Load the demo programme, groups, members, businesses and accounts (once)."""
         from catalog.views import media_dir
         from market.demo import load_demo
+
+        if scale == "large":
+            _seed_large()
+            return
 
         created = load_demo(db.session, DEMO_PASSWORD, media_dir())
         db.session.commit()
@@ -139,3 +145,21 @@ def _register_dashboards(app: Flask) -> None:
         counted = recount(db.session)
         db.session.commit()
         click.echo(f"{counted} sales counted.")
+
+
+def _seed_large() -> None:
+    from market.demo_large import load_large
+    from market.security import hash_password
+
+    shown: dict[str, int] = {}
+
+    def progress(step: str, done: int, total: int) -> None:
+        percent = done * 100 // total if total else 100
+        if shown.get(step) != percent:
+            shown[step] = percent
+            click.echo(f"\r{step}: {done:,} of {total:,} ({percent}%)", nl=percent == 100)
+
+    load_large(db.session, hash_password(DEMO_PASSWORD), progress=progress)
+    db.session.commit()
+    click.echo(f"Large programme loaded; every account's password is {DEMO_PASSWORD}.")
+

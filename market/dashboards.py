@@ -109,7 +109,7 @@ def figures(session: Session, scope: Scope, today: date) -> Figures:
         loans=int(loans[0]), on_track=int(loans[0]) - int(loans[1]), overdue=int(loans[1]),
         outstanding_paise=outstanding, par30_bps=at_risk * 10_000 // outstanding if outstanding else 0,
         saved_paise=_saved(session, scope), saving_members=saving_members, saved_in_full=saved_in_full,
-        to_visit=len(members_to_visit(session, scope, today)), rows=breakdown(session, scope, this))
+        to_visit=count_to_visit(session, scope, today), rows=breakdown(session, scope, this))
 
 
 def month_of_day(day: date) -> date:
@@ -167,20 +167,18 @@ def _saving_regularity(session: Session, scope: Scope, month: date) -> tuple[int
     """Members whose group has a monthly saving, and how many of them saved it in full this month."""
     from vendors.finance import month_start
 
-    members = session.execute(
-        sa.select(Member.id, SelfHelpGroup.monthly_saving_paise)
-        .join(SelfHelpGroup, Member.group_id == SelfHelpGroup.id)
+    saved = (sa.select(books.LedgerAccount.member_id.label("member_id"),
+                       (-sa.func.sum(books.LedgerPosting.amount_paise)).label("paise"))
+             .join(books.LedgerPosting.account).join(books.LedgerPosting.entry)
+             .where(books.LedgerAccount.code.like("member:%:savings"), books.LedgerEntry.at >= month_start(month))
+             .group_by(books.LedgerAccount.member_id).subquery())
+    members, in_full = session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(saved.c.paise >= SelfHelpGroup.monthly_saving_paise))
+        .select_from(Member).join(SelfHelpGroup, Member.group_id == SelfHelpGroup.id)
         .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)
-        .where(SelfHelpGroup.monthly_saving_paise > 0, *scope.members())).all()
-    if not members:
-        return 0, 0
-    saved = dict(session.execute(
-        sa.select(books.LedgerAccount.member_id, -sa.func.sum(books.LedgerPosting.amount_paise))
-        .join(books.LedgerPosting.account).join(books.LedgerPosting.entry)
-        .where(books.LedgerAccount.code.like("member:%:savings"), books.LedgerEntry.at >= month_start(month),
-               books.LedgerAccount.member_id.in_([m for m, _s in members]))
-        .group_by(books.LedgerAccount.member_id)).all())
-    return len(members), sum(1 for m, due in members if int(saved.get(m, 0)) >= due)
+        .outerjoin(saved, saved.c.member_id == Member.id)
+        .where(SelfHelpGroup.monthly_saving_paise > 0, *scope.members())).one()
+    return int(members), int(in_full)
 
 
 @dataclass(frozen=True)
@@ -190,21 +188,47 @@ class Visit:
     late_days: int
 
 
-def members_to_visit(session: Session, scope: Scope, today: date) -> list[Visit]:
-    """Members with no sale for 60 days (this month and the two before), or an instalment late."""
+def _selling(scope: Scope, this: date) -> sa.Select:
+    """Members whose shops sold something this month or the two before (the rest: 60 days and more without)."""
+    return (sa.select(business_members.c.member_id)
+            .join(SalesMonth, SalesMonth.business_id == business_members.c.business_id)
+            .where(SalesMonth.category_id == TOTAL, SalesMonth.month >= months_back(this, QUIET_MONTHS - 1),
+                   SalesMonth.income_paise > 0, *scope.sales()))
+
+
+def _late(scope: Scope) -> sa.Select:
+    return sa.select(LoanStatus.member_id).where(LoanStatus.overdue_days > 0, *scope.loans())
+
+
+def _visit_query(scope: Scope, this: date) -> sa.Select:
+    # NOT IN / IN over subqueries: PostgreSQL hashes each once instead of probing per member.
+    selling, late = _selling(scope, this), _late(scope)
+    return (sa.select(Member, Member.id.not_in(selling).label("quiet"),
+                      sa.select(sa.func.max(LoanStatus.overdue_days)).where(LoanStatus.member_id == Member.id)
+                      .scalar_subquery().label("late"))
+            .join(SelfHelpGroup, Member.group_id == SelfHelpGroup.id)
+            .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)
+            .where(*scope.members(), sa.or_(Member.id.not_in(selling), Member.id.in_(late))))
+
+
+def count_to_visit(session: Session, scope: Scope, today: date) -> int:
     this = month_of_day(today)
-    owners = _sole_owners()
-    selling = set(session.scalars(
-        sa.select(owners.c.member_id).join(SalesMonth, SalesMonth.business_id == owners.c.business_id)
-        .where(SalesMonth.category_id == TOTAL, SalesMonth.month >= months_back(this, QUIET_MONTHS - 1),
-               SalesMonth.income_paise > 0, *scope.sales())))
-    late = dict(session.execute(sa.select(LoanStatus.member_id, sa.func.max(LoanStatus.overdue_days))
-                                .where(*scope.loans(), LoanStatus.overdue_days > 0)
-                                .group_by(LoanStatus.member_id)).all())
-    members = session.scalars(sa.select(Member).where(Member.id.in_(_members_query(scope)))
-                              .order_by(Member.group_id, Member.id)).all()
-    return [Visit(m, m.id not in selling, int(late.get(m.id, 0))) for m in members
-            if m.id not in selling or m.id in late]
+    sold = (sa.select(SalesMonth.business_id)
+            .join(business_members, business_members.c.business_id == SalesMonth.business_id)
+            .where(business_members.c.member_id == Member.id, SalesMonth.category_id == TOTAL,
+                   SalesMonth.month >= months_back(this, QUIET_MONTHS - 1), SalesMonth.income_paise > 0).exists())
+    late = sa.select(LoanStatus.loan_id).where(LoanStatus.member_id == Member.id, LoanStatus.overdue_days > 0).exists()
+    return session.scalar(sa.select(sa.func.count()).select_from(Member)
+                          .join(SelfHelpGroup, Member.group_id == SelfHelpGroup.id)
+                          .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)
+                          .where(*scope.members(), sa.or_(~sold, late)))
+
+
+def members_to_visit(session: Session, scope: Scope, today: date) -> list[Visit]:
+    """Members with no sale for 60 days (this month and the two before), or an instalment late: by name, so
+    for one SHG at a time."""
+    rows = session.execute(_visit_query(scope, month_of_day(today)).order_by(Member.id)).all()
+    return [Visit(member, bool(quiet), int(late or 0)) for member, quiet, late in rows]
 
 
 def breakdown(session: Session, scope: Scope, this: date) -> list[dict]:

@@ -24,9 +24,11 @@ OTHER = 0  # sold, but not a listed product (a stall sale of something else, del
 class SalesMonth(Base):
     __tablename__ = "sales_months"
     __table_args__ = (
-        sa.Index("ix_sales_months_state_month", "state_code", "month"),
-        sa.Index("ix_sales_months_organisation_month", "organisation_id", "month"),
-        sa.Index("ix_sales_months_group_month", "group_id", "month"),
+        sa.Index("ix_sales_months_state_month", "state_code", "category_id", "month"),
+        sa.Index("ix_sales_months_organisation_month", "organisation_id", "category_id", "month"),
+        sa.Index("ix_sales_months_group_month", "group_id", "category_id", "month"),
+        sa.Index("ix_sales_months_month", "category_id", "month"),
+        sa.Index("ix_sales_months_business", "business_id", "category_id", "month"),
     )
 
     month: Mapped[date] = mapped_column(primary_key=True)  # the first day of the month, in India

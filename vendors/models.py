@@ -131,6 +131,7 @@ business_members = sa.Table(
     Base.metadata,
     sa.Column("business_id", sa.ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("member_id", sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_business_members_member_id", "member_id"),  # a member's shops, for the dashboards
 )
 
 

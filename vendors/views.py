@@ -121,36 +121,35 @@ def loan(loan_id: int):
 @role_required(Role.ENTREPRENEUR)
 def new_loan():
     member, form = _me(), LoanForm()
-    if form.validate_on_submit():
-        try:
-            finance.add_loan(db.session, member, current_user, form.source.data, form.lender.data or "",
-                             form.principal.data, bps(form.rate.data), form.method.data, form.tenure.data,
-                             form.start.data, form.late_fee.data or 0)
-        except finance.PlanError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Loan added. Now choose how much of each sale goes to it."), "success")
-            return redirect(url_for("seller.shares"))
+    if form.validate_on_submit() and _saved(lambda: finance.add_loan(
+            db.session, member, current_user, form.source.data, form.lender.data or "", form.principal.data,
+            bps(form.rate.data), form.method.data, form.tenure.data, form.start.data, form.late_fee.data or 0),
+            _("Loan added. Now choose how much of each sale goes to it.")):
+        return redirect(url_for("seller.shares"))
     return render_template("vendors/loan_new.html", form=form)
+
+
+def _saved(change, done: str) -> bool:
+    """Make a change to her plan: commit and say so, or roll back and say why not."""
+    try:
+        change()
+    except finance.PlanError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return False
+    db.session.commit()
+    flash(done, "success")
+    return True
 
 
 @seller.route("/money/goals/new", methods=["GET", "POST"])
 @role_required(Role.ENTREPRENEUR)
 def new_goal():
     member, form = _me(), GoalForm()
-    if form.validate_on_submit():
-        try:
-            finance.add_goal(db.session, member, form.kind.data, form.title.data or "", form.target.data,
-                             form.target_date.data)
-        except finance.PlanError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Goal added."), "success")
-            return redirect(url_for("seller.shares"))
+    if form.validate_on_submit() and _saved(lambda: finance.add_goal(
+            db.session, member, form.kind.data, form.title.data or "", form.target.data, form.target_date.data),
+            _("Goal added.")):
+        return redirect(url_for("seller.shares"))
     return render_template("vendors/goal_new.html", form=form)
 
 
@@ -158,16 +157,10 @@ def new_goal():
 @role_required(Role.ENTREPRENEUR)
 def saved_in_cash():
     member, form = _me(), SavingForm()
-    try:
-        if not form.validate_on_submit():
-            raise finance.PlanError(_("Write the amount in rupees, like 100."))
-        finance.record_saving(db.session, member, form.monthly.data)
-    except finance.PlanError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if not form.validate_on_submit():
+        flash(_("Write the amount in rupees, like 100."), "error")
     else:
-        db.session.commit()
-        flash(_("Saving recorded."), "success")
+        _saved(lambda: finance.record_saving(db.session, member, form.monthly.data), _("Saving recorded."))
     return redirect(url_for("seller.money"))
 
 
@@ -179,14 +172,8 @@ def repaid(loan_id: int):
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("seller.money"))
-    try:
-        finance.record_repayment(db.session, loan, form.amount.data, form.paid_on.data)
-    except finance.PlanError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Repayment recorded."), "success")
+    _saved(lambda: finance.record_repayment(db.session, loan, form.amount.data, form.paid_on.data),
+           _("Repayment recorded."))
     return redirect(url_for("seller.money"))
 
 

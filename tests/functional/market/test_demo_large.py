@@ -1,0 +1,28 @@
+"""The large seed, at a small size: a whole programme whose dashboards add up."""
+
+import sqlalchemy as sa
+
+from market.dashboards import figures, scope_for
+from market.demo_large import load_large
+from market.rollups import TOTAL, SalesMonth
+from vendors.finance import today
+
+
+def test_the_large_seed_fills_a_programme_whose_rollups_match_its_orders(session):
+    steps = []
+    load_large(session, "x", {"organisations": 5, "groups": 20, "members": 60, "orders": 900, "buyers": 7},
+               progress=lambda step, done, total: steps.append(step))
+    session.commit()
+    assert {"accounts", "members and shops", "orders", "loans", "monthly rollups"} <= set(steps)
+    counts = {t: session.scalar(sa.text(f"SELECT count(*) FROM {t}"))  # noqa: S608 - fixed names
+              for t in ("organisations", "self_help_groups", "members", "orders", "loans", "loan_status")}
+    assert counts == {"organisations": 5, "self_help_groups": 20, "members": 60, "orders": 900, "loans": 30,
+                      "loan_status": 30}
+    orders_total = session.scalar(sa.text("SELECT sum(total_paise) FROM orders"))
+    rolled = session.scalar(sa.select(sa.func.sum(SalesMonth.income_paise)).where(SalesMonth.category_id == TOTAL))
+    by_category = session.scalar(sa.select(sa.func.sum(SalesMonth.income_paise))
+                                 .where(SalesMonth.category_id != TOTAL))
+    assert rolled == by_category == orders_total
+    programme = figures(session, scope_for(session, "programme", "1", None), today())
+    assert sum(paise for _month, paise in programme.months) == orders_total
+    assert programme.members == 60 and programme.loans == 30 and len(programme.rows) == 5
