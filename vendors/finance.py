@@ -71,13 +71,15 @@ def repayments(session: Session, loan: Loan) -> list[loans.Payment]:
 def _toward_instalments(loan: Loan, made: list[loans.Payment]) -> list[loans.Payment]:
     """Money put toward a loan while nothing is overdue is set aside for the next instalment: it counts as
     paid on that due date (on time), not as an early repayment of principal. Money paid while something is
-    overdue pays it at once."""
+    overdue, or more than the next instalment needs, counts at once."""
     loan_terms = terms(loan)
     dues = [i.due for i in loans.schedule(loan_terms)]
     counted: list[loans.Payment] = []
     for payment in sorted(made, key=lambda p: p.on):
-        behind = loans.position(loan_terms, counted, payment.on).arrears_paise > 0
-        day = payment.on if behind else next((d for d in dues if d >= payment.on), payment.on)
+        now = loans.position(loan_terms, counted, payment.on)
+        # Late, or more than the next instalment (a prepayment, an early closure): it counts the day it came.
+        at_once = now.arrears_paise > 0 or payment.amount_paise > now.next_due_left_paise
+        day = payment.on if at_once else next((d for d in dues if d >= payment.on), payment.on)
         counted.append(loans.Payment(day, payment.amount_paise))
     return counted
 

@@ -268,3 +268,17 @@ def test_her_loan_page_shows_the_schedule_and_the_real_cost_of_a_flat_loan(clien
     client.post("/auth/logout")
     login(client, world.member_b.user.phone)
     assert client.get(f"/seller/money/loans/{loan.id}").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["declining", "flat"])
+def test_paying_the_closure_amount_closes_her_loan_today(session, world, method):
+    from vendors import loans
+
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 30_000_00, 1500, method, 12,
+                            finance.today() - timedelta(days=50))
+    finance.record_repayment(session, loan, 2_800_00, finance.today() - timedelta(days=15))  # instalment 1
+    closing = loans.closure_amount(finance.terms(loan), finance.repayments(session, loan), finance.today())
+    finance.record_repayment(session, loan, closing, finance.today())
+    position = finance.loan_position(session, loan)
+    assert position.closed and position.outstanding_principal_paise == 0
+    session.rollback()
