@@ -116,9 +116,14 @@ def month_of_day(day: date) -> date:
     return day.replace(day=1)
 
 
-def _members_query(scope: Scope) -> sa.Select:
-    return (sa.select(Member.id).join(SelfHelpGroup, Member.group_id == SelfHelpGroup.id)
+def _in_scope(query: sa.Select, scope: Scope) -> sa.Select:
+    """A query over members, kept to those in the scope (through their SHG and its organisation)."""
+    return (query.join(SelfHelpGroup, Member.group_id == SelfHelpGroup.id)
             .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id).where(*scope.members()))
+
+
+def _members_query(scope: Scope) -> sa.Select:
+    return _in_scope(sa.select(Member.id), scope)
 
 
 def _count_members(session: Session, scope: Scope) -> int:
@@ -151,10 +156,8 @@ def _top_categories(session: Session, scope: Scope, since: date) -> list[tuple[s
 
 
 def _member_accounts(scope: Scope, suffix: str) -> sa.Select:
-    return (sa.select(books.LedgerAccount.id).join(Member, Member.id == books.LedgerAccount.member_id)
-            .join(SelfHelpGroup, Member.group_id == SelfHelpGroup.id)
-            .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)
-            .where(books.LedgerAccount.code.like(f"member:%:{suffix}"), *scope.members()))
+    return _in_scope(sa.select(books.LedgerAccount.id).join(Member, Member.id == books.LedgerAccount.member_id),
+                     scope).where(books.LedgerAccount.code.like(f"member:%:{suffix}"))
 
 
 def _saved(session: Session, scope: Scope) -> int:
@@ -173,11 +176,10 @@ def _saving_regularity(session: Session, scope: Scope, month: date) -> tuple[int
              .where(books.LedgerAccount.code.like("member:%:savings"), books.LedgerEntry.at >= month_start(month))
              .group_by(books.LedgerAccount.member_id).subquery())
     members, in_full = session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(saved.c.paise >= SelfHelpGroup.monthly_saving_paise))
-        .select_from(Member).join(SelfHelpGroup, Member.group_id == SelfHelpGroup.id)
-        .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)
-        .outerjoin(saved, saved.c.member_id == Member.id)
-        .where(SelfHelpGroup.monthly_saving_paise > 0, *scope.members())).one()
+        _in_scope(sa.select(sa.func.count(),
+                            sa.func.count().filter(saved.c.paise >= SelfHelpGroup.monthly_saving_paise))
+                  .select_from(Member), scope)
+        .outerjoin(saved, saved.c.member_id == Member.id).where(SelfHelpGroup.monthly_saving_paise > 0)).one()
     return int(members), int(in_full)
 
 
@@ -188,40 +190,29 @@ class Visit:
     late_days: int
 
 
-def _selling(scope: Scope, this: date) -> sa.Select:
-    """Members whose shops sold something this month or the two before (the rest: 60 days and more without)."""
-    return (sa.select(business_members.c.member_id)
-            .join(SalesMonth, SalesMonth.business_id == business_members.c.business_id)
-            .where(SalesMonth.category_id == TOTAL, SalesMonth.month >= months_back(this, QUIET_MONTHS - 1),
-                   SalesMonth.income_paise > 0, *scope.sales()))
+def _quiet(this: date) -> sa.ColumnElement[bool]:
+    """SQL: the member's shops sold nothing this month or the two before (60 days and more)."""
+    return ~(sa.select(SalesMonth.business_id)
+             .join(business_members, business_members.c.business_id == SalesMonth.business_id)
+             .where(business_members.c.member_id == Member.id, SalesMonth.category_id == TOTAL,
+                    SalesMonth.month >= months_back(this, QUIET_MONTHS - 1), SalesMonth.income_paise > 0).exists())
 
 
-def _late(scope: Scope) -> sa.Select:
-    return sa.select(LoanStatus.member_id).where(LoanStatus.overdue_days > 0, *scope.loans())
+def _late() -> sa.ColumnElement[bool]:
+    return sa.select(LoanStatus.loan_id).where(LoanStatus.member_id == Member.id, LoanStatus.overdue_days > 0).exists()
 
 
 def _visit_query(scope: Scope, this: date) -> sa.Select:
-    # NOT IN / IN over subqueries: PostgreSQL hashes each once instead of probing per member.
-    selling, late = _selling(scope, this), _late(scope)
-    return (sa.select(Member, Member.id.not_in(selling).label("quiet"),
-                      sa.select(sa.func.max(LoanStatus.overdue_days)).where(LoanStatus.member_id == Member.id)
-                      .scalar_subquery().label("late"))
-            .join(SelfHelpGroup, Member.group_id == SelfHelpGroup.id)
-            .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)
-            .where(*scope.members(), sa.or_(Member.id.not_in(selling), Member.id.in_(late))))
+    # EXISTS probes use the indexes on business_members.member_id and sales_months.business_id.
+    most_late = (sa.select(sa.func.max(LoanStatus.overdue_days)).where(LoanStatus.member_id == Member.id)
+                 .scalar_subquery())
+    return _in_scope(sa.select(Member, _quiet(this).label("quiet"), most_late.label("late")), scope) \
+        .where(sa.or_(_quiet(this), _late()))
 
 
 def count_to_visit(session: Session, scope: Scope, today: date) -> int:
-    this = month_of_day(today)
-    sold = (sa.select(SalesMonth.business_id)
-            .join(business_members, business_members.c.business_id == SalesMonth.business_id)
-            .where(business_members.c.member_id == Member.id, SalesMonth.category_id == TOTAL,
-                   SalesMonth.month >= months_back(this, QUIET_MONTHS - 1), SalesMonth.income_paise > 0).exists())
-    late = sa.select(LoanStatus.loan_id).where(LoanStatus.member_id == Member.id, LoanStatus.overdue_days > 0).exists()
-    return session.scalar(sa.select(sa.func.count()).select_from(Member)
-                          .join(SelfHelpGroup, Member.group_id == SelfHelpGroup.id)
-                          .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)
-                          .where(*scope.members(), sa.or_(~sold, late)))
+    return session.scalar(_in_scope(sa.select(sa.func.count(Member.id)), scope)
+                          .where(sa.or_(_quiet(month_of_day(today)), _late())))
 
 
 def members_to_visit(session: Session, scope: Scope, today: date) -> list[Visit]:

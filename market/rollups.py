@@ -105,7 +105,7 @@ def rebuild(session: Session) -> int:
     from catalog.models import Variant
     from orders.models import Order
     from payments.models import CashSale, Payment, Refund
-    from payments.services import platform_fee
+    from payments.services import fee_given_back, platform_fee
     from payments.status import MONEY_TAKEN
 
     session.execute(sa.delete(SalesMonth))
@@ -125,7 +125,7 @@ def rebuild(session: Session) -> int:
         count += 1
     for refund in session.scalars(sa.select(Refund).where(Refund.status == "processed", Refund.order_id.isnot(None))):
         order = session.get(Order, refund.order_id)
-        fee_back = platform_fee(order.total_paise) * refund.amount_paise // order.total_paise
-        lost = refund.amount_paise - (0 if refund.payment.gateway == "cash" else fee_back)
+        kept = 0 if refund.payment.gateway == "cash" else fee_given_back(order, refund.amount_paise)
+        lost = refund.amount_paise - kept
         add(session, order.business, order_parts(order, -lost), 0, refund.processed_at)
     return count

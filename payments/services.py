@@ -21,6 +21,7 @@ from catalog.models import Variant
 from market import rollups
 from market.db import utcnow
 from market.models import User
+from market.money import format_inr
 from orders.models import Checkout, Order
 from orders.status import Actor, OrderStatus
 from payments import gateways
@@ -41,6 +42,11 @@ class PaymentError(ValueError):
 def platform_fee(total_paise: int) -> int:
     """Haat's share of an online order, rounded down to the paisa."""
     return total_paise * int(current_app.config["PLATFORM_FEE_BPS"]) // 10_000
+
+
+def fee_given_back(order: Order, refunded_paise: int) -> int:
+    """The part of Haat's fee on an online order that a refund of `refunded_paise` gives back."""
+    return platform_fee(order.total_paise) * refunded_paise // order.total_paise
 
 
 def payment_for(session: Session, order: Order) -> Payment | None:
@@ -262,7 +268,7 @@ def refund(session: Session, order: Order, amount_paise: int | None = None, user
     left = order.total_paise - refunded_for(session, order)
     amount = left if amount_paise is None else amount_paise
     if not 0 < amount <= left:
-        raise PaymentError(_l("You can refund up to %(n)s for this order.", n=_inr(left)))
+        raise PaymentError(_l("You can refund up to %(n)s for this order.", n=format_inr(left)))
     made = Refund(payment_id=payment.id, order_id=order.id, amount_paise=amount, reason=reason[:200],
                   requested_by_id=user.id if user else None)
     session.add(made)
@@ -307,7 +313,7 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
         lines = [(books.cash_sales(order.business_id), made.amount_paise),
                  (books.cash(order.business_id), -made.amount_paise)]
     else:
-        fee_back = platform_fee(order.total_paise) * made.amount_paise // order.total_paise
+        fee_back = fee_given_back(order, made.amount_paise)
         lines = [(books.payable(order.business_id), made.amount_paise - fee_back), (books.PLATFORM_FEES, fee_back),
                  (books.gateway_account(payment.gateway), -made.amount_paise)]
     books.post(session, EntryKind.REFUND, lines, f"refund {made.id}", payment_id=payment.id,
@@ -628,8 +634,3 @@ def _reconcile_stripe(session: Session, payment: Payment, repair: bool, overdue:
                         repair and expire(session, payment, "reconcile", "no payment in time"))]
     return []
 
-
-def _inr(paise: int) -> str:
-    from market.money import format_inr
-
-    return format_inr(paise)
