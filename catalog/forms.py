@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from catalog.services import MAX_STOCK, ProductData, TierData, VariantData
+from market.i18n import HaatForm, TranslatedMeta
 from market.money import MoneyError, parse_rupees
 
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
@@ -52,6 +52,9 @@ class RupeeField(StringField):
 
 
 class VariantForm(Form):
+    class Meta(TranslatedMeta):
+        pass
+
     size = StringField(_l("Size"), validators=[Length(max=20)])
     colour = StringField(_l("Colour"), validators=[Length(max=30)])
     price = RupeeField(_l("Price (₹)"))
@@ -60,12 +63,15 @@ class VariantForm(Form):
 
 
 class TierForm(Form):
+    class Meta(TranslatedMeta):
+        pass
+
     min_qty = IntegerField(_l("From how many pieces"), validators=[Optional(), NumberRange(2, MAX_STOCK)],
                            render_kw=NUMERIC)
     price = RupeeField(_l("Price per piece (₹)"))
 
 
-class ProductForm(FlaskForm):
+class ProductForm(HaatForm):
     business = SelectField(_l("Shop"), coerce=int)
     title = StringField(_l("Name"), validators=[DataRequired(_l("Give the product a name.")), Length(max=120)])
     category = SelectField(_l("Category"), coerce=lambda v: int(v) if v not in ("", None) else None,
@@ -128,14 +134,14 @@ class ProductForm(FlaskForm):
         self.diet.data = product.diet
 
 
-class ShopForm(FlaskForm):
+class ShopForm(HaatForm):
     public_name = StringField(_l("Shop name buyers see"),
                               validators=[DataRequired(_l("Give your shop a name.")), Length(max=80)])
     story = TextAreaField(_l("A few lines about your shop"), validators=[Length(max=1000)], render_kw={"rows": 4})
     show_group = BooleanField(_l("Show my self-help group's name on the shop"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(HaatForm):
     csv_file = FileField(_l("Products (CSV file)"), validators=[FileRequired(_l("Choose the CSV file."))],
                          render_kw={"accept": ".csv,text/csv"})
     photos_zip = FileField(_l("Photos (zip file, optional)"), render_kw={"accept": ".zip,application/zip"})

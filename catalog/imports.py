@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 from catalog.bulk import COLUMNS, run_import
@@ -48,9 +49,10 @@ def new():
 def _start(job_id: int, csv_raw: bytes, zip_raw: bytes | None, publish: bool) -> None:
     """Run the import in a thread with its own session, so the page can show progress meanwhile."""
     app = current_app._get_current_object()
+    locale = str(get_locale())  # the thread has no request: write its row problems in the staff member's language
 
     def work() -> None:
-        with app.app_context():
+        with app.app_context(), force_locale(locale):
             job = db.session.get(ImportJob, job_id)
             try:
                 run_import(db.session, job, csv_raw, zip_raw, media_dir(), publish=publish)

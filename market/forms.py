@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from market.i18n import HaatForm
 from market.services import MAX_PASSWORD, AccountError, check_password_rules, parse_login
 
 
@@ -27,7 +27,7 @@ def strong_password(_form, field) -> None:
         raise ValidationError(str(exc)) from exc
 
 
-class LoginForm(FlaskForm):
+class LoginForm(HaatForm):
     login = StringField(_l("Phone number or e-mail"),
                         validators=[DataRequired(_l("Enter your phone number or e-mail."))],
                         render_kw={"autocomplete": "username", "inputmode": "email"})
@@ -38,7 +38,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class SignupForm(FlaskForm):
+class SignupForm(HaatForm):
     name = StringField(_l("Your name"), validators=[DataRequired(_l("Tell us what to call you.")),
                                                     Length(max=100)],
                        render_kw={"autocomplete": "name"})
@@ -58,7 +58,7 @@ class SignupForm(FlaskForm):
                                SelectChoice("wholesaler", _l("Buy in bulk for my shop or business"))])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(HaatForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))],
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password.")), strong_password],
@@ -68,7 +68,7 @@ class PasswordForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
-class StaffForm(FlaskForm):
+class StaffForm(HaatForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=100)])
     login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(_l("Enter a phone number or e-mail.")),
                                                                   valid_login])
@@ -80,7 +80,7 @@ class StaffForm(FlaskForm):
                                         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
 
 
-class EraseForm(FlaskForm):
+class EraseForm(HaatForm):
     confirm = BooleanField(_l("I understand: my name, phone number and e-mail are removed and I cannot log in again."),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
     password = PasswordField(_l("Your password"), validators=[DataRequired(_l("Enter your password."))],

@@ -1,11 +1,23 @@
-"""Language choice: the account's, else the remembered cookie, else the browser's, else Indian English."""
+"""Language choice: the account's, else the remembered cookie, else the browser's, else Indian English.
+
+Also the translation of WTForms' own messages ("Not a valid choice.") through Haat's catalogue: WTForms ships
+Tamil among its languages but not Hindi, Marathi, Telugu, Kannada or Bengali.
+"""
 
 from __future__ import annotations
 
 from flask import has_request_context, request
+from flask_babel import get_translations, lazy_ngettext
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 
 from market.config import LOCALES
+
+
+def N_(text: str) -> str:  # the name gettext tools look for
+    """Mark text for the catalogue without translating it here: the caller translates it when shown."""
+    return text
 
 
 def select_locale() -> str:
@@ -18,3 +30,62 @@ def select_locale() -> str:
     if cookie in LOCALES:
         return cookie
     return request.accept_languages.best_match(list(LOCALES)) or "en_IN"
+
+
+# The messages WTForms itself writes for the fields and validators Haat's forms use, listed so that the
+# extractor puts them in Haat's catalogue. Their English is WTForms' own, byte for byte: it is the msgid.
+WTFORMS_MESSAGES = (
+    N_("This field is required."),
+    N_("Not a valid choice."),
+    N_("Not a valid integer value."),
+    N_("Not a valid decimal value."),
+    N_("Not a valid date value."),
+    N_("Invalid input."),
+    N_("Invalid Choice: could not coerce."),
+    N_("Invalid choice(s): one or more data inputs could not be coerced."),
+    N_("Field must be equal to %(other_name)s."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Number must be at least %(min)s."),
+    N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."),
+    lazy_ngettext("Field must be at least %(min)d character long.",
+                  "Field must be at least %(min)d characters long.", 1),
+    lazy_ngettext("Field cannot be longer than %(max)d character.",
+                  "Field cannot be longer than %(max)d characters.", 1),
+    lazy_ngettext("Field must be exactly %(max)d character long.",
+                  "Field must be exactly %(max)d characters long.", 1),
+    lazy_ngettext("'%(value)s' is not a valid choice for this field.",
+                  "'%(value)s' are not valid choices for this field.", 1),
+)
+
+
+class FormTranslations:
+    """WTForms' messages from Haat's catalogue when it has them, else from WTForms' own catalogues.
+
+    The raw catalogue lookups are used, not flask_babel.gettext: WTForms fills in `%(max)d` itself afterwards.
+    """
+
+    def gettext(self, string: str) -> str:
+        ours = get_translations().ugettext(string)
+        return ours if ours != string else wtforms_translations.gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        ours = get_translations().ungettext(singular, plural, n)
+        return ours if ours not in (singular, plural) else wtforms_translations.ngettext(singular, plural, n)
+
+
+FORM_TRANSLATIONS = FormTranslations()
+
+
+class TranslatedMeta:
+    """Form Meta for every Haat form (`class Meta(TranslatedMeta)`): WTForms' messages in the reader's language."""
+
+    def get_translations(self, form):
+        return FORM_TRANSLATIONS
+
+
+class HaatForm(FlaskForm):
+    """The base of Haat's forms: a FlaskForm whose WTForms messages are translated like the rest of the page."""
+
+    class Meta(TranslatedMeta):
+        pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, format_decimal
+from flask_babel import lazy_gettext as _l
 
 # Babel groups INR in lakhs for en_IN, hi, ta, te and bn but not for mr_IN or kn_IN: pin the pattern.
 LAKH_CURRENCY = "¤#,##,##0.00"
@@ -13,7 +14,7 @@ MAX_PAISE = 10**12  # Rs 1,000 crore: far above any sale; stops overflow and typ
 
 
 class MoneyError(ValueError):
-    """A typed amount that is not a valid number of rupees."""
+    """A typed amount that is not a valid number of rupees; str(exc) is the message, in the reader's language."""
 
 
 def format_inr(paise: int, locale: str = "en_IN") -> str:
@@ -34,16 +35,16 @@ def parse_rupees(text: str) -> int:
     cleaned = (text or "").strip().replace(",", "").replace("₹", "").replace("Rs.", "").replace("Rs", "")
     cleaned = cleaned.strip()
     if not cleaned:
-        raise MoneyError("Enter an amount in rupees.")
+        raise MoneyError(_l("Enter an amount in rupees."))
     try:
         amount = Decimal(cleaned)
     except InvalidOperation as exc:
-        raise MoneyError("Enter the amount in numbers, like 250 or 250.50.") from exc
+        raise MoneyError(_l("Enter the amount in numbers, like 250 or 250.50.")) from exc
     if not amount.is_finite() or amount.as_tuple().exponent < -2:
-        raise MoneyError("Use at most two digits after the point, like 250.50.")
+        raise MoneyError(_l("Use at most two digits after the point, like 250.50."))
     if amount < 0:
-        raise MoneyError("The amount cannot be below zero.")
+        raise MoneyError(_l("The amount cannot be below zero."))
     paise = int(amount * 100)
     if paise > MAX_PAISE:
-        raise MoneyError("That amount is too large.")
+        raise MoneyError(_l("That amount is too large."))
     return paise

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from market.i18n import HaatForm
 from orders.services import MAX_QUANTITY
 
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
 
 
-class AddToCartForm(FlaskForm):
+class AddToCartForm(HaatForm):
     variant = IntegerField(validators=[DataRequired(_l("Choose an option."))])
     quantity = IntegerField(_l("How many"), default=1, render_kw=NUMERIC,
                             validators=[DataRequired(_l("Say how many.")), NumberRange(1, MAX_QUANTITY)])
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(HaatForm):
     key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
     expected_total = IntegerField(validators=[InputRequired()], widget=HiddenInput())  # the total she saw
     pay_with = RadioField(_l("How will you pay?"), default="upi", validators=[InputRequired(_l("Choose how to pay."))],
@@ -35,6 +35,6 @@ class CheckoutForm(FlaskForm):
                                render_kw={**NUMERIC, "autocomplete": "postal-code", "maxlength": 6})
 
 
-class MessageForm(FlaskForm):
+class MessageForm(HaatForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write a message first.")), Length(max=1000)],
                          render_kw={"rows": 3})

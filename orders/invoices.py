@@ -44,7 +44,7 @@ from orders.models import Order, OrderEvent, WholesalerProfile
 from orders.status import OrderStatus
 from vendors.models import Business
 from vendors.services import check_public_text
-from vendors.states import state_name
+from vendors.states import STATES
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")  # India keeps no daylight saving time
 TAX_INVOICE, BILL_OF_SUPPLY = "tax_invoice", "bill_of_supply"
@@ -413,8 +413,10 @@ def _buyer(session: Session, order: Order) -> tuple[str, str | None]:
 
 def _supplier_address(business: Business) -> str:
     # The collective's pickup office: a member's home address is never stored, let alone printed.
+    # The state's English name: the address is stored, and must not depend on who first opened the invoice.
     org = business.group.organisation
-    return ", ".join(part for part in (org.pickup_address, org.district, state_name(org.state_code)) if part)
+    return ", ".join(part for part in (org.pickup_address, org.district, STATES.get(org.state_code, org.state_code))
+                     if part)
 
 
 def issue_invoice(session: Session, order: Order, *, at: datetime | None = None) -> Invoice:
@@ -514,6 +516,9 @@ def _next_seq(session: Session, business_id: int, fy: str) -> int:
 
 
 # -- PDF ------------------------------------------------------------------------------------------------------
+# The printed words stay English on purpose, unlike the pages: a GST invoice is one legal document for the seller,
+# the buyer and the tax officer, the same file whoever downloads it (see render_pdf's test), and its amount in
+# words is written in English by number_in_words(). Names and addresses print in whatever script they were typed.
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/noto"))
 # Scripts buyers may type names and addresses in, and the Noto font that has them (fonts-noto-core).

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -284,7 +285,9 @@ def announce(session: Session, orders: list[Order], paid: bool) -> None:
 
     for order in orders:
         notify(session, order.business.owner_users, lambda o=order: subject(o),
-               lambda o=order: _l("%(n)s items. Open it to accept.", n=sum(line.quantity for line in o.lines)),
+               lambda o=order: lazy_ngettext("%(num)s item. Open it to accept.",
+                                             "%(num)s items. Open it to accept.",
+                                             sum(line.quantity for line in o.lines)),
                f"/orders/{order.id}")
 
 

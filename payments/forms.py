@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from market.i18n import HaatForm
 
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
 
 
-class SaleForm(FlaskForm):
+class SaleForm(HaatForm):
     client_id = HiddenField(validators=[DataRequired(), Length(min=16, max=40)])
     business = SelectField(_l("Shop"), coerce=int)
     amount = StringField(_l("Amount you got (₹)"), validators=[DataRequired(_l("Write the amount."))],

@@ -106,12 +106,13 @@ def open_at_gateway(session: Session, payment: Payment, **urls: str) -> dict:
     Done after the checkout is committed, so a gateway that is down costs the buyer a retry, not her order.
     Returns what the payment page needs. Raises GatewayUnavailable.
     """
+    description = str(_l("Haat order %(n)s", n=payment.checkout_id))  # the buyer sees it on the gateway's page
     if payment.gateway == "stripe":
         if payment.gateway_order_id:
             known = gateways.card().retrieve_session(payment.gateway_order_id)
             if known.get("status") == "open":
                 return {"url": known["url"]}
-        made = gateways.card().create_session(payment.amount_paise, f"Haat order {payment.checkout_id}",
+        made = gateways.card().create_session(payment.amount_paise, description,
                                               str(payment.checkout_id), urls["success_url"], urls["cancel_url"],
                                               payment.checkout.buyer.email)
         _set_gateway_order(session, payment, made["id"], replace=True)  # an expired session gives way
@@ -122,7 +123,7 @@ def open_at_gateway(session: Session, payment: Payment, **urls: str) -> dict:
                                         {"checkout_id": str(payment.checkout_id)})
         _set_gateway_order(session, payment, order_id)
     return gateway.checkout_options(payment.gateway_order_id, payment.amount_paise,
-                                    f"Haat order {payment.checkout_id}", urls["callback_url"])
+                                    description, urls["callback_url"])
 
 
 def _set_gateway_order(session: Session, payment: Payment, gateway_order_id: str, replace: bool = False) -> None:
