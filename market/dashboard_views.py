@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from market import db
@@ -73,31 +76,69 @@ def show(level: str, key: str):
 @dashboards.get("/<any(programme, state, organisation, group):level>/<key>/export.<any(csv, xlsx):fmt>")
 @role_required(Role.STAFF, Role.ADMIN)
 def export(level: str, key: str, fmt: str):
-    """The page's table: the units one level down, or (SHG level, audited) the members to visit."""
+    """The page's tables: Excel has one sheet per table, a CSV the one named by ?table= (the units one level
+    down, or at SHG level the members to visit: audited, and never in an export to share outside)."""
     scope = _scope(level, key)
-    if level == "group":
-        if request.args.get("shared"):
-            abort(403)  # names of members never leave the programme
-        audit(db.session, current_user, "export_members_to_visit", "self_help_group", int(key))
-        db.session.commit()
-        header = [_("Member"), _("No sale for 60 days"), _("Days late on a loan")]
-        rows = [[v.member.legal_name, _("yes") if v.no_sales else "", v.late_days or ""]
-                for v in members_to_visit(db.session, scope, today())]
-    else:
-        table = figures(db.session, scope, today()).rows
-        if request.args.get("shared"):
-            table = shared(table, level)
-        header = [_("Name"), _("Members"), _("Income this month (Rs)"), _("Income last month (Rs)"), _("Sales"),
-                  _("Active sellers")]
-        rows = [[r["name"], r["members"], rupees(r["income_paise"]), rupees(r["last_month_paise"]), r["sales"],
-                 r["active_sellers"]] for r in table]
+    to_share = bool(request.args.get("shared"))
+    if level == "group" and to_share:
+        abort(403)  # names of members, and groups' own figures, never leave the programme
+    tables = _tables(scope, to_share)
     name = f"haat-{level}-{key}"
     if fmt == "csv":
-        body, kind = csv_bytes(header, rows), "text/csv; charset=utf-8"
+        wanted = request.args.get("table", "visits" if level == "group" else "units")
+        if wanted not in tables:
+            abort(404)
+        tables = {wanted: tables[wanted]}
+        body, kind = csv_bytes(*tables[wanted][1:]), "text/csv; charset=utf-8"
+        name = f"{name}-{wanted}"
     else:
-        body, kind = xlsx_bytes(header, rows, scope.name), \
+        body, kind = xlsx_bytes(list(tables.values())), \
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    if "visits" in tables:
+        audit(db.session, current_user, "export_members_to_visit", "self_help_group", int(key))
+        db.session.commit()
     response = make_response(body)
     response.headers["Content-Type"] = kind
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+def _tables(scope, to_share: bool) -> dict[str, tuple[str, list[str], list[list]]]:
+    """key -> (sheet title, header, rows) of every table on the page."""
+    f = figures(db.session, scope, today())
+    tables = {
+        "summary": (_("Summary"), [_("Figure"), _("Value")], [
+            [_("Business income this month (Rs)"), rupees(f.income_paise)],
+            [_("Business income last month (Rs)"), rupees(f.last_month_paise)],
+            [_("Sales this month"), f.orders],
+            [_("Active sellers"), f.active_sellers],
+            [_("Members"), f.members],
+            [_("Earning Rs 10,000+ last month"), f.lakhpati],
+            [_("Loans on track"), f.on_track],
+            [_("Loans behind"), f.overdue],
+            [_("Outstanding (Rs)"), rupees(f.outstanding_paise)],
+            [_("Portfolio at risk, 30 days (per cent)"), Decimal(f.par30_bps) / 100],
+            [_("Saved through Haat (Rs)"), rupees(f.saved_paise)],
+            [_("Saved this month in full"), f.saved_in_full],
+            [_("Members whose group saves monthly"), f.saving_members],
+            [_("Members who need a visit"), f.to_visit]]),
+        "months": (_("Income per month"), [_("Month"), _("Business income (Rs)")],
+                   [[month.isoformat()[:7], rupees(paise)] for month, paise in f.months]),
+        "categories": (_("Top categories"), [_("Category"), _("Income, last three months (Rs)")],
+                       [[_(name) if name == "Other" else name, rupees(paise)] for name, paise in f.top_categories]),
+    }
+    if scope.level == "group":
+        tables["visits"] = (_("Members to visit"), [_("Member"), _("No sale for 60 days"), _("Days late on a loan")],
+                            [[v.member.legal_name, _("yes") if v.no_sales else "", v.late_days or ""]
+                             for v in members_to_visit(db.session, scope, today())])
+    else:
+        rows = shared(f.rows, scope.level) if to_share else f.rows
+        tables["units"] = (str(UNIT_TITLES[scope.level]), [_("Name"), _("Members"), _("Income this month (Rs)"),
+                                                         _("Income last month (Rs)"), _("Sales"), _("Active sellers")],
+                           [[r["name"], r["members"], rupees(r["income_paise"]), rupees(r["last_month_paise"]),
+                             r["sales"], r["active_sellers"]] for r in rows])
+    return tables
+
+
+UNIT_TITLES = {"programme": _l("States"), "state": _l("Community organisations"),
+               "organisation": _l("Self-help groups")}

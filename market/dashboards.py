@@ -14,12 +14,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from catalog.models import Category
-from market.rollups import OTHER, TOTAL, LoanStatus, SalesMonth
-from payments import ledger as books
-from vendors.models import Member, Organisation, Programme, SelfHelpGroup, business_members
+from market.rollups import GROUP, ORGANISATION, OTHER, TOTAL, AreaMonth, LoanStatus
+from vendors.models import Member, Organisation, Programme, SelfHelpGroup
 from vendors.states import state_name
 
-LAKHPATI_PAISE = 10_000_00  # Rs 10,000 a month: the "Lakhpati Didi" threshold (Rs 1 lakh a year)
 PAR_DAYS = 30
 QUIET_MONTHS = 3  # no sale this month or the two before: at least 60 days without a sale
 SMALL_GROUP = 5  # groups smaller than this are left out of aggregates shared outside the programme
@@ -33,14 +31,21 @@ class Scope:
     name: str
     visible: frozenset[int] | None  # organisations the viewer may see; None: all
 
-    def sales(self) -> list[sa.ColumnElement[bool]]:
-        return self._where(SalesMonth.organisation_id, SalesMonth.state_code, SalesMonth.group_id)
+    def areas(self) -> list[sa.ColumnElement[bool]]:
+        """The area_months rows that add up to this scope: its organisations' rows, or the SHG's own."""
+        if self.level == "group":
+            return [AreaMonth.level == GROUP, AreaMonth.unit_id == int(self.key), *self._visible(AreaMonth)]
+        return [AreaMonth.level == ORGANISATION,
+                *self._where(AreaMonth.organisation_id, AreaMonth.state_code, None)]
 
     def loans(self) -> list[sa.ColumnElement[bool]]:
         return self._where(LoanStatus.organisation_id, LoanStatus.state_code, LoanStatus.group_id)
 
     def members(self) -> list[sa.ColumnElement[bool]]:
         return self._where(SelfHelpGroup.organisation_id, Organisation.state_code, SelfHelpGroup.id)
+
+    def _visible(self, table) -> list[sa.ColumnElement[bool]]:
+        return [] if self.visible is None else [table.organisation_id.in_(self.visible or [-1])]
 
     def _where(self, organisation, state, group) -> list[sa.ColumnElement[bool]]:
         found = [] if self.visible is None else [organisation.in_(self.visible or [-1])]
@@ -85,31 +90,33 @@ class Figures:
 
 def figures(session: Session, scope: Scope, today: date) -> Figures:
     this = month_of_day(today)
-    first = months_back(this, 11)
-    total = [SalesMonth.category_id == TOTAL, *scope.sales()]
-    by_month = dict(session.execute(sa.select(SalesMonth.month, sa.func.sum(SalesMonth.income_paise))
-                                    .where(*total, SalesMonth.month >= first).group_by(SalesMonth.month)).all())
-    months = [(months_back(this, n), int(by_month.get(months_back(this, n), 0))) for n in range(11, -1, -1)]
-    orders, active = session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(SalesMonth.sales), 0),
-                  sa.func.count(sa.distinct(SalesMonth.business_id)))
-        .where(*total, SalesMonth.month == this, SalesMonth.income_paise > 0)).one()
+    first, last = months_back(this, 11), months_back(this, 1)
+    total = [AreaMonth.category_id == TOTAL, *scope.areas()]
+    by_month = {month: (int(income), int(sales), int(active), int(lakhpati), int(in_full))
+                for month, income, sales, active, lakhpati, in_full in session.execute(
+                    sa.select(AreaMonth.month, sa.func.sum(AreaMonth.income_paise), sa.func.sum(AreaMonth.sales),
+                              sa.func.sum(AreaMonth.active_sellers), sa.func.sum(AreaMonth.lakhpati),
+                              sa.func.sum(AreaMonth.saved_in_full))
+                    .where(*total, AreaMonth.month >= first).group_by(AreaMonth.month))}
+    months = [(months_back(this, n), by_month.get(months_back(this, n), (0,))[0]) for n in range(11, -1, -1)]
+    _income, orders, active, _lakhpati, saved_in_full = by_month.get(this, (0, 0, 0, 0, 0))
     loans = session.execute(sa.select(
         sa.func.count(), sa.func.count().filter(LoanStatus.overdue_days > 0),
         sa.func.coalesce(sa.func.sum(LoanStatus.outstanding_paise), 0),
         sa.func.coalesce(sa.func.sum(LoanStatus.outstanding_paise).filter(LoanStatus.overdue_days > PAR_DAYS), 0))
         .where(*scope.loans(), LoanStatus.outstanding_paise > 0)).one()
     outstanding, at_risk = int(loans[2]), int(loans[3])
-    saving_members, saved_in_full = _saving_regularity(session, scope, this)
+    members, saving_members, to_visit = _member_counts(session, scope, this)
     return Figures(
         scope=scope, months=months, income_paise=months[-1][1], last_month_paise=months[-2][1],
-        orders=int(orders), active_sellers=int(active), members=_count_members(session, scope),
-        lakhpati=_lakhpati(session, scope, months_back(this, 1)),
+        orders=orders, active_sellers=active, members=members, lakhpati=by_month.get(last, (0, 0, 0, 0))[3],
         top_categories=_top_categories(session, scope, months_back(this, 2)),
         loans=int(loans[0]), on_track=int(loans[0]) - int(loans[1]), overdue=int(loans[1]),
         outstanding_paise=outstanding, par30_bps=at_risk * 10_000 // outstanding if outstanding else 0,
-        saved_paise=_saved(session, scope), saving_members=saving_members, saved_in_full=saved_in_full,
-        to_visit=count_to_visit(session, scope, today), rows=breakdown(session, scope, this))
+        saved_paise=int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(AreaMonth.saved_paise), 0))
+                                       .where(*total))),
+        saving_members=saving_members, saved_in_full=saved_in_full, to_visit=to_visit,
+        rows=breakdown(session, scope, this))
 
 
 def month_of_day(day: date) -> date:
@@ -122,65 +129,32 @@ def _in_scope(query: sa.Select, scope: Scope) -> sa.Select:
             .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id).where(*scope.members()))
 
 
-def _members_query(scope: Scope) -> sa.Select:
-    return _in_scope(sa.select(Member.id), scope)
+def _to_visit(this: date) -> sa.ColumnElement[bool]:
+    """SQL: no sale this month or the two before (60 days and more), or an instalment late."""
+    return sa.or_(_quiet(this), Member.late_days > 0)
 
 
-def _count_members(session: Session, scope: Scope) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(_members_query(scope).subquery()))
+def _quiet(this: date) -> sa.ColumnElement[bool]:
+    return sa.or_(Member.last_sold_in.is_(None), Member.last_sold_in < months_back(this, QUIET_MONTHS - 1))
 
 
-def _sole_owners() -> sa.Subquery:
-    """business -> member, for businesses with exactly one owner (a group's shop counts for no one member)."""
-    return (sa.select(business_members.c.business_id, sa.func.min(business_members.c.member_id).label("member_id"))
-            .group_by(business_members.c.business_id).having(sa.func.count() == 1).subquery())
-
-
-def _lakhpati(session: Session, scope: Scope, month: date) -> int:
-    owners = _sole_owners()
-    earners = (sa.select(owners.c.member_id).join(SalesMonth, SalesMonth.business_id == owners.c.business_id)
-               .where(SalesMonth.category_id == TOTAL, SalesMonth.month == month, *scope.sales())
-               .group_by(owners.c.member_id).having(sa.func.sum(SalesMonth.income_paise) >= LAKHPATI_PAISE))
-    return session.scalar(sa.select(sa.func.count()).select_from(earners.subquery()))
+def _member_counts(session: Session, scope: Scope, this: date) -> tuple[int, int, int]:
+    """Members in the scope, those whose group has a monthly saving, and those who need a visit: one pass."""
+    row = session.execute(_in_scope(sa.select(
+        sa.func.count(), sa.func.count().filter(SelfHelpGroup.monthly_saving_paise > 0),
+        sa.func.count().filter(_to_visit(this))).select_from(Member), scope)).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def _top_categories(session: Session, scope: Scope, since: date) -> list[tuple[str, int]]:
     rows = session.execute(
-        sa.select(SalesMonth.category_id, sa.func.sum(SalesMonth.income_paise).label("paise"))
-        .where(SalesMonth.category_id != TOTAL, SalesMonth.month >= since, *scope.sales())
-        .group_by(SalesMonth.category_id).order_by(sa.desc("paise")).limit(5)).all()
+        sa.select(AreaMonth.category_id, sa.func.sum(AreaMonth.income_paise).label("paise"))
+        .where(AreaMonth.category_id != TOTAL, AreaMonth.month >= since, *scope.areas())
+        .group_by(AreaMonth.category_id).order_by(sa.desc("paise")).limit(5)).all()
     names = dict(session.execute(sa.select(Category.id, Category.name)
                                  .where(Category.id.in_([r[0] for r in rows]))).all())
     return [(names.get(category_id, "Other") if category_id != OTHER else "Other", int(paise))
             for category_id, paise in rows if paise > 0]
-
-
-def _member_accounts(scope: Scope, suffix: str) -> sa.Select:
-    return _in_scope(sa.select(books.LedgerAccount.id).join(Member, Member.id == books.LedgerAccount.member_id),
-                     scope).where(books.LedgerAccount.code.like(f"member:%:{suffix}"))
-
-
-def _saved(session: Session, scope: Scope) -> int:
-    total = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(books.LedgerPosting.amount_paise), 0))
-                           .where(books.LedgerPosting.account_id.in_(_member_accounts(scope, "savings"))))
-    return -int(total)
-
-
-def _saving_regularity(session: Session, scope: Scope, month: date) -> tuple[int, int]:
-    """Members whose group has a monthly saving, and how many of them saved it in full this month."""
-    from vendors.finance import month_start
-
-    saved = (sa.select(books.LedgerAccount.member_id.label("member_id"),
-                       (-sa.func.sum(books.LedgerPosting.amount_paise)).label("paise"))
-             .join(books.LedgerPosting.account).join(books.LedgerPosting.entry)
-             .where(books.LedgerAccount.code.like("member:%:savings"), books.LedgerEntry.at >= month_start(month))
-             .group_by(books.LedgerAccount.member_id).subquery())
-    members, in_full = session.execute(
-        _in_scope(sa.select(sa.func.count(),
-                            sa.func.count().filter(saved.c.paise >= SelfHelpGroup.monthly_saving_paise))
-                  .select_from(Member), scope)
-        .outerjoin(saved, saved.c.member_id == Member.id).where(SelfHelpGroup.monthly_saving_paise > 0)).one()
-    return int(members), int(in_full)
 
 
 @dataclass(frozen=True)
@@ -190,58 +164,42 @@ class Visit:
     late_days: int
 
 
-def _quiet(this: date) -> sa.ColumnElement[bool]:
-    """SQL: the member's shops sold nothing this month or the two before (60 days and more)."""
-    return ~(sa.select(SalesMonth.business_id)
-             .join(business_members, business_members.c.business_id == SalesMonth.business_id)
-             .where(business_members.c.member_id == Member.id, SalesMonth.category_id == TOTAL,
-                    SalesMonth.month >= months_back(this, QUIET_MONTHS - 1), SalesMonth.income_paise > 0).exists())
-
-
-def _late() -> sa.ColumnElement[bool]:
-    return sa.select(LoanStatus.loan_id).where(LoanStatus.member_id == Member.id, LoanStatus.overdue_days > 0).exists()
-
-
-def _visit_query(scope: Scope, this: date) -> sa.Select:
-    # EXISTS probes use the indexes on business_members.member_id and sales_months.business_id.
-    most_late = (sa.select(sa.func.max(LoanStatus.overdue_days)).where(LoanStatus.member_id == Member.id)
-                 .scalar_subquery())
-    return _in_scope(sa.select(Member, _quiet(this).label("quiet"), most_late.label("late")), scope) \
-        .where(sa.or_(_quiet(this), _late()))
-
-
 def count_to_visit(session: Session, scope: Scope, today: date) -> int:
-    return session.scalar(_in_scope(sa.select(sa.func.count(Member.id)), scope)
-                          .where(sa.or_(_quiet(month_of_day(today)), _late())))
+    return _member_counts(session, scope, month_of_day(today))[2]
 
 
 def members_to_visit(session: Session, scope: Scope, today: date) -> list[Visit]:
     """Members with no sale for 60 days (this month and the two before), or an instalment late: by name, so
     for one SHG at a time."""
-    rows = session.execute(_visit_query(scope, month_of_day(today)).order_by(Member.id)).all()
-    return [Visit(member, bool(quiet), int(late or 0)) for member, quiet, late in rows]
+    this = month_of_day(today)
+    rows = session.execute(_in_scope(sa.select(Member, _quiet(this)), scope).where(_to_visit(this))
+                           .order_by(Member.id)).all()
+    return [Visit(member, bool(quiet), member.late_days) for member, quiet in rows]
 
 
 def breakdown(session: Session, scope: Scope, this: date) -> list[dict]:
     """One row per unit of the next level down: its income this month and last, sales, active sellers, size."""
     if scope.level == "group":
         return []
-    unit = {"programme": SalesMonth.state_code, "state": SalesMonth.organisation_id,
-            "organisation": SalesMonth.group_id}[scope.level]
-    sums = {key: (int(now or 0), int(before or 0), int(sales or 0), int(active or 0))
-            for key, now, before, sales, active in session.execute(sa.select(
-                unit, sa.func.sum(SalesMonth.income_paise).filter(SalesMonth.month == this),
-                sa.func.sum(SalesMonth.income_paise).filter(SalesMonth.month == months_back(this, 1)),
-                sa.func.sum(SalesMonth.sales).filter(SalesMonth.month == this),
-                sa.func.count(sa.distinct(SalesMonth.business_id)).filter(SalesMonth.month == this))
-                .where(SalesMonth.category_id == TOTAL, SalesMonth.month >= months_back(this, 1), *scope.sales())
+    if scope.level == "organisation":
+        unit, rows = AreaMonth.unit_id, [AreaMonth.level == GROUP, AreaMonth.organisation_id == int(scope.key)]
+    else:
+        unit = AreaMonth.state_code if scope.level == "programme" else AreaMonth.unit_id
+        rows = scope.areas()
+    now, before = AreaMonth.month == this, AreaMonth.month == months_back(this, 1)
+    sums = {key: (int(income or 0), int(last or 0), int(sales or 0), int(active or 0))
+            for key, income, last, sales, active in session.execute(sa.select(
+                unit, sa.func.sum(AreaMonth.income_paise).filter(now),
+                sa.func.sum(AreaMonth.income_paise).filter(before), sa.func.sum(AreaMonth.sales).filter(now),
+                sa.func.sum(AreaMonth.active_sellers).filter(now))
+                .where(AreaMonth.category_id == TOTAL, AreaMonth.month >= months_back(this, 1), *rows)
                 .group_by(unit))}
-    rows = []
+    found = []
     for key, name, members in _units(session, scope):
-        now, before, sales, active = sums.get(key, (0, 0, 0, 0))
-        rows.append({"key": key, "name": name, "members": members, "income_paise": now,
-                     "last_month_paise": before, "sales": sales, "active_sellers": active})
-    return rows
+        income, last, sales, active = sums.get(key, (0, 0, 0, 0))
+        found.append({"key": key, "name": name, "members": members, "income_paise": income,
+                      "last_month_paise": last, "sales": sales, "active_sellers": active})
+    return found
 
 
 def _units(session: Session, scope: Scope) -> list[tuple]:

@@ -143,6 +143,8 @@ def load_large(session: Session, password_hash: str, scale: dict[str, int] | Non
 
 def count_rollups(session: Session) -> None:
     """The sales rollups counted from the orders in SQL (the large seed has no ledger to replay)."""
+    from market.rollups import derive
+
     if session.get_bind().dialect.name == "postgresql":
         month = "date_trunc('month', o.placed_at AT TIME ZONE 'Asia/Kolkata')::date"
     else:
@@ -159,3 +161,4 @@ def count_rollups(session: Session) -> None:
         f"org.state_code, sum(l.line_total_paise), count(*) {common} JOIN order_lines l ON l.order_id = o.id "
         f"JOIN products p ON p.id = l.product_id WHERE o.status = 'completed' "
         f"GROUP BY {month}, o.business_id, p.category_id, g.id, org.id, org.state_code"))
+    derive(session)

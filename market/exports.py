@@ -35,12 +35,19 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str = "Haat") -> bytes:
+def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """A workbook with one sheet per (title, header, rows)."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.append([safe(h) for h in header])
-    for row in rows:
-        sheet.append([safe(v) for v in row])
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(_sheet_title(title))
+        sheet.append([safe(h) for h in header])
+        for row in rows:
+            sheet.append([safe(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    """Excel refuses sheet names over 31 characters or with any of []:*?/\\."""
+    return "".join(" " if c in "[]:*?/\\" else c for c in str(title))[:31] or "Haat"

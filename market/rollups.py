@@ -1,9 +1,16 @@
-"""Monthly sales rollups for the programme dashboards, kept current with the ledger.
+"""Monthly rollups for the programme dashboards, kept current with the ledger.
 
-Each sale that reaches the ledger (an online payment, cash on delivery, a stall sale, a refund) adds to one
-row per business and month in the same transaction, so a state with 5,000,000 orders is summed from a few
-hundred thousand rows instead of its orders. Category rows (for "top categories") sit beside a total row
-(category_id TOTAL) that carries the business's income and number of sales for the month.
+Each sale that reaches the ledger (an online payment, cash on delivery, a stall sale, a refund) adds, in the
+same transaction, to one row per business and month (`sales_months`), to one row per owner and month
+(`member_months`, for the Rs 10,000 earners) and to one row per SHG and per community organisation and month
+(`area_months`). Savings posted to a member's savings account add to her month and to the same area rows.
+So a state page sums its ~20 organisations' rows and the programme page ~100 of them, whether the programme
+has 5,000 orders or 5,000,000. Category rows (for "top categories") sit beside a total row (category_id
+TOTAL) that carries the month's income, number of sales, active sellers, Rs 10,000 earners and savings.
+
+Counts that depend on a threshold (active sellers: income above 0; earners: Rs 10,000; saved in full: the
+group's monthly saving) change when a row crosses it: each upsert returns the row's new value, and the old
+one is the new minus what was added.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from market.db import Base, utcnow
 INDIA = ZoneInfo("Asia/Kolkata")
 TOTAL = -1  # the row with the business's whole month
 OTHER = 0  # sold, but not a listed product (a stall sale of something else, delivery fees)
+LAKHPATI_PAISE = 10_000_00  # Rs 10,000 a month: the "Lakhpati Didi" threshold (Rs 1 lakh a year)
+GROUP, ORGANISATION = "g", "o"  # the levels of area_months
 
 
 class SalesMonth(Base):
@@ -41,30 +50,127 @@ class SalesMonth(Base):
     sales: Mapped[int] = mapped_column(default=0)
 
 
+class MemberMonth(Base):
+    """One member's month: what her own shop earned (shops she owns alone) and what she saved."""
+
+    __tablename__ = "member_months"
+
+    month: Mapped[date] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(primary_key=True)
+    income_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    saved_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class AreaMonth(Base):
+    """An SHG's (level GROUP) or a community organisation's (level ORGANISATION) month."""
+
+    __tablename__ = "area_months"
+    __table_args__ = (
+        sa.Index("ix_area_months_state", "level", "state_code", "category_id", "month"),
+        sa.Index("ix_area_months_organisation", "level", "organisation_id", "category_id", "month"),
+    )
+
+    month: Mapped[date] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(primary_key=True)  # the group's or the organisation's id
+    category_id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int]
+    state_code: Mapped[str] = mapped_column(sa.String(2))
+    income_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    sales: Mapped[int] = mapped_column(default=0)
+    active_sellers: Mapped[int] = mapped_column(default=0)  # businesses with income above 0 (TOTAL rows)
+    lakhpati: Mapped[int] = mapped_column(default=0)  # members whose own shop earned Rs 10,000+ (TOTAL rows)
+    saved_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # savings posted (TOTAL rows)
+    saved_in_full: Mapped[int] = mapped_column(default=0)  # members who saved the group's amount (TOTAL rows)
+
+
 def month_of(moment: datetime | None = None) -> date:
     return (moment or utcnow()).astimezone(INDIA).date().replace(day=1)
+
+
+def _bump(session: Session, model, keys: dict, fixed: dict, **added: int) -> int | None:
+    """Add to a rollup row, creating it if missing; returns the first added column's new value."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**keys, **fixed, **added)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: getattr(model, name) + getattr(statement.excluded, name) for name in added})
+    first = next(iter(added))
+    return session.execute(statement.returning(getattr(model, first))).scalar_one()
+
+
+def _crossed(after: int, added: int, threshold: int) -> int:
+    """+1 when adding `added` took a value from below the threshold to at or above it, -1 the other way."""
+    return (after >= threshold) - (after - added >= threshold)
+
+
+def _places(group) -> dict:
+    return {"organisation_id": group.organisation_id, "state_code": group.organisation.state_code}
+
+
+def _areas(session: Session, group, month: date, category_id: int, **added: int) -> None:
+    for level, unit in ((GROUP, group.id), (ORGANISATION, group.organisation_id)):
+        _bump(session, AreaMonth, {"month": month, "level": level, "unit_id": unit, "category_id": category_id},
+              _places(group), **added)
 
 
 def add(session: Session, business, parts: list[tuple[int, int]], sales: int, when: datetime | None = None) -> None:
     """Count income for a business this month: `parts` are (category id or OTHER, paise; negative for a refund),
     `sales` how many sales it was (1 for a sale, 0 for a refund)."""
+    from vendors.models import Member
+
     totals: dict[int, int] = {}
     for category_id, paise in parts:
         totals[category_id] = totals.get(category_id, 0) + paise
-    rows = [(TOTAL, sum(totals.values()))] + sorted(totals.items())
-    group = business.group
-    base = {"month": month_of(when), "business_id": business.id, "group_id": group.id,
-            "organisation_id": group.organisation_id, "state_code": group.organisation.state_code}
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    for category_id, paise in rows:
-        statement = insert(SalesMonth).values(**base, category_id=category_id, income_paise=paise, sales=sales)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["month", "business_id", "category_id"],
-            set_={"income_paise": SalesMonth.income_paise + statement.excluded.income_paise,
-                  "sales": SalesMonth.sales + statement.excluded.sales}))
+    total = sum(totals.values())
+    month, group = month_of(when), business.group
+    fixed = {"group_id": group.id, **_places(group)}
+    after = _bump(session, SalesMonth, {"month": month, "business_id": business.id, "category_id": TOTAL}, fixed,
+                  income_paise=total, sales=sales)
+    for category_id, paise in sorted(totals.items()):
+        _bump(session, SalesMonth, {"month": month, "business_id": business.id, "category_id": category_id}, fixed,
+              income_paise=paise, sales=sales)
+    owners = [member.id for member in business.owners]
+    lakhpati = 0
+    if len(owners) == 1:  # a group's shop counts for no one member
+        earned = _bump(session, MemberMonth, {"month": month, "member_id": owners[0]}, {}, income_paise=total)
+        lakhpati = _crossed(earned, total, LAKHPATI_PAISE)
+    if sales and owners:
+        session.execute(sa.update(Member).where(Member.id.in_(owners), sa.or_(
+            Member.last_sold_in.is_(None), Member.last_sold_in < month)).values(last_sold_in=month))
+    _areas(session, group, month, TOTAL, income_paise=total, sales=sales,
+           active_sellers=_crossed(after, total, 1), lakhpati=lakhpati)
+    for category_id, paise in sorted(totals.items()):
+        _areas(session, group, month, category_id, income_paise=paise, sales=sales)
+
+
+def saved(session: Session, member_id: int, paise: int, when: datetime | None = None) -> None:
+    """Count money put into a member's savings (negative when taken back), in the ledger's transaction."""
+    from vendors.models import Member
+
+    month, group = month_of(when), session.get(Member, member_id).group
+    after = _bump(session, MemberMonth, {"month": month, "member_id": member_id}, {}, saved_paise=paise)
+    due = group.monthly_saving_paise
+    _areas(session, group, month, TOTAL, saved_paise=paise,
+           saved_in_full=_crossed(after, paise, due) if due > 0 else 0)
+
+
+def saving_changed(session: Session, group, when: datetime | None = None) -> None:
+    """The group's monthly saving changed: recount this month's members who saved it in full."""
+    from vendors.models import Member
+
+    month = month_of(when)
+    due = group.monthly_saving_paise
+    now = 0 if due <= 0 else session.scalar(
+        sa.select(sa.func.count()).select_from(MemberMonth).join(Member, Member.id == MemberMonth.member_id)
+        .where(Member.group_id == group.id, MemberMonth.month == month, MemberMonth.saved_paise >= due))
+    row = session.get(AreaMonth, (month, GROUP, group.id, TOTAL))
+    change = now - (row.saved_in_full if row else 0)
+    if change:
+        _areas(session, group, month, TOTAL, saved_in_full=change)
 
 
 def order_parts(order, amount_paise: int) -> list[tuple[int, int]]:
@@ -128,4 +234,62 @@ def rebuild(session: Session) -> int:
         kept = 0 if refund.payment.gateway == "cash" else fee_given_back(order, refund.amount_paise)
         lost = refund.amount_paise - kept
         add(session, order.business, order_parts(order, -lost), 0, refund.processed_at)
+    derive(session)
     return count
+
+
+def _month_sql(session: Session, column: str) -> str:
+    if session.get_bind().dialect.name == "postgresql":
+        return f"date_trunc('month', {column} AT TIME ZONE 'Asia/Kolkata')::date"
+    return f"date({column}, '+330 minutes', 'start of month')"
+
+
+def derive(session: Session) -> None:
+    """Count member_months, area_months, each member's last month with a sale and her most overdue instalment
+    from sales_months, the savings in the ledger and loan_status, in SQL: for the large demo (no ledger to
+    replay), the migration that added them, and `dashboards rebuild`, whose test checks that this equals what
+    the sales and savings kept one by one."""
+    run = session.execute
+    run(sa.delete(MemberMonth))
+    run(sa.delete(AreaMonth))
+    # S608 below: the SQL is built from this module's constants, never from input.
+    run(sa.text(
+        "INSERT INTO member_months (month, member_id, income_paise, saved_paise) "  # noqa: S608
+        "SELECT s.month, o.member_id, sum(s.income_paise), 0 FROM sales_months s JOIN "
+        "(SELECT business_id, min(member_id) AS member_id FROM business_members GROUP BY business_id "
+        " HAVING count(*) = 1) o ON o.business_id = s.business_id "
+        f"WHERE s.category_id = {TOTAL} GROUP BY s.month, o.member_id"))
+    month = _month_sql(session, "e.at")
+    run(sa.text(
+        "INSERT INTO member_months (month, member_id, income_paise, saved_paise) "  # noqa: S608
+        f"SELECT {month}, a.member_id, 0, -sum(p.amount_paise) FROM ledger_postings p "
+        "JOIN ledger_accounts a ON a.id = p.account_id JOIN ledger_entries e ON e.id = p.entry_id "
+        f"WHERE a.code LIKE :savings GROUP BY {month}, a.member_id "
+        "ON CONFLICT (month, member_id) DO UPDATE SET saved_paise = excluded.saved_paise"),
+        {"savings": "member:%:savings"})
+    run(sa.text(
+        "UPDATE members SET last_sold_in = (SELECT max(s.month) FROM sales_months s JOIN business_members b "  # noqa: S608
+        f"ON b.business_id = s.business_id WHERE b.member_id = members.id AND s.category_id = {TOTAL} "
+        "AND s.sales > 0)"))
+    run(sa.text("UPDATE members SET late_days = COALESCE((SELECT max(overdue_days) FROM loan_status "
+                "WHERE loan_status.member_id = members.id), 0)"))
+    places = ("JOIN self_help_groups g ON g.id = m.group_id JOIN organisations o ON o.id = g.organisation_id "
+              "GROUP BY mm.month, {unit}, g.organisation_id, o.state_code")
+    for level, unit, sales_unit in ((GROUP, "g.id", "group_id"), (ORGANISATION, "g.organisation_id",
+                                                                   "organisation_id")):
+        run(sa.text(
+            "INSERT INTO area_months (month, level, unit_id, category_id, organisation_id, state_code, "  # noqa: S608
+            "income_paise, sales, active_sellers, lakhpati, saved_paise, saved_in_full) "
+            f"SELECT month, '{level}', {sales_unit}, category_id, organisation_id, state_code, sum(income_paise), "
+            f"sum(sales), sum(CASE WHEN category_id = {TOTAL} AND income_paise > 0 THEN 1 ELSE 0 END), 0, 0, 0 "
+            f"FROM sales_months GROUP BY month, {sales_unit}, category_id, organisation_id, state_code"))
+        run(sa.text(
+            "INSERT INTO area_months (month, level, unit_id, category_id, organisation_id, state_code, "  # noqa: S608
+            "income_paise, sales, active_sellers, lakhpati, saved_paise, saved_in_full) "
+            f"SELECT mm.month, '{level}', {unit}, {TOTAL}, g.organisation_id, o.state_code, 0, 0, 0, "
+            f"sum(CASE WHEN mm.income_paise >= {LAKHPATI_PAISE} THEN 1 ELSE 0 END), sum(mm.saved_paise), "
+            "sum(CASE WHEN g.monthly_saving_paise > 0 AND mm.saved_paise >= g.monthly_saving_paise THEN 1 "
+            "ELSE 0 END) FROM member_months mm JOIN members m ON m.id = mm.member_id "
+            + places.format(unit=unit) +
+            " ON CONFLICT (month, level, unit_id, category_id) DO UPDATE SET lakhpati = excluded.lakhpati, "
+            "saved_paise = excluded.saved_paise, saved_in_full = excluded.saved_in_full"))

@@ -131,6 +131,9 @@ def refresh_status(session: Session, loan: Loan, on: date | None = None) -> None
         for name, value in values.items():
             setattr(row, name, value)
     session.flush()
+    late = (sa.select(sa.func.coalesce(sa.func.max(LoanStatus.overdue_days), 0))
+            .where(LoanStatus.member_id == loan.member_id).scalar_subquery())
+    session.execute(sa.update(Member).where(Member.id == loan.member_id).values(late_days=late))
 
 
 # -- setting the plan up ------------------------------------------------------------------------------------------

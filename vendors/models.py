@@ -75,6 +75,9 @@ class Member(Base):
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("self_help_groups.id"), index=True)
     legal_name: Mapped[str] = mapped_column(sa.String(120))
     joined_on: Mapped[date] = mapped_column(default=date.today)
+    # For the dashboards' "members who need a visit", kept by market.rollups and vendors.finance.refresh_status:
+    last_sold_in: Mapped[date | None]  # the latest month in which one of her shops made a sale
+    late_days: Mapped[int] = mapped_column(default=0, server_default="0")  # her most overdue instalment
 
     user: Mapped[User] = relationship()
     group: Mapped[SelfHelpGroup] = relationship(back_populates="members")

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market import db
+from market import db, rollups
 from market.models import Role
 from market.money import MoneyError, format_inr, parse_rupees
 from market.pagination import after_id_page, parse_cursor
@@ -234,6 +234,7 @@ def group_saving(group_id: int):
     form = SavingForm()
     if form.validate_on_submit() and form.monthly.data <= 1_00_000_00:
         shg.monthly_saving_paise = form.monthly.data
+        rollups.saving_changed(db.session, shg)
         audit(db.session, current_user, "set_group_saving", "self_help_group", shg.id)
         db.session.commit()
         flash(_("Monthly saving set to %(a)s.", a=format_inr(shg.monthly_saving_paise)), "success")

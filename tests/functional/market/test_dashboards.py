@@ -87,8 +87,33 @@ def test_exports_neutralise_formulas_and_open_in_excel(client, session, data):
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[1][0] == "'=HYPERLINK(\"http://evil\")" and rows[1][2] == "11000.00"
     book = load_workbook(io.BytesIO(client.get(f"/staff/dashboard/organisation/{data.org_a.id}/export.xlsx").data))
-    sheet = book.active
+    sheet = book["Self-help groups"]
     assert sheet.cell(2, 1).value.startswith("'=") and float(sheet.cell(2, 3).value) == 11000.0
+
+
+def test_every_table_of_the_page_exports(client, session, data):
+    login(client, data.staff_a.email)
+    base = f"/staff/dashboard/organisation/{data.org_a.id}/export"
+    book = load_workbook(io.BytesIO(client.get(base + ".xlsx").data), read_only=True)
+    assert book.sheetnames == ["Summary", "Income per month", "Top categories", "Self-help groups"]
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert float(summary["Business income this month (Rs)"]) == 11000.0
+    assert float(summary["Portfolio at risk, 30 days (per cent)"]) == 100.0
+    months = list(csv.reader(io.StringIO(client.get(base + ".csv?table=months").data.decode("utf-8-sig"))))
+    assert len(months) == 13 and months[-1] == [finance.today().isoformat()[:7], "11000.00"]
+    categories = list(csv.reader(io.StringIO(client.get(base + ".csv?table=categories").data.decode("utf-8-sig"))))
+    assert categories[1] == ["Other", "21000.00"]
+    assert client.get(base + ".csv?table=visits").status_code == 404  # only on a group's page
+    group = f"/staff/dashboard/group/{data.group_a.id}/export"
+    visits = list(csv.reader(io.StringIO(client.get(group + ".csv").data.decode("utf-8-sig"))))
+    assert visits[1][0] == "Sunita Secretname" and visits[1][2] == "45"
+    book = load_workbook(io.BytesIO(client.get(group + ".xlsx").data), read_only=True)
+    assert book.sheetnames[-1] == "Members to visit"
+    assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == "export_members_to_visit")) == 2
+    assert client.get(group + ".csv?table=summary").status_code == 200
+    assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == "export_members_to_visit")) == 2  # no names in it
 
 
 def test_a_shared_export_leaves_out_groups_smaller_than_five(client, session, data):
@@ -117,6 +142,10 @@ def test_rebuilding_the_rollups_from_the_records_gives_what_the_ledger_kept(make
 
     kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
     podi = gen_product(session, world.shop_b, title="Idli podi", category_slug="spices", price_paise=11_000)
+    world.member_b.group.monthly_saving_paise = 200_00
+    finance.set_shares(session, world.member_a, [finance.Share(target="savings", percent_bps=1_000)])
+    finance.record_saving(session, world.member_b, 150_00)
+    finance.record_saving(session, world.member_b, 50_00)  # the group's Rs 200 saved in full
     payments.record_sale(session, world.shop_b.id, world.member_b.user, 2_500_00, "upi_qr", "stall-1",
                          variant_id=podi.variants[0].id, quantity=1)
     session.commit()
@@ -132,15 +161,68 @@ def test_rebuilding_the_rollups_from_the_records_gives_what_the_ledger_kept(make
     order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
     client.post(f"/orders/{order_a.id}/refund", data={"amount": "100"})
     session.expire_all()
-    kept = session.execute(sa.select(rollups.SalesMonth.business_id, rollups.SalesMonth.category_id,
-                                     rollups.SalesMonth.income_paise, rollups.SalesMonth.sales)
-                           .order_by(rollups.SalesMonth.business_id, rollups.SalesMonth.category_id)).all()
-    assert (world.shop_a.id, rollups.TOTAL, 900_00 - 100_00, 1) in kept
+    kept = _rollup_rows(session)
+    assert (world.shop_a.id, rollups.TOTAL, 900_00 - 100_00, 1) in kept["sales_months"]
+    assert len(kept["area_months"]) >= 6 and kept["member_months"]  # both levels, sales and savings
     with app.app_context():
         assert app.test_cli_runner().invoke(args=["dashboards", "rebuild"]).exit_code == 0
         assert "loans refreshed" in app.test_cli_runner().invoke(args=["dashboards", "refresh"]).output
     session.expire_all()
-    rebuilt = session.execute(sa.select(rollups.SalesMonth.business_id, rollups.SalesMonth.category_id,
-                                        rollups.SalesMonth.income_paise, rollups.SalesMonth.sales)
-                              .order_by(rollups.SalesMonth.business_id, rollups.SalesMonth.category_id)).all()
-    assert rebuilt == kept
+    assert _rollup_rows(session) == kept
+
+
+def _rollup_rows(session) -> dict[str, list]:
+    """Every rollup table's rows (and the members' columns kept for the dashboards), all-zero rows left out."""
+    from vendors.models import Member
+
+    tables = {"sales_months": (rollups.SalesMonth, ("business_id", "category_id", "income_paise", "sales")),
+              "member_months": (rollups.MemberMonth, ("member_id", "month", "income_paise", "saved_paise")),
+              "area_months": (rollups.AreaMonth, ("level", "unit_id", "category_id", "month", "income_paise",
+                                                  "sales", "active_sellers", "lakhpati", "saved_paise",
+                                                  "saved_in_full")),
+              "members": (Member, ("id", "last_sold_in", "late_days"))}
+    found = {}
+    for name, (model, columns) in tables.items():
+        rows = session.execute(sa.select(*(getattr(model, c) for c in columns)).order_by(
+            *(getattr(model, c) for c in columns))).all()
+        found[name] = [tuple(r) for r in rows if any(v for v in r[2:])] if name != "members" else rows
+    return found
+
+
+def test_savings_earners_and_active_sellers_follow_each_sale_and_refund(client, session, data):
+    """Org A this month: Rs 11,000 from two stall sales. Savings of Rs 300 against a Rs 300 monthly saving."""
+    scope = scope_for(session, "organisation", str(data.org_a.id), None)
+    data.group_a.monthly_saving_paise = 300_00
+    finance.record_saving(session, data.member_a, 100_00)
+    session.flush()
+    f = figures(session, scope, finance.today())
+    assert (f.saved_paise, f.saving_members, f.saved_in_full) == (100_00, 1, 0)
+    finance.record_saving(session, data.member_a, 200_00)
+    f = figures(session, scope, finance.today())
+    assert (f.saved_paise, f.saved_in_full) == (300_00, 1)
+    data.group_a.monthly_saving_paise = 500_00  # staff raise it: she has not saved the new amount in full
+    rollups.saving_changed(session, data.group_a)
+    assert figures(session, scope, finance.today()).saved_in_full == 0
+    this_month = finance.today().replace(day=1)
+    # A refund of the whole month's income: no longer an active seller (and no longer a Rs 10,000 earner).
+    rollups.add(session, data.shop_a, [(rollups.OTHER, -11_000_00)], 0)
+    f = figures(session, scope, finance.today())
+    assert (f.income_paise, f.orders, f.active_sellers) == (0, 2, 0)
+    month = session.get(rollups.MemberMonth, (this_month, data.member_a.id))
+    assert month.income_paise == 0 and month.saved_paise == 300_00
+    rollups.add(session, data.shop_a, [(rollups.OTHER, 12_000_00)], 1)
+    row = session.get(rollups.AreaMonth, (this_month, rollups.ORGANISATION, data.org_a.id, rollups.TOTAL))
+    assert (row.active_sellers, row.lakhpati, row.sales) == (1, 1, 3)
+
+
+def test_a_member_who_sold_nothing_for_three_months_needs_a_visit(session, data):
+    scope = scope_for(session, "organisation", str(data.org_b.id), None)
+    assert figures(session, scope, finance.today()).to_visit == 1  # member B has never sold
+    rollups.add(session, data.shop_b, [(rollups.OTHER, 500_00)], 1,
+                when=datetime.now(UTC) - timedelta(days=62))
+    assert figures(session, scope, finance.today()).to_visit == 0
+    session.refresh(data.member_b)
+    assert data.member_b.last_sold_in == rollups.month_of(datetime.now(UTC) - timedelta(days=62))
+    rollups.add(session, data.shop_b, [(rollups.OTHER, -500_00)], 0)  # a refund is not a sale
+    session.refresh(data.member_b)
+    assert data.member_b.last_sold_in == rollups.month_of(datetime.now(UTC) - timedelta(days=62))
