@@ -77,10 +77,11 @@ def _register_blueprints(app: Flask) -> None:
     from orders.quote_views import quotes
     from orders.views import orders
     from payments.views import payments
+    from vendors.onboarding_views import pages as onboarding
     from vendors.views import seller, staff
 
     for blueprint in (main, auth, admin, seller, staff, catalog, products, imports, orders, quotes, payments,
-                      dashboards):
+                      dashboards, onboarding):
         app.register_blueprint(blueprint)
 
 

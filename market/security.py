@@ -39,9 +39,10 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True if the password matches. Always does the work, so a missing account takes as long."""
     hasher: PasswordHasher = current_app.extensions["haat.hasher"]
+    usable = password_hash is not None and not password_hash.startswith("!")  # "!": none chosen yet
     try:
-        return hasher.verify(password_hash or current_app.extensions["haat.dummy_hash"], password) \
-            and password_hash is not None
+        return hasher.verify(password_hash if usable else current_app.extensions["haat.dummy_hash"], password) \
+            and usable
     except (VerificationError, InvalidHashError):
         return False
 

@@ -5,11 +5,22 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectChoice, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
 
 from catalog.forms import NUMERIC, RupeeField
+from market.i18n import HaatForm
+from market.services import MAX_PASSWORD
 
 
 def bps(percent: Decimal | None) -> int | None:
@@ -17,7 +28,7 @@ def bps(percent: Decimal | None) -> int | None:
     return None if percent is None else int(percent * 100)
 
 
-class LoanForm(FlaskForm):
+class LoanForm(HaatForm):
     source = RadioField(_l("Where is the loan from?"), validators=[InputRequired(_l("Choose one."))], choices=[
         SelectChoice("shg", _l("My SHG (internal loan)")), SelectChoice("bank", _l("Bank (linkage loan)")),
         SelectChoice("seed", _l("Seed fund")), SelectChoice("other", _l("Other"))])
@@ -34,7 +45,7 @@ class LoanForm(FlaskForm):
     late_fee = RupeeField(_l("Fine for a late instalment (₹, optional)"))
 
 
-class GoalForm(FlaskForm):
+class GoalForm(HaatForm):
     kind = RadioField(_l("What is it for?"), validators=[InputRequired(_l("Choose one."))], choices=[
         SelectChoice("emergency", _l("Emergency fund")), SelectChoice("school", _l("School fees")),
         SelectChoice("stock", _l("Stock for the festival season")), SelectChoice("other", _l("Something else"))])
@@ -43,10 +54,31 @@ class GoalForm(FlaskForm):
     target_date = DateField(_l("By when"), validators=[InputRequired(_l("Choose the date."))])
 
 
-class RepaymentForm(FlaskForm):
+class RepaymentForm(HaatForm):
     amount = RupeeField(_l("Amount paid (₹)"), validators=[InputRequired(_l("Write the amount."))])
     paid_on = DateField(_l("Paid on"), validators=[InputRequired(_l("Choose the date."))])
 
 
-class SavingForm(FlaskForm):
+class SavingForm(HaatForm):
     monthly = RupeeField(_l("Monthly saving per member (₹)"), validators=[InputRequired()])
+
+
+class OnboardingForm(HaatForm):
+    organisation = SelectField(_l("Community organisation"), coerce=int,
+                               validators=[InputRequired(_l("Choose the organisation."))])
+    csv_file = FileField(_l("Groups and members (CSV file)"), validators=[FileRequired(_l("Choose the CSV file."))],
+                         render_kw={"accept": ".csv,text/csv"})
+
+
+class WelcomeForm(HaatForm):
+    phone = StringField(_l("Your mobile number"), validators=[InputRequired(_l("Enter your mobile number."))],
+                        render_kw={"autocomplete": "username", "inputmode": "tel"})
+    code = StringField(_l("The 8-digit code from your field worker"),
+                       validators=[InputRequired(_l("Enter the code.")), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    password = PasswordField(_l("Choose a password"), validators=[InputRequired(_l("Choose a password.")),
+                                                                  Length(max=MAX_PASSWORD)],
+                             render_kw={"autocomplete": "new-password"})
+    again = PasswordField(_l("The same password again"),
+                          validators=[EqualTo("password", _l("The two passwords are not the same."))],
+                          render_kw={"autocomplete": "new-password"})

@@ -13,6 +13,7 @@ from orders.models import Checkout, Order, QuoteRequest
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from tests.conftest import login
 from tests.factories import gen_product, photo_bytes
+from vendors.models import OnboardingJob
 
 ANON, ENT, BUY, WHO, STAFF, ADMIN = "anonymous", "entrepreneur", "buyer", "wholesaler", "staff", "admin"
 EVERYONE = (ANON, ENT, BUY, WHO, STAFF, ADMIN)
@@ -98,6 +99,11 @@ MATRIX = {
     "staff.group_saving": ("/staff/groups/{group}/saving", {role: 405 for role in EVERYONE}),
     "orders.wholesalers": ("/wholesalers", only(STAFF, ADMIN)),
     "orders.decide": ("/wholesalers/1", {role: 405 for role in EVERYONE}),
+    "onboarding.new": ("/staff/onboarding/new", only(STAFF, ADMIN)),
+    "onboarding.show": ("/staff/onboarding/{onboarding}", only(STAFF, ADMIN)),
+    "onboarding.sample": ("/staff/onboarding/sample.csv", only(STAFF, ADMIN)),
+    "onboarding.setup_codes": ("/staff/groups/{group}/setup-codes", {role: 405 for role in EVERYONE}),
+    "onboarding.first_login": ("/welcome", only(ANON, others=302)),
     "admin.home": ("/admin/", only(ADMIN)),
     "admin.staff": ("/admin/staff", only(ADMIN)),
     "admin.audit_log": ("/admin/audit", only(ADMIN)),
@@ -117,6 +123,7 @@ def listed(world, session, app):
         stored = process_upload(photo_bytes(), Path(app.config["MEDIA_DIR"]))
     add_photo(session, product, stored)
     session.add(ImportJob(business_id=world.shop_a.id, created_by_id=world.staff_a.id, status="done"))
+    session.add(OnboardingJob(organisation_id=world.org_a.id, created_by_id=world.staff_a.id, status="done"))
     cart = cart_for(session, world.buyer, None, create=True)
     set_quantity(session, cart, product.variants[0].id, 1)
     place_order(session, world.buyer, cart, "matrix", Delivery({world.shop_a.id: "pickup"}), product.price_paise)
@@ -134,7 +141,8 @@ def test_role_may_open_only_its_pages(client, world, session, listed, endpoint, 
     url = url.format(org=world.org_a.id, group=world.group_a.id, member=world.member_a.id, product=listed.id,
                      shop=world.shop_a.slug, shop_id=world.shop_a.id,
                      photo=f"{listed.photos[0].key}-{listed.photos[0].width_list[0]}.webp",
-                     job=session.scalar(sa.select(ImportJob.id)), order=session.scalar(sa.select(Order.id)),
+                     job=session.scalar(sa.select(ImportJob.id)),
+                     onboarding=session.scalar(sa.select(OnboardingJob.id)), order=session.scalar(sa.select(Order.id)),
                      checkout=session.scalar(sa.select(Checkout.id)), quote=session.scalar(sa.select(QuoteRequest.id)))
     if role != ANON:
         user = world.user(role)

@@ -1,0 +1,211 @@
+"""Bulk onboarding of SHGs and members from a CSV, and a new member's first login with a one-time code."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from market.db import utcnow
+from market.models import AuditEntry, User
+from tests.conftest import login
+from vendors import onboarding
+from vendors.models import Business, Member, OnboardingJob, SelfHelpGroup, SetupCode
+
+HEADER = "group,area,name,phone,trade,shop_name\n"
+
+
+def upload(client, org_id: int, text: str):
+    return client.post("/staff/onboarding/new", data={
+        "organisation": str(org_id), "csv_file": (io.BytesIO(text.encode("utf-8-sig")), "members.csv")},
+        content_type="multipart/form-data")
+
+
+def counts(session) -> tuple[int, int, int, int]:
+    return tuple(session.scalar(sa.select(sa.func.count()).select_from(model))
+                 for model in (SelfHelpGroup, Member, User, Business))
+
+
+def test_a_good_file_adds_groups_members_and_shops_in_one_go(client, session, world):
+    login(client, world.staff_a.email)
+    before = counts(session)
+    text = (HEADER + f"{world.group_a.name.upper()},,Asha Pawar,98123 45690,food,Crunchy Corner\n"
+            "Navi Disha SHG,Ward 4,Meena Shinde,+91 9812345691,Garments,\n"
+            "Navi Disha SHG,,Lata More,9812345692,jewellery,Shine Beads\n\n")
+    response = upload(client, world.org_a.id, text)
+    job = session.scalar(sa.select(OnboardingJob))
+    assert response.headers["Location"].endswith(f"/staff/onboarding/{job.id}"), job.errors
+    assert (job.status, job.total, job.done, job.groups_created, job.members_created, job.percent) == \
+        ("done", 3, 3, 1, 3, 100), job.errors
+    assert counts(session) == tuple(n + d for n, d in zip(before, (1, 3, 3, 3), strict=True))
+    asha = session.scalar(sa.select(Member).where(Member.legal_name == "Asha Pawar"))
+    assert asha.group_id == world.group_a.id  # an existing group, whatever its case in the file
+    assert asha.user.phone == "+919812345690" and asha.user.role == "entrepreneur"
+    assert [b.public_name for b in asha.businesses] == ["Crunchy Corner"]
+    meena = session.scalar(sa.select(Member).where(Member.legal_name == "Meena Shinde"))
+    assert meena.group.area == "Ward 4" and meena.group.organisation_id == world.org_a.id
+    assert re.fullmatch(r"Haat shop \d{6}", meena.businesses[0].public_name)  # she chooses a name later
+    assert meena.businesses[0].trade == "garments"
+    page = client.get(f"/staff/onboarding/{job.id}").text
+    assert "3 members added, 1 new groups." in page
+    assert session.scalar(sa.select(AuditEntry.action).where(AuditEntry.subject_id == world.org_a.id)) == \
+        "bulk_onboarding"
+    # No password yet: nothing logs her in until she chooses one.
+    client.post("/auth/logout")
+    assert login(client, "+919812345690", "!unset").status_code == 200
+
+
+def test_one_bad_row_adds_nothing_and_every_problem_is_listed(client, session, world):
+    login(client, world.staff_a.email)
+    before = counts(session)
+    text = (HEADER + "New SHG,Ward 1,Asha Pawar,9812345690,food,Asha Snacks\n"  # her own name in the shop
+            "New SHG,,Meena Shinde,9812345690,garments,\n"  # the same phone twice
+            "Other SHG,,Lata More,9812345692,jewellery,\n"  # a new group without its area
+            f"New SHG,,Rani,{world.member_a.user.phone},tailoring,\n"  # phone taken, unknown trade
+            "New SHG,,X,12345,food,\n"  # name too short
+            "New SHG,,Kavita Rao,9812345693,food,Good Food\n")  # this one is right
+    upload(client, world.org_a.id, text)
+    job = session.scalar(sa.select(OnboardingJob))
+    assert job.status == "failed" and counts(session) == before
+    lines = job.error_lines
+    assert lines[0].startswith("row 2: the shop name contains the member's own name")
+    assert lines[1] == "row 3: the phone number 9812345690 is in the file twice"
+    assert lines[2].startswith("row 4: the group Other SHG is new: write its area")
+    assert lines[3].startswith("row 5: the phone number +9198") and "already has an account" in lines[3]
+    assert lines[4].startswith("row 6: write the member's name")
+    assert len(lines) == 5
+    page = client.get(f"/staff/onboarding/{job.id}").text
+    assert "Nothing was added" in page and "row 3: the phone number 9812345690 is in the file twice" in page
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name,phone\nAsha,9812345690\n", "The CSV needs the columns: group, trade."),
+    (HEADER, "The CSV has no members in it."),
+    (HEADER + "G,A,Asha Pawar,9812345690,food,\n" * (onboarding.MAX_ROWS + 1), "At most 3000 members in one file."),
+])
+def test_a_file_that_cannot_be_read_says_why(client, session, world, text, message):
+    login(client, world.staff_a.email)
+    upload(client, world.org_a.id, text)
+    assert session.scalar(sa.select(OnboardingJob.errors)) == message
+
+
+def test_a_crash_while_saving_leaves_nothing_half_imported(client, session, world, monkeypatch):
+    login(client, world.staff_a.email)
+    before = counts(session)
+    real, calls = onboarding.open_business, []
+
+    def crash_on_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the disk went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(onboarding, "open_business", crash_on_second)
+    upload(client, world.org_a.id,
+           HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345691,food,\n")
+    assert len(calls) == 2
+    session.expire_all()
+    job = session.scalar(sa.select(OnboardingJob))
+    assert job.status == "failed" and "nothing was added" in job.errors and counts(session) == before
+
+
+def test_staff_add_members_only_to_their_own_organisations(client, session, world):
+    login(client, world.staff_a.email)
+    form = client.get("/staff/onboarding/new").text
+    assert world.org_a.name in form and world.org_b.name not in form
+    response = upload(client, world.org_b.id, HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\n")
+    assert response.status_code == 200 and "Not a valid choice" in response.text
+    assert session.scalar(sa.select(sa.func.count()).select_from(OnboardingJob)) == 0
+    job = OnboardingJob(organisation_id=world.org_b.id, created_by_id=world.staff_b.id, status="done")
+    session.add(job)
+    session.commit()
+    assert client.get(f"/staff/onboarding/{job.id}").status_code == 403
+
+
+def test_the_import_runs_in_the_background_while_the_page_shows_progress(make_app, session, world):
+    app = make_app(IMPORTS_IN_BACKGROUND=True)
+    client = app.test_client()
+    login(client, world.staff_a.email)
+    rows = "".join(f"Big SHG,Ward 9,Member Number{n},98{n + 20000000:08d},food,\n" for n in range(120))
+    upload(client, world.org_a.id, HEADER + rows)
+    job_id = session.scalar(sa.select(OnboardingJob.id))
+    for _ in range(600):
+        session.expire_all()
+        job = session.get(OnboardingJob, job_id)
+        if job.status in ("done", "failed"):
+            break
+        page = client.get(f"/staff/onboarding/{job_id}").text
+        assert 'http-equiv="refresh"' in page and "<progress" in page
+        time.sleep(0.05)
+    assert (job.status, job.members_created) == ("done", 120)
+
+
+def new_member(client, session, world) -> Member:
+    login(client, world.staff_a.email)
+    upload(client, world.org_a.id, HEADER + f"{world.group_a.name},,Asha Pawar,9812345690,food,\n")
+    return session.scalar(sa.select(Member).where(Member.legal_name == "Asha Pawar"))
+
+
+def make_codes(client, world) -> dict[str, str]:
+    page = client.post(f"/staff/groups/{world.group_a.id}/setup-codes")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    return {name: a + b for name, a, b in re.findall(r"<td>([^<]+)</td><td><strong class=\"code\">(\d{4}) (\d{4})",
+                                                    page.text)}
+
+
+def test_a_new_member_chooses_her_password_with_the_code_once(client, session, world):
+    new_member(client, session, world)
+    assert "Has not logged in yet" in client.get(f"/staff/groups/{world.group_a.id}").text
+    codes = make_codes(client, world)
+    assert list(codes) == ["Asha Pawar"]  # Sunita has a password already
+    assert session.scalar(sa.select(AuditEntry.detail).where(AuditEntry.action == "make_setup_codes")) == "1 codes"
+    stored = session.scalar(sa.select(SetupCode))
+    assert codes["Asha Pawar"] not in stored.code_hash
+    client.post("/auth/logout")
+    form = {"phone": "98123 45690", "code": codes["Asha Pawar"], "password": "my own secret 7",
+            "again": "my own secret 7"}
+    response = client.post("/welcome", data=form)
+    assert response.headers["Location"] == "/seller/" and client.get("/seller/").status_code == 200  # logged in
+    client.post("/auth/logout")
+    assert client.post("/welcome", data=form).status_code == 200  # the code worked once
+    assert login(client, "9812345690", "my own secret 7").status_code == 302
+
+
+def test_wrong_codes_are_counted_and_a_fifth_ends_the_code(client, session, world):
+    new_member(client, session, world)
+    code = make_codes(client, world)["Asha Pawar"]
+    client.post("/auth/logout")
+    wrong = "00000000" if code != "00000000" else "11111111"
+    form = {"phone": "9812345690", "password": "my own secret 7", "again": "my own secret 7"}
+    for _ in range(onboarding.CODE_TRIES):
+        page = client.post("/welcome", data={**form, "code": wrong})
+        assert "do not match" in page.text
+    assert "do not match" in client.post("/welcome", data={**form, "code": code}).text  # too many tries
+    assert login(client, "9812345690", "my own secret 7").status_code == 200
+
+
+def test_an_expired_code_or_a_weak_password_is_refused(client, session, world):
+    new_member(client, session, world)
+    code = make_codes(client, world)["Asha Pawar"]
+    client.post("/auth/logout")
+    page = client.post("/welcome", data={"phone": "9812345690", "code": code, "password": "password",
+                                         "again": "password"})
+    assert "too easy to guess" in page.text
+    mismatch = client.post("/welcome", data={"phone": "9812345690", "code": code, "password": "my own secret 7",
+                                             "again": "my own secret 8"})
+    assert "not the same" in mismatch.text
+    session.scalar(sa.select(SetupCode)).expires_at = utcnow() - timedelta(minutes=1)
+    session.commit()
+    page = client.post("/welcome", data={"phone": "9812345690", "code": code, "password": "my own secret 7",
+                                         "again": "my own secret 7"})
+    assert "do not match" in page.text
+
+
+def test_staff_of_another_organisation_cannot_make_codes(client, session, world):
+    login(client, world.staff_b.email)
+    assert client.post(f"/staff/groups/{world.group_a.id}/setup-codes").status_code == 403
+    assert session.scalar(sa.select(sa.func.count()).select_from(SetupCode)) == 0

@@ -1,0 +1,241 @@
+"""Bulk onboarding: staff upload a CSV of SHGs and members for one of their organisations.
+
+Every row is checked first (progress is committed as it goes, so the page can show it); only when no row has
+a problem are the groups, accounts, memberships and shops written, in one transaction. A file with one bad row
+adds nothing, and the page lists each row's problem in the staff member's language.
+
+New members have no password yet ("!" marks it unset: no password matches it). Staff make each one a one-time
+setup code (8 digits, 14 days, 5 tries, only its hash stored) to hand over at the group meeting; the member
+types her phone number and the code on /welcome and chooses her own password.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from market.db import utcnow
+from market.models import Role, User
+from market.security import hash_password, verify_password
+from market.services import AccountError, check_password_rules, parse_login
+from vendors.models import Member, OnboardingJob, Organisation, SelfHelpGroup, SetupCode
+from vendors.services import TRADES, ShopNameError, check_public_text, open_business
+
+MAX_ROWS = 3_000
+MAX_CSV_BYTES = 1024 * 1024
+COLUMNS = ("group", "area", "name", "phone", "trade", "shop_name")
+REQUIRED = ("group", "name", "phone", "trade")
+UNSET = "!unset"  # the password of a member who has not chosen one yet: matches nothing
+CODE_DAYS = 14
+CODE_TRIES = 5
+
+
+class OnboardingError(ValueError):
+    """The file as a whole cannot be read; the message is for staff."""
+
+
+@dataclass(frozen=True)
+class NewRow:
+    number: int
+    group: str
+    area: str
+    name: str
+    phone: str
+    trade: str
+    shop_name: str
+
+
+def read_csv(raw: bytes) -> list[dict[str, str]]:
+    if len(raw) > MAX_CSV_BYTES:
+        raise OnboardingError(_("The CSV file is larger than 1 MB. Split it into smaller files."))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise OnboardingError(_("Save the CSV as UTF-8 (in a spreadsheet: CSV UTF-8).")) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise OnboardingError(_("The CSV needs the columns: %(cols)s.", cols=", ".join(missing)))
+    reader.fieldnames = header
+    rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    rows = [row for row in rows if any(row.values())]  # blank lines a spreadsheet leaves at the end
+    if not rows:
+        raise OnboardingError(_("The CSV has no members in it."))
+    if len(rows) > MAX_ROWS:
+        raise OnboardingError(_("At most %(n)d members in one file.", n=MAX_ROWS))
+    return rows
+
+
+def check_row(number: int, row: dict[str, str], groups: set[str], seen: set[str], taken) -> NewRow:
+    """One row, checked; raises ValueError with the message for staff. `groups`: names (lower case) of the
+    organisation's groups and of the new ones given an area somewhere in the file; `seen`: phones earlier in
+    the file; `taken(phone)`: whether an account has it already."""
+    group, area, name = row.get("group", ""), row.get("area", ""), " ".join(row.get("name", "").split())
+    if not 2 <= len(group) <= 120:
+        raise ValueError(_l("write the group's name (2 to 120 letters)"))
+    if len(area) > 120:
+        raise ValueError(_l("the area is longer than 120 letters"))
+    if group.lower() not in groups:
+        raise ValueError(_l("the group %(g)s is new: write its area (village or ward)", g=group))
+    if not 2 <= len(name) <= 120:
+        raise ValueError(_l("write the member's name (2 to 120 letters)"))
+    try:
+        login = parse_login(row.get("phone", ""))
+    except AccountError as exc:
+        raise ValueError(_l("the phone number %(p)s is not a mobile number", p=row.get("phone", ""))) from exc
+    if login.kind != "phone":
+        raise ValueError(_l("write a mobile number, not an e-mail address"))
+    if login.value in seen:
+        raise ValueError(_l("the phone number %(p)s is in the file twice", p=row.get("phone", "")))
+    seen.add(login.value)
+    if taken(login.value):
+        raise ValueError(_l("the phone number %(p)s already has an account", p=row.get("phone", "")))
+    trade = row.get("trade", "").lower()
+    if trade not in TRADES:
+        raise ValueError(_l("the trade must be one of: %(t)s", t=", ".join(TRADES)))
+    shop_name = " ".join(row.get("shop_name", "").split())
+    if len(shop_name) > 80:
+        raise ValueError(_l("the shop name is longer than 80 letters"))
+    if shop_name:
+        try:
+            check_public_text([Member(legal_name=name)], shop_name)
+        except ShopNameError as exc:
+            raise ValueError(_l("the shop name contains the member's own name: choose one about what she "
+                                "makes")) from exc
+    return NewRow(number, group, area, name, login.value, trade, shop_name)
+
+
+def run(session: Session, job: OnboardingJob, raw: bytes) -> OnboardingJob:
+    """Check every row, then write everything in one transaction, or nothing. Commits progress as it goes."""
+    job.status = "checking"
+    session.commit()
+    try:
+        rows = read_csv(raw)
+    except OnboardingError as exc:
+        return _failed(session, job, [str(exc)])
+    job.total = len(rows)
+    session.commit()
+    groups = {g.name.lower(): g for g in session.scalars(
+        sa.select(SelfHelpGroup).where(SelfHelpGroup.organisation_id == job.organisation_id))}
+    phones = [_phone_or_none(row.get("phone", "")) for row in rows]
+    taken = set(session.scalars(sa.select(User.phone).where(User.phone.in_([p for p in phones if p]))))
+    known = set(groups) | {row.get("group", "").lower() for row in rows if len(row.get("area", "")) >= 2}
+    checked, errors, seen = [], [], set()
+    for number, row in enumerate(rows, start=2):  # row 1 is the header, as a spreadsheet numbers it
+        try:
+            checked.append(check_row(number, row, known, seen, taken.__contains__))
+        except ValueError as exc:
+            errors.append(_("row %(n)d: %(e)s", n=number, e=exc))
+        job.done = number - 1
+        if number % 50 == 0 or number - 1 == len(rows):
+            session.commit()
+    if errors:
+        return _failed(session, job, errors)
+    job.status = "saving"
+    session.commit()
+    try:
+        job.groups_created, job.members_created = _write(session, job.organisation, checked, groups), len(checked)
+        job.status = "done"
+        session.commit()
+    except Exception:
+        session.rollback()
+        _failed(session, job, [_("Something went wrong while saving; nothing was added. Try again.")])
+        raise
+    return job
+
+
+def _phone_or_none(text: str) -> str | None:
+    try:
+        login = parse_login(text)
+    except AccountError:
+        return None
+    return login.value if login.kind == "phone" else None
+
+
+def _write(session: Session, organisation: Organisation, rows: list[NewRow],
+           groups: dict[str, SelfHelpGroup]) -> int:
+    created = 0
+    for row in rows:
+        group = groups.get(row.group.lower())
+        if group is None:
+            area = next(r.area for r in rows if r.group.lower() == row.group.lower() and r.area)
+            group = SelfHelpGroup(organisation_id=organisation.id, name=row.group, area=area)
+            session.add(group)
+            session.flush()
+            groups[row.group.lower()] = group
+            created += 1
+        user = User(name=row.name.split()[0], role=str(Role.ENTREPRENEUR), password_hash=UNSET, phone=row.phone)
+        session.add(user)
+        session.flush()
+        member = Member(user_id=user.id, group_id=group.id, legal_name=row.name)
+        session.add(member)
+        session.flush()
+        open_business(session, owners=[member], trade=row.trade,
+                      public_name=row.shop_name or f"Haat shop {secrets.randbelow(900_000) + 100_000}")
+    return created
+
+
+def _failed(session: Session, job: OnboardingJob, errors: list[str]) -> OnboardingJob:
+    session.rollback()
+    job.status, job.errors, job.groups_created, job.members_created = "failed", "\n".join(errors), 0, 0
+    session.commit()
+    return job
+
+
+# -- first login -------------------------------------------------------------------------------------------------
+
+def has_password(user: User) -> bool:
+    return not user.password_hash.startswith("!")
+
+
+def make_setup_code(session: Session, user: User, by: User) -> str:
+    """A new one-time code for the member (replacing any earlier one); returned once, stored only hashed."""
+    code = f"{secrets.randbelow(10**8):08d}"
+    row = session.get(SetupCode, user.id) or SetupCode(user_id=user.id)
+    row.code_hash, row.expires_at, row.made_by_id, row.tries = hash_password(code), \
+        utcnow() + timedelta(days=CODE_DAYS), by.id, 0
+    session.add(row)
+    session.flush()
+    return code
+
+
+class SetupError(ValueError):
+    """The code, phone or password cannot be taken; the message is for the member."""
+
+
+def choose_password(session: Session, phone: str, code: str, password: str) -> User:
+    """Check the phone and code, then set her password; the code works once."""
+    wrong = SetupError(_l("That phone number and code do not match. Check the code, or ask your field worker "
+                          "for a new one."))
+    try:
+        login = parse_login(phone)
+    except AccountError:
+        verify_password(None, code)
+        raise wrong from None
+    user = session.scalar(sa.select(User).where(User.phone == login.value)) if login.kind == "phone" else None
+    row = session.get(SetupCode, user.id) if user else None
+    if row is None or not user.is_active or row.expires_at <= utcnow() or row.tries >= CODE_TRIES:
+        verify_password(None, code)
+        raise wrong
+    if not verify_password(row.code_hash, "".join(code.split())):
+        row.tries += 1
+        session.flush()
+        raise wrong
+    try:
+        check_password_rules(password)
+    except AccountError as exc:
+        raise SetupError(str(exc)) from None
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    session.delete(row)
+    session.flush()
+    return user
