@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app market
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint clean
+.PHONY: run test install lint clean translations messages
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +16,25 @@ $(BIN)/activate: pyproject.toml
 
 install: $(BIN)/activate
 
-run: install
+# The compiled catalogues (.mo) are made from the reviewed .po files, never committed.
+translations: install
+	$(BIN)/pybabel compile -d translations
+
+# After changing user-facing text: extract it again and merge it into every language's catalogue.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 -k N_ \
+		--no-location --sort-output -o translations/messages.pot \
+		--ignore-dirs='.venv tests bench migrations instance' .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --no-fuzzy-matching
+
+run: translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Haat is serving on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # With TEST_DATABASE_URL set (a PostgreSQL URL) the suite runs a second time against it.
-test: install
+test: translations
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from market import create_app
+from market import ROOT, create_app
 from market.cli import alembic_config
 from market.db import Base
 from market.models import Role
@@ -28,6 +28,21 @@ def unavailable(reason: str):
     if REQUIRE_ALL:
         pytest.fail(f"required in CI but unavailable: {reason}")
     pytest.skip(reason)  # only outside CI: a developer machine without the service
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """The .mo files made from the .po files, as `make translations` makes them (for a bare `pytest`)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)  # fuzzy translations are left out, as pybabel compile does
 
 
 @pytest.fixture(scope="session")
