@@ -9,6 +9,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -90,6 +91,8 @@ class ProductForm(HaatForm):
                                render_kw=NUMERIC)
     shelf_life_days = IntegerField(_l("Stays good for (days)"), validators=[Optional(), NumberRange(1, 730)],
                                    render_kw=NUMERIC)
+    # Made by her phone for a product listed without signal (static/js/drafts.js): saved once, however often sent.
+    client_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f-]{8,40}$")])
     diet = RadioField(_l("Food type"), validators=[Optional()],
                       choices=[SelectChoice("veg", _l("Veg")), SelectChoice("egg", _l("Contains egg")),
                                SelectChoice("nonveg", _l("Non-veg"))])

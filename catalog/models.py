@@ -57,6 +57,7 @@ class Product(Base):
         sa.Index("ix_products_listed_category_id", "listed", "category_id", "id"),
         sa.Index("ix_products_listed_category_price_id", "listed", "category_id", "price_paise", "id"),
         sa.Index("ix_products_business_status", "business_id", "status"),
+        sa.Index("ix_products_client_key", "client_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +66,8 @@ class Product(Base):
     title: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[str] = mapped_column(sa.String(10), default=Status.DRAFT)
+    # The id her phone gave a product she listed offline: sent twice (the answer lost), it is saved once.
+    client_key: Mapped[str | None] = mapped_column(sa.String(40))
     price_paise: Mapped[int] = mapped_column(default=0)  # lowest variant price
     in_stock: Mapped[bool] = mapped_column(default=False)
     wholesale: Mapped[bool] = mapped_column(default=False)

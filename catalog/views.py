@@ -168,7 +168,8 @@ def mine():
 
 
 def _save(form: ProductForm, item: Product | None):
-    """Shared by new and edit: photos first (outside the transaction), then one commit."""
+    """Shared by new and edit: photos first (outside the transaction), then one commit. A new product sent again
+    with the same client key (a draft from her phone whose answer was lost) is the one saved before."""
     shop = next((b for b in _my_shops() if b.id == form.business.data), None) or abort(403)
     uploads = [f for f in form.photos.data or [] if f and f.filename]
     with StagedPhotos(media_dir()) as staged:
@@ -177,6 +178,7 @@ def _save(form: ProductForm, item: Product | None):
             publish = "publish" in request.form
             if item is None:
                 item = create_product(db.session, shop, form.to_data(), publish=publish)
+                item.client_key = form.client_key.data or None
             else:
                 update_product(db.session, item, form.to_data())
                 if publish and item.status == Status.DRAFT:
@@ -187,10 +189,22 @@ def _save(form: ProductForm, item: Product | None):
             db.session.rollback()
             form.form_errors.append(str(exc))
             return None
-        db.session.commit()
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # the same draft, sent twice at once: the other request saved it
+            db.session.rollback()
+            return _sent_before(form.client_key.data) or abort(409)
         staged.keep()
     update_search_index()
     return item
+
+
+def _sent_before(client_key: str | None) -> Product | None:
+    """Her product already saved under this client key, if any."""
+    if not client_key:
+        return None
+    return db.session.scalar(sa.select(Product).where(
+        Product.client_key == client_key, Product.business_id.in_([b.id for b in _my_shops()])))
 
 
 @products.route("/new", methods=["GET", "POST"])
@@ -201,7 +215,7 @@ def new():
     if not form.business.choices:
         flash(_("You need a shop before you can list products. Your field worker can open one with you."), "error")
         return redirect(url_for("seller.home"))
-    if form.validate_on_submit() and (item := _save(form, None)):
+    if form.validate_on_submit() and (item := _sent_before(form.client_key.data) or _save(form, None)):
         flash(_("Saved. Buyers can see it now.") if item.listed else _("Saved as a draft."), "success")
         return redirect(url_for("products.edit", product_id=item.id))
     return render_template("catalog/edit.html", form=form, product=None)

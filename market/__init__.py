@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market import config, db, security
 from market.config import LOCALES
-from market.extensions import babel, csrf, limiter, login_manager
+from market.extensions import babel, compress, csrf, limiter, login_manager
 from market.i18n import select_locale
 from market.money import format_count, format_inr
 from vendors.states import state_name
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("market", instance_path=str(ROOT / "instance"), instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     config.load(app, test_config)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
 
@@ -35,11 +36,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    compress.init_app(app)  # pages and static files, brotli or gzip as the browser accepts
     _init_login(app)
     from payments.gateways import init_app as init_payments
 
     init_payments(app)
     _register_blueprints(app)
+    _register_static_caching(app)
     _register_template_helpers(app)
     _register_error_pages(app)
 
@@ -85,19 +89,53 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def _register_static_caching(app: Flask) -> None:
+    """Static URLs carry a hash of the file (?v=...), so browsers keep them for a year and a repeat visit
+    downloads only the page; a changed file gets a new URL."""
+    import hashlib
+    from functools import cache
+
+    @cache
+    def version(filename: str) -> str:
+        path = Path(app.static_folder) / filename
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else ""
+
+    @app.url_defaults
+    def add_version(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            values["v"] = version(values["filename"]) if not app.debug else None
+
+    @app.after_request
+    def cache_versioned(response):
+        if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+            response.cache_control.public = True
+            response.cache_control.max_age = 365 * 24 * 3600
+            response.cache_control.immutable = True
+        if response.mimetype == "text/html":
+            response.vary.add("Save-Data")  # pages offer smaller photos to a browser saving data
+        return response
+
+
+def save_data() -> bool:
+    """The browser asks for less data (a phone's data saver): pages offer the smallest photos only."""
+    return request.headers.get("Save-Data", "").strip().lower() == "on"
+
+
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["inr"] = lambda paise: format_inr(paise, str(get_locale()))
     app.jinja_env.filters["count"] = lambda n: format_count(n, str(get_locale()))
 
     icons = url_for_static_icons(app)
-    app.jinja_env.globals.update(icon=icons, state_name=state_name, LOCALES=LOCALES)
+    app.jinja_env.globals.update(icon=icons, state_name=state_name, LOCALES=LOCALES, save_data=save_data)
 
     @app.context_processor
     def globals_for_templates():
         from market.notifications import unread_count
 
         unread = unread_count(db.session, current_user) if current_user.is_authenticated else 0
-        return {"current_locale": str(get_locale()), "current_user": current_user, "unread_notifications": unread}
+        chosen = request.cookies.get("lang") in LOCALES or (current_user.is_authenticated and current_user.locale)
+        return {"current_locale": str(get_locale()), "current_user": current_user, "unread_notifications": unread,
+                "choose_language": not chosen}
 
 
 def url_for_static_icons(app: Flask):

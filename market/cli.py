@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from alembic import command
 from alembic.config import Config
@@ -29,6 +31,19 @@ def register(app: Flask) -> None:
     register_search(app)
     register_payments(app)
     _register_dashboards(app)
+
+    @app.cli.command("make-fonts")
+    @click.option("--source", type=click.Path(exists=True, file_okay=False), default=None,
+                  help="Folder with the Noto Sans .ttf files (default: the system's fonts-noto-core).")
+    def make_fonts(source: str | None):
+        """Cut Noto Sans per script into static/fonts (WOFF2) and write static/css/fonts.css."""
+        from market import ROOT, fonts
+
+        static = ROOT / "static"
+        written = fonts.make(static / "fonts", Path(source) if source else fonts.SOURCE)
+        (static / "css" / "fonts.css").write_text(fonts.css(), encoding="utf-8")
+        for path in written:
+            click.echo(f"{path.name}: {path.stat().st_size // 1024} KB")
 
     @app.cli.group("db")
     def db_group():

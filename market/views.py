@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -39,6 +54,28 @@ def healthz():
         current_app.logger.exception("health check: database unreachable")
         return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}
+
+
+SHELL = ("css/fonts.css", "css/haat.css", "icons/icons.svg", "icons/favicon.svg", "js/offline.js",
+         "js/product-form.js")  # fonts are kept as pages use them: a phone downloads only its scripts'
+KEPT_PAGES = ("/seller/", "/seller/products/", "/seller/products/new", "/seller/orders", "/seller/money")
+
+
+@main.get("/sw.js")
+def service_worker():
+    """The service worker, at the root so that it may serve every page."""
+    shell = [url_for("static", filename=name) for name in SHELL]
+    version = hashlib.sha256(" ".join(shell).encode()).hexdigest()[:12]
+    response = make_response(render_template("market/sw.js", shell=shell, offline=url_for("main.offline"),
+                                             kept_pages=KEPT_PAGES, version=version))
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@main.get("/offline")
+def offline():
+    return render_template("market/offline.html")
 
 
 @main.get("/language/<code>")
@@ -89,6 +126,9 @@ def login():
         else:
             session.clear()  # a fresh session on login: no fixation
             login_user(user, remember=form.remember.data)
+            if user.locale is None and request.cookies.get("lang") in LOCALES:
+                user.locale = request.cookies["lang"]  # the language she chose before logging in, from now on
+                db.session.commit()
             target = form.next.data
             return redirect(target if is_safe_next(target) else home_for(user))
     return render_template("market/login.html", form=form)

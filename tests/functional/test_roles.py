@@ -29,6 +29,8 @@ MATRIX = {
     "main.home": ("/", only(*EVERYONE)),
     "main.healthz": ("/healthz", only(*EVERYONE)),
     "main.set_language": ("/language/hi", {role: 302 for role in EVERYONE}),
+    "main.service_worker": ("/sw.js", only(*EVERYONE)),
+    "main.offline": ("/offline", only(*EVERYONE)),
     "auth.login": ("/auth/login", only(ANON, others=302)),
     "auth.signup": ("/auth/signup", only(ANON, others=302)),
     "auth.logout": ("/auth/logout", {role: 405 for role in EVERYONE}),  # POST only

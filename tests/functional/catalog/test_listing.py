@@ -185,3 +185,48 @@ def test_a_shop_page_lists_its_categories_and_filters_by_them(client, world, ses
     assert "Kurtis and tops" in page and "Sarees" in page and "Someone else" not in page
     sarees = client.get(f"/s/{world.shop_a.slug}?category=sarees").text
     assert "Silk saree" in sarees and "Indigo kurti" not in sarees
+
+
+def test_a_draft_sent_twice_from_her_phone_is_saved_once(seller, world, session, app):
+    key = "5f0c1a9e-7d1b-4c55-9a8e-2b7f3c4d5e6f"
+    data = form(session, business=str(world.shop_a.id), client_key=key)
+    data["photos"] = [(io.BytesIO(photo_bytes()), "IMG_0001.jpg")]
+    first = seller.post("/seller/products/new", data=data, content_type="multipart/form-data")
+    data["photos"] = [(io.BytesIO(photo_bytes()), "IMG_0001.jpg")]
+    again = seller.post("/seller/products/new", data=data, content_type="multipart/form-data")
+    assert first.status_code == again.status_code == 302 and first.headers["Location"] == again.headers["Location"]
+    reload(session)
+    product = session.scalar(sa.select(Product))
+    assert session.scalar(sa.select(sa.func.count()).select_from(Product)) == 1 and product.client_key == key
+    assert len(product.photos) == 1
+    files = sorted(p.name for p in Path(app.config["MEDIA_DIR"]).iterdir())
+    assert all(name.startswith(product.photos[0].key) for name in files)  # the second copy's photo was dropped
+
+
+def test_two_sends_of_one_draft_at_once_end_as_one_product(seller, world, session, monkeypatch):
+    """The second request finds no product yet, then loses the race on the unique client key at commit."""
+    from catalog import views
+
+    key = "0b7e9d6c-1111-4222-8333-944455556666"
+    first = seller.post("/seller/products/new", data=form(session, business=str(world.shop_a.id), client_key=key))
+    looks, real = [], views._sent_before
+
+    def late(k):  # the second request's first look finds nothing, as if the first had not committed yet
+        looks.append(k)
+        return None if len(looks) == 1 else real(k)
+
+    monkeypatch.setattr(views, "_sent_before", late)
+    raced = seller.post("/seller/products/new", data=form(session, business=str(world.shop_a.id), client_key=key))
+    assert raced.status_code == 302 and raced.headers["Location"] == first.headers["Location"]
+    assert len(looks) == 2  # it did reach the commit and look again
+    assert session.scalar(sa.select(sa.func.count()).select_from(Product)) == 1
+
+
+def test_another_sellers_client_key_is_not_hers(client, world, session):
+    key = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+    gen_product(session, world.shop_b).client_key = key
+    session.commit()
+    login(client, world.member_a.user.phone)
+    response = client.post("/seller/products/new", data=form(session, business=str(world.shop_a.id), client_key=key))
+    assert response.status_code == 409
+    assert session.scalar(sa.select(sa.func.count()).select_from(Product)) == 1

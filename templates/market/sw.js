@@ -1,0 +1,49 @@
+// Haat's service worker (served at /sw.js by market.views): the shell and a seller's main pages open with no
+// signal. Static files (their URLs carry a version) come from the cache first; pages from the network first,
+// falling back to the copy kept when she last opened them, or to the offline page.
+"use strict";
+var SHELL = {{ shell|tojson }};
+var OFFLINE = {{ offline|tojson }};
+var KEPT_PAGES = {{ kept_pages|tojson }};
+var STATIC = "haat-static-{{ version }}", PAGES = "haat-pages-{{ version }}";
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(STATIC).then(function (cache) { return cache.addAll(SHELL.concat([OFFLINE])); })
+    .then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n !== STATIC && n !== PAGES; })
+      .map(function (n) { return caches.delete(n); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(fetch(request).then(function (response) {
+      if (response.ok && KEPT_PAGES.indexOf(url.pathname) !== -1) {
+        var copy = response.clone();
+        caches.open(PAGES).then(function (cache) { cache.put(request, copy); });
+      }
+      return response;
+    }).catch(function () {
+      return caches.match(request, { ignoreSearch: true }).then(function (kept) {
+        return kept || caches.match(OFFLINE);
+      });
+    }));
+  } else if (url.pathname.indexOf("/static/") === 0 && url.searchParams.has("v")) {
+    event.respondWith(caches.match(request).then(function (kept) {
+      return kept || fetch(request).then(function (response) {
+        if (response.ok) {
+          var copy = response.clone();
+          caches.open(STATIC).then(function (cache) { cache.put(request, copy); });
+        }
+        return response;
+      });
+    }));
+  }
+});

@@ -1,0 +1,46 @@
+"""The language: chosen at the first visit, remembered, and the pages in it."""
+
+from __future__ import annotations
+
+import pytest
+from babel.messages.pofile import read_po
+
+from market import ROOT
+from market.config import LOCALES
+from tests.conftest import login
+
+
+def translated(code: str, english: str) -> str:
+    with (ROOT / "translations" / code / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        text = read_po(f, locale=code)[english].string
+    assert text and text != english, f"{english!r} has no {code} translation"
+    return text
+
+
+def test_the_first_visit_asks_for_a_language_once(client):
+    page = client.get("/shop").text
+    assert "Choose your language" in page
+    assert all(f'lang="{code.replace("_", "-")}">{name}</a>' in page for code, name in LOCALES.items())
+    chosen = client.get("/language/ta?next=/shop")
+    assert chosen.headers["Location"] == "/shop" and "lang=ta" in chosen.headers["Set-Cookie"]
+    assert 'id="first-language-title"' not in client.get("/shop").text
+
+
+def test_a_language_chosen_before_logging_in_becomes_the_accounts(client, session, world):
+    client.get("/language/hi")
+    assert world.buyer.locale is None
+    login(client, world.buyer.email)
+    session.refresh(world.buyer)
+    assert world.buyer.locale == "hi"
+    client.delete_cookie("lang")
+    page = client.get("/shop").text
+    assert 'lang="hi"' in page and 'id="first-language-title"' not in page  # remembered by the account
+
+
+@pytest.mark.parametrize("code", ["hi", "ta", "mr", "te", "kn", "bn"])
+def test_pages_come_in_the_chosen_language(client, code):
+    client.get(f"/language/{code}")
+    page = client.get("/shop").text
+    assert f'<html lang="{code}">' in page
+    for english in ("Shops", "Cart", "Log in"):
+        assert translated(code, english) in page, english
