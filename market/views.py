@@ -56,7 +56,7 @@ def healthz():
     return {"status": "ok", "database": "ok"}
 
 
-SHELL = ("css/fonts.css", "css/haat.css", "icons/icons.svg", "icons/favicon.svg", "js/offline.js",
+SHELL = ("css/fonts.css", "css/haat.css", "icons/icons.svg", "icons/favicon.svg", "js/offline.js", "js/speak.js",
          "js/product-form.js")  # fonts are kept as pages use them: a phone downloads only its scripts'
 KEPT_PAGES = ("/seller/", "/seller/products/", "/seller/products/new", "/seller/orders", "/seller/money")
 
