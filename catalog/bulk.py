@@ -7,7 +7,6 @@ staged photo files are deleted again.
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from dataclasses import dataclass
@@ -29,18 +28,18 @@ from catalog.services import (
     check,
     create_product,
 )
+from market import uploads
 from market.money import MoneyError, parse_rupees
+from market.uploads import UploadError
 
 MAX_ROWS = 500
-MAX_CSV_BYTES = 1024 * 1024
 MAX_ZIP_ENTRIES = 3_000
 MAX_ZIP_UNPACKED = 1024 * 1024 * 1024  # a zip bomb stops here
 COLUMNS = ("title", "category", "price", "stock", "photos", "description", "fssai_number", "shelf_life_days", "diet")
 REQUIRED = ("title", "category", "price", "stock")
 
 
-class ImportError_(ValueError):  # noqa: N801 - not the builtin ImportError
-    """The upload as a whole cannot be read; the message is for staff."""
+ImportError_ = UploadError  # noqa: N816 - the upload as a whole cannot be read (not the builtin ImportError)
 
 
 @dataclass(frozen=True)
@@ -53,25 +52,8 @@ class Row:
 
 
 def read_csv(raw: bytes) -> list[dict[str, str]]:
-    """The CSV's rows as dicts (UTF-8, with or without BOM, as spreadsheets save it)."""
-    if len(raw) > MAX_CSV_BYTES:
-        raise ImportError_(_("The CSV file is larger than 1 MB. Split it into smaller files."))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportError_(_("Save the CSV as UTF-8 (in a spreadsheet: CSV UTF-8).")) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ImportError_(_("The CSV needs the columns: %(cols)s.", cols=", ".join(missing)))
-    reader.fieldnames = header
-    rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
-    if not rows:
-        raise ImportError_(_("The CSV has no products in it."))
-    if len(rows) > MAX_ROWS:
-        raise ImportError_(_("At most %(n)d products in one file.", n=MAX_ROWS))
-    return rows
+    return uploads.read_csv(raw, REQUIRED, MAX_ROWS, _("The CSV has no products in it."),
+                            _("At most %(n)d products in one file.", n=MAX_ROWS))
 
 
 class PhotoZip:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from catalog.bulk import COLUMNS, run_import
@@ -16,6 +13,7 @@ from market import db
 from market.models import Role
 from market.permissions import role_required
 from market.services import audit
+from market.uploads import in_background
 from vendors.models import Business
 from vendors.permissions import can_view_organisation
 
@@ -47,23 +45,11 @@ def new():
 
 
 def _start(job_id: int, csv_raw: bytes, zip_raw: bytes | None, publish: bool) -> None:
-    """Run the import in a thread with its own session, so the page can show progress meanwhile."""
-    app = current_app._get_current_object()
-    locale = str(get_locale())  # the thread has no request: write its row problems in the staff member's language
-
     def work() -> None:
-        with app.app_context(), force_locale(locale):
-            job = db.session.get(ImportJob, job_id)
-            try:
-                run_import(db.session, job, csv_raw, zip_raw, media_dir(), publish=publish)
-                update_search_index()
-            except Exception:  # recorded on the job as failed; keep the worker thread's error in the log
-                app.logger.exception("bulk import %s failed", job_id)
+        run_import(db.session, db.session.get(ImportJob, job_id), csv_raw, zip_raw, media_dir(), publish=publish)
+        update_search_index()
 
-    if app.config.get("IMPORTS_IN_BACKGROUND", True):
-        threading.Thread(target=work, name=f"import-{job_id}", daemon=True).start()
-    else:
-        work()
+    in_background(f"import-{job_id}", work)
 
 
 @imports.get("/<int:job_id>")

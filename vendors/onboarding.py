@@ -11,8 +11,6 @@ types her phone number and the code on /welcome and chooses her own password.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,15 +20,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from market import uploads
 from market.db import utcnow
 from market.models import Role, User
 from market.security import hash_password, verify_password
 from market.services import AccountError, check_password_rules, parse_login
+from market.uploads import UploadError
 from vendors.models import Member, OnboardingJob, Organisation, SelfHelpGroup, SetupCode
 from vendors.services import TRADES, ShopNameError, check_public_text, open_business
 
 MAX_ROWS = 3_000
-MAX_CSV_BYTES = 1024 * 1024
 COLUMNS = ("group", "area", "name", "phone", "trade", "shop_name")
 REQUIRED = ("group", "name", "phone", "trade")
 UNSET = "!unset"  # the password of a member who has not chosen one yet: matches nothing
@@ -38,8 +37,7 @@ CODE_DAYS = 14
 CODE_TRIES = 5
 
 
-class OnboardingError(ValueError):
-    """The file as a whole cannot be read; the message is for staff."""
+OnboardingError = UploadError  # the file as a whole cannot be read
 
 
 @dataclass(frozen=True)
@@ -54,25 +52,8 @@ class NewRow:
 
 
 def read_csv(raw: bytes) -> list[dict[str, str]]:
-    if len(raw) > MAX_CSV_BYTES:
-        raise OnboardingError(_("The CSV file is larger than 1 MB. Split it into smaller files."))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise OnboardingError(_("Save the CSV as UTF-8 (in a spreadsheet: CSV UTF-8).")) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise OnboardingError(_("The CSV needs the columns: %(cols)s.", cols=", ".join(missing)))
-    reader.fieldnames = header
-    rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
-    rows = [row for row in rows if any(row.values())]  # blank lines a spreadsheet leaves at the end
-    if not rows:
-        raise OnboardingError(_("The CSV has no members in it."))
-    if len(rows) > MAX_ROWS:
-        raise OnboardingError(_("At most %(n)d members in one file.", n=MAX_ROWS))
-    return rows
+    return uploads.read_csv(raw, REQUIRED, MAX_ROWS, _("The CSV has no members in it."),
+                            _("At most %(n)d members in one file.", n=MAX_ROWS))
 
 
 def check_row(number: int, row: dict[str, str], groups: set[str], seen: set[str], taken) -> NewRow:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -15,6 +13,7 @@ from market.extensions import limiter
 from market.models import Role, User
 from market.permissions import role_required
 from market.services import audit
+from market.uploads import in_background
 from market.views import home_for
 from vendors import onboarding
 from vendors.forms import OnboardingForm, WelcomeForm
@@ -41,27 +40,12 @@ def new():
         db.session.flush()
         audit(db.session, current_user, "bulk_onboarding", "organisation", job.organisation_id, f"job {job.id}")
         db.session.commit()
-        _start(job.id, form.csv_file.data.read())
+        raw, job_id = form.csv_file.data.read(), job.id
+        in_background(f"onboarding-{job_id}",
+                      lambda: onboarding.run(db.session, db.session.get(OnboardingJob, job_id), raw))
         return redirect(url_for("onboarding.show", job_id=job.id))
     return render_template("vendors/onboarding_new.html", form=form, columns=onboarding.COLUMNS,
                            required=onboarding.REQUIRED, max_rows=onboarding.MAX_ROWS)
-
-
-def _start(job_id: int, raw: bytes) -> None:
-    """Run the import in a thread with its own session, so the page can show its progress meanwhile."""
-    app = current_app._get_current_object()
-
-    def work() -> None:
-        with app.app_context():
-            try:
-                onboarding.run(db.session, db.session.get(OnboardingJob, job_id), raw)
-            except Exception:  # recorded on the job as failed; the thread's error goes to the log
-                app.logger.exception("onboarding %s failed", job_id)
-
-    if app.config.get("IMPORTS_IN_BACKGROUND", True):
-        threading.Thread(target=work, name=f"onboarding-{job_id}", daemon=True).start()
-    else:
-        work()
 
 
 @pages.get("/staff/onboarding/<int:job_id>")

@@ -209,3 +209,17 @@ def test_staff_of_another_organisation_cannot_make_codes(client, session, world)
     login(client, world.staff_b.email)
     assert client.post(f"/staff/groups/{world.group_a.id}/setup-codes").status_code == 403
     assert session.scalar(sa.select(sa.func.count()).select_from(SetupCode)) == 0
+
+
+def test_the_rows_problems_are_written_in_the_staff_members_language(client, session, world):
+    from babel.messages.pofile import read_po
+
+    from market import ROOT
+
+    with (ROOT / "translations" / "hi" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        hindi = read_po(f, locale="hi")["the phone number %(p)s is in the file twice"].string
+    client.get("/language/hi")
+    login(client, world.staff_a.email)
+    upload(client, world.org_a.id, HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345690,food,\n")
+    errors = session.scalar(sa.select(OnboardingJob.errors))
+    assert hindi % {"p": "9812345690"} in errors and "twice" not in errors
