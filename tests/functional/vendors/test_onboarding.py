@@ -220,6 +220,7 @@ def test_the_rows_problems_are_written_in_the_staff_members_language(client, ses
         hindi = read_po(f, locale="hi")["the phone number %(p)s is in the file twice"].string
     client.get("/language/hi")
     login(client, world.staff_a.email)
-    upload(client, world.org_a.id, HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345690,food,\n")
+    upload(client, world.org_a.id,
+           HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345690,food,\n")
     errors = session.scalar(sa.select(OnboardingJob.errors))
     assert hindi % {"p": "9812345690"} in errors and "twice" not in errors
