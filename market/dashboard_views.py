@@ -82,7 +82,7 @@ def export(level: str, key: str, fmt: str):
     to_share = bool(request.args.get("shared"))
     if level == "group" and to_share:
         abort(403)  # names of members, and groups' own figures, never leave the programme
-    tables = _tables(scope, to_share)
+    tables = _shared_table(scope) if to_share else _tables(scope)
     name = f"haat-{level}-{key}"
     if fmt == "csv":
         wanted = request.args.get("table", "visits" if level == "group" else "units")
@@ -103,7 +103,19 @@ def export(level: str, key: str, fmt: str):
     return response
 
 
-def _tables(scope, to_share: bool) -> dict[str, tuple[str, list[str], list[list]]]:
+def _units_table(scope, rows: list[dict]) -> tuple[str, list[str], list[list]]:
+    return (str(UNIT_TITLES[scope.level]), [_("Name"), _("Members"), _("Income this month (Rs)"),
+                                            _("Income last month (Rs)"), _("Sales"), _("Active sellers")],
+            [[r["name"], r["members"], rupees(r["income_paise"]), rupees(r["last_month_paise"]), r["sales"],
+              r["active_sellers"]] for r in rows])
+
+
+def _shared_table(scope) -> dict[str, tuple[str, list[str], list[list]]]:
+    """To share outside the programme: only the units below, counted from SHGs of five members or more."""
+    return {"units": _units_table(scope, shared(db.session, scope, today().replace(day=1)))}
+
+
+def _tables(scope) -> dict[str, tuple[str, list[str], list[list]]]:
     """key -> (sheet title, header, rows) of every table on the page."""
     f = figures(db.session, scope, today())
     tables = {
@@ -132,11 +144,7 @@ def _tables(scope, to_share: bool) -> dict[str, tuple[str, list[str], list[list]
                             [[v.member.legal_name, _("yes") if v.no_sales else "", v.late_days or ""]
                              for v in members_to_visit(db.session, scope, today())])
     else:
-        rows = shared(f.rows, scope.level) if to_share else f.rows
-        tables["units"] = (str(UNIT_TITLES[scope.level]), [_("Name"), _("Members"), _("Income this month (Rs)"),
-                                                         _("Income last month (Rs)"), _("Sales"), _("Active sellers")],
-                           [[r["name"], r["members"], rupees(r["income_paise"]), rupees(r["last_month_paise"]),
-                             r["sales"], r["active_sellers"]] for r in rows])
+        tables["units"] = _units_table(scope, f.rows)
     return tables
 
 

@@ -239,7 +239,34 @@ def scope_for(session: Session, level: str, key: str, visible: set[int] | None) 
     return None
 
 
-def shared(rows: list[dict], level: str) -> list[dict]:
-    """Rows fit to share outside the programme: groups smaller than five are left out."""
-    return [r for r in rows if level != "organisation" or r["members"] >= SMALL_GROUP]
-
+def shared(session: Session, scope: Scope, this: date) -> list[dict]:
+    """The units one level down, fit to share outside the programme: counted only from SHGs of five members or
+    more, at every level (so that no total minus the groups listed gives a small group's figures)."""
+    sizes = (sa.select(Member.group_id, sa.func.count().label("members")).group_by(Member.group_id)
+             .having(sa.func.count() >= SMALL_GROUP).subquery())
+    unit = {"programme": AreaMonth.state_code, "state": AreaMonth.organisation_id,
+            "organisation": AreaMonth.unit_id}[scope.level]
+    where = [AreaMonth.level == GROUP, *scope._where(AreaMonth.organisation_id, AreaMonth.state_code, None)]
+    now, before = AreaMonth.month == this, AreaMonth.month == months_back(this, 1)
+    sums = {key: (int(income or 0), int(last or 0), int(sales or 0), int(active or 0))
+            for key, income, last, sales, active in session.execute(
+                sa.select(unit, sa.func.sum(AreaMonth.income_paise).filter(now),
+                          sa.func.sum(AreaMonth.income_paise).filter(before), sa.func.sum(AreaMonth.sales).filter(now),
+                          sa.func.sum(AreaMonth.active_sellers).filter(now))
+                .join(sizes, sizes.c.group_id == AreaMonth.unit_id)
+                .where(AreaMonth.category_id == TOTAL, AreaMonth.month >= months_back(this, 1), *where)
+                .group_by(unit))}
+    key = {"programme": Organisation.state_code, "state": Organisation.id, "organisation": SelfHelpGroup.id}
+    members = dict(session.execute(
+        sa.select(key[scope.level], sa.func.sum(sizes.c.members)).select_from(SelfHelpGroup)
+        .join(sizes, sizes.c.group_id == SelfHelpGroup.id)
+        .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)
+        .where(*scope.members()).group_by(key[scope.level])).all())
+    found = []
+    for key_, name, _all_members in _units(session, scope):
+        if key_ not in members:
+            continue  # no group of five or more: nothing of it is shared
+        income, last, sales, active = sums.get(key_, (0, 0, 0, 0))
+        found.append({"key": key_, "name": name, "members": int(members[key_]), "income_paise": income,
+                      "last_month_paise": last, "sales": sales, "active_sellers": active})
+    return found

@@ -59,10 +59,11 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
 def make_engine(url: str) -> sa.Engine:
     """An engine configured for SQLite (embedded default) or PostgreSQL (production)."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 5}, hide_parameters=True)
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # hide_parameters: an error's message (logged) never carries the values: phones, names, addresses.
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
 def init_app(app: Flask) -> None:

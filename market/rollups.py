@@ -158,19 +158,23 @@ def saved(session: Session, member_id: int, paise: int, when: datetime | None = 
            saved_in_full=_crossed(after, paise, due) if due > 0 else 0)
 
 
-def saving_changed(session: Session, group, when: datetime | None = None) -> None:
-    """The group's monthly saving changed: recount this month's members who saved it in full."""
+def saving_changed(session: Session, group) -> None:
+    """The group's monthly saving changed: recount, for every month, its members who saved it in full (judged
+    by the new amount, as `derive` does)."""
     from vendors.models import Member
 
-    month = month_of(when)
     due = group.monthly_saving_paise
-    now = 0 if due <= 0 else session.scalar(
-        sa.select(sa.func.count()).select_from(MemberMonth).join(Member, Member.id == MemberMonth.member_id)
-        .where(Member.group_id == group.id, MemberMonth.month == month, MemberMonth.saved_paise >= due))
-    row = session.get(AreaMonth, (month, GROUP, group.id, TOTAL))
-    change = now - (row.saved_in_full if row else 0)
-    if change:
-        _areas(session, group, month, TOTAL, saved_in_full=change)
+    in_full = sa.func.count().filter(MemberMonth.saved_paise >= due) if due > 0 else sa.literal(0)
+    counted = dict(session.execute(
+        sa.select(MemberMonth.month, in_full).join(Member, Member.id == MemberMonth.member_id)
+        .where(Member.group_id == group.id).group_by(MemberMonth.month)).all())
+    kept = dict(session.execute(
+        sa.select(AreaMonth.month, AreaMonth.saved_in_full)
+        .where(AreaMonth.level == GROUP, AreaMonth.unit_id == group.id, AreaMonth.category_id == TOTAL)).all())
+    for month in sorted(set(counted) | set(kept)):
+        change = int(counted.get(month, 0)) - int(kept.get(month, 0))
+        if change:
+            _areas(session, group, month, TOTAL, saved_in_full=change)
 
 
 def order_parts(order, amount_paise: int) -> list[tuple[int, int]]:

@@ -127,6 +127,9 @@ def run(session: Session, job: OnboardingJob, raw: bytes) -> OnboardingJob:
         job.groups_created, job.members_created = _write(session, job.organisation, checked, groups), len(checked)
         job.status = "done"
         session.commit()
+    except sa.exc.IntegrityError:  # a phone number got an account (a sign-up, another file) while checking
+        return _failed(session, job, [_("A phone number in the file got an account while the file was being "
+                                        "checked; nothing was added. Upload the file again to see which.")])
     except Exception:
         session.rollback()
         _failed(session, job, [_("Something went wrong while saving; nothing was added. Try again.")])

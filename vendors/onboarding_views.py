@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from market import db
+from market.config import LOCALES
 from market.exports import csv_bytes
 from market.extensions import limiter
 from market.models import Role, User
@@ -99,8 +111,11 @@ def first_login():
             db.session.commit()  # a wrong code counts as a try
             form.code.errors.append(str(exc))
         else:
+            if user.locale is None and request.cookies.get("lang") in LOCALES:
+                user.locale = request.cookies["lang"]
             audit(db.session, user, "first_login", "user", user.id)
             db.session.commit()
+            session.clear()  # a fresh session on login: no fixation
             login_user(user)
             flash(_("Welcome to Haat. Your password is saved: use it with your mobile number to log in."),
                   "success")

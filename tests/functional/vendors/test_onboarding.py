@@ -167,10 +167,14 @@ def test_a_new_member_chooses_her_password_with_the_code_once(client, session, w
     stored = session.scalar(sa.select(SetupCode))
     assert codes["Asha Pawar"] not in stored.code_hash
     client.post("/auth/logout")
+    client.get("/language/ta")
     form = {"phone": "98123 45690", "code": codes["Asha Pawar"], "password": "my own secret 7",
             "again": "my own secret 7"}
     response = client.post("/welcome", data=form)
     assert response.headers["Location"] == "/seller/" and client.get("/seller/").status_code == 200  # logged in
+    asha = session.scalar(sa.select(User).where(User.phone == "+919812345690"))
+    session.refresh(asha)
+    assert asha.locale == "ta"  # the language she chose before
     client.post("/auth/logout")
     assert client.post("/welcome", data=form).status_code == 200  # the code worked once
     assert login(client, "9812345690", "my own secret 7").status_code == 302
@@ -225,3 +229,25 @@ def test_the_rows_problems_are_written_in_the_staff_members_language(client, ses
            HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345690,food,\n")
     errors = session.scalar(sa.select(OnboardingJob.errors))
     assert hindi % {"p": "9812345690"} in errors and "twice" not in errors
+
+
+def test_a_phone_taken_while_the_file_is_checked_adds_nothing_and_logs_no_phone(client, session, world, monkeypatch,
+                                                                               caplog):
+    from market.models import Role
+
+    login(client, world.staff_a.email)
+    before = counts(session)
+    real = onboarding._write
+
+    def racing_sign_up(session_, *args):
+        session_.add(User(name="Quick", role=str(Role.BUYER), phone="+919812345691", password_hash="!x"))
+        session_.flush()
+        return real(session_, *args)
+
+    monkeypatch.setattr(onboarding, "_write", racing_sign_up)
+    upload(client, world.org_a.id,
+           HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345691,food,\n")
+    job = session.scalar(sa.select(OnboardingJob))
+    assert job.status == "failed" and "got an account while the file was being checked" in job.errors
+    assert counts(session) == before
+    assert "9812345691" not in caplog.text and "Meena" not in caplog.text
