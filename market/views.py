@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from catalog.browse import Filters, listed_products
 from catalog.services import root_categories
@@ -58,7 +59,9 @@ def healthz():
 
 SHELL = ("css/fonts.css", "css/haat.css", "icons/icons.svg", "icons/favicon.svg", "js/offline.js", "js/speak.js",
          "js/product-form.js")  # fonts are kept as pages use them: a phone downloads only its scripts'
-KEPT_PAGES = ("/seller/", "/seller/products/", "/seller/products/new", "/seller/orders", "/seller/money")
+# A seller's pages kept for no signal: what she needs to list products. Not her orders or money: on a shared
+# phone nothing private should open for the next person.
+KEPT_PAGES = ("/seller/", "/seller/products/", "/seller/products/new")
 
 
 @main.get("/sw.js")
@@ -126,6 +129,7 @@ def login():
         else:
             session.clear()  # a fresh session on login: no fixation
             login_user(user, remember=form.remember.data)
+            generate_csrf()  # now, not by whichever of two parallel first requests comes last
             if user.locale is None and request.cookies.get("lang") in LOCALES:
                 user.locale = request.cookies["lang"]  # the language she chose before logging in, from now on
                 db.session.commit()

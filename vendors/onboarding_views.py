@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from flask_wtf.csrf import generate_csrf
 
 from market import db
 from market.config import LOCALES
@@ -117,6 +118,7 @@ def first_login():
             db.session.commit()
             session.clear()  # a fresh session on login: no fixation
             login_user(user)
+            generate_csrf()  # now, not by whichever of two parallel first requests comes last
             flash(_("Welcome to Haat. Your password is saved: use it with your mobile number to log in."),
                   "success")
             return redirect(home_for(user))

@@ -5,8 +5,19 @@
   "use strict";
   var script = document.currentScript;
   var texts = script.dataset;
+  var user = texts.user;
   var DB = "haat-drafts", STORE = "drafts";
   var sending = false;
+
+  // Another seller on this phone (a shared phone): the pages kept for the one before are dropped.
+  try {
+    if (localStorage.getItem("haat-user") !== user) {
+      if (window.caches) caches.keys().then(function (names) {
+        names.filter(function (n) { return n.indexOf("haat-pages") === 0; }).forEach(function (n) { caches.delete(n); });
+      });
+      localStorage.setItem("haat-user", user);
+    }
+  } catch (e) { /* private mode: nothing kept anyway */ }
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(texts.worker, { scope: "/" }).catch(function () { /* works without it */ });
@@ -31,7 +42,11 @@
       };
     });
   }
-  function drafts() { return store("readonly", function (s) { return s.getAll(); }); }
+  function drafts() {  // hers only: on a shared phone another seller's drafts wait for her
+    return store("readonly", function (s) { return s.getAll(); }).then(function (all) {
+      return all.filter(function (d) { return d.user === user; });
+    });
+  }
   function keep(draft) { return store("readwrite", function (s) { return s.put(draft); }); }
   function forget(key) { return store("readwrite", function (s) { return s.delete(key); }); }
 
@@ -43,7 +58,7 @@
   }
 
   function showWaiting() {
-    drafts().then(function (all) {
+    return drafts().then(function (all) {
       var waiting = all.filter(function (d) { return !d.problem; }).length;
       var problems = all.length - waiting;
       if (waiting) say(waiting === 1 ? texts.waitingOne : texts.waitingMany, waiting);
@@ -53,21 +68,31 @@
     });
   }
 
-  // The "Add a product" form: with no signal, keep what she filled in on the phone.
+  // The "Add a product" form: a copy is kept on the phone before it is sent, so that no signal (or a signal
+  // that drops while sending) loses nothing; the page that says "Saved" drops the copy (data-saved-key).
+  var settled = Promise.resolve(); // drafts dropped on this page before anything is sent
   var form = document.querySelector("form[data-offline-draft]");
   if (form) {
     var key = form.querySelector("input[name=client_key]");
-    if (!key.value) key.value = newKey();
+    if (key.value) settled = forget(key.value); // the form came back with a problem to fix: on screen, not waiting
+    else key.value = newKey();
+    window.addEventListener("pageshow", function (event) { if (event.persisted) key.value = newKey(); });
     form.addEventListener("submit", function (event) {
-      if (navigator.onLine) return; // sent now, as usual
+      if (form.dataset.kept === key.value) return; // kept already: now it goes
       event.preventDefault();
       var fields = [];
       new FormData(form).forEach(function (value, name) {
         if (name === "csrf_token" || (value instanceof File && !value.name)) return;
         fields.push([name, value]);
       });
-      if (event.submitter && event.submitter.name) fields.push([event.submitter.name, event.submitter.value]);
-      keep({ key: key.value, fields: fields, saved: Date.now() }).then(function () {
+      var submitter = event.submitter;
+      if (submitter && submitter.name) fields.push([submitter.name, submitter.value]);
+      keep({ key: key.value, user: user, fields: fields, saved: Date.now() }).catch(function () {}).then(function () {
+        if (navigator.onLine) {
+          form.dataset.kept = key.value;
+          form.requestSubmit(submitter);
+          return;
+        }
         form.reset();
         key.value = newKey();
         window.scrollTo(0, 0);
@@ -77,6 +102,8 @@
     var open = document.querySelector("[data-open-draft]");
     if (open) open.addEventListener("click", function () { reopen(form, key); });
   }
+  var saved = document.querySelector("[data-saved-key]");
+  if (saved && saved.dataset.savedKey) settled = forget(saved.dataset.savedKey);
 
   // A draft the server refused (a field to fix): back into the form, photos included, with its id.
   function reopen(form, key) {
@@ -95,8 +122,7 @@
       });
       var fileInput = form.querySelector("input[type=file][name=photos]");
       if (fileInput && photos.files.length) fileInput.files = photos.files;
-      key.value = draft.key;
-      forget(draft.key);
+      key.value = draft.key; // kept on the phone until the server has it
       say(texts.reopened, 1);
     });
   }
@@ -119,6 +145,7 @@
               var body = new FormData();
               draft.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
               body.set("client_key", draft.key);
+              body.delete("user");
               if (token) body.set("csrf_token", token.value);
               return fetch(texts.newUrl, { method: "POST", body: body, credentials: "same-origin" }).then(function (r) {
                 if (r.redirected && /\/seller\/products\/\d+\/edit/.test(r.url)) { sent += 1; return forget(draft.key); }
@@ -138,7 +165,7 @@
   }
 
   window.addEventListener("online", send);
-  if ("indexedDB" in window) send();
+  if ("indexedDB" in window) settled.catch(function () {}).then(send);
 
   // Logging out: her cached pages leave the phone's cache with her.
   document.addEventListener("submit", function (event) {

@@ -6,11 +6,17 @@ var SHELL = {{ shell|tojson }};
 var OFFLINE = {{ offline|tojson }};
 var KEPT_PAGES = {{ kept_pages|tojson }};
 var STATIC = "haat-static-{{ version }}", PAGES = "haat-pages-{{ version }}";
+var PATIENCE = 10000; // ms: a page that has not come by then, on a signal that only seems to be there, comes
+                      // from what was kept (if anything was)
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(STATIC).then(function (cache) { return cache.addAll(SHELL.concat([OFFLINE])); })
     .then(function () { return self.skipWaiting(); }));
 });
+
+function kept(request) {
+  return caches.match(request, { ignoreSearch: true });
+}
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
@@ -24,20 +30,22 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
-    event.respondWith(fetch(request).then(function (response) {
+    var network = fetch(request).then(function (response) {
       if (response.ok && KEPT_PAGES.indexOf(url.pathname) !== -1) {
         var copy = response.clone();
         caches.open(PAGES).then(function (cache) { cache.put(request, copy); });
       }
       return response;
-    }).catch(function () {
-      return caches.match(request, { ignoreSearch: true }).then(function (kept) {
-        return kept || caches.match(OFFLINE);
-      });
+    });
+    var slow = new Promise(function (resolve) { setTimeout(resolve, PATIENCE); }).then(function () {
+      return kept(request).then(function (copy) { return copy || network; });
+    });
+    event.respondWith(Promise.race([network, slow]).catch(function () {
+      return kept(request).then(function (copy) { return copy || caches.match(OFFLINE); });
     }));
   } else if (url.pathname.indexOf("/static/") === 0 && url.searchParams.has("v")) {
-    event.respondWith(caches.match(request).then(function (kept) {
-      return kept || fetch(request).then(function (response) {
+    event.respondWith(caches.match(request).then(function (copy) {
+      return copy || fetch(request).then(function (response) {
         if (response.ok) {
           var copy = response.clone();
           caches.open(STATIC).then(function (cache) { cache.put(request, copy); });
