@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from catalog.models import Category
-from market.rollups import GROUP, ORGANISATION, OTHER, TOTAL, AreaMonth, LoanStatus
+from market.rollups import GROUP, ORGANISATION, OTHER, TOTAL, AreaMonth, LoanStatus, apply
 from vendors.models import Member, Organisation, Programme, SelfHelpGroup
 from vendors.states import state_name
 
@@ -89,6 +89,7 @@ class Figures:
 
 
 def figures(session: Session, scope: Scope, today: date) -> Figures:
+    apply(session)  # counts this transaction gathered (none in a request that only reads)
     this = month_of_day(today)
     first, last = months_back(this, 11), months_back(this, 1)
     total = [AreaMonth.category_id == TOTAL, *scope.areas()]

@@ -112,9 +112,34 @@ def _places(group) -> dict:
 
 
 def _areas(session: Session, group, month: date, category_id: int, **added: int) -> None:
+    """Count toward the SHG's and the organisation's rows: gathered in the session and written, sorted, just
+    before the commit (`apply`). Every sale of an organisation adds to its one row per month; written in key
+    order at the end, two transactions never wait for each other's rows in opposite orders."""
+    pending = session.info.setdefault("area_months", {})
     for level, unit in ((GROUP, group.id), (ORGANISATION, group.organisation_id)):
-        _bump(session, AreaMonth, {"month": month, "level": level, "unit_id": unit, "category_id": category_id},
-              _places(group), **added)
+        key = (month, level, unit, category_id)
+        places, counts = pending.setdefault(key, (_places(group), {}))
+        for name, value in added.items():
+            counts[name] = counts.get(name, 0) + value
+
+
+def apply(session: Session) -> None:
+    """Write the SHG and organisation counts gathered in this transaction, in key order."""
+    pending = session.info.pop("area_months", None)
+    for (month, level, unit, category_id), (places, counts) in sorted((pending or {}).items()):
+        if any(counts.values()):
+            _bump(session, AreaMonth, {"month": month, "level": level, "unit_id": unit, "category_id": category_id},
+                  places, **counts)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    apply(session)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop("area_months", None)  # what was gathered went with the transaction
 
 
 def add(session: Session, business, parts: list[tuple[int, int]], sales: int, when: datetime | None = None) -> None:
@@ -163,6 +188,7 @@ def saving_changed(session: Session, group) -> None:
     by the new amount, as `derive` does)."""
     from vendors.models import Member
 
+    apply(session)
     due = group.monthly_saving_paise
     in_full = sa.func.count().filter(MemberMonth.saved_paise >= due) if due > 0 else sa.literal(0)
     counted = dict(session.execute(
@@ -254,6 +280,7 @@ def derive(session: Session) -> None:
     replay), the migration that added them, and `dashboards rebuild`, whose test checks that this equals what
     the sales and savings kept one by one."""
     run = session.execute
+    session.info.pop("area_months", None)  # counted again below, from what the rows say
     run(sa.delete(MemberMonth))
     run(sa.delete(AreaMonth))
     # S608 below: the SQL is built from this module's constants, never from input.

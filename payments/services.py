@@ -206,7 +206,9 @@ def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> No
         books.post(session, EntryKind.GATEWAY_FEE, [(books.GATEWAY_FEES, payment.fee_paise),
                                                     (gateway_account, -payment.fee_paise)],
                    f"{payment.gateway} fee", payment_id=payment.id)
-    for order in orders:  # the dashboards' monthly income; her shares of each sale, to her loan, savings, goals
+    # The dashboards' monthly income; her shares of each sale, to her loan, savings, goals. In the order of the
+    # shops, so that two payments touching the same shops lock their rows in the same order (no deadlock).
+    for order in sorted(orders, key=lambda o: o.business_id):
         earned = order.total_paise - platform_fee(order.total_paise)
         rollups.add(session, order.business, rollups.order_parts(order, earned), 1)
         if order.status != OrderStatus.CANCELLED:

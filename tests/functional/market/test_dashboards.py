@@ -223,8 +223,24 @@ def test_savings_earners_and_active_sellers_follow_each_sale_and_refund(client, 
     month = session.get(rollups.MemberMonth, (this_month, data.member_a.id))
     assert month.income_paise == 0 and month.saved_paise == 300_00
     rollups.add(session, data.shop_a, [(rollups.OTHER, 12_000_00)], 1)
+    session.commit()  # the SHG's and organisation's rows are written at the commit, in key order
     row = session.get(rollups.AreaMonth, (this_month, rollups.ORGANISATION, data.org_a.id, rollups.TOTAL))
     assert (row.active_sellers, row.lakhpati, row.sales) == (1, 1, 3)
+
+
+def test_area_rows_are_written_once_at_the_commit_and_forgotten_on_a_rollback(session, data):
+    this_month = finance.today().replace(day=1)
+    key = (this_month, rollups.ORGANISATION, data.org_a.id, rollups.TOTAL)
+    before = session.get(rollups.AreaMonth, key).income_paise
+    rollups.add(session, data.shop_a, [(rollups.OTHER, 700_00)], 1)
+    session.rollback()
+    session.commit()
+    assert session.get(rollups.AreaMonth, key, populate_existing=True).income_paise == before
+    rollups.add(session, data.shop_a, [(rollups.OTHER, 700_00)], 1)
+    rollups.add(session, data.shop_a, [(rollups.OTHER, 300_00)], 1)
+    session.commit()
+    session.commit()
+    assert session.get(rollups.AreaMonth, key, populate_existing=True).income_paise == before + 1_000_00
 
 
 def test_a_member_who_sold_nothing_for_three_months_needs_a_visit(session, data):
