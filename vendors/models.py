@@ -69,10 +69,14 @@ class Member(Base):
     """A member of an SHG who sells on Haat. Everything here is private to her and her staff."""
 
     __tablename__ = "members"
+    __table_args__ = (
+        # A group's members, and (index-only) the dashboards' counts of members to visit per group.
+        sa.Index("ix_members_group_visit", "group_id", "last_sold_in", "late_days"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("self_help_groups.id"), index=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("self_help_groups.id"))
     legal_name: Mapped[str] = mapped_column(sa.String(120))
     joined_on: Mapped[date] = mapped_column(default=date.today)
     # For the dashboards' "members who need a visit", kept by market.rollups and vendors.finance.refresh_status:
