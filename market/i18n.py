@@ -6,11 +6,14 @@ Tamil among its languages but not Hindi, Marathi, Telugu, Kannada or Bengali.
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import support
 from flask import has_request_context, request
-from flask_babel import get_translations, lazy_ngettext
+from flask_babel import get_locale, get_translations, lazy_ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.i18n import translations as wtforms_translations
+from wtforms.i18n import messages_path
 
 from market.config import LOCALES
 
@@ -59,6 +62,12 @@ WTFORMS_MESSAGES = (
 )
 
 
+@cache
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
+    """WTForms' own catalogue for a locale, read once per process (Flask-WTF would read it on every request)."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class FormTranslations:
     """WTForms' messages from Haat's catalogue when it has them, else from WTForms' own catalogues.
 
@@ -67,11 +76,12 @@ class FormTranslations:
 
     def gettext(self, string: str) -> str:
         ours = get_translations().ugettext(string)
-        return ours if ours != string else wtforms_translations.gettext(string)
+        return ours if ours != string else _wtforms_catalogue(str(get_locale())).ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         ours = get_translations().ungettext(singular, plural, n)
-        return ours if ours not in (singular, plural) else wtforms_translations.ngettext(singular, plural, n)
+        return ours if ours not in (singular, plural) \
+            else _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
 
 
 FORM_TRANSLATIONS = FormTranslations()

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from catalog.models import Product, Variant
 from catalog.permissions import owns_business
@@ -73,18 +73,22 @@ def is_approved_wholesaler(session: Session, user: User | None) -> bool:
 def cart_for(session: Session, user: User | None, token: str | None, create: bool = False) -> Cart | None:
     """The account's cart, else the guest's (by cookie token); made on demand."""
     if user is not None and user.is_authenticated:
-        cart = session.scalar(sa.select(Cart).where(Cart.user_id == user.id).options(selectinload(Cart.items)))
+        cart = _cart_with_items(session, Cart.user_id == user.id)
         if cart is None and create:
             cart = Cart(user_id=user.id, token=secrets.token_urlsafe(32))
             session.add(cart)
             session.flush()
         return cart
-    cart = session.scalar(sa.select(Cart).where(Cart.token == token, Cart.user_id.is_(None))) if token else None
+    cart = _cart_with_items(session, Cart.token == token, Cart.user_id.is_(None)) if token else None
     if cart is None and create:
         cart = Cart(token=secrets.token_urlsafe(32))
         session.add(cart)
         session.flush()
     return cart
+
+
+def _cart_with_items(session: Session, *where) -> Cart | None:
+    return session.execute(sa.select(Cart).where(*where).options(joinedload(Cart.items))).unique().scalar_one_or_none()
 
 
 def merge_guest_cart(session: Session, user: User, token: str | None) -> None:

@@ -116,15 +116,11 @@ def update_cart(variant_id: int):
 @orders.route("/checkout", methods=["GET", "POST"])
 @login_required
 def checkout():
-    if request.method == "POST":  # a second press of "Place order" finds the orders the first one made
-        done = db.session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == request.form.get("key", ""),
-                                                              Checkout.buyer_id == current_user.id))
-        if done is not None:
-            return redirect(url_for("orders.placed", checkout_id=done))
     cart = _cart()
     current = quote(db.session, cart, current_user)
-    if not current.shops:
-        return redirect(url_for("orders.cart"))
+    if not current.shops:  # a second press of "Place order" finds the cart the first one emptied
+        done = _placed_with(request.form.get("key", "")) if request.method == "POST" else None
+        return redirect(url_for("orders.placed", checkout_id=done) if done else url_for("orders.cart"))
     form = CheckoutForm()
     if payment_gateways.card() is None:
         form.pay_with.choices = [c for c in form.pay_with.choices if c.value != "card"]
@@ -139,11 +135,12 @@ def checkout():
             start_payment(db.session, placed, form.pay_with.data)
         except AlreadyPlaced as exc:
             db.session.rollback()
-            done = exc.checkout_id or db.session.scalar(sa.select(Checkout.id).where(
-                Checkout.idempotency_key == form.key.data, Checkout.buyer_id == current_user.id))
+            done = exc.checkout_id or _placed_with(form.key.data)
             return redirect(url_for("orders.placed", checkout_id=done) if done else url_for("orders.history"))
         except (OrderError, PaymentError) as exc:
             db.session.rollback()
+            if done := _placed_with(form.key.data):  # an old page pressed again after more went in the cart
+                return redirect(url_for("orders.placed", checkout_id=done))
             flash(str(exc), "error")
             current = quote(db.session, cart, current_user)
         else:
@@ -152,6 +149,12 @@ def checkout():
     form.key.data = secrets.token_urlsafe(24)  # a new key for each look at the total
     form.expected_total.data = current.total_paise(methods)
     return render_template("orders/checkout.html", form=form, quote=current, methods=methods, fees=DELIVERY_FEES)
+
+
+def _placed_with(key: str) -> int | None:
+    """The buyer's checkout placed with this key, if any."""
+    return db.session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == key,
+                                                          Checkout.buyer_id == current_user.id))
 
 
 @orders.get("/orders/placed/<int:checkout_id>")

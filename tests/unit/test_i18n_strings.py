@@ -242,3 +242,23 @@ def test_wtforms_messages_stay_wtforms_english_without_a_translation(bare_app):
     errors = _errors(bare_app, {"count": "50", "name": "toolong"})
     assert errors == {"count": ["Number must be between 1 and 10."],
                       "name": ["Field cannot be longer than 3 characters."]}
+
+
+def test_wtforms_own_catalogue_answers_what_haat_has_not_translated(bare_app, monkeypatch):
+    from babel.support import NullTranslations
+    from wtforms.i18n import get_translations as wtforms_translations
+
+    import market.i18n
+
+    monkeypatch.setattr(market.i18n, "get_translations", NullTranslations)  # Haat's catalogue has nothing
+    tamil = wtforms_translations(["ta"]).gettext("Not a valid integer value.")
+    assert tamil != "Not a valid integer value."
+    with bare_app.test_request_context(method="POST", data={"count": "abc"}, headers={"Cookie": "lang=ta"}):
+        from wtforms import IntegerField
+
+        class Example(market.i18n.HaatForm):
+            count = IntegerField()
+
+        form = Example()
+        form.validate()
+        assert form.errors["count"] == [tamil]

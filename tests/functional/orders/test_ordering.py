@@ -58,6 +58,11 @@ def test_pressing_place_order_twice_places_it_once(client, world, goods, session
     reload(session)
     assert session.scalar(sa.select(sa.func.count()).select_from(Checkout)) == 1
     assert session.get(Variant, kurti.variants[0].id).stock == 4
+    client.post("/cart/add", data={"variant": kurti.variants[0].id, "quantity": 2})  # then back to the old page
+    assert client.post("/checkout", data=data).headers["Location"] == first.headers["Location"]
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Checkout)) == 1
+    assert session.get(Variant, kurti.variants[0].id).stock == 4
 
 
 def test_a_price_change_before_placing_is_explained(client, world, goods, session):
