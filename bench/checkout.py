@@ -30,10 +30,7 @@ import http.client
 import os
 import queue
 import re
-import resource
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,6 +43,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from bench.common import percentile
+from bench.serve import HOST, CpuMeter, CpuUse, Server, ServerSpec
 from market.cli import alembic_config
 from market.config import normalise_database_url
 
@@ -53,7 +51,6 @@ MARKER = "Checkout bench programme"  # a database with tables but without this p
 SELLER_PHONE = "+919800000001"
 BUYER_DOMAIN = "checkout-bench.example"
 USER_AGENT = "haat-checkout-bench/1"
-HOST = "127.0.0.1"
 SOLD_OUT_WORDS = ("sold out", " left.")  # "... sold out while you were ordering." / "...: only 0 left."
 
 
@@ -194,195 +191,6 @@ def verify(url: str, seeded: Seeded, placed_ids: list[int]) -> Verification:
     if stock_left == 0 and in_stock:
         problems.append("the product is sold out but still marked in stock")
     return Verification(sold, stock_left, lowest, len(checkout_ids), orders, carts_left, problems)
-
-
-# -- the server -----------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ServerSpec:
-    worker_class: str
-    workers: int
-    threads: int
-
-    @classmethod
-    def parse(cls, text: str) -> ServerSpec:
-        """`gthread:4:4` (class:workers:threads) or `sync:4`."""
-        parts = text.split(":")
-        if parts[0] not in ("sync", "gthread") or len(parts) not in (2, 3):
-            raise argparse.ArgumentTypeError(f"{text!r}: use sync:WORKERS or gthread:WORKERS:THREADS")
-        threads = int(parts[2]) if len(parts) == 3 else 1
-        return cls(parts[0], int(parts[1]), threads if parts[0] == "gthread" else 1)
-
-    def __str__(self) -> str:
-        threads = f" --threads {self.threads}" if self.worker_class == "gthread" else ""
-        return f"gunicorn -w {self.workers} -k {self.worker_class}{threads}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """Gunicorn serving the app on 127.0.0.1, in its own session so only it and its workers are stopped."""
-
-    def __init__(self, spec: ServerSpec, url: str, secret: str, workdir: Path):
-        from market import ROOT
-
-        self.spec, self.port = spec, free_port()
-        self.log_path = workdir / f"gunicorn-{spec.worker_class}-{spec.workers}-{spec.threads}.log"
-        env = {**os.environ, "HAAT_ENV": "production", "HAAT_SECRET_KEY": secret, "DATABASE_URL": url,
-               "HAAT_PROXY_COUNT": "1", "HAAT_PAYMENT_GATEWAY": "razorpay",  # never called: buyers stop at "Pay"
-               "HAAT_RAZORPAY_KEY_ID": "rzp_test_bench", "HAAT_RAZORPAY_KEY_SECRET": "bench",
-               "HAAT_RAZORPAY_WEBHOOK_SECRET": "bench",
-               "HAAT_MEDIA_DIR": str(workdir / "media"), "HAAT_SEARCH_INDEX_DIR": str(workdir / "search")}
-        cmd = [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT), "--bind", f"{HOST}:{self.port}",
-               "--workers", str(spec.workers), "--worker-class", spec.worker_class, "--threads", str(spec.threads),
-               "--graceful-timeout", "5", "--log-level", "warning", "market:create_app()"]
-        self.log = self.log_path.open("wb")
-        self.process = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT,  # noqa: S603
-                                        start_new_session=True)
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        """Until /healthz answers 200 and every worker has booted."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({self.process.returncode}):\n{self.log_tail()}")
-            try:
-                conn = http.client.HTTPConnection(HOST, self.port, timeout=5)
-                conn.request("GET", "/healthz")
-                healthy = conn.getresponse().status == 200
-                conn.close()
-            except OSError:
-                healthy = False
-            booted = len(self.worker_pids()) >= self.spec.workers or not Path("/proc/self/stat").exists()
-            if healthy and booted:
-                return
-            time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not answer /healthz in {timeout:.0f} s:\n{self.log_tail()}")
-
-    def worker_pids(self) -> list[int]:
-        return children_of(self.process.pid)
-
-    def log_tail(self) -> str:
-        self.log.flush()
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-30:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # gunicorn's master stops its workers on SIGTERM
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
-
-# -- CPU accounting (Linux /proc; elsewhere the figures are 0) -----------------------------------------------
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return [text[text.index("(") + 1:text.rindex(")")]] + text[text.rindex(")") + 2:].split()
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields and fields[2] == str(pid):
-                found.append(int(entry.name))
-    return found
-
-
-def cpu_of(pids: list[int]) -> float:
-    """CPU seconds (user + system) the processes have used so far."""
-    ticks = 0
-    for pid in pids:
-        fields = _stat(pid)
-        if fields:
-            ticks += int(fields[12]) + int(fields[13])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def backend_pids(url: str) -> list[int]:
-    """PostgreSQL's server processes for this database (not those serving other databases' work)."""
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        pids = list(conn.scalars(sa.text("SELECT pid FROM pg_stat_activity "
-                                         "WHERE datname = current_database() AND pid <> pg_backend_pid()")))
-    engine.dispose()
-    return pids
-
-
-def machine_busy() -> float:
-    """CPU seconds the whole machine has been busy so far (all cores, not idle nor waiting for disks)."""
-    try:
-        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except OSError:
-        return 0.0
-    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
-@dataclass
-class CpuUse:
-    """CPU seconds taken during the load, by whom."""
-
-    wall: float
-    gunicorn: float
-    workers: list[float]
-    postgres: float
-    client: float
-    busy: float  # the whole machine
-
-    @property
-    def other(self) -> float:
-        return max(0.0, self.busy - self.gunicorn - self.postgres - self.client)
-
-    def line(self) -> str:
-        cores, w = os.cpu_count() or 1, self.wall
-        return (f"CPU over {w:.1f} s, in cores: gunicorn {self.gunicorn / w:.2f} "
-                f"(workers {' '.join(f'{x / w:.2f}' for x in sorted(self.workers, reverse=True))}), "
-                f"postgres {self.postgres / w:.2f}, client {self.client / w:.2f}, "
-                f"other processes {self.other / w:.2f}; "
-                f"machine {self.busy / w / cores:.0%} busy of {cores} cores")
-
-
-class CpuMeter:
-    """Cores used by gunicorn, this database's PostgreSQL backends, this client, and everything else."""
-
-    def __init__(self, server: Server, url: str, leave_out: int = 0):
-        self.server, self.url, self.leave_out = server, url, leave_out
-
-    def _backends(self) -> set[int]:
-        return set(backend_pids(self.url)) - {self.leave_out}
-
-    def start(self) -> None:
-        self.workers = {pid: cpu_of([pid]) for pid in self.server.worker_pids()}
-        self.backends = {pid: cpu_of([pid]) for pid in self._backends()}
-        self.master = cpu_of([self.server.process.pid])
-        self.client = self._own()
-        self.busy = machine_busy()
-        self.started = time.perf_counter()
-
-    @staticmethod
-    def _own() -> float:
-        own = resource.getrusage(resource.RUSAGE_SELF)
-        return own.ru_utime + own.ru_stime
-
-    def stop(self) -> CpuUse:
-        wall = time.perf_counter() - self.started
-        busy, client = machine_busy() - self.busy, self._own() - self.client
-        workers = [cpu_of([pid]) - self.workers.get(pid, 0.0) for pid in self.server.worker_pids()]
-        gunicorn = sum(workers) + cpu_of([self.server.process.pid]) - self.master
-        postgres = sum(cpu_of([pid]) - self.backends.get(pid, 0.0) for pid in {*self.backends, *self._backends()})
-        return CpuUse(wall, gunicorn, workers, postgres, client, busy)
 
 
 class BackendSampler(threading.Thread):
@@ -616,7 +424,11 @@ def run(args, spec: ServerSpec, url: str, workdir: Path, post_only: bool) -> Run
         from market import db
 
         db.engine().dispose()
-    server = Server(spec, url, secret, workdir)
+    server = Server(spec, {"HAAT_ENV": "production", "HAAT_SECRET_KEY": secret, "DATABASE_URL": url,
+                           "HAAT_PROXY_COUNT": "1", "HAAT_PAYMENT_GATEWAY": "razorpay",  # buyers stop at "Pay"
+                           "HAAT_RAZORPAY_KEY_ID": "rzp_test_bench", "HAAT_RAZORPAY_KEY_SECRET": "bench",
+                           "HAAT_RAZORPAY_WEBHOOK_SECRET": "bench", "HAAT_MEDIA_DIR": str(workdir / "media"),
+                           "HAAT_SEARCH_INDEX_DIR": str(workdir / "search")}, workdir)
     try:
         server.wait_ready()
         sampler = BackendSampler(url)

@@ -100,7 +100,9 @@ def product_rows(n: int, category_ids: dict[str, tuple[int, str]], business_ids:
                "description": description, "status": "active" if listed else "draft",
                "price_paise": rng.randrange(low, high, 500), "in_stock": rng.random() < 0.8,
                "wholesale": rng.random() < 0.2, "made_to_order": False, "state_code": rng.choice(STATES),
-               "listed": listed, "created_at": created, "updated_at": created}
+               "listed": listed, "created_at": created, "updated_at": created,
+               "fssai_number": f"1{rng.randrange(10**13):013d}" if trade == "food" else None,
+               "shelf_life_days": rng.choice((7, 30, 90, 180)) if trade == "food" else None}
 
 
 def build_database(url: str, n: int, progress: Callable[[int, int], None] | None = None) -> float:
@@ -155,11 +157,24 @@ def build_database(url: str, n: int, progress: Callable[[int, int], None] | None
             conn.execute(t["products"].insert(), batch)
         if progress:
             progress(n, n)
+    add_variants(engine)
     # A live database has been vacuumed since its rows were written (visibility map, hint bits): so here too.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
     engine.dispose()
     return time.perf_counter() - started
+
+
+def add_variants(engine: sa.Engine) -> None:
+    """Every product gets a variant, as a real one has; a third of them come in two sizes."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM variants"))
+        conn.execute(sa.text("INSERT INTO variants (product_id, size, colour, price_paise, stock, position) "
+                             "SELECT id, CASE WHEN id % 3 = 0 THEN 'M' ELSE '' END, '', price_paise, "
+                             "CASE WHEN in_stock THEN 5 + id % 20 ELSE 0 END, 0 FROM products"))
+        conn.execute(sa.text("INSERT INTO variants (product_id, size, colour, price_paise, stock, position) "
+                             "SELECT id, 'L', '', price_paise + 2000, CASE WHEN in_stock THEN 3 ELSE 0 END, 1 "
+                             "FROM products WHERE id % 3 = 0"))
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:

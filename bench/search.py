@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.common import ITEMS, MODIFIERS, STATES, build_database, percentile
+from bench.common import ITEMS, MODIFIERS, STATES, add_variants, build_database, percentile
 from catalog.search import SearchQuery, get_backend, reindex_all
 from market import ROOT, create_app, db
 
@@ -103,32 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--backend postgres needs --database-url (a database of its own: it is emptied)")
     args.workdir.mkdir(parents=True, exist_ok=True)
     url = args.database_url or f"sqlite:///{args.workdir / 'haat-bench.db'}"
-
-    def show(done: int, total: int) -> None:
-        print(f"\r  {done:,} / {total:,}", end="", file=sys.stderr, flush=True)
-
     app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "SEARCH_BACKEND": args.backend,
                       "SEARCH_INDEX_DIR": str(args.workdir / "search")})
     with app.app_context():
-        count = db.session.scalar(sa.text("SELECT count(*) FROM products")) if _has_products(url) else 0
-        rebuilt = args.rebuild or count != args.products
-        if rebuilt:
-            print(f"building the database: {args.products:,} products", file=sys.stderr)
-            seconds = build_database(url, args.products, show)
-            print(f"\ndatabase built in {seconds:.1f} s")
+        prepare_catalogue(url, args.products, args.backend, args.rebuild)
         backend = get_backend()
-        listed = db.session.scalar(sa.text("SELECT count(*) FROM products WHERE listed"))
-        if args.backend == "postgres":  # nothing to build but the words for typo corrections
-            started = time.perf_counter()
-            reindex_all(db.session)
-            print(f"postgres search words refreshed in {time.perf_counter() - started:.1f} s")
-        elif rebuilt or backend.searcher().doc_count() != listed:
-            print(f"building the Whoosh index: {listed:,} listed products", file=sys.stderr)
-            started = time.perf_counter()
-            reindex_all(db.session, show)
-            print(f"\nwhoosh index built in {time.perf_counter() - started:.1f} s ({listed:,} documents)")
-        db.session.rollback()
-
         categories: dict[str, list[int]] = defaultdict(list)
         for cid, trade in db.session.execute(sa.text("SELECT id, trade FROM categories")):
             categories[trade].append(cid)
@@ -155,10 +134,33 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _has_products(url: str) -> bool:
-    from market.db import engine
+def prepare_catalogue(url: str, products: int, backend: str, rebuild: bool = False) -> None:
+    """Inside an app context: the database of `products` products and its search index, built only if missing."""
+    def show(done: int, total: int) -> None:
+        print(f"\r  {done:,} / {total:,}", end="", file=sys.stderr, flush=True)
 
-    return sa.inspect(engine()).has_table("products")
+    has_table = sa.inspect(db.engine()).has_table
+    count = db.session.scalar(sa.text("SELECT count(*) FROM products")) if has_table("products") else 0
+    variants = db.session.scalar(sa.text("SELECT count(*) FROM variants")) if count else 0
+    rebuilt = rebuild or count != products
+    db.session.rollback()
+    if not rebuilt and not variants:  # built by an earlier version of this script
+        add_variants(db.engine())
+    if rebuilt:
+        print(f"building the database: {products:,} products", file=sys.stderr)
+        seconds = build_database(url, products, show)
+        print(f"\ndatabase built in {seconds:.1f} s", file=sys.stderr)
+    listed = db.session.scalar(sa.text("SELECT count(*) FROM products WHERE listed"))
+    if backend == "postgres":  # nothing to build but the words for typo corrections
+        started = time.perf_counter()
+        reindex_all(db.session)
+        print(f"postgres search words refreshed in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    elif rebuilt or get_backend().searcher().doc_count() != listed:
+        print(f"building the Whoosh index: {listed:,} listed products", file=sys.stderr)
+        started = time.perf_counter()
+        reindex_all(db.session, show)
+        print(f"\nwhoosh index built in {time.perf_counter() - started:.1f} s ({listed:,} documents)", file=sys.stderr)
+    db.session.rollback()
 
 
 if __name__ == "__main__":

@@ -70,6 +70,11 @@ class ProductPage:
     next_cursor: str | None
 
 
+# What a product card shows, loaded for the whole page at once (a query per relation, not one per card).
+CARD = (selectinload(Product.photos), selectinload(Product.business), selectinload(Product.variants),
+        selectinload(Product.category))
+
+
 def listed_products(session: Session, filters: Filters, category_ids: list[int] | None, cursor: str | None,
                     per_page: int = PER_PAGE, business_id: int | None = None) -> ProductPage:
     """A page of what buyers may see, filtered and sorted, starting after the cursor (no OFFSET)."""
@@ -104,7 +109,7 @@ def listed_products(session: Session, filters: Filters, category_ids: list[int] 
             stmt = stmt.where(sa.tuple_(Product.price_paise, Product.id) < position)
         stmt = stmt.order_by(Product.price_paise.desc(), Product.id.desc())
 
-    stmt = stmt.limit(per_page + 1).options(selectinload(Product.photos), selectinload(Product.business))
+    stmt = stmt.limit(per_page + 1).options(*CARD)
     rows = list(session.scalars(stmt))
     more = len(rows) > per_page
     rows = rows[:per_page]
@@ -120,7 +125,8 @@ def parse_cursor(cursor: str | None, sort: str) -> tuple[int, int] | None:
     if not cursor or len(cursor) > 40:
         return None
     parts = cursor.split(".")
-    if not all(p.isdigit() for p in parts):
+    # ASCII digits only ("²".isdigit() is true, int("²") fails), and in range of the integer columns
+    if not all(p.isascii() and p.isdigit() and int(p) < 2**31 for p in parts):
         return None
     if sort == "newest" and len(parts) == 1:
         return 0, int(parts[0])
@@ -133,8 +139,7 @@ def products_by_ids(session: Session, ids: list[int]) -> list[Product]:
     """Listed products in the order of `ids` (search results), with what a card shows."""
     if not ids:
         return []
-    rows = session.scalars(sa.select(Product).where(Product.id.in_(ids), Product.listed)
-                           .options(selectinload(Product.photos), selectinload(Product.business)))
+    rows = session.scalars(sa.select(Product).where(Product.id.in_(ids), Product.listed).options(*CARD))
     by_id = {p.id: p for p in rows}
     return [by_id[i] for i in ids if i in by_id]
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
-from babel.numbers import format_currency, format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import lazy_gettext as _l
 
 # Babel groups INR in lakhs for en_IN, hi, ta, te and bn but not for mr_IN or kn_IN: pin the pattern.
@@ -21,13 +23,21 @@ def format_inr(paise: int, locale: str = "en_IN") -> str:
     """Rs amount for display, grouped in lakhs (1,23,456.00) in every supported locale."""
     if not isinstance(paise, int) or isinstance(paise, bool):
         raise TypeError("money is an int number of paise")
-    return format_currency(Decimal(paise) / 100, "INR", format=LAKH_CURRENCY, locale=locale,
-                           currency_digits=False)
+    pattern, where = _parsed(LAKH_CURRENCY, locale)
+    return pattern.apply(Decimal(paise) / 100, where, currency="INR", currency_digits=False)
 
 
 def format_count(n: int, locale: str = "en_IN") -> str:
     """A whole number grouped in lakhs (1,23,456)."""
-    return format_decimal(n, format=LAKH_NUMBER, locale=locale)
+    pattern, where = _parsed(LAKH_NUMBER, locale)
+    return pattern.apply(n, where)
+
+
+@cache
+def _parsed(pattern: str, locale: str) -> tuple[NumberPattern, Locale]:
+    """What babel's format_currency / format_decimal parse on every call, parsed once per locale (a page shows
+    dozens of prices)."""
+    return parse_pattern(pattern), Locale.parse(locale)
 
 
 def parse_rupees(text: str) -> int:

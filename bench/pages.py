@@ -1,0 +1,126 @@
+"""Pages under load: catalogue, product and search pages through gunicorn, each beside its ceiling.
+
+    .venv/bin/python -m bench.pages                      # SQLite + Whoosh under instance/bench (built if missing)
+    .venv/bin/python -m bench.pages --database-url postgresql://postgres@127.0.0.1:5432/haat_bench
+
+The database holds 200,000 products (shared with bench.search and bench.catalogue; built once, ~10 min with
+the Whoosh index). Gunicorn serves the app as in production (HAAT_ENV=production, behind one proxy) on
+127.0.0.1; 16 clients, a new connection per request as behind nginx, GET the pages of one kind in turn for
+--seconds each: 20 catalogue pages (the newest first page and pages deeper by keyset cursor), 20 product
+pages, 20 searches from bench.search's mix of what buyers type. On PostgreSQL search uses PostgreSQL's own
+full-text search (SEARCH_BACKEND=postgres, as when several servers share one database).
+
+Beside each kind, in the same run and the same server: the ceiling, the same templates rendered from memory
+with the same values (bench/ceiling.py), so everything but the database work. The issue's targets: the
+catalogue page at >= 50% of its ceiling, p99 <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import secrets
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import quote_plus
+
+import sqlalchemy as sa
+
+from bench.common import percentile
+from bench.search import prepare_catalogue, query_mix
+from bench.serve import CpuMeter, Server, ServerSpec, load
+from market import ROOT, create_app, db
+from market.config import normalise_database_url
+
+PER_PAGE = 24
+TARGET_SHARE, TARGET_P99_MS = 0.5, 100.0
+
+
+def page_paths(seed: int = 5) -> dict[str, list[str]]:
+    """Inside an app context: 20 paths of each kind."""
+    rng = random.Random(seed)  # noqa: S311 - test data
+    listed = db.session.scalars(sa.select(sa.text("id")).select_from(sa.text("products"))
+                                .where(sa.text("listed")).order_by(sa.text("id DESC"))).all()
+    depths = [0] + sorted(rng.sample(range(1, len(listed) // PER_PAGE - 1), 19))
+    catalogue = ["/shop" if d == 0 else f"/shop?after={listed[d * PER_PAGE - 1]}" for d in depths]
+    products = [f"/p/{pid}" for pid in rng.sample(listed, 20)]
+    categories: dict[str, list[int]] = defaultdict(list)
+    for cid, trade in db.session.execute(sa.text("SELECT id, trade FROM categories")):
+        categories[trade].append(cid)
+    texts = [q.text for _kind, q in query_mix(200, categories, seed) if q.text]
+    searches = [f"/search?q={quote_plus(t)}" for t in dict.fromkeys(texts)][:20]
+    db.session.rollback()
+    return {"catalogue": catalogue, "product": products, "search": searches}
+
+
+def ms(values: list[float], fraction: float) -> str:
+    return f"{percentile(values, fraction):.0f} ms" if values else "-"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="default: a SQLite file in --workdir; it is emptied when built")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "instance" / "bench")
+    parser.add_argument("--products", type=int, default=200_000)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10, help="per kind of page, and again for its ceiling")
+    parser.add_argument("--server", type=ServerSpec.parse, default=ServerSpec("sync", 2, 1),
+                        help="sync:WORKERS or gthread:WORKERS:THREADS (default sync:2, a worker per core)")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    url = normalise_database_url(args.database_url or f"sqlite:///{args.workdir / 'haat-bench.db'}")
+    backend = "postgres" if url.startswith("postgresql") else "whoosh"
+    settings = {"DATABASE_URL": url, "SEARCH_BACKEND": backend, "SEARCH_INDEX_DIR": str(args.workdir / "search")}
+    app = create_app({"SECRET_KEY": "bench", **settings})
+    with app.app_context():
+        prepare_catalogue(url, args.products, backend)
+        paths = page_paths()
+        dialect = db.engine().dialect.name
+        db.engine().dispose()
+
+    ordered = [p for kind in paths for p in paths[kind]]
+    env = {"HAAT_ENV": "production", "HAAT_SECRET_KEY": secrets.token_hex(32), "HAAT_PROXY_COUNT": "1",
+           "HAAT_PAYMENT_GATEWAY": "razorpay", "HAAT_RAZORPAY_KEY_ID": "rzp_test_bench",
+           "HAAT_RAZORPAY_KEY_SECRET": "bench", "HAAT_RAZORPAY_WEBHOOK_SECRET": "bench",
+           "DATABASE_URL": url, "HAAT_SEARCH_BACKEND": backend, "HAAT_SEARCH_INDEX_DIR": settings["SEARCH_INDEX_DIR"],
+           "HAAT_MEDIA_DIR": str(args.workdir / "media"), "HAAT_BENCH_PAGES": json.dumps(ordered)}
+    print(f"pages on {dialect}, {args.products:,} products, {args.connections} connections, {args.server}, "
+          f"{args.seconds:.0f} s each:", flush=True)
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="haat-pages-bench-") as tmp:
+        server = Server(args.server, env, Path(tmp), app="bench.ceiling:create_app()")
+        try:
+            server.wait_ready(timeout=120)
+            for kind, real in paths.items():
+                first = ordered.index(real[0])
+                ceiling = [f"/_ceiling/{first + i}" for i in range(len(real))]
+                figures = []
+                for label, pages in (("page", real), ("ceiling", ceiling)):
+                    meter = CpuMeter(server, url)
+                    meter.start()
+                    result = load(server.port, pages, args.connections, args.seconds)
+                    cpu = meter.stop()
+                    figures.append(result)
+                    failed |= bool(result.errors)
+                    print(f"  {kind:<9} {label:<8} {result.rate:7,.0f} pages/s  p50 {ms(result.latencies_ms, 0.5):>7}"
+                          f"  p99 {ms(result.latencies_ms, 0.99):>7}   {cpu.line()}", flush=True)
+                    for error in result.errors:
+                        print(f"    ERROR {error}", flush=True)
+                share = figures[0].rate / figures[1].rate if figures[1].rate else 0.0
+                p99 = percentile(figures[0].latencies_ms, 0.99) if figures[0].latencies_ms else float("inf")
+                verdict = ""
+                if kind == "catalogue":
+                    met = share >= TARGET_SHARE and p99 <= TARGET_P99_MS
+                    verdict = (f"; target >= {TARGET_SHARE:.0%} of the ceiling and p99 <= {TARGET_P99_MS:.0f} ms: "
+                               f"{'met' if met else 'NOT met'}")
+                print(f"  {kind:<9} {share:.0%} of its ceiling{verdict}", flush=True)
+        finally:
+            server.stop()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
