@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app market
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint clean translations messages
+.PHONY: run test install lint audit clean translations messages
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ run: translations
 # With TEST_DATABASE_URL set (a PostgreSQL URL) the suite runs a second time against it.
 test: translations
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r market catalog orders payments vendors
 	$(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
@@ -44,6 +45,11 @@ test: translations
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r market catalog orders payments vendors
+
+# Known vulnerabilities in the installed packages, from PyPI's JSON API (see the README: not on every machine).
+audit: install
+	$(BIN)/pip-audit --strict --skip-editable
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -69,7 +69,7 @@ def service_worker():
     """The service worker, at the root so that it may serve every page."""
     shell = [url_for("static", filename=name) for name in SHELL]
     version = hashlib.sha256(" ".join(shell).encode()).hexdigest()[:12]
-    response = make_response(render_template("market/sw.js", shell=shell, offline=url_for("main.offline"),
+    response = make_response(render_template("market/sw.js", shell_files=shell, offline=url_for("main.offline"),
                                              kept_pages=KEPT_PAGES, version=version))
     response.mimetype = "text/javascript"
     response.headers["Cache-Control"] = "no-cache"

@@ -2,7 +2,7 @@
 // signal. Static files (their URLs carry a version) come from the cache first; pages from the network first,
 // falling back to the copy kept when she last opened them, or to the offline page.
 "use strict";
-var SHELL = {{ shell|tojson }};
+var SHELL = {{ shell_files|tojson }};
 var OFFLINE = {{ offline|tojson }};
 var KEPT_PAGES = {{ kept_pages|tojson }};
 var STATIC = "haat-static-{{ version }}", PAGES = "haat-pages-{{ version }}";
