@@ -10,7 +10,9 @@ file. Files are named by a random key, never by anything the upload says.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
+import logging
 import math
 import os
 import re
@@ -56,10 +58,18 @@ _TOO_MANY_PIXELS = _l(
     mp=MAX_PIXELS // 1_000_000,
 )
 _DAMAGED = _l("This photo is damaged or incomplete. Take it or send it again.")
+_NO_SPACE = _l("Your photos could not be saved: our server is out of space. Nothing was changed. "
+               "Please try again later.")
+_NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+log = logging.getLogger(__name__)
 
 
 class PhotoError(ValueError):
     """A refused upload; str(exc) is a short, plain message for the seller."""
+
+
+class NoSpace(PhotoError):
+    """The photo is fine but the media disk is full (or over quota): nothing of it was kept."""
 
 
 @dataclass(frozen=True)
@@ -284,8 +294,12 @@ def _write_all(media_dir: Path, encoded: dict[str, bytes]) -> str:
         for temp, final in temps:
             os.replace(temp, final)
             written.append(final)
-    except BaseException:
+    except BaseException as exc:
         for path in written:
             path.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in _NO_SPACE_ERRNOS:
+            # The seller gets a message, not an error page; whoever runs the server must hear of it.
+            log.error("no space left for photos in %s: %s", media_dir, exc)
+            raise NoSpace(_NO_SPACE) from exc
         raise
     return key

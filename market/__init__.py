@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from flask import Flask, render_template, request
@@ -11,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from market import config, db, security
 from market.config import LOCALES
@@ -22,10 +24,19 @@ from vendors.states import state_name
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a route: only numbers an integer column can hold, so a huge id is a 404, not a database error."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**31 - 1,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, database, extensions, blueprints, error pages, CLI."""
     app = Flask("market", instance_path=str(ROOT / "instance"), instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.url_map.converters["int"] = IdConverter  # before any route is added: every <int:...> uses it
     config.load(app, test_config)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     if app.config["PROXY_COUNT"]:
@@ -142,7 +153,8 @@ def url_for_static_icons(app: Flask):
     """`icon(name)`: an inline reference to the local SVG sprite, hidden from screen readers."""
     from flask import url_for
 
-    def icon(name: str) -> Markup:
+    @cache
+    def icon(name: str) -> Markup:  # the same for every request of this app: the sprite's URL is versioned
         href = url_for("static", filename="icons/icons.svg") + "#" + name
         return Markup('<svg class="icon" aria-hidden="true" focusable="false"><use href="%s"></use></svg>') % href
 
@@ -161,6 +173,8 @@ def _register_error_pages(app: Flask) -> None:
     }
 
     def render(code: int):
+        if code == 500:  # the page itself queries: a failed transaction (a dropped connection) must not fail it too
+            db.session.rollback()
         return render_template("errors/error.html", code=code, message=messages[code]()), code
 
     for code in messages:

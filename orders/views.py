@@ -131,7 +131,7 @@ def checkout():
         try:
             online = form.pay_with.data != "cash"
             placed = place_order(db.session, current_user, cart, form.key.data, delivery, form.expected_total.data,
-                                 current, announce_now=not online)
+                                 current, announce_now=False)  # start_payment tells the sellers, once
             start_payment(db.session, placed, form.pay_with.data)
         except AlreadyPlaced as exc:
             db.session.rollback()
