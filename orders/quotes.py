@@ -14,7 +14,7 @@ from catalog.permissions import owns_business
 from market.models import Role, User
 from market.notifications import notify
 from orders.models import Checkout, Order, OrderEvent, OrderLine, QuoteRequest
-from orders.services import DELIVERY_FEES, MAX_QUANTITY, OrderError, take_stock
+from orders.services import DELIVERY_FEES, MAX_QUANTITY, OrderError, is_approved_wholesaler, take_stock
 from orders.status import Actor, OrderStatus
 
 # (from, to) -> who may make the move
@@ -49,6 +49,8 @@ def request_quote(session: Session, buyer: User, variant_id: int, quantity: int,
     """A wholesaler's request for a quote on a listed product."""
     if buyer.role != Role.WHOLESALER:
         raise OrderError(_l("Quotes are for wholesale accounts."))
+    if not is_approved_wholesaler(session, buyer):
+        raise OrderError(_l("You can ask for quotes once staff have approved your wholesale account."))
     variant = session.get(Variant, variant_id)
     if variant is None or not variant.product.listed:
         raise OrderError(_l("This product is not on sale any more."))

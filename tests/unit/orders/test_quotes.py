@@ -84,3 +84,9 @@ def test_only_wholesalers_ask_for_quotes(session):
     product = gen_product(session)
     with pytest.raises(OrderError, match="wholesale"):
         request_quote(session, gen_user(session), product.variants[0].id, 10, 100, SOON)
+
+
+def test_a_wholesaler_waiting_for_approval_cannot_ask_yet(session):
+    product = gen_product(session)
+    with pytest.raises(OrderError, match="approved"):
+        request_quote(session, gen_wholesaler(session, approved=False), product.variants[0].id, 10, 100, SOON)
