@@ -107,7 +107,7 @@ def parse_row(session: Session, number: int, row: dict[str, str], categories: di
 def _int(text: str | None, name: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or len(text) > 7:
+    if not (text.isascii() and text.isdigit()) or len(text) > 7:  # int("²") fails though "²".isdigit()
         raise CatalogError(_("%(name)s must be a whole number", name=name))
     return int(text)
 

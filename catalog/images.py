@@ -222,7 +222,7 @@ def _flatten(im: Image.Image) -> Image.Image:
     elif im.mode == "1":
         im = im.convert("L")
     if im.mode in ("RGBA", "LA") or (im.mode in ("P", "L", "RGB") and "transparency" in im.info):
-        rgba = im.convert("RGBA")
+        rgba = im if im.mode == "RGBA" else im.convert("RGBA")  # no copy: at 50 MP each one is 200 MB
         im = Image.new("RGB", rgba.size, "white")
         im.paste(rgba, mask=rgba.getchannel("A"))
     elif im.mode == "P":

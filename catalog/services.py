@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Category, Photo, Product, SearchQueue, Status, Variant, WholesaleTier
 from market.db import utcnow
+from market.money import MAX_STORED_PAISE
 from vendors.models import Business
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ def check(session: Session, data: ProductData) -> Category:
     for v in data.variants:
         if v.price_paise <= 0:
             raise CatalogError(_l("Every price must be more than zero."))
+        if v.price_paise > MAX_STORED_PAISE:
+            raise CatalogError(_l("That amount is too large."))
         if not 0 <= v.stock <= MAX_STOCK:
             raise CatalogError(_l("Stock must be between 0 and %(n)d.", n=MAX_STOCK))
         key = (v.size.strip().lower(), v.colour.strip().lower())

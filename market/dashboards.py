@@ -237,20 +237,22 @@ def _units(session: Session, scope: Scope, this: date) -> list[tuple]:
 def scope_for(session: Session, level: str, key: str, visible: set[int] | None) -> Scope | None:
     """The scope named in a URL, or None if it does not exist or the viewer may not see any of it."""
     frozen = None if visible is None else frozenset(visible)
+    # An id only as ASCII digits in an id column's range: int("²") fails, and a huge one overflows the query
+    ident = int(key) if key.isascii() and key.isdigit() and len(key) < 11 and int(key) < 2**31 else None
     if level == "programme":
-        programme = session.get(Programme, int(key)) if key.isdigit() else None
+        programme = session.get(Programme, ident) if ident is not None else None
         return Scope(level, key, programme.name, frozen) if programme else None
     if level == "state":
         organisations = session.scalars(sa.select(Organisation.id).where(Organisation.state_code == key)).all()
         if not organisations or (frozen is not None and not frozen.intersection(organisations)):
             return None
         return Scope(level, key, state_name(key), frozen)
-    if level == "organisation" and key.isdigit():
-        organisation = session.get(Organisation, int(key))
+    if level == "organisation" and ident is not None:
+        organisation = session.get(Organisation, ident)
         if organisation and (frozen is None or organisation.id in frozen):
             return Scope(level, key, organisation.name, frozen)
-    if level == "group" and key.isdigit():
-        group = session.get(SelfHelpGroup, int(key))
+    if level == "group" and ident is not None:
+        group = session.get(SelfHelpGroup, ident)
         if group and (frozen is None or group.organisation_id in frozen):
             return Scope(level, key, group.name, frozen)
     return None

@@ -13,6 +13,8 @@ from flask import has_request_context, request
 from flask_babel import get_locale, get_translations, lazy_ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
+from wtforms import FileField
 from wtforms.i18n import messages_path
 
 from market.config import LOCALES
@@ -98,4 +100,13 @@ class HaatForm(FlaskForm):
     """The base of Haat's forms: a FlaskForm whose WTForms messages are translated like the rest of the page."""
 
     class Meta(TranslatedMeta):
-        pass
+        def wrap_formdata(self, form, formdata):
+            """Uploads reach the form's file fields only: a file posted under a text field's name would reach
+            code that expects text (len(), .strip()) and fail there."""
+            wrapped = super().wrap_formdata(form, formdata)
+            if not isinstance(wrapped, CombinedMultiDict):
+                return wrapped
+            files = {name for name, field in form._fields.items() if isinstance(field, FileField)}
+            return CombinedMultiDict([MultiDict([(k, v) for k, v in part.items(multi=True)
+                                                 if k in files or not isinstance(v, FileStorage)])
+                                      for part in wrapped.dicts])

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 LAKH_CURRENCY = "¤#,##,##0.00"
 LAKH_NUMBER = "#,##,##0"
 MAX_PAISE = 10**12  # Rs 1,000 crore: far above any sale; stops overflow and typos.
+MAX_STORED_PAISE = 2**31 - 1  # Rs 2.1 crore: prices, order totals and quotes are 32-bit integer columns
 
 
 class MoneyError(ValueError):
@@ -54,7 +55,6 @@ def parse_rupees(text: str) -> int:
         raise MoneyError(_l("Use at most two digits after the point, like 250.50."))
     if amount < 0:
         raise MoneyError(_l("The amount cannot be below zero."))
-    paise = int(amount * 100)
-    if paise > MAX_PAISE:
+    if amount > Decimal(MAX_PAISE) / 100:  # before multiplying: 1e999999 * 100 overflows Decimal itself
         raise MoneyError(_l("That amount is too large."))
-    return paise
+    return int(amount * 100)

@@ -38,6 +38,6 @@ def _id_of(row: Any) -> int:
 
 def parse_cursor(value: str | None) -> int | None:
     """A cursor from the query string; junk is treated as the first page."""
-    if value and value.isdigit() and len(value) < 19:
+    if value and len(value) < 19 and value.isascii() and value.isdigit() and int(value) < 2**31:  # an id's range
         return int(value)
     return None

@@ -209,7 +209,10 @@ def order_parts(order, amount_paise: int) -> list[tuple[int, int]]:
     if order.delivery_fee_paise:
         weights.append((OTHER, order.delivery_fee_paise))
     whole = sum(w for _c, w in weights) or 1
-    parts = [(category, amount_paise * weight // whole) for category, weight in weights]
+    # The size is split and the sign put back: floor division of a refund (negative) would round each part away
+    # from zero, leaving the last part to make up the difference with the opposite sign.
+    sign, size = (-1 if amount_paise < 0 else 1), abs(amount_paise)
+    parts = [(category, sign * (size * weight // whole)) for category, weight in weights]
     parts[-1] = (parts[-1][0], parts[-1][1] + amount_paise - sum(p for _c, p in parts))  # the last absorbs rounding
     return parts
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, current_app
+from flask import Flask, abort, current_app, request
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -71,6 +71,21 @@ def add_security_headers(response):
     return response
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_unusable_input() -> None:
+    """400 for a NUL byte anywhere (PostgreSQL text cannot hold one) or a form field without a plain ASCII name
+    (a nameless multipart part, or "variants-²-price", breaks WTForms): no page of ours sends either."""
+    pairs = [*request.args.items(multi=True), *request.cookies.items(multi=True)]
+    if request.mimetype in FORM_TYPES:
+        if any(not isinstance(k, str) or not k.isascii() for k in (*request.form.keys(), *request.files.keys())):
+            abort(400)
+        pairs += request.form.items(multi=True)
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in pairs):
+        abort(400)
+
+
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\d)(\+?91[\s-]?)?[6-9]\d{4}[\s-]?\d{5}(?!\d)")
 
@@ -92,6 +107,7 @@ def install(app: Flask) -> None:
     app.extensions["haat.hasher"] = hasher
     app.extensions["haat.dummy_hash"] = hasher.hash("not a real password")
     app.after_request(add_security_headers)
+    app.before_request(refuse_unusable_input)
     redactor = RedactContactDetails()
     for name in ("", "werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
         logger = logging.getLogger(name)

@@ -26,8 +26,10 @@ def read_csv(raw: bytes, required: tuple[str, ...], max_rows: int, empty: str, t
         raise UploadError(_("The CSV file is larger than 1 MB. Split it into smaller files."))
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UploadError(_("Save the CSV as UTF-8 (in a spreadsheet: CSV UTF-8).")) from exc
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:  # NULs: UTF-16 without its BOM (and PostgreSQL cannot store a NUL)
+        raise UploadError(_("Save the CSV as UTF-8 (in a spreadsheet: CSV UTF-8)."))
     reader = csv.DictReader(io.StringIO(text))
     header = [(h or "").strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in required if c not in header]

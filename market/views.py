@@ -147,7 +147,7 @@ def signup():
         try:
             user = sign_up(db.session, name=form.name.data, login=form.login.data,
                            password=form.password.data, role=Role(form.role.data),
-                           locale=request.cookies.get("lang"))
+                           locale=request.cookies.get("lang") if request.cookies.get("lang") in LOCALES else None)
             if user.role == Role.WHOLESALER:
                 apply_for_wholesale(db.session, user, form.business_name.data or "", form.gstin.data)
         except AccountError as exc:

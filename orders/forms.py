@@ -14,7 +14,7 @@ NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
 
 
 class AddToCartForm(HaatForm):
-    variant = IntegerField(validators=[DataRequired(_l("Choose an option."))])
+    variant = IntegerField(validators=[DataRequired(_l("Choose an option.")), NumberRange(1, 2**31 - 1)])  # an id
     quantity = IntegerField(_l("How many"), default=1, render_kw=NUMERIC,
                             validators=[DataRequired(_l("Say how many.")), NumberRange(1, MAX_QUANTITY)])
 

@@ -7,11 +7,13 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.orm import Session
 
 from catalog.models import Variant
 from catalog.permissions import owns_business
 from market.models import Role, User
+from market.money import MAX_STORED_PAISE
 from market.notifications import notify
 from orders.models import Checkout, Order, OrderEvent, OrderLine, QuoteRequest
 from orders.services import DELIVERY_FEES, MAX_QUANTITY, OrderError, is_approved_wholesaler, take_stock
@@ -51,13 +53,15 @@ def request_quote(session: Session, buyer: User, variant_id: int, quantity: int,
         raise OrderError(_l("Quotes are for wholesale accounts."))
     if not is_approved_wholesaler(session, buyer):
         raise OrderError(_l("You can ask for quotes once staff have approved your wholesale account."))
-    variant = session.get(Variant, variant_id)
+    variant = session.get(Variant, variant_id) if 0 < variant_id < 2**31 else None  # a typed-in id may overflow
     if variant is None or not variant.product.listed:
         raise OrderError(_l("This product is not on sale any more."))
     if not 1 <= quantity <= MAX_QUANTITY:
         raise OrderError(_l("Ask for between 1 and %(n)s pieces.", n=MAX_QUANTITY))
     if target_price_paise <= 0:
         raise OrderError(_l("Offer a price above zero."))
+    if quantity * target_price_paise > MAX_STORED_PAISE:
+        raise OrderError(_l("That amount is too large."))
     if needed_by < (today or date.today()):
         raise OrderError(_l("The date needed cannot be in the past."))
     quote = QuoteRequest(buyer_id=buyer.id, business_id=variant.product.business_id, variant_id=variant.id,
@@ -77,6 +81,8 @@ def answer(session: Session, quote: QuoteRequest, actor: Actor, decision: str,
     if decision == "countered":
         if not counter_price_paise or counter_price_paise <= 0:
             raise OrderError(_l("Give your price per piece."))
+        if quote.quantity * counter_price_paise > MAX_STORED_PAISE:  # the order it may become must fit
+            raise OrderError(_l("That amount is too large."))
         _move(quote, "countered", actor)
         quote.counter_price_paise = counter_price_paise
     elif decision in ("accepted", "declined"):
@@ -96,8 +102,17 @@ def order_from_quote(session: Session, quote: QuoteRequest, buyer: User, deliver
         raise OrderError(_l("Choose how the order reaches you."))
     if delivery != "pickup" and not all(part.strip() for part in ship_to):
         raise OrderError(_l("Give a name, address and pincode for delivery."))
+    if delivery != "pickup":  # as the checkout form checks them; the order's columns hold no more
+        if not (ship_to[2].isascii() and ship_to[2].isdigit() and len(ship_to[2]) == 6 and ship_to[2][0] != "0"):
+            raise OrderError(_l("The pincode has 6 digits."))
+        for text, longest in ((ship_to[0], 100), (ship_to[1], 300)):
+            if len(text) > longest:
+                raise OrderError(lazy_ngettext("Field cannot be longer than %(max)d character.",
+                                               "Field cannot be longer than %(max)d characters.", longest, max=longest))
     if quote.buyer_id != buyer.id or quote.status != "accepted":
         raise OrderError(_l("That cannot be done to this quote now."))
+    if quote.quantity * quote.agreed_price_paise + DELIVERY_FEES[delivery] > MAX_STORED_PAISE:
+        raise OrderError(_l("That amount is too large."))
     # The status change is a conditional update: two presses of "order now" make one order.
     done = session.execute(sa.update(QuoteRequest).where(QuoteRequest.id == quote.id,
                                                          QuoteRequest.status == "accepted")

@@ -21,7 +21,7 @@ from catalog.models import Product, Variant
 from catalog.permissions import owns_business
 from market.db import utcnow
 from market.models import Role, User
-from market.money import format_inr
+from market.money import MAX_STORED_PAISE, format_inr
 from market.notifications import notify
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent, OrderLine, OrderMessage, WholesalerProfile
 from orders.status import RELEASES_STOCK, Actor, OrderStatus, check_move
@@ -239,6 +239,8 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
         raise OrderError(current.problems[0])
     _check_delivery(current, delivery)
     total = current.total_paise(delivery.methods)
+    if total > MAX_STORED_PAISE:  # 10,000 pieces of a Rs 2,500 saree would overflow the order's columns
+        raise OrderError(_l("That amount is too large."))
     if total != expected_total_paise:
         raise PricesChanged(_l("Prices or stock changed since you looked. Check the new total and order again."))
 

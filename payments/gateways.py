@@ -59,6 +59,8 @@ class RazorpayGateway:
 
     def verify_payment(self, order_id: str, payment_id: str, signature: str) -> bool:
         """The callback's signature: HMAC-SHA256 of "order_id|payment_id" with the key secret."""
+        if not signature.isascii():  # compare_digest raises TypeError on non-ASCII text; signatures are hex
+            return False
         try:
             return bool(self.client.utility.verify_payment_signature({
                 "razorpay_order_id": order_id, "razorpay_payment_id": payment_id, "razorpay_signature": signature}))
@@ -67,6 +69,8 @@ class RazorpayGateway:
 
     def verify_webhook(self, body: str, signature: str) -> bool:
         """The webhook's signature: HMAC-SHA256 of the raw body with the webhook secret."""
+        if not signature.isascii():  # compare_digest raises TypeError on non-ASCII text; signatures are hex
+            return False
         try:
             return bool(self.client.utility.verify_webhook_signature(body, signature, self.settings.webhook_secret))
         except SignatureVerificationError:
@@ -173,6 +177,8 @@ class StripeGateway:
 
     def construct_event(self, body: str, signature: str) -> dict | None:
         """The verified event, or None if the signature (or its timestamp) is wrong."""
+        if not signature.isascii():  # compare_digest raises TypeError on non-ASCII text; signatures are hex
+            return None
         try:
             return stripe.Webhook.construct_event(body, signature, self.webhook_secret).to_dict()
         except (ValueError, stripe.SignatureVerificationError):

@@ -16,11 +16,17 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from catalog.forms import NUMERIC, RupeeField
 from market.i18n import HaatForm
 from market.services import MAX_PASSWORD
+
+
+def finite(_form, field) -> None:
+    """Refuse NaN and infinity, which Decimal parses: NumberRange cannot compare a signalling NaN (it raises)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(field.gettext("Not a valid decimal value."))
 
 
 def bps(percent: Decimal | None) -> int | None:
@@ -35,7 +41,7 @@ class LoanForm(HaatForm):
     lender = StringField(_l("Lender's name (optional)"), validators=[Optional(), Length(max=120)])
     principal = RupeeField(_l("Amount borrowed (₹)"), validators=[InputRequired(_l("Write the amount borrowed."))])
     rate = DecimalField(_l("Interest per year (%)"), places=2, render_kw={"inputmode": "decimal"},
-                        validators=[InputRequired(_l("Write the rate, like 12.")), NumberRange(0, 60)])
+                        validators=[InputRequired(_l("Write the rate, like 12.")), finite, NumberRange(0, 60)])
     method = RadioField(_l("How is interest counted?"), default="declining", choices=[
         SelectChoice("declining", _l("On what is still owed (reducing balance)")),
         SelectChoice("flat", _l("On the whole amount (flat)"))])

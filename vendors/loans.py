@@ -197,6 +197,8 @@ def _validate(terms: Terms) -> None:
         raise LoanError("The loan cannot run for more than 360 months (30 years).")
     if terms.late_fee_paise < 0:
         raise LoanError("The late fee cannot be negative.")
+    if terms.late_fee_paise > MAX_PRINCIPAL_PAISE:  # and the column is a 32-bit integer
+        raise LoanError("The late fee cannot be more than Rs 1 crore.")
     if terms.method not in tuple(Method):
         raise LoanError("The repayment method must be 'declining' or 'flat'.")
     if not isinstance(terms.start, date):

@@ -170,7 +170,7 @@ def repaid(loan_id: int):
     loan = _my_loan(loan_id)
     form = RepaymentForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")  # some are lazy
         return redirect(url_for("seller.money"))
     _saved(lambda: finance.record_repayment(db.session, loan, form.amount.data, form.paid_on.data),
            _("Repayment recorded."))

@@ -279,3 +279,137 @@ def ztxt_bomb() -> bytes:
     body = b"Bomb\x00\x00" + zlib.compress(b"\x00" * (64 * 1024 * 1024), 9)
     chunk = struct.pack(">I", len(body)) + b"zTXt" + body + struct.pack(">I", zlib.crc32(b"zTXt" + body))
     return data[:33] + chunk + data[33:]
+
+
+# --- made by hand, byte by byte: what no encoder writes ----------------------------------------------------
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    """One PNG chunk with its length and checksum."""
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def raw_png(width: int, height: int, colour_type: int, depth: int, *, rows: bytes | None = None,
+            plte: bytes | None = None, trns: bytes | None = None, extra: bytes = b"", level: int = 9) -> bytes:
+    """A PNG written by hand: any colour type and bit depth (valid or not), optional palette and
+    transparency chunks, and pixel rows given or made up (a gradient, each row with filter 0)."""
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour_type, 3)
+    row_bytes = (width * channels * depth + 7) // 8
+    if rows is None:
+        rows = b"".join(b"\0" + bytes((x * 37 + y * 11) % 256 for x in range(row_bytes)) for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
+    chunks = png_chunk(b"IHDR", header)
+    if plte is not None:
+        chunks += png_chunk(b"PLTE", plte)
+    if trns is not None:
+        chunks += png_chunk(b"tRNS", trns)
+    return b"\x89PNG\r\n\x1a\n" + chunks + extra + png_chunk(b"IDAT", zlib.compress(rows, level)) \
+        + png_chunk(b"IEND", b"")
+
+
+PNG_KINDS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}  # colour type: bit depths
+
+
+def zero_png(width: int, height: int, colour_type: int = 6, depth: int = 8) -> bytes:
+    """A PNG bomb within the pixel limit: well under a MB of zlib that inflates to hundreds of MB of pixels."""
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    rows = (b"\0" * (width * channels * depth // 8 + 1)) * height
+    return raw_png(width, height, colour_type, depth, rows=rows, level=1)  # level 9: twice as slow to make
+
+
+def zero_webp(width: int, height: int) -> bytes:
+    """A WebP bomb within the pixel limit: a few dozen bytes for a half-transparent canvas of width x height."""
+    return encode(Image.new("RGBA", (width, height), (0, 0, 0, 128)), "WEBP", lossless=True, method=0, quality=0)
+
+
+def iccp_bomb() -> bytes:
+    """A PNG whose colour profile chunk inflates to 64 MB."""
+    body = b"bomb\x00\x00" + zlib.compress(b"\x00" * (64 * 1024 * 1024), 9)
+    return raw_png(40, 30, 2, 8, extra=png_chunk(b"iCCP", body))
+
+
+def jpeg_with_exif(tiff: bytes, size: tuple[int, int] = (320, 160)) -> bytes:
+    """A plain JPEG (its top-left quadrant red) carrying this TIFF structure as its EXIF segment."""
+    data = quadrant_jpeg(1, size)
+    start = data.index(b"\xff\xe1")  # quadrant_jpeg's own EXIF: replaced
+    end = start + 2 + struct.unpack(">H", data[start + 2 : start + 4])[0]
+    segment = b"Exif\x00\x00" + tiff
+    return data[:start] + b"\xff\xe1" + struct.pack(">H", len(segment) + 2) + segment + data[end:]
+
+
+def tiff_ifd(entries: list[tuple[int, int, int, bytes]], next_ifd: int = 0, count: int | None = None) -> bytes:
+    """A big-endian TIFF header and one IFD at offset 8: (tag, type, count, 4-byte value or offset) entries."""
+    body = b"".join(struct.pack(">HHI", tag, kind, n) + value.ljust(4, b"\x00")[:4] for tag, kind, n, value in entries)
+    return b"MM\x00\x2a\x00\x00\x00\x08" + struct.pack(">H", len(entries) if count is None else count) + body \
+        + struct.pack(">I", next_ifd)
+
+
+ORIENTATION = 0x0112
+SHORT, ASCII, LONG, RATIONAL, SSHORT = 3, 2, 4, 5, 8
+
+# EXIF that lies: orientations out of range or of the wrong type, loops, counts far past the data.
+HOSTILE_EXIF = {
+    "orientation 0": tiff_ifd([(ORIENTATION, SHORT, 1, struct.pack(">H", 0))]),
+    "orientation 9": tiff_ifd([(ORIENTATION, SHORT, 1, struct.pack(">H", 9))]),
+    "orientation 65535": tiff_ifd([(ORIENTATION, SHORT, 1, struct.pack(">H", 65535))]),
+    "orientation -6 (signed)": tiff_ifd([(ORIENTATION, SSHORT, 1, struct.pack(">h", -6))]),
+    "orientation as text": tiff_ifd([(ORIENTATION, ASCII, 2, b"6\x00")]),
+    "orientation as a fraction (6/1)": tiff_ifd([(ORIENTATION, RATIONAL, 1, struct.pack(">I", 26))])
+    + struct.pack(">II", 6, 1),  # the fraction itself, at offset 26: just after the IFD
+    "orientation 1000 times": tiff_ifd([(ORIENTATION, SHORT, 1000, struct.pack(">I", 8))]),
+    "orientation as a huge long": tiff_ifd([(ORIENTATION, LONG, 1, struct.pack(">I", 2**32 - 1))]),
+    "sub-IFD pointing at itself": tiff_ifd([(ORIENTATION, SHORT, 1, struct.pack(">H", 6)),
+                                            (0x8769, LONG, 1, struct.pack(">I", 8))], next_ifd=8),
+    "GPS IFD pointing past the end": tiff_ifd([(0x8825, LONG, 1, struct.pack(">I", 2**31))]),
+    "text of 4 GB": tiff_ifd([(0x010E, ASCII, 2**32 - 1, struct.pack(">I", 8))]),
+    "4,000 entries claimed": tiff_ifd([(ORIENTATION, SHORT, 1, struct.pack(">H", 6))], count=4000),
+    "header only": b"MM\x00\x2a\x00\x00\x00\x08",
+    "little-endian garbage": b"II\x2a\x00" + b"\xff" * 64,
+}
+
+
+def jpeg_with_marker(marker: int) -> bytes:
+    """A small JPEG whose start-of-frame says another kind: lossless, arithmetic, hierarchical..."""
+    data = bytearray(small_jpeg((64, 48)))
+    at = data.index(b"\xff\xc0")
+    data[at + 1] = marker
+    return bytes(data)
+
+
+def jpeg_with_precision(bits: int) -> bytes:
+    """A small JPEG whose frame header claims 12- or 16-bit samples."""
+    data = bytearray(small_jpeg((64, 48)))
+    at = data.index(b"\xff\xc0")
+    data[at + 4] = bits
+    return bytes(data)
+
+
+def animated(fmt: str, frames: int, size: tuple[int, int] = (400, 300), mode: str = "RGB", **params) -> bytes:
+    """An animation of many frames, the first red: only that one is wanted."""
+    pictures = [Image.new(mode, size, (255, 0, 0, 255)[: len(mode)] if i == 0 else (0, i % 256, 255, 128)[: len(mode)])
+                for i in range(frames)]
+    return encode(pictures[0], fmt, save_all=True, append_images=pictures[1:], duration=10, **params)
+
+
+def cmyk_with_rgb_profile() -> bytes:
+    """A CMYK JPEG carrying an RGB profile: the colour conversion cannot apply it."""
+    return encode(Image.new("CMYK", (300, 200), (0, 255, 255, 0)), "JPEG", icc_profile=srgb_profile())
+
+
+def mutate(data: bytes, edits: list[tuple[int, int, int]]) -> bytes:
+    """data with edits applied: (0, where, byte) overwrites, (1, where, byte) inserts, (2, where, n) deletes n bytes,
+    (3, where, _) cuts the file there. `where` is taken modulo the length."""
+    out = bytearray(data)
+    for kind, where, value in edits:
+        if not out:
+            break
+        at = where % len(out)
+        if kind == 0:
+            out[at] = value % 256
+        elif kind == 1:
+            out.insert(at, value % 256)
+        elif kind == 2:
+            del out[at : at + value % 64]
+        else:
+            del out[at:]
+    return bytes(out)
