@@ -16,7 +16,7 @@ from market.money import MoneyError, parse_rupees
 from market.permissions import role_required
 from orders.models import QuoteRequest
 from orders.quotes import answer, order_from_quote, quote_actor, request_quote
-from orders.services import DELIVERY_FEES, OrderError
+from orders.services import DELIVERY_FEES, OrderError, is_approved_wholesaler
 from vendors.services import member_for_user
 
 quotes = Blueprint("quotes", __name__, url_prefix="/quotes")
@@ -54,7 +54,8 @@ def new(product_id: int):
             db.session.commit()
             flash(_("Your request is sent. The seller will answer here."), "success")
             return redirect(url_for("quotes.show", quote_id=quote.id))
-    return render_template("orders/quote_new.html", product=product, today=date.today().isoformat())
+    return render_template("orders/quote_new.html", product=product, today=date.today().isoformat(),
+                           waiting=not is_approved_wholesaler(db.session, current_user))
 
 
 @quotes.get("/")

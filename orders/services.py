@@ -165,8 +165,10 @@ class Quote:
         return sum(shop.subtotal_paise for shop in self.shops)
 
     def total_paise(self, deliveries: dict[int, str]) -> int:
-        """Subtotal plus each shop's delivery fee for the chosen delivery."""
-        return self.subtotal_paise + sum(DELIVERY_FEES[deliveries.get(s.business.id, "pickup")] for s in self.shops)
+        """Subtotal plus each shop's delivery fee for the chosen delivery (none chosen yet, or no such way: 0;
+        placing the order refuses that with a message)."""
+        return self.subtotal_paise + sum(DELIVERY_FEES.get(deliveries.get(s.business.id, "pickup"), 0)
+                                         for s in self.shops)
 
 
 def quote(session: Session, cart: Cart | None, buyer: User | None) -> Quote:

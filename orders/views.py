@@ -125,7 +125,6 @@ def checkout():
     if payment_gateways.card() is None:
         form.pay_with.choices = [c for c in form.pay_with.choices if c.value != "card"]
     methods = {s.business.id: request.form.get(f"delivery-{s.business.id}", "pickup") for s in current.shops}
-    methods = {shop: m if m in DELIVERY_FEES else "pickup" for shop, m in methods.items()}  # unknown: as if unset
     if form.validate_on_submit() and "place" in request.form:  # "Check total" only re-prices
         delivery = Delivery(methods, form.ship_name.data or "", form.ship_address.data or "",
                             (form.ship_pincode.data or "").strip())

@@ -65,6 +65,16 @@ def test_pressing_place_order_twice_places_it_once(client, world, goods, session
     assert session.get(Variant, kurti.variants[0].id).stock == 4
 
 
+def test_a_way_of_delivery_that_does_not_exist_is_refused(client, world, goods, session):
+    kurti, _podi = goods
+    login(client, world.buyer.email)
+    client.post("/cart/add", data={"variant": kurti.variants[0].id, "quantity": 1})
+    response = client.post("/checkout", data=checkout_form(client, **{f"delivery-{world.shop_a.id}": "drone"}))
+    assert response.status_code == 200 and "reaches you" in response.text
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Checkout)) == 0
+
+
 def test_a_price_change_before_placing_is_explained(client, world, goods, session):
     kurti, _podi = goods
     login(client, world.buyer.email)

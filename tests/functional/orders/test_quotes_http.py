@@ -60,3 +60,12 @@ def test_other_sellers_and_buyers_cannot_see_a_quote(client, world, session):
         client.post("/auth/logout")
     reload(session)
     assert session.scalar(sa.select(QuoteRequest.status)) == "requested"
+
+
+def test_a_wholesaler_waiting_for_approval_is_told_before_she_fills_the_form(client, world, session):
+    product = gen_product(session, world.shop_a)
+    gen_wholesaler(session, approved=False, login="waiting@example.com")
+    session.commit()
+    login(client, "waiting@example.com")
+    page = client.get(f"/quotes/new/{product.id}").text
+    assert "once staff have approved" in page and "Send request" not in page
