@@ -13,6 +13,7 @@ import resource
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,8 +235,6 @@ class Load:
 
 def load(port: int, paths: list[str], connections: int, seconds: float, warmup: float = 1.0) -> Load:
     """`connections` clients GET the paths in turn, each as soon as its last answer came, for `seconds`."""
-    import threading
-
     stop_at = [0.0]
     results: list[tuple[list[float], list[str]]] = []
     start = threading.Barrier(connections + 1)
