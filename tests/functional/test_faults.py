@@ -29,7 +29,7 @@ from orders.services import cart_for, set_quantity
 from payments.fake_razorpay import FakeRazorpay, MemoryStore
 from payments.ledger import LedgerEntry, LedgerPosting
 from payments.models import Payment, PaymentEvent, WebhookEvent
-from tests.conftest import ON_POSTGRES, login, reload
+from tests.conftest import login, reload
 from tests.factories import PASSWORD, category, gen_product, gen_user, photo_bytes
 from tests.fakes.server import serve
 from tests.faults import Browser, Gunicorn, csrf_token, hidden
@@ -226,8 +226,6 @@ def test_a_worker_killed_during_a_webhook_then_delivered_again_records_the_payme
 @pytest.mark.postgres_only
 def test_a_dropped_database_connection_is_replaced_and_a_checkout_cut_off_by_it_is_not_half_done(
         make_app, database_url, session):
-    if not ON_POSTGRES:
-        pytest.skip("only a database server drops connections: SQLite has none")
     buyer, variant_id, shop_id = buyer_with_cart(session)
     app = make_app(PROPAGATE_EXCEPTIONS=False)  # the buyer's error page, not the exception in the test
     client = app.test_client()
