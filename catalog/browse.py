@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import Category, Product
+from market.pagination import parse_id
 from vendors.models import Business
 from vendors.states import STATES
 
@@ -124,14 +125,13 @@ def parse_cursor(cursor: str | None, sort: str) -> tuple[int, int] | None:
     """(price, id) from 'price.id', or (0, id) from 'id'; junk means the first page."""
     if not cursor or len(cursor) > 40:
         return None
-    parts = cursor.split(".")
-    # ASCII digits only ("²".isdigit() is true, int("²") fails), and in range of the integer columns
-    if not all(p.isascii() and p.isdigit() and int(p) < 2**31 for p in parts):
+    parts = [parse_id(p) for p in cursor.split(".")]
+    if None in parts:
         return None
     if sort == "newest" and len(parts) == 1:
-        return 0, int(parts[0])
+        return 0, parts[0]
     if sort != "newest" and len(parts) == 2:
-        return int(parts[0]), int(parts[1])
+        return parts[0], parts[1]
     return None
 
 

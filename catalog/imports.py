@@ -21,7 +21,7 @@ imports = Blueprint("imports", __name__, url_prefix="/staff/imports")
 
 
 def _business_in_scope(business_id: int | None) -> Business:
-    in_range = business_id is not None and 0 < business_id < 2**31  # ?business=99999999999 would overflow the query
+    in_range = business_id is not None and 0 < business_id <= db.MAX_ID  # ?business=99999999999 would overflow
     business = (db.session.get(Business, business_id) if in_range else None) or abort(404)
     if not can_view_organisation(db.session, current_user, business.group.organisation_id):
         abort(403)

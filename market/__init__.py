@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class IdConverter(IntegerConverter):
     """`<int:...>` in a route: only numbers an integer column can hold, so a huge id is a 404, not a database error."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**31 - 1,
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = db.MAX_ID,
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from catalog.models import Category
+from market.pagination import parse_id
 from market.rollups import GROUP, ORGANISATION, OTHER, TOTAL, AreaMonth, LoanStatus, apply
 from vendors.models import Member, Organisation, Programme, SelfHelpGroup
 from vendors.states import state_name
@@ -237,8 +238,7 @@ def _units(session: Session, scope: Scope, this: date) -> list[tuple]:
 def scope_for(session: Session, level: str, key: str, visible: set[int] | None) -> Scope | None:
     """The scope named in a URL, or None if it does not exist or the viewer may not see any of it."""
     frozen = None if visible is None else frozenset(visible)
-    # An id only as ASCII digits in an id column's range: int("²") fails, and a huge one overflows the query
-    ident = int(key) if key.isascii() and key.isdigit() and len(key) < 11 and int(key) < 2**31 else None
+    ident = parse_id(key)
     if level == "programme":
         programme = session.get(Programme, ident) if ident is not None else None
         return Scope(level, key, programme.name, frozen) if programme else None

@@ -19,6 +19,9 @@ NAMING_CONVENTION = {
 }
 
 
+MAX_ID = 2**31 - 1  # ids (and paise) are 32-bit integer columns: a larger number overflows a query
+
+
 class Base(DeclarativeBase):
     """Base class of every model."""
 

@@ -9,11 +9,13 @@ from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import lazy_gettext as _l
 
+from market.db import MAX_ID
+
 # Babel groups INR in lakhs for en_IN, hi, ta, te and bn but not for mr_IN or kn_IN: pin the pattern.
 LAKH_CURRENCY = "¤#,##,##0.00"
 LAKH_NUMBER = "#,##,##0"
 MAX_PAISE = 10**12  # Rs 1,000 crore: far above any sale; stops overflow and typos.
-MAX_STORED_PAISE = 2**31 - 1  # Rs 2.1 crore: prices, order totals and quotes are 32-bit integer columns
+MAX_STORED_PAISE = MAX_ID  # Rs 2.1 crore: prices, order totals and quotes are 32-bit integer columns
 
 
 class MoneyError(ValueError):

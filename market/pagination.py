@@ -8,6 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from market.db import MAX_ID
+
 MAX_PER_PAGE = 100
 
 
@@ -38,6 +40,12 @@ def _id_of(row: Any) -> int:
 
 def parse_cursor(value: str | None) -> int | None:
     """A cursor from the query string; junk is treated as the first page."""
-    if value and len(value) < 19 and value.isascii() and value.isdigit() and int(value) < 2**31:  # an id's range
+    return parse_id(value)
+
+
+def parse_id(value: str | None) -> int | None:
+    """A number typed into a URL, if it is ASCII digits ("²".isdigit() is true, int("²") fails) that an integer
+    column can hold; else None."""
+    if value and len(value) <= 10 and value.isascii() and value.isdigit() and int(value) <= MAX_ID:
         return int(value)
     return None

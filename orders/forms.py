@@ -7,6 +7,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, StringF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from market.db import MAX_ID
 from market.i18n import HaatForm
 from orders.services import MAX_QUANTITY
 
@@ -14,7 +15,7 @@ NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
 
 
 class AddToCartForm(HaatForm):
-    variant = IntegerField(validators=[DataRequired(_l("Choose an option.")), NumberRange(1, 2**31 - 1)])  # an id
+    variant = IntegerField(validators=[DataRequired(_l("Choose an option.")), NumberRange(1, MAX_ID)])
     quantity = IntegerField(_l("How many"), default=1, render_kw=NUMERIC,
                             validators=[DataRequired(_l("Say how many.")), NumberRange(1, MAX_QUANTITY)])
 

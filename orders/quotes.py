@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Variant
 from catalog.permissions import owns_business
+from market.db import MAX_ID
 from market.models import Role, User
 from market.money import MAX_STORED_PAISE
 from market.notifications import notify
@@ -53,7 +54,7 @@ def request_quote(session: Session, buyer: User, variant_id: int, quantity: int,
         raise OrderError(_l("Quotes are for wholesale accounts."))
     if not is_approved_wholesaler(session, buyer):
         raise OrderError(_l("You can ask for quotes once staff have approved your wholesale account."))
-    variant = session.get(Variant, variant_id) if 0 < variant_id < 2**31 else None  # a typed-in id may overflow
+    variant = session.get(Variant, variant_id) if 0 < variant_id <= MAX_ID else None  # a typed-in id may overflow
     if variant is None or not variant.product.listed:
         raise OrderError(_l("This product is not on sale any more."))
     if not 1 <= quantity <= MAX_QUANTITY:
