@@ -510,26 +510,51 @@ def razorpay_webhook(session: Session, body: str, signature: str, event_id: str)
         kind, payload = event["event"], event["payload"]
     except (ValueError, KeyError, TypeError):
         return Answer(400, "not an event")
+    if not isinstance(kind, str):
+        return Answer(400, "unreadable event")
     record = _record_event(session, gateway.name, event_id or f"body:{_digest(body)}", kind)
     if record is None:
         return Answer(200, "duplicate")
-    record.outcome = _apply_razorpay(session, gateway, kind, payload)[:200]
-    session.flush()
+    return _applied(session, record, lambda: _apply_razorpay(session, gateway, kind, payload))
+
+
+# What a signed event of a shape we do not know raises while it is read; the view rolls everything back.
+UNREADABLE = (KeyError, IndexError, TypeError, ValueError, AttributeError, sa.exc.DataError)
+
+
+def _applied(session: Session, record: WebhookEvent, apply) -> Answer:
+    """Apply a recorded event. One we cannot read is refused (400: the gateway sends it again, and it shows in
+    the log) rather than half applied or a 500; the caller's rollback undoes its record too."""
+    try:
+        record.outcome = apply()[:200]
+        session.flush()
+    except UNREADABLE as exc:
+        return Answer(400, f"unreadable {record.event_type}: {type(exc).__name__}")
     return Answer(200, record.outcome)
 
 
 def _apply_razorpay(session: Session, gateway: gateways.RazorpayGateway, kind: str, payload: dict) -> str:
     if kind in ("payment.authorized", "payment.captured", "payment.failed", "order.paid"):
-        entity = payload["payment"]["entity"]
+        entity = _entity(payload, "payment", "order_id")
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == gateway.name,
                                                           Payment.gateway_order_id == entity.get("order_id")))
         return settle(session, payment, entity, "webhook") if payment else "not ours"
     if kind in ("refund.processed", "refund.failed", "refund.created"):
-        entity = payload["refund"]["entity"]
+        entity = _entity(payload, "refund", "payment_id")
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == gateway.name,
                                                           Payment.gateway_payment_id == entity.get("payment_id")))
         return gateway_refund(session, payment, entity, "webhook") if payment else "not ours"
     return "ignored"
+
+
+def _entity(payload: dict, name: str, link: str) -> dict:
+    """payload[name]["entity"] with its own id and its link (order or payment id) as text and its amount in whole
+    paise, as Razorpay sends it; ValueError for anything else."""
+    entity = payload[name]["entity"]
+    if not (isinstance(entity, dict) and isinstance(entity.get("id"), str) and isinstance(entity.get(link), str)
+            and type(entity.get("amount")) is int):
+        raise ValueError(f"{name} entity")
+    return entity
 
 
 def stripe_webhook(session: Session, body: str, signature: str) -> Answer:
@@ -538,22 +563,24 @@ def stripe_webhook(session: Session, body: str, signature: str) -> Answer:
     event = gateway.construct_event(body, signature) if gateway and signature else None
     if event is None:
         return Answer(400, "bad signature")
+    if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        return Answer(400, "unreadable event")
     record = _record_event(session, "stripe", event["id"], event["type"])
     if record is None:
         return Answer(200, "duplicate")
-    record.outcome = _apply_stripe(session, event["type"], event["data"]["object"])[:200]
-    session.flush()
-    return Answer(200, record.outcome)
+    return _applied(session, record, lambda: _apply_stripe(session, event["type"], event["data"]["object"]))
 
 
 def _apply_stripe(session: Session, kind: str, obj: dict) -> str:
+    if not (isinstance(obj, dict) and isinstance(obj.get("id"), str)):
+        raise ValueError("event object")
     if kind.startswith("checkout.session."):
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == "stripe",
                                                           Payment.gateway_order_id == obj.get("id")))
         return settle_stripe(session, payment, obj, "webhook") if payment else "not ours"
     if kind in ("refund.updated", "refund.created"):
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == "stripe",
-                                                          Payment.gateway_payment_id == obj.get("payment_intent")))
+                                                          Payment.gateway_payment_id == str(obj["payment_intent"])))
         if payment is None:
             return "not ours"
         return gateway_refund(session, payment, {**obj, "notes": obj.get("metadata")}, "webhook")

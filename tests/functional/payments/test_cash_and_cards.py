@@ -77,6 +77,18 @@ def test_paying_by_card_through_stripe_checkout(client, session, world, goods, s
     assert ledger.balance(session, "gateway:stripe") == 90_000
 
 
+@pytest.mark.parametrize("obj", [[], "cs_x", {"id": 5, "payment_status": "paid"}])
+def test_a_signed_stripe_event_of_an_unexpected_shape_is_refused_and_changes_nothing(client, session, world, goods,
+                                                                                      stripe_fake, obj):
+    checkout(client, session, world, goods, pay_with="card")
+    payload, signature = stripe_fake.event("checkout.session.completed", obj)
+    answer = client.post("/payments/webhooks/stripe", data=payload,
+                         headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+    assert answer.status_code == 400 and answer.json["outcome"].startswith("unreadable")
+    assert session.scalar(sa.select(sa.func.count()).select_from(WebhookEvent)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(ledger.LedgerEntry)) == 0
+
+
 def test_coming_back_from_stripe_asks_stripe_not_the_browser(client, session, world, goods, stripe_fake):
     placed = checkout(client, session, world, goods, pay_with="card")
     client.get(f"/payments/pay/{placed.checkout.id}")

@@ -482,3 +482,44 @@ def test_a_crash_after_a_transfer_never_pays_the_shop_twice(pay_app, client, ses
     assert [(t["recipient"], t["amount"]) for t in at_gateway] == [("acc_RangoliLinked1", 90_000)]
     assert session.scalar(sa.select(Transfer.gateway_transfer_id)) == at_gateway[0]["id"]
     assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0
+
+
+SHAPES = {  # validly signed, but not what Razorpay sends: each is refused and changes nothing
+    "event not text": '{"event": 5, "payload": {}}',
+    "no payment": '{"event": "payment.captured", "payload": {}}',
+    "entity a list": '{"event": "payment.captured", "payload": {"payment": {"entity": []}}}',
+    "fee not a number": '{"event": "payment.captured", "payload": {"payment": {"entity": {"id": "pay_x", '
+                        '"order_id": "ORDER", "amount": 101000, "status": "captured", "fee": "lots"}}}}',
+    "id not text": '{"event": "payment.captured", "payload": {"payment": {"entity": {"id": {"a": 1}, '
+                   '"order_id": "ORDER", "amount": 101000, "status": "captured"}}}}',
+    "refund without id": '{"event": "refund.processed", "payload": {"refund": {"entity": {"payment_id": "PAYMENT", '
+                         '"amount": 100, "status": "processed"}}}}',
+    "refund amount not a number": '{"event": "refund.created", "payload": {"refund": {"entity": {"id": "rfnd_x", '
+                                  '"payment_id": "PAYMENT", "amount": "1e9", "status": "created"}}}}',
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_signed_webhook_of_an_unexpected_shape_is_refused_and_changes_nothing(client, session, world, goods,
+                                                                                 razorpay, shape):
+    placed = checkout(client, session, world, goods)
+    order_id = open_payment(client, session, placed)
+    razorpay.pay(order_id)
+    if shape.startswith("refund"):  # a refund needs a captured payment; the rest find it waiting
+        captured = next(h for h in razorpay.take_webhooks() if h.event == "payment.captured")
+        assert deliver(client, captured).status_code == 200
+    reload(session)
+    before = (state(session, placed.payment.id), session.scalar(sa.select(sa.func.count()).select_from(WebhookEvent)),
+              session.scalar(sa.select(sa.func.count()).select_from(Refund)))
+    body = SHAPES[shape].replace("ORDER", order_id).replace(
+        "PAYMENT", session.get(Payment, placed.payment.id).gateway_payment_id or "")
+    response = client.post("/payments/webhooks/razorpay", data=body.encode(), headers={
+        "X-Razorpay-Signature": FakeSigner(razorpay.webhook_secret).sign(body), "X-Razorpay-Event-Id": "evt_odd",
+        "Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.json["outcome"].startswith("unreadable")
+    reload(session)
+    assert (state(session, placed.payment.id), session.scalar(sa.select(sa.func.count()).select_from(WebhookEvent)),
+            session.scalar(sa.select(sa.func.count()).select_from(Refund))) == before
+    assert session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == (2 if shape.startswith("refund")
+                                                                                   else 0)
