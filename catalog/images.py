@@ -29,6 +29,10 @@ from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 WIDTHS = (160, 320, 640, 1080)
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 50_000_000
+# Only a JPEG can be decoded at reduced scale (draft); a PNG or WebP is decoded whole, at 4 bytes a pixel
+# as RGBA, and a solid-colour WebP of any size is a few dozen bytes: so these get a lower limit (~100 MB).
+# Phones save camera photos as JPEG; screenshots and other PNGs are far smaller.
+MAX_PIXELS_UNSCALED = 24_000_000
 MAX_SIDE = 12_000
 EXTENSIONS = ("webp", "jpg")
 
@@ -52,11 +56,20 @@ _KEY = re.compile(r"[A-Za-z0-9_-]{22}")  # what secrets.token_urlsafe(16) makes
 _TOO_BIG = _l("This photo is bigger than %(mb)d MB. Choose a smaller photo.", mb=MAX_UPLOAD_BYTES // (1024 * 1024))
 _EMPTY = _l("This file is empty. Choose a photo.")
 _NOT_A_PHOTO = _l("This file is not a photo we can use. Choose a JPEG, PNG or WebP photo.")
-_TOO_MANY_PIXELS = _l(
-    "This photo is too large: over %(side)s pixels wide or tall, or over %(mp)d megapixels. Choose a smaller photo.",
-    side=f"{MAX_SIDE:,}",
-    mp=MAX_PIXELS // 1_000_000,
-)
+
+
+def _too_many_pixels(max_pixels: int):
+    """The refusal of a picture over MAX_SIDE or over max_pixels: one message, the limit that was broken."""
+    return _l(
+        "This photo is too large: over %(side)s pixels wide or tall, or over %(mp)d megapixels. "
+        "Choose a smaller photo.",
+        side=f"{MAX_SIDE:,}",
+        mp=max_pixels // 1_000_000,
+    )
+
+
+_TOO_MANY_PIXELS = _too_many_pixels(MAX_PIXELS)
+_TOO_MANY_PIXELS_UNSCALED = _too_many_pixels(MAX_PIXELS_UNSCALED)  # a PNG or WebP: decoded whole
 _DAMAGED = _l("This photo is damaged or incomplete. Take it or send it again.")
 _NO_SPACE = _l("Your photos could not be saved: our server is out of space. Nothing was changed. "
                "Please try again later.")
@@ -158,7 +171,7 @@ def _decode(raw: bytes) -> Image.Image:
                 if kind is None:
                     raise PhotoError(_NOT_A_PHOTO)
                 size = probe.size
-                _check_size(size)
+                _check_size(size, kind)
                 probe.verify()  # PNG: every chunk's checksum; others are checked when decoded below
             with Image.open(io.BytesIO(raw), formats=_OPENERS) as im:
                 if im.size != size:
@@ -187,11 +200,13 @@ def _decode(raw: bytes) -> Image.Image:
     return _to_srgb(_resize(picture, target, height), icc)
 
 
-def _check_size(size: tuple[int, int]) -> None:
+def _check_size(size: tuple[int, int], kind: str) -> None:
     """Refuse a picture too big to decode safely, before a single pixel is decoded."""
     width, height = size
     if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
         raise PhotoError(_TOO_MANY_PIXELS)
+    if kind != "JPEG" and width * height > MAX_PIXELS_UNSCALED:  # no draft(): it would be decoded whole
+        raise PhotoError(_TOO_MANY_PIXELS_UNSCALED)
     if width < 1 or height < 1:
         raise PhotoError(_DAMAGED)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, render_template, request
+import sqlalchemy as sa
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -67,7 +69,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_login(app: Flask) -> None:
     from market.models import User
 
-    login_manager.init_app(app)
+    # No context processor of its own: globals_for_templates() gives the templates current_user, a guest
+    # when the database cannot load her, so that the error page still renders.
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page says why on its own
     login_manager.session_protection = "basic"  # phones change addresses often; "strong" would log them out
@@ -141,12 +145,32 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def globals_for_templates():
-        from market.notifications import unread_count
-
-        unread = unread_count(db.session, current_user) if current_user.is_authenticated else 0
+        unread = _header_data()
         chosen = request.cookies.get("lang") in LOCALES or (current_user.is_authenticated and current_user.locale)
         return {"current_locale": str(get_locale()), "current_user": current_user, "unread_notifications": unread,
                 "choose_language": not chosen}
+
+
+def _header_data() -> int:
+    """Load what every page's header needs from the database: the logged-in user (her role, her language) and
+    her unread notifications count, which is returned. When the database cannot answer (it is down), she is a
+    guest for the rest of this request and the count is 0, so that the error page can still be shown."""
+    from market.notifications import unread_count
+
+    user = None
+    try:
+        user = current_user._get_current_object()  # Flask-Login's user loader queries
+        if not user.is_authenticated:
+            return 0
+        if sa.inspect(user).expired_attributes:  # a rollback (the error page's) expired her
+            db.session.refresh(user)
+        return unread_count(db.session, user)
+    except sa.exc.DBAPIError:  # OperationalError, InterfaceError...: the database unreachable or gone
+        current_app.logger.warning("page header shown without the database", exc_info=True)
+        # No rollback here: it would expire a user already loaded. The error page has rolled back before.
+        if user is None or sa.inspect(user).expired_attributes:  # not loaded, or not again after the rollback
+            g._login_user = login_manager.anonymous_user()  # Flask-Login's user of this request: a guest from now on
+        return 0
 
 
 def url_for_static_icons(app: Flask):
@@ -174,7 +198,9 @@ def _register_error_pages(app: Flask) -> None:
 
     def render(code: int):
         if code == 500:  # the page itself queries: a failed transaction (a dropped connection) must not fail it too
-            db.session.rollback()
+            with contextlib.suppress(sa.exc.SQLAlchemyError):  # nor a database that cannot even roll back
+                db.session.rollback()
+            _header_data()  # her again, or a guest if the database is down: before the message picks her language
         return render_template("errors/error.html", code=code, message=messages[code]()), code
 
     for code in messages:

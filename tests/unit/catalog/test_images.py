@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 import struct
 import time
@@ -383,7 +384,7 @@ REFUSED = {
     "png header checksum wrong": (hostile.png_bad_checksum, (NOT_A_PHOTO, DAMAGED)),
     "png pixel data checksum wrong": (hostile.png_bad_data_checksum, DAMAGED),
     "png text chunk bomb": (hostile.ztxt_bomb, DAMAGED),
-    "png claiming 7000x7000 with no pixels": (lambda: hostile.png_with_size(7000, 7000), DAMAGED),
+    "png claiming 4000x4000 with no pixels": (lambda: hostile.png_with_size(4000, 4000), DAMAGED),
     "12,001 px wide": (lambda: hostile.encode(Image.new("RGB", (12_001, 100)), "JPEG"), TOO_LARGE),
     "12,001 px tall png": (lambda: hostile.encode(Image.new("L", (10, 12_001)), "PNG"), TOO_LARGE),
     "50,000 px wide jpeg header": (lambda: hostile.jpeg_with_size(50_000, 100), TOO_LARGE),
@@ -426,6 +427,56 @@ def test_a_decompression_bomb_warning_becomes_a_refusal_for_this_call_only(media
 
     assert isinstance(exc.value.__cause__, Image.DecompressionBombWarning)
     assert caught == []
+
+
+UNSCALED_BOMBS = {
+    "webp rgba 7000x7000, 34 bytes": lambda: hostile.zero_webp(7000, 7000),
+    "png rgba 7000x7000": lambda: hostile.zero_png(7000, 7000),
+    "png 16-bit grey 7000x7000": lambda: hostile.zero_png(7000, 7000, colour_type=0, depth=16),
+    "png claiming 7000x7000 with no pixels": lambda: hostile.png_with_size(7000, 7000),
+}
+
+
+@pytest.mark.parametrize("make", UNSCALED_BOMBS.values(), ids=UNSCALED_BOMBS.keys())
+def test_a_png_or_webp_over_the_lower_limit_is_refused_from_its_header(media, make, monkeypatch):
+    # Unlike a JPEG, these decode at full size: 49 MP of RGBA would be ~200 MB for a 34-byte WebP.
+    data = make()
+
+    def no_decoding(self):
+        raise AssertionError("decoded pixels")
+
+    monkeypatch.setattr("PIL.ImageFile.ImageFile.load", no_decoding)
+    monkeypatch.setattr("PIL.WebPImagePlugin.WebPImageFile.load", no_decoding)
+    with pytest.raises(PhotoError) as exc:
+        process_upload(data, media)
+
+    assert TOO_LARGE in str(exc.value) and isinstance(exc.value.args[0], LazyString)
+    assert f"over {images.MAX_PIXELS_UNSCALED // 1_000_000} megapixels" in str(exc.value)  # the limit it broke
+    assert stored_files(media) == []
+
+
+def test_a_png_or_webp_within_the_lower_limit_is_accepted(media):
+    side = math.isqrt(images.MAX_PIXELS_UNSCALED)
+    photo = process_upload(hostile.encode(Image.new("L", (side, side), 90), "PNG"), media)
+
+    assert (photo.width, photo.widths) == (1080, WIDTHS)
+
+
+def test_a_7000x7000_jpeg_is_still_accepted_and_decoded_at_reduced_scale(media, decoded_sizes):
+    jpeg = hostile.encode(Image.new("L", (7000, 7000), 90), "JPEG")  # grey: a fifth of the memory of RGB to make
+
+    photo = process_upload(jpeg, media)
+
+    assert (photo.width, photo.height, photo.widths) == (1080, 1080, WIDTHS)
+    assert decoded_sizes == [(1750, 1750)]  # a quarter: never decoded whole
+    assert len(stored_files(media)) == 2 * len(WIDTHS)
+
+
+def test_the_jpeg_refusal_names_the_jpeg_limit(media):
+    with pytest.raises(PhotoError) as exc:
+        process_upload(hostile.jpeg_with_size(7100, 7100), media)
+
+    assert f"over {images.MAX_PIXELS // 1_000_000} megapixels" in str(exc.value)
 
 
 def test_corrupt_exif_does_not_refuse_the_photo(media):
@@ -683,13 +734,16 @@ def test_an_animation_of_many_frames_keeps_only_the_first_quickly(media, source)
         assert getattr(im, "n_frames", 1) == 1 and is_red(im.getpixel((10, 10)))
 
 
+UNDER = math.isqrt(images.MAX_PIXELS_UNSCALED)  # 4,898 x 4,898: just under the limit of a PNG or WebP
+
+
 @pytest.mark.parametrize("source", [
-    pytest.param(lambda: hostile.zero_png(7000, 7000), id="png rgba 7000x7000"),
-    pytest.param(lambda: hostile.zero_png(7000, 7000, colour_type=0, depth=16), id="png 16-bit grey 7000x7000"),
-    pytest.param(lambda: hostile.zero_webp(7000, 7000), id="webp rgba 7000x7000, 34 bytes"),
+    pytest.param(lambda: hostile.zero_png(UNDER, UNDER), id="png rgba just under the limit"),
+    pytest.param(lambda: hostile.zero_png(UNDER, UNDER, colour_type=0, depth=16), id="png 16-bit grey under it"),
+    pytest.param(lambda: hostile.zero_webp(UNDER, UNDER), id="webp rgba just under the limit, 34 bytes"),
 ])
 def test_a_bomb_just_under_the_pixel_limit_is_decoded_within_seconds(media, source):
-    # Refused would be fine too; within the limit, Pillow decodes it whole (about 200 MB for RGBA).
+    # Refused would be fine too; within the limit, Pillow decodes it whole (about 100 MB for RGBA).
     clean_or_refused(media, source(), seconds=4.0)
 
 
