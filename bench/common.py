@@ -157,17 +157,23 @@ def build_database(url: str, n: int, progress: Callable[[int, int], None] | None
             conn.execute(t["products"].insert(), batch)
         if progress:
             progress(n, n)
-    add_variants(engine)
-    # A live database has been vacuumed since its rows were written (visibility map, hint bits): so here too.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
+    add_details(engine)
     engine.dispose()
     return time.perf_counter() - started
 
 
-def add_variants(engine: sa.Engine) -> None:
-    """Every product gets a variant, as a real one has; a third of them come in two sizes."""
+def add_details(engine: sa.Engine) -> None:
+    """Every product gets a variant, as a real one has; a third of them come in two sizes. Nine in ten get
+    photos (one to three; only their rows: pages link to the renditions, nothing reads the files). Then the
+    database is vacuumed."""
+    key = "substr(md5(random()::text), 1, 22)" if engine.dialect.name == "postgresql" else \
+        "lower(hex(randomblob(11)))"
     with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM photos"))
+        for position, ends in ((0, "1,2,3,4,5,6,7,8,9"), (1, "1,2,3,4,5"), (2, "1,2")):
+            conn.execute(sa.text(f"INSERT INTO photos (product_id, key, position, width, height, widths) "  # noqa: S608
+                                 f"SELECT id, {key}, {position}, 1080, 1440, '160,320,640,1080' FROM products "
+                                 f"WHERE id % 10 IN ({ends})"))
         conn.execute(sa.text("DELETE FROM variants"))
         conn.execute(sa.text("INSERT INTO variants (product_id, size, colour, price_paise, stock, position) "
                              "SELECT id, CASE WHEN id % 3 = 0 THEN 'M' ELSE '' END, '', price_paise, "
@@ -175,6 +181,9 @@ def add_variants(engine: sa.Engine) -> None:
         conn.execute(sa.text("INSERT INTO variants (product_id, size, colour, price_paise, stock, position) "
                              "SELECT id, 'L', '', price_paise + 2000, CASE WHEN in_stock THEN 3 ELSE 0 END, 1 "
                              "FROM products WHERE id % 3 = 0"))
+    # A live database has been vacuumed since its rows were written (visibility map, hint bits): so here too.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.common import ITEMS, MODIFIERS, STATES, add_variants, build_database, percentile
+from bench.common import ITEMS, MODIFIERS, STATES, add_details, build_database, percentile
 from catalog.search import SearchQuery, get_backend, reindex_all
 from market import ROOT, create_app, db
 
@@ -141,11 +141,11 @@ def prepare_catalogue(url: str, products: int, backend: str, rebuild: bool = Fal
 
     has_table = sa.inspect(db.engine()).has_table
     count = db.session.scalar(sa.text("SELECT count(*) FROM products")) if has_table("products") else 0
-    variants = db.session.scalar(sa.text("SELECT count(*) FROM variants")) if count else 0
+    photos = db.session.scalar(sa.text("SELECT count(*) FROM photos")) if count else 0
     rebuilt = rebuild or count != products
     db.session.rollback()
-    if not rebuilt and not variants:  # built by an earlier version of this script
-        add_variants(db.engine())
+    if not rebuilt and not photos:  # built by an earlier version of this script, without variants or photos
+        add_details(db.engine())
     if rebuilt:
         print(f"building the database: {products:,} products", file=sys.stderr)
         seconds = build_database(url, products, show)

@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload, with_expression
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, Variant
 from market.pagination import parse_id
 from vendors.models import Business
 from vendors.states import STATES
@@ -71,9 +71,11 @@ class ProductPage:
     next_cursor: str | None
 
 
-# What a product card shows, loaded for the whole page at once (a query per relation, not one per card).
-CARD = (selectinload(Product.photos), selectinload(Product.business), selectinload(Product.variants),
-        selectinload(Product.category))
+# What a product card shows, loaded for the whole page at once (a query per relation, not one per card); its
+# category comes from catalog.services.taxonomy, with no query.
+CARD = (joinedload(Product.photos), joinedload(Product.business, innerjoin=True),
+        with_expression(Product.variant_count, sa.select(sa.func.count()).where(Variant.product_id == Product.id)
+                        .correlate(Product).scalar_subquery()))
 
 
 def listed_products(session: Session, filters: Filters, category_ids: list[int] | None, cursor: str | None,
@@ -111,7 +113,7 @@ def listed_products(session: Session, filters: Filters, category_ids: list[int] 
         stmt = stmt.order_by(Product.price_paise.desc(), Product.id.desc())
 
     stmt = stmt.limit(per_page + 1).options(*CARD)
-    rows = list(session.scalars(stmt))
+    rows = list(session.scalars(stmt).unique())
     more = len(rows) > per_page
     rows = rows[:per_page]
     next_cursor = None
@@ -139,7 +141,7 @@ def products_by_ids(session: Session, ids: list[int]) -> list[Product]:
     """Listed products in the order of `ids` (search results), with what a card shows."""
     if not ids:
         return []
-    rows = session.scalars(sa.select(Product).where(Product.id.in_(ids), Product.listed).options(*CARD))
+    rows = session.scalars(sa.select(Product).where(Product.id.in_(ids), Product.listed).options(*CARD)).unique()
     by_id = {p.id: p for p in rows}
     return [by_id[i] for i in ids if i in by_id]
 

@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from market.db import Base, UTCDateTime, utcnow
 from vendors.models import Business
@@ -92,9 +92,9 @@ class Product(Base):
     photos: Mapped[list[Photo]] = relationship(back_populates="product", cascade="all, delete-orphan",
                                                order_by="Photo.position")
 
-    @property
-    def is_food(self) -> bool:
-        return self.category.trade == "food"
+    # How many variants it has, counted by the query that lists it (catalog.browse.CARD: a card says "from"
+    # before the lowest price when there is more than one); None where it was not asked for.
+    variant_count: Mapped[int | None] = query_expression()
 
 
 class Variant(Base):

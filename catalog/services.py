@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -74,19 +75,58 @@ def leaf_categories(session: Session) -> list[Category]:
                                 .order_by(Category.trade, Category.position)))
 
 
-def root_categories(session: Session) -> list[Category]:
+@dataclass(frozen=True)
+class Kind:
+    """A category as pages show it (the trades bar, a card's icon, a product's crumbs)."""
+
+    id: int
+    slug: str
+    name: str
+    trade: str
+    parent: Kind | None
+
+    @property
+    def parent_id(self) -> int | None:
+        return self.parent.id if self.parent else None
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    by_id: dict[int, Kind]
+    by_slug: dict[str, Kind]
+    roots: list[Kind]
+    children: dict[int, list[int]]
+
+
+def taxonomy(session: Session) -> Taxonomy:
+    """Every category, read once per process: categories are reference data that only a migration writes
+    (and a migration restarts the app), so pages need no query for them."""
+    cached = current_app.extensions.get("haat.taxonomy")
+    if cached is None:
+        rows = session.execute(sa.select(Category.id, Category.parent_id, Category.slug, Category.name,
+                                          Category.trade)
+                               .order_by(Category.parent_id.is_not(None), Category.position, Category.id)).all()
+        by_id: dict[int, Kind] = {}
+        children: dict[int, list[int]] = {}
+        for row in rows:  # roots first, so a child's parent is already made (the tree is two levels deep)
+            by_id[row.id] = Kind(row.id, row.slug, row.name, row.trade, by_id.get(row.parent_id))
+            if row.parent_id is not None:
+                children.setdefault(row.parent_id, []).append(row.id)
+        cached = current_app.extensions["haat.taxonomy"] = Taxonomy(
+            by_id, {k.slug: k for k in by_id.values()}, [k for k in by_id.values() if k.parent is None], children)
+    return cached
+
+
+def root_categories(session: Session) -> list[Kind]:
     """The four trades, in their order."""
-    return list(session.scalars(sa.select(Category).where(Category.parent_id.is_(None))
-                                .order_by(Category.position)))
+    return taxonomy(session).roots
 
 
 def category_ids(session: Session, slug: str) -> list[int]:
     """A category's id and its children's ids (browsing a trade shows all its kinds)."""
-    category = session.scalar(sa.select(Category).where(Category.slug == slug))
-    if category is None:
-        return []
-    children = session.scalars(sa.select(Category.id).where(Category.parent_id == category.id))
-    return [category.id, *children]
+    tree = taxonomy(session)
+    kind = tree.by_slug.get(slug)
+    return [kind.id, *tree.children.get(kind.id, [])] if kind else []
 
 
 def check(session: Session, data: ProductData) -> Category:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -11,10 +12,11 @@ from flask_login import current_user
 
 from catalog import browse, images
 from catalog.forms import ProductForm, ShopForm
-from catalog.models import Category, Product, Status
+from catalog.models import Product, Status
 from catalog.permissions import can_edit_product, owns_business
 from catalog.services import (
     CatalogError,
+    Kind,
     StagedPhotos,
     add_photo,
     category_ids,
@@ -24,6 +26,7 @@ from catalog.services import (
     root_categories,
     set_shop_paused,
     set_status,
+    taxonomy,
     update_product,
 )
 from market import db
@@ -37,16 +40,33 @@ catalog = Blueprint("catalog", __name__)
 products = Blueprint("products", __name__, url_prefix="/seller/products")
 
 
+STATES_KEPT_FOR = 300  # seconds: a state whose first organisation joins shows in the filter within 5 minutes
+
+
 @catalog.app_context_processor
 def catalogue_choices():
     """Sorts, price bands and the states that have sellers, for the filter form on every list."""
-    from vendors.models import Organisation
-
-    class SellingStates:  # asked for by the filter form only
-        def __iter__(self):
-            return iter(sorted(db.session.scalars(sa.select(Organisation.state_code).distinct())))
-
     return {"sorts": browse.SORTS, "price_bands": browse.PRICE_BANDS, "selling_states": SellingStates()}
+
+
+class SellingStates:
+    """The states that have organisations, read when the filter form asks and then kept a while per process
+    (the form is on every list; organisations join a few times a year)."""
+
+    def __iter__(self):
+        from vendors.models import Organisation
+
+        expires, states = current_app.extensions.get("haat.selling_states", (0.0, []))
+        if time.monotonic() >= expires:
+            states = sorted(db.session.scalars(sa.select(Organisation.state_code).distinct()))
+            current_app.extensions["haat.selling_states"] = (time.monotonic() + STATES_KEPT_FOR, states)
+        return iter(states)
+
+
+@catalog.app_template_global()
+def kind(category_id: int) -> Kind:
+    """A product's category for a template, with no query (catalog.services.taxonomy)."""
+    return taxonomy(db.session).by_id[category_id]
 
 
 def media_dir() -> Path:
@@ -74,7 +94,7 @@ def browse_products(slug: str | None = None):
     if filters.category and not ids:
         abort(404)
     page = browse.listed_products(db.session, filters, ids, request.args.get("after"))
-    current = db.session.scalar(sa.select(Category).where(Category.slug == filters.category)) if ids else None
+    current = taxonomy(db.session).by_slug[filters.category] if ids else None
     return render_template("catalog/browse.html", page=page, filters=filters, current=current,
                            roots=root_categories(db.session))
 
@@ -132,6 +152,19 @@ def media(key: str, width: int, ext: str):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Content-Disposition"] = "inline"
     return response
+
+
+@catalog.app_template_global()
+def media_url(key: str, width: int, ext: str) -> str:
+    """What url_for("catalog.media", ...) makes, written without the router (a page of cards needs ~200): keys
+    are URL-safe (images.valid_key) and widths ints, so nothing needs quoting. A test holds it to url_for's."""
+    return f"{request.script_root}/media/{key}-{width}.{ext}"
+
+
+@catalog.app_template_global()
+def srcset(key: str, widths: list[int], ext: str) -> str:
+    """A photo's renditions for srcset: "url 160w, url 320w, ..."."""
+    return ", ".join(f"{media_url(key, w, ext)} {w}w" for w in widths)
 
 
 # -- sellers --------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
@@ -26,6 +26,12 @@ def format_inr(paise: int, locale: str = "en_IN") -> str:
     """Rs amount for display, grouped in lakhs (1,23,456.00) in every supported locale."""
     if not isinstance(paise, int) or isinstance(paise, bool):
         raise TypeError("money is an int number of paise")
+    return _formatted_inr(paise, locale)
+
+
+@lru_cache(maxsize=8192)
+def _formatted_inr(paise: int, locale: str) -> str:
+    """format_inr's text, kept: a page shows dozens of prices, and the same prices come back on every page."""
     pattern, where = _parsed(LAKH_CURRENCY, locale)
     return pattern.apply(Decimal(paise) / 100, where, currency="INR", currency_digits=False)
 
