@@ -164,8 +164,7 @@ def media_url(key: str, width: int, ext: str) -> str:
 @catalog.app_template_global()
 def srcset(key: str, widths: list[int], ext: str) -> str:
     """A photo's renditions for srcset: "url 160w, url 320w, ..."."""
-    root = request.script_root
-    return ", ".join(f"{root}/media/{key}-{w}.{ext} {w}w" for w in widths)
+    return ", ".join(f"{media_url(key, w, ext)} {w}w" for w in widths)
 
 
 # -- sellers --------------------------------------------------------------------------------------------------
