@@ -262,9 +262,13 @@ def rebuild(session: Session) -> int:
         add(session, sale.business, [(variant.product.category_id if variant else OTHER, sale.amount_paise)], 1,
             sale.sold_on)
         count += 1
-    for refund in session.scalars(sa.select(Refund).where(Refund.status == "processed", Refund.order_id.isnot(None))):
+    before: dict[int, int] = {}  # paise of each order refunded by the refunds counted so far, in their order
+    for refund in session.scalars(sa.select(Refund).where(Refund.status == "processed", Refund.order_id.isnot(None))
+                                  .order_by(Refund.processed_at, Refund.id)):
         order = session.get(Order, refund.order_id)
-        kept = 0 if refund.payment.gateway == "cash" else fee_given_back(order, refund.amount_paise)
+        kept = 0 if refund.payment.gateway == "cash" else \
+            fee_given_back(order, refund.amount_paise, before.get(order.id, 0))
+        before[order.id] = before.get(order.id, 0) + refund.amount_paise
         lost = refund.amount_paise - kept
         add(session, order.business, order_parts(order, -lost), 0, refund.processed_at)
     derive(session)

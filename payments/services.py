@@ -44,9 +44,13 @@ def platform_fee(total_paise: int) -> int:
     return total_paise * int(current_app.config["PLATFORM_FEE_BPS"]) // 10_000
 
 
-def fee_given_back(order: Order, refunded_paise: int) -> int:
-    """The part of Haat's fee on an online order that a refund of `refunded_paise` gives back."""
-    return platform_fee(order.total_paise) * refunded_paise // order.total_paise
+def fee_given_back(order: Order, refunded_paise: int, refunded_before_paise: int = 0) -> int:
+    """The part of Haat's fee on an online order that a refund of `refunded_paise` gives back, after refunds of
+    `refunded_before_paise` already processed for it: the fee on all refunded so far, rounded down once, less
+    what the earlier ones gave back. So parts adding up to the whole order give back the whole fee, and a
+    single refund gives back its share rounded down."""
+    fee, total = platform_fee(order.total_paise), order.total_paise
+    return fee * (refunded_before_paise + refunded_paise) // total - fee * refunded_before_paise // total
 
 
 def payment_for(session: Session, order: Order) -> Payment | None:
@@ -262,6 +266,13 @@ def refunded_for(session: Session, order: Order) -> int:
                               .where(Refund.order_id == order.id, Refund.status != "failed")))  # PostgreSQL: Decimal
 
 
+def _processed_before(session: Session, made: Refund) -> int:
+    """Paise of its order returned by the refunds processed before this one (not pending ones, not itself:
+    `_refund_processed` marks it processed before posting it)."""
+    return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_paise), 0)).where(
+        Refund.order_id == made.order_id, Refund.status == "processed", Refund.id != made.id)))  # PostgreSQL: Decimal
+
+
 def refund(session: Session, order: Order, amount_paise: int | None = None, user: User | None = None,
            reason: str = "") -> Refund:
     """Return money for one order (all that is left of it by default, or a part). Raises PaymentError."""
@@ -310,13 +321,14 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
                  f"refund {made.id}: {made.amount_paise} paise", refunded_paise=total):
         raise RuntimeError("payment changed during a refund")  # rolled back by the caller; retried later
     order = session.get(Order, made.order_id) if made.order_id else None
+    before = _processed_before(session, made) if order is not None else 0
     if order is None:
         lines = [(UNALLOCATED, made.amount_paise), (books.gateway_account(payment.gateway), -made.amount_paise)]
     elif payment.gateway == "cash":
         lines = [(books.cash_sales(order.business_id), made.amount_paise),
                  (books.cash(order.business_id), -made.amount_paise)]
     else:
-        fee_back = fee_given_back(order, made.amount_paise)
+        fee_back = fee_given_back(order, made.amount_paise, before)
         lines = [(books.payable(order.business_id), made.amount_paise - fee_back), (books.PLATFORM_FEES, fee_back),
                  (books.gateway_account(payment.gateway), -made.amount_paise)]
     books.post(session, EntryKind.REFUND, lines, f"refund {made.id}", payment_id=payment.id,
@@ -326,7 +338,7 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
         rollups.add(session, order.business, rollups.order_parts(order, -lost), 0)
         from vendors.finance import reverse_allocations
 
-        reverse_allocations(session, order.id, made.amount_paise, order.total_paise, made.id)
+        reverse_allocations(session, order.id, made.amount_paise, order.total_paise, made.id, before)
     return True
 
 

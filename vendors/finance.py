@@ -273,19 +273,27 @@ def _refresh_loans_in(session: Session, codes: list[str]) -> None:
 
 
 def reverse_allocations(session: Session, order_id: int, refunded_paise: int, order_total_paise: int,
-                        refund_id: int) -> None:
-    """A refund takes back what the order funded, in proportion to how much of the order went back."""
-    taken = session.execute(
-        sa.select(LedgerAccount.code, sa.func.sum(LedgerPosting.amount_paise)).join(LedgerPosting.account)
+                        refund_id: int, refunded_before_paise: int = 0) -> None:
+    """A refund takes back what the order funded, in proportion to how much of the order went back.
+
+    `refunded_before_paise` is what refunds processed before this one returned of the order. Each of her
+    accounts gives back its share of all refunded so far, rounded toward zero once, less what earlier refunds
+    took back; so parts adding up to the whole order take back every paisa, and a single refund its share
+    rounded toward zero. The account the money came from takes the balance.
+    """
+    funded = sa.case((LedgerEntry.refund_id.is_(None), LedgerPosting.amount_paise), else_=0)
+    taken_back = sa.case((LedgerEntry.refund_id.is_not(None), LedgerPosting.amount_paise), else_=0)
+    rows = session.execute(
+        sa.select(LedgerAccount.code, sa.func.sum(funded), sa.func.sum(taken_back)).join(LedgerPosting.account)
         .join(LedgerPosting.entry).where(LedgerEntry.order_id == order_id, LedgerEntry.kind == EntryKind.ALLOCATION)
         .group_by(LedgerAccount.code)).all()
-    # Her accounts give back their share, rounded toward zero; the account it came from takes the balance.
-    taken = sorted(((code, int(amount)) for code, amount in taken if amount),
-                   key=lambda row: not row[0].startswith("member:"))
-    lines = [(code, -(1 if amount > 0 else -1) * (abs(amount) * refunded_paise // order_total_paise))
-             for code, amount in taken[:-1]]
-    if taken:
-        lines.append((taken[-1][0], -sum(a for _c, a in lines)))
+    rows = sorted(((code, int(amount), int(back)) for code, amount, back in rows if amount),  # PostgreSQL: Decimal
+                  key=lambda row: not row[0].startswith("member:"))
+    so_far = min(refunded_before_paise + refunded_paise, order_total_paise)
+    lines = [(code, -(1 if amount > 0 else -1) * (abs(amount) * so_far // order_total_paise) - back)
+             for code, amount, back in rows[:-1]]
+    if rows:
+        lines.append((rows[-1][0], -sum(a for _c, a in lines)))
     if any(a for _c, a in lines):
         books.post(session, EntryKind.ALLOCATION, lines, "refund takes back its share", order_id=order_id,
                    refund_id=refund_id)

@@ -9,10 +9,11 @@ from market.notifications import Notification
 from orders.models import Order
 from payments import ledger
 from payments import services as payment_services
-from payments.ledger import LedgerEntry
+from payments.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from payments.models import Payment, Refund, Transfer, WebhookEvent
 from tests.conftest import login, reload
 from tests.functional.payments.conftest import KEY_ID, KEY_SECRET, checkout, deliver, open_payment
+from vendors.models import Loan
 
 
 def reconcile(app, *options: str):
@@ -321,6 +322,82 @@ def test_a_seller_refunds_part_of_an_order(client, session, world, goods, razorp
     client.post("/auth/logout")
     login(client, world.member_b.user.phone)  # another seller cannot refund shop A's order
     assert client.post(f"/orders/{order_a.id}/refund", data={"amount": "10"}).status_code == 404
+
+
+# Shop A's Rs 900 order back in three parts; 2.5% of each part is not a whole number of paise.
+PARTS = ("300.39", "300.39", "299.22")
+
+
+def fee_app(make_app, razorpay, stripe_fake):
+    """The app with Razorpay and Haat's fee at 2.5% (Rs 22.50 of shop A's Rs 900 order)."""
+    from tests.functional.payments.conftest import WEBHOOK_SECRET
+
+    return make_app(PAYMENT_GATEWAY="razorpay", RAZORPAY_KEY_ID=KEY_ID, RAZORPAY_KEY_SECRET=KEY_SECRET,
+                    RAZORPAY_WEBHOOK_SECRET=WEBHOOK_SECRET, RAZORPAY_BASE_URL=razorpay.url, PLATFORM_FEE_BPS=250)
+
+
+def refund_in_parts(client, session, world, order, parts) -> list[Refund]:
+    """Shop A's seller refunds the order part by part."""
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    for part in parts:
+        client.post(f"/orders/{order.id}/refund", data={"amount": part}, follow_redirects=True)
+    reload(session)
+    return list(session.scalars(sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)))
+
+
+def posted(session, code: str, **about) -> int:
+    """The sum of one account's postings in the entries about one thing (refund_id=..., order_id=...)."""
+    return int(session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(LedgerPosting.amount_paise), 0)).join(LedgerPosting.account)
+        .join(LedgerPosting.entry).where(LedgerAccount.code == code,
+                                         *(getattr(LedgerEntry, k) == v for k, v in about.items()))))
+
+
+def test_an_order_refunded_in_parts_gives_back_all_of_the_fee(make_app, razorpay, stripe_fake, session, world,
+                                                              goods):
+    client = fee_app(make_app, razorpay, stripe_fake).test_client()
+    placed = paid(client, session, world, goods, razorpay)
+    order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
+    refunds = refund_in_parts(client, session, world, order_a, PARTS)
+    assert [(r.amount_paise, r.status) for r in refunds] == [(30_039, "processed"), (30_039, "processed"),
+                                                             (29_922, "processed")]
+    assert session.get(Payment, placed.payment.id).refunded_paise == 90_000
+    # Each part gives back the fee on all refunded so far, less what earlier parts gave: 750, then 1,501 - 750,
+    # then 2,250 - 1,501. The first is what a single refund of it gives (30,039 * 2.5% rounded down).
+    assert [posted(session, ledger.PLATFORM_FEES, refund_id=r.id) for r in refunds] == [750, 751, 749]
+    assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0  # as before the sale
+    assert ledger.balance(session, ledger.PLATFORM_FEES) == -(11_000 * 250 // 10_000)  # shop B's fee only
+
+
+def test_her_plan_shares_of_an_order_refunded_in_parts_all_come_back(make_app, razorpay, stripe_fake, session,
+                                                                     world, goods):
+    from datetime import timedelta
+
+    from vendors import finance
+
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200,
+                            "declining", 12, finance.today() - timedelta(days=5))
+    world.group_a.monthly_saving_paise = 1_000_00
+    finance.set_shares(session, world.member_a, [finance.Share("loan", percent_bps=3333, loan_id=loan.id),
+                                                 finance.Share("savings", percent_bps=3333)])
+    session.commit()
+    client = fee_app(make_app, razorpay, stripe_fake).test_client()
+    placed = paid(client, session, world, goods, razorpay)
+    order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
+    to_loan, to_savings = ledger.member_loan(world.member_a.id, loan.id), ledger.member_savings(world.member_a.id)
+    share = (90_000 - 2_250) * 3333 // 10_000  # of what she earned, after Haat's fee
+    assert posted(session, to_loan, order_id=order_a.id) == posted(session, to_savings, order_id=order_a.id) \
+        == -share == -29_247
+    refunds = refund_in_parts(client, session, world, order_a, PARTS)
+    # Each part takes back the share of all refunded so far, less what earlier parts took back.
+    assert [posted(session, to_loan, refund_id=r.id) for r in refunds] == [
+        share * 30_039 // 90_000, share * 60_078 // 90_000 - share * 30_039 // 90_000,
+        share - share * 60_078 // 90_000]
+    for code in (to_loan, to_savings, ledger.payable(world.shop_a.id)):  # her shares, from what Haat owes her
+        assert posted(session, code, order_id=order_a.id, kind=ledger.EntryKind.ALLOCATION) == 0, code
+        assert ledger.balance(session, code) == 0, code
+    assert finance.repayments(session, session.get(Loan, loan.id)) == []
 
 
 def test_a_refund_made_on_the_gateway_dashboard_is_recorded_from_its_webhook(client, session, world, goods,

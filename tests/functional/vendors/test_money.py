@@ -131,6 +131,39 @@ def test_a_refund_takes_back_the_share_its_sale_funded(session, world, make_app,
     assert finance.repayments(session, session.get(Loan, loan.id))[0].amount_paise == left
 
 
+def test_a_cash_sale_refunded_in_parts_gives_back_every_paisa_of_her_shares(session, world, make_app):
+    from tests.functional.payments.conftest import checkout
+
+    app = make_app()
+    client = app.test_client()
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200,
+                            "declining", 12, finance.today() - timedelta(days=5))
+    world.group_a.monthly_saving_paise = 1_000_00
+    finance.set_shares(session, world.member_a, [finance.Share("loan", percent_bps=3333, loan_id=loan.id),
+                                                 finance.Share("savings", percent_bps=3333)])
+    kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
+    podi = gen_product(session, world.shop_b, title="Idli podi", category_slug="spices", price_paise=11_000)
+    session.commit()
+    placed = checkout(client, session, world, (kurti, podi), pay_with="cash", both=False)
+    order = placed.orders[0]
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
+    client.post(f"/orders/{order.id}/cash-received")
+    codes = (ledger.member_loan(world.member_a.id, loan.id), ledger.member_savings(world.member_a.id),
+             ledger.set_aside(world.shop_a.id))
+    reload(session)
+    assert [ledger.balance(session, c) for c in codes] == [-29_997, -29_997, 59_994]
+    # Rs 900 back in three parts that do not divide her shares evenly (29,997 * 30,039 / 90,000 is not whole).
+    for n, part in enumerate(("300.39", "300.39", "299.22")):
+        client.post(f"/orders/{order.id}/refund", data={"amount": part})
+        reload(session)
+        given = (30_039, 60_078, 90_000)[n]
+        assert -ledger.balance(session, codes[0]) == 29_997 - 29_997 * given // 90_000  # cumulative, not per part
+    assert [ledger.balance(session, c) for c in codes] == [0, 0, 0]
+    assert finance.repayments(session, session.get(Loan, loan.id)) == []
+
+
 def test_a_cash_repayment_at_the_meeting_counts(client, session, world):
     login(client, world.member_a.user.phone)
     add_loan(client)
