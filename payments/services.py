@@ -378,7 +378,10 @@ def transfer_earnings(session: Session, order: Order) -> list[Transfer]:
         return []
     group = order.business.group
     to_plan = _plan_shares(session, order)
-    take_home = order.total_paise - platform_fee(order.total_paise) - refunded_for(session, order) - to_plan
+    refunded = refunded_for(session, order)  # pending refunds too: their money must stay to be sent back
+    # What Haat owes the shop for it: its earnings, less the refunds, plus Haat's fee the refunds gave back.
+    take_home = (order.total_paise - platform_fee(order.total_paise) - refunded + fee_given_back(order, refunded)
+                 - to_plan)
     made = []
     for account, amount, debit in ((order.business.payout_account, take_home, books.payable(order.business_id)),
                                    (group.payout_account, to_plan, books.group_transferred(group.id))):

@@ -600,3 +600,18 @@ def test_a_signed_webhook_of_an_unexpected_shape_is_refused_and_changes_nothing(
             session.scalar(sa.select(sa.func.count()).select_from(Refund))) == before
     assert session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == (2 if shape.startswith("refund")
                                                                                    else 0)
+
+
+def test_a_part_refunded_order_sends_all_the_shop_is_owed_including_the_fee_given_back(make_app, razorpay,
+                                                                                      stripe_fake, session, world,
+                                                                                      goods):
+    world.shop_a.payout_account = "acc_RangoliLinked1"
+    session.commit()
+    client = fee_app(make_app, razorpay, stripe_fake).test_client()
+    placed = paid(client, session, world, goods, razorpay)
+    order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
+    refund_in_parts(client, session, world, order_a, PARTS[:1])  # Rs 300.39 back: Haat's fee on it, 750, too
+    complete_shop_a_order(client, session, world, placed)
+    transfer = session.scalar(sa.select(Transfer))
+    assert transfer.amount_paise == 90_000 - 2_250 - (30_039 - 750)
+    assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0  # nothing left behind at Haat
