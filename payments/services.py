@@ -60,11 +60,12 @@ def payment_for(session: Session, order: Order) -> Payment | None:
 
 
 def _move(session: Session, payment: Payment, target: PaymentStatus, source: str, note: str = "",
-          actor_id: int | None = None, **values) -> bool:
-    """Move the payment if it is still in the state we read; False if someone else moved it first."""
+          actor_id: int | None = None, unchanged: tuple = (), **values) -> bool:
+    """Move the payment if it is still in the state we read (and the `unchanged` conditions still hold); False
+    if someone else moved it first."""
     current = payment.status
     check_move(current, target)
-    done = session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.status == current)
+    done = session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.status == current, *unchanged)
                            .values(status=target, updated_at=utcnow(), **values)
                            .execution_options(synchronize_session=False)).rowcount == 1
     if done:
@@ -317,8 +318,11 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
     session.expire(made)
     payment = made.payment
     total = payment.refunded_paise + made.amount_paise
+    # Two refunds of one payment at once: the second finds the total changed and is retried, not added to the
+    # total the first one read.
     if not _move(session, payment, after_refund(payment.amount_paise, total), source,
-                 f"refund {made.id}: {made.amount_paise} paise", refunded_paise=total):
+                 f"refund {made.id}: {made.amount_paise} paise",
+                 unchanged=(Payment.refunded_paise == payment.refunded_paise,), refunded_paise=total):
         raise RuntimeError("payment changed during a refund")  # rolled back by the caller; retried later
     order = session.get(Order, made.order_id) if made.order_id else None
     before = _processed_before(session, made) if order is not None else 0

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from orders.models import Order
 from payments import ledger
-from payments.models import Payment, WebhookEvent
+from payments.models import Payment, Refund, WebhookEvent
 from tests.conftest import login, reload
 from tests.functional.payments.conftest import checkout
 
@@ -191,3 +191,34 @@ def test_a_seller_cannot_record_a_sale_for_another_shop_or_its_product(client, s
     client.post("/seller/sales", data=other_product)
     reload(session)
     assert session.scalar(sa.select(sa.func.count()).select_from(ledger.LedgerEntry)) == 0
+
+
+def test_two_refunds_of_one_payment_processed_at_once_never_lose_one(client, session, world, goods, make_app):
+    from market import db
+    from payments import services
+
+    placed = checkout(client, session, world, goods, pay_with="cash", both=False)
+    order = placed.orders[0]
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
+    client.post(f"/orders/{order.id}/cash-received")
+    client.post(f"/orders/{order.id}/refund", data={"amount": "50"})
+    reload(session)
+    payment = session.scalar(sa.select(Payment).where(Payment.order_id == order.id))
+    assert (payment.status, payment.refunded_paise) == ("partly_refunded", 5_000)
+    first, second = (Refund(payment_id=payment.id, order_id=order.id, amount_paise=a, reason="test")
+                     for a in (10_000, 20_000))
+    session.add_all([first, second])
+    session.commit()
+    with make_app().app_context():  # another worker processes the second while this one holds the payment as read
+        assert services._refund_processed(db.session, db.session.get(Refund, second.id), None, "seller")
+        db.session.commit()
+    with pytest.raises(RuntimeError):  # the total it read has changed: rolled back, to be retried
+        services._refund_processed(session, session.get(Refund, first.id), None, "seller")
+    session.rollback()
+    reload(session)
+    assert services._refund_processed(session, session.get(Refund, first.id), None, "seller")  # the retry
+    session.commit()
+    assert session.get(Payment, payment.id).refunded_paise == 35_000
+    assert ledger.balance(session, ledger.cash(world.shop_a.id)) == 90_000 - 35_000
