@@ -380,6 +380,8 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
 
 def post_message(session: Session, order: Order, user: User, actor: Actor, body: str) -> OrderMessage:
     """A message on the order page, from its buyer or its seller."""
+    if actor not in (Actor.BUYER, Actor.SELLER):  # shown as one side or the other: nobody else may write
+        raise ValueError(f"{actor} cannot write on the order page")
     body = body.strip()
     if not body:
         raise OrderError(_l("Write a message first."))

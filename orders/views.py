@@ -238,6 +238,8 @@ def invoice(order_id: int):
 @login_required
 def message(order_id: int):
     order, actor = _order_for_me(order_id)
+    if actor not in (Actor.BUYER, Actor.SELLER):  # an admin reads the talk but is neither side of it
+        abort(403)
     form = MessageForm()
     if form.validate_on_submit():
         try:

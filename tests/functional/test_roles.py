@@ -214,8 +214,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                           writes=(BUYER, OWNER, ADMIN), data=lambda ids: {"to": "cancelled"}),
     # The order is still "placed": no invoice yet, so its parties go back to the order page.
     ("orders.invoice", "GET"): row("/orders/{order}/invoice.pdf", only(BUYER, OWNER, ADMIN, ok=302, others=404)),
-    ("orders.message", "POST"): row("/orders/{order}/messages", only(BUYER, OWNER, ADMIN, ok=302, others=404),
-                                    writes=(BUYER, OWNER, ADMIN), data=lambda ids: {"body": "Is it ready?"}),
+    ("orders.message", "POST"): row("/orders/{order}/messages", {**only(BUYER, OWNER, ok=302, others=404),
+                                                                 ADMIN: 403},
+                                    writes=(BUYER, OWNER), data=lambda ids: {"body": "Is it ready?"}),
     ("orders.reorder_view", "POST"): row("/orders/{order}/reorder", only(BUYER, ok=302, others=404),
                                          writes=(BUYER,)),
     ("orders.seller", "GET"): row("/seller/orders", only(*SELLERS)),
