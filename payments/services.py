@@ -60,12 +60,11 @@ def payment_for(session: Session, order: Order) -> Payment | None:
 
 
 def _move(session: Session, payment: Payment, target: PaymentStatus, source: str, note: str = "",
-          actor_id: int | None = None, unchanged: tuple = (), **values) -> bool:
-    """Move the payment if it is still in the state we read (and the `unchanged` conditions still hold); False
-    if someone else moved it first."""
+          actor_id: int | None = None, **values) -> bool:
+    """Move the payment if it is still in the state we read; False if someone else moved it first."""
     current = payment.status
     check_move(current, target)
-    done = session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.status == current, *unchanged)
+    done = session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.status == current)
                            .values(status=target, updated_at=utcnow(), **values)
                            .execution_options(synchronize_session=False)).rowcount == 1
     if done:
@@ -278,6 +277,8 @@ def refund(session: Session, order: Order, amount_paise: int | None = None, user
            reason: str = "") -> Refund:
     """Return money for one order (all that is left of it by default, or a part). Raises PaymentError."""
     payment = payment_for(session, order)
+    if payment is not None:  # two refunds asked at once: the second waits, then sees what the first left
+        payment = _locked(session, payment.id)
     if payment is None or payment.status not in MONEY_TAKEN:
         raise PaymentError(_l("Nothing has been paid for this order."))
     left = order.total_paise - refunded_for(session, order)
@@ -302,6 +303,13 @@ def refund(session: Session, order: Order, amount_paise: int | None = None, user
     return made
 
 
+def _locked(session: Session, payment_id: int) -> Payment:
+    """The payment as it is now, its row locked until this transaction ends (PostgreSQL; SQLite lets one writer
+    in at a time anyway)."""
+    return session.scalars(sa.select(Payment).where(Payment.id == payment_id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
 def _set_refund_id(session: Session, made: Refund, gateway_refund_id: str) -> None:
     made.gateway_refund_id = gateway_refund_id
     session.flush()
@@ -316,13 +324,10 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
                        .execution_options(synchronize_session=False)).rowcount != 1:
         return False
     session.expire(made)
-    payment = made.payment
+    payment = _locked(session, made.payment_id)  # another refund of it, at the same moment, adds after this one
     total = payment.refunded_paise + made.amount_paise
-    # Two refunds of one payment at once: the second finds the total changed and is retried, not added to the
-    # total the first one read.
     if not _move(session, payment, after_refund(payment.amount_paise, total), source,
-                 f"refund {made.id}: {made.amount_paise} paise",
-                 unchanged=(Payment.refunded_paise == payment.refunded_paise,), refunded_paise=total):
+                 f"refund {made.id}: {made.amount_paise} paise", refunded_paise=total):
         raise RuntimeError("payment changed during a refund")  # rolled back by the caller; retried later
     order = session.get(Order, made.order_id) if made.order_id else None
     before = _processed_before(session, made) if order is not None else 0
@@ -350,7 +355,7 @@ def gateway_refund(session: Session, payment: Payment, entity: dict, source: str
     """A refund the gateway tells us about (ours, or one made on its dashboard): record it once."""
     made = session.scalar(sa.select(Refund).where(Refund.gateway_refund_id == entity["id"]))
     if made is None:
-        notes = entity.get("notes") or {}
+        notes = entity.get("notes") if isinstance(entity.get("notes"), dict) else {}  # Razorpay: [] when none
         made = session.get(Refund, int(notes["haat_refund"])) if str(notes.get("haat_refund", "")).isdigit() \
             else None
         if made is None or made.payment_id != payment.id or made.gateway_refund_id:
@@ -537,43 +542,58 @@ def razorpay_webhook(session: Session, body: str, signature: str, event_id: str)
     return _applied(session, record, lambda: _apply_razorpay(session, gateway, kind, payload))
 
 
-# What a signed event of a shape we do not know raises while it is read; the view rolls everything back.
-UNREADABLE = (KeyError, IndexError, TypeError, ValueError, AttributeError, sa.exc.DataError)
+class Unreadable(Exception):
+    """A validly signed event whose objects are not shaped as the gateway documents them."""
 
 
 def _applied(session: Session, record: WebhookEvent, apply) -> Answer:
-    """Apply a recorded event. One we cannot read is refused (400: the gateway sends it again, and it shows in
-    the log) rather than half applied or a 500; the caller's rollback undoes its record too."""
+    """Apply a recorded event in a savepoint. One we cannot read is refused (400: the gateway sends it again,
+    and it shows in the log), with nothing of it kept, its record neither: a corrected resend is applied."""
     try:
-        record.outcome = apply()[:200]
+        with session.begin_nested():
+            record.outcome = apply()[:200]
+    except (Unreadable, sa.exc.DataError) as exc:  # DataError: a value PostgreSQL refuses for its column
+        session.delete(record)
         session.flush()
-    except UNREADABLE as exc:
-        return Answer(400, f"unreadable {record.event_type}: {type(exc).__name__}")
+        return Answer(400, f"unreadable {record.event_type}: {exc}"[:200])
     return Answer(200, record.outcome)
+
+
+TEXT, WHOLE, MAYBE_TEXT, MAYBE_WHOLE = (str,), (int,), (str, type(None)), (int, type(None))
+
+
+def _shaped(obj, what: str, **fields: tuple[type, ...]) -> dict:
+    """obj, if it is an object whose fields have these types (a bool is not a number); else Unreadable."""
+    if not isinstance(obj, dict):
+        raise Unreadable(f"{what} is not an object")
+    for name, kinds in fields.items():
+        value = obj.get(name)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise Unreadable(f"{what}.{name}")
+    return obj
+
+
+def _razorpay_entity(payload, name: str) -> dict:
+    """payload[name]["entity"], the object a Razorpay event is about."""
+    return _shaped(_shaped(_shaped(payload, "payload").get(name), name).get("entity"), f"{name}.entity")
 
 
 def _apply_razorpay(session: Session, gateway: gateways.RazorpayGateway, kind: str, payload: dict) -> str:
     if kind in ("payment.authorized", "payment.captured", "payment.failed", "order.paid"):
-        entity = _entity(payload, "payment", "order_id")
+        entity = _shaped(_razorpay_entity(payload, "payment"), "payment", id=TEXT, order_id=MAYBE_TEXT,
+                         amount=WHOLE, status=MAYBE_TEXT, fee=MAYBE_WHOLE)
+        if entity["order_id"] is None:  # paid to the account without an order of ours (a QR code, a link)
+            return "not ours"
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == gateway.name,
-                                                          Payment.gateway_order_id == entity.get("order_id")))
+                                                          Payment.gateway_order_id == entity["order_id"]))
         return settle(session, payment, entity, "webhook") if payment else "not ours"
     if kind in ("refund.processed", "refund.failed", "refund.created"):
-        entity = _entity(payload, "refund", "payment_id")
+        entity = _shaped(_razorpay_entity(payload, "refund"), "refund", id=TEXT, payment_id=TEXT, amount=WHOLE,
+                         status=MAYBE_TEXT)
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == gateway.name,
-                                                          Payment.gateway_payment_id == entity.get("payment_id")))
+                                                          Payment.gateway_payment_id == entity["payment_id"]))
         return gateway_refund(session, payment, entity, "webhook") if payment else "not ours"
     return "ignored"
-
-
-def _entity(payload: dict, name: str, link: str) -> dict:
-    """payload[name]["entity"] with its own id and its link (order or payment id) as text and its amount in whole
-    paise, as Razorpay sends it; ValueError for anything else."""
-    entity = payload[name]["entity"]
-    if not (isinstance(entity, dict) and isinstance(entity.get("id"), str) and isinstance(entity.get(link), str)
-            and type(entity.get("amount")) is int):
-        raise ValueError(f"{name} entity")
-    return entity
 
 
 def stripe_webhook(session: Session, body: str, signature: str) -> Answer:
@@ -587,19 +607,24 @@ def stripe_webhook(session: Session, body: str, signature: str) -> Answer:
     record = _record_event(session, "stripe", event["id"], event["type"])
     if record is None:
         return Answer(200, "duplicate")
-    return _applied(session, record, lambda: _apply_stripe(session, event["type"], event["data"]["object"]))
+    return _applied(session, record, lambda: _apply_stripe(session, event["type"], event.get("data")))
 
 
-def _apply_stripe(session: Session, kind: str, obj: dict) -> str:
-    if not (isinstance(obj, dict) and isinstance(obj.get("id"), str)):
-        raise ValueError("event object")
+def _apply_stripe(session: Session, kind: str, data) -> str:
     if kind.startswith("checkout.session."):
+        obj = _shaped(_shaped(data, "data").get("object"), "checkout.session", id=TEXT, amount_total=MAYBE_WHOLE,
+                      payment_status=MAYBE_TEXT, status=MAYBE_TEXT, payment_intent=MAYBE_TEXT)
+        if obj["payment_status"] == "paid" and obj["payment_intent"] is None:
+            raise Unreadable("checkout.session paid without a payment_intent")
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == "stripe",
-                                                          Payment.gateway_order_id == obj.get("id")))
+                                                          Payment.gateway_order_id == obj["id"]))
         return settle_stripe(session, payment, obj, "webhook") if payment else "not ours"
     if kind in ("refund.updated", "refund.created"):
+        obj = _shaped(_shaped(data, "data").get("object"), "refund", id=TEXT, payment_intent=MAYBE_TEXT,
+                      amount=WHOLE, status=MAYBE_TEXT)
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == "stripe",
-                                                          Payment.gateway_payment_id == str(obj["payment_intent"])))
+                                                          Payment.gateway_payment_id == obj["payment_intent"])) \
+            if obj["payment_intent"] else None
         if payment is None:
             return "not ours"
         return gateway_refund(session, payment, {**obj, "notes": obj.get("metadata")}, "webhook")

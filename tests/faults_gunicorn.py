@@ -44,8 +44,8 @@ def post_worker_init(worker) -> None:
         if trigger.startswith("sql:") and statement.startswith(trigger[4:]):
             die(" ".join(statement.split())[:120])
 
-    def after_commit(_session) -> None:
-        if armed() == "commit":
+    def after_commit(session) -> None:
+        if armed() == "commit" and not session.in_nested_transaction():  # the real commit, not a savepoint's
             die("commit")
 
     with worker.wsgi.app_context():

@@ -576,6 +576,22 @@ SHAPES = {  # validly signed, but not what Razorpay sends: each is refused and c
 }
 
 
+def signed_post(client, razorpay, body: str):
+    return client.post("/payments/webhooks/razorpay", data=body.encode(), headers={
+        "X-Razorpay-Signature": FakeSigner(razorpay.webhook_secret).sign(body), "X-Razorpay-Event-Id": "evt_odd",
+        "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("body", [
+    '{"event": "payment.captured", "payload": {"payment": {"entity": {"id": "pay_qr", "order_id": null, '
+    '"amount": 5000, "status": "captured", "notes": []}}}}',  # paid by a QR code: no order of ours
+    '{"event": "settlement.processed", "payload": {"settlement": {"entity": {"id": 7}}}}',  # not one we use
+])
+def test_signed_events_that_are_not_ours_are_answered_200_so_the_gateway_stops(client, session, razorpay, body):
+    response = signed_post(client, razorpay, body)
+    assert response.status_code == 200 and response.json["outcome"] in ("not ours", "ignored")
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 def test_a_signed_webhook_of_an_unexpected_shape_is_refused_and_changes_nothing(client, session, world, goods,
                                                                                  razorpay, shape):
@@ -590,9 +606,7 @@ def test_a_signed_webhook_of_an_unexpected_shape_is_refused_and_changes_nothing(
               session.scalar(sa.select(sa.func.count()).select_from(Refund)))
     body = SHAPES[shape].replace("ORDER", order_id).replace(
         "PAYMENT", session.get(Payment, placed.payment.id).gateway_payment_id or "")
-    response = client.post("/payments/webhooks/razorpay", data=body.encode(), headers={
-        "X-Razorpay-Signature": FakeSigner(razorpay.webhook_secret).sign(body), "X-Razorpay-Event-Id": "evt_odd",
-        "Content-Type": "application/json"})
+    response = signed_post(client, razorpay, body)
     assert response.status_code == 400, response.text
     assert response.json["outcome"].startswith("unreadable")
     reload(session)
