@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session, joinedload, selectinload, with_expression
+from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
-from catalog.models import Category, Product, Variant
+from catalog.models import Category, Product
 from market.pagination import parse_id
 from vendors.models import Business
 from vendors.states import STATES
@@ -73,9 +73,7 @@ class ProductPage:
 
 # What a product card shows, loaded for the whole page at once (a query per relation, not one per card); its
 # category comes from catalog.services.taxonomy, with no query.
-CARD = (joinedload(Product.photos), joinedload(Product.business, innerjoin=True),
-        with_expression(Product.variant_count, sa.select(sa.func.count()).where(Variant.product_id == Product.id)
-                        .correlate(Product).scalar_subquery()))
+CARD = (joinedload(Product.photos), joinedload(Product.business, innerjoin=True), undefer(Product.variant_count))
 
 
 def listed_products(session: Session, filters: Filters, category_ids: list[int] | None, cursor: str | None,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
@@ -58,7 +59,7 @@ _EMPTY = _l("This file is empty. Choose a photo.")
 _NOT_A_PHOTO = _l("This file is not a photo we can use. Choose a JPEG, PNG or WebP photo.")
 
 
-def _too_many_pixels(max_pixels: int):
+def _too_many_pixels(max_pixels: int) -> LazyString:
     """The refusal of a picture over MAX_SIDE or over max_pixels: one message, the limit that was broken."""
     return _l(
         "This photo is too large: over %(side)s pixels wide or tall, or over %(mp)d megapixels. "

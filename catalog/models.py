@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from market.db import Base, UTCDateTime, utcnow
 from vendors.models import Business
@@ -92,10 +92,6 @@ class Product(Base):
     photos: Mapped[list[Photo]] = relationship(back_populates="product", cascade="all, delete-orphan",
                                                order_by="Photo.position")
 
-    # How many variants it has, counted by the query that lists it (catalog.browse.CARD: a card says "from"
-    # before the lowest price when there is more than one); None where it was not asked for.
-    variant_count: Mapped[int | None] = query_expression()
-
 
 class Variant(Base):
     """A size and/or colour of a product, with its own price and stock."""
@@ -120,6 +116,13 @@ class Variant(Base):
     @property
     def label(self) -> str:
         return " / ".join(p for p in (self.size, self.colour) if p)
+
+
+# How many variants a product has: a card says "from" before the lowest price when there is more than one. Loaded
+# with the cards' query (catalog.browse.CARD undefers it), by a query of its own anywhere else.
+Product.variant_count = column_property(
+    sa.select(sa.func.count(Variant.id)).where(Variant.product_id == Product.id).correlate_except(Variant)
+    .scalar_subquery(), deferred=True)
 
 
 class WholesaleTier(Base):

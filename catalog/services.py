@@ -94,7 +94,7 @@ class Kind:
 class Taxonomy:
     by_id: dict[int, Kind]
     by_slug: dict[str, Kind]
-    roots: list[Kind]
+    roots: tuple[Kind, ...]
     children: dict[int, list[int]]
 
 
@@ -112,12 +112,14 @@ def taxonomy(session: Session) -> Taxonomy:
             by_id[row.id] = Kind(row.id, row.slug, row.name, row.trade, by_id.get(row.parent_id))
             if row.parent_id is not None:
                 children.setdefault(row.parent_id, []).append(row.id)
-        cached = current_app.extensions["haat.taxonomy"] = Taxonomy(
-            by_id, {k.slug: k for k in by_id.values()}, [k for k in by_id.values() if k.parent is None], children)
+        cached = Taxonomy(by_id, {k.slug: k for k in by_id.values()},
+                          tuple(k for k in by_id.values() if k.parent is None), children)
+        if by_id:  # none yet: a database not migrated; read again next time
+            current_app.extensions["haat.taxonomy"] = cached
     return cached
 
 
-def root_categories(session: Session) -> list[Kind]:
+def root_categories(session: Session) -> tuple[Kind, ...]:
     """The four trades, in their order."""
     return taxonomy(session).roots
 

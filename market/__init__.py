@@ -151,10 +151,17 @@ def _register_template_helpers(app: Flask) -> None:
                 "choose_language": not chosen}
 
 
-def _header_data() -> int:
+def _header_data(again: bool = False) -> int:
     """Load what every page's header needs from the database: the logged-in user (her role, her language) and
     her unread notifications count, which is returned. When the database cannot answer (it is down), she is a
-    guest for the rest of this request and the count is 0, so that the error page can still be shown."""
+    guest for the rest of this request and the count is 0, so that the error page can still be shown. Read once
+    per request (a database that is down is not asked twice), unless asked `again` (after a rollback)."""
+    if again or "header_unread" not in g:
+        g.header_unread = _read_header_data()
+    return g.header_unread
+
+
+def _read_header_data() -> int:
     from market.notifications import unread_count
 
     user = None
@@ -200,7 +207,9 @@ def _register_error_pages(app: Flask) -> None:
         if code == 500:  # the page itself queries: a failed transaction (a dropped connection) must not fail it too
             with contextlib.suppress(sa.exc.SQLAlchemyError):  # nor a database that cannot even roll back
                 db.session.rollback()
-            _header_data()  # her again, or a guest if the database is down: before the message picks her language
+            # Her again (the rollback expired her), or a guest if the database is down: before the message picks
+            # her language.
+            _header_data(again=True)
         return render_template("errors/error.html", code=code, message=messages[code]()), code
 
     for code in messages:

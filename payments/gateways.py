@@ -38,7 +38,7 @@ class Settings:
     webhook_secret: str
 
 
-def _hex_like(signature: str) -> bool:
+def _comparable(signature: str) -> bool:
     """Whether a signature can be compared at all: the SDKs' compare_digest raises TypeError on non-ASCII text
     (signatures are hex)."""
     return signature.isascii()
@@ -65,7 +65,7 @@ class RazorpayGateway:
 
     def verify_payment(self, order_id: str, payment_id: str, signature: str) -> bool:
         """The callback's signature: HMAC-SHA256 of "order_id|payment_id" with the key secret."""
-        if not _hex_like(signature):
+        if not _comparable(signature):
             return False
         try:
             return bool(self.client.utility.verify_payment_signature({
@@ -75,7 +75,7 @@ class RazorpayGateway:
 
     def verify_webhook(self, body: str, signature: str) -> bool:
         """The webhook's signature: HMAC-SHA256 of the raw body with the webhook secret."""
-        if not _hex_like(signature):
+        if not _comparable(signature):
             return False
         try:
             return bool(self.client.utility.verify_webhook_signature(body, signature, self.settings.webhook_secret))
@@ -183,7 +183,7 @@ class StripeGateway:
 
     def construct_event(self, body: str, signature: str) -> dict | None:
         """The verified event, or None if the signature (or its timestamp) is wrong."""
-        if not _hex_like(signature):
+        if not _comparable(signature):
             return None
         try:
             return stripe.Webhook.construct_event(body, signature, self.webhook_secret).to_dict()

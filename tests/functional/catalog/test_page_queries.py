@@ -84,3 +84,11 @@ def test_photo_urls_written_without_the_router_are_the_routers(app):
             assert srcset(key, [160, 640], "jpg") == ", ".join(
                 f"{flask.url_for('catalog.media', key=key, width=w, ext='jpg')} {w}w" for w in (160, 640))
             assert media_url(key, 320, "webp").startswith(f"{root}/media/")
+
+
+def test_a_products_variant_count_loads_on_its_own_where_the_cards_query_is_not_used(session, world):
+    from catalog.models import Product
+
+    add(session, world, 3)
+    session.expunge_all()
+    assert sorted(p.variant_count for p in session.scalars(sa.select(Product))) == [1, 2, 2]
