@@ -148,6 +148,7 @@ def checkout():
             return redirect(url_for("payments.pay" if online else "orders.placed", checkout_id=placed.id))
     form.key.data = secrets.token_urlsafe(24)  # a new key for each look at the total
     form.expected_total.data = current.total_paise(methods)
+    form.expected_total.raw_data = None  # else the hidden field shows the total sent, not the one she now sees
     return render_template("orders/checkout.html", form=form, quote=current, methods=methods, fees=DELIVERY_FEES)
 
 

@@ -33,6 +33,11 @@ def test_a_buyer_orders_from_two_shops_and_each_seller_accepts(page: Page, live_
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Place your order")).to_be_visible()
     expect(page.get_by_text("Total to pay: ₹1,010.00")).to_be_visible()
+    page.get_by_label("Local delivery").first.check()  # the page re-prices at once
+    expect(page.get_by_text("Total to pay: ₹1,050.00")).to_be_visible()
+    page.get_by_label("Name for delivery").fill("Asha")
+    page.get_by_label("Delivery address").fill("12 Temple Road, Pune")
+    page.get_by_label("Pincode").fill("411001")
     page.get_by_label("Cash when you collect or receive it").check()
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your order is placed")

@@ -75,6 +75,26 @@ def test_a_way_of_delivery_that_does_not_exist_is_refused(client, world, goods, 
     assert session.scalar(sa.select(sa.func.count()).select_from(Checkout)) == 0
 
 
+def test_choosing_delivery_and_checking_the_total_lets_her_place_the_order(client, world, goods, session):
+    login(client, world.buyer.email)
+    client.post("/cart/add", data={"variant": goods[0].variants[0].id, "quantity": 1})
+    form = checkout_form(client)
+    # The page re-prices when she picks local delivery ("Check total", pressed by the page's script).
+    address = {"ship_name": "Asha", "ship_address": "12 Temple Road, Pune", "ship_pincode": "411001"}
+    rechecking = {k: v for k, v in form.items() if k != "place"}  # the other button
+    checked = client.post("/checkout", data={**rechecking, "recheck": "1", f"delivery-{world.shop_a.id}": "local",
+                                             **address}).text
+    total = int(re.search(r'name="expected_total" type="hidden" value="(\d+)"', checked).group(1))
+    assert total == int(form["expected_total"]) + 40_00  # the hidden total is the one she now sees
+    key = re.search(r'name="key" type="hidden" value="([^"]+)"', checked).group(1)
+    placed = client.post("/checkout", data={**form, "key": key, "expected_total": total,
+                                            f"delivery-{world.shop_a.id}": "local", **address})
+    assert placed.status_code == 302 and "/orders/placed/" in placed.headers["Location"]
+    reload(session)
+    order = session.scalar(sa.select(Order))
+    assert (order.delivery, order.total_paise) == ("local", total)
+
+
 def test_a_price_change_before_placing_is_explained(client, world, goods, session):
     kurti, _podi = goods
     login(client, world.buyer.email)
