@@ -19,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from catalog.category_names import category_name
 from catalog.services import MAX_STOCK, ProductData, TierData, VariantData
 from market.i18n import HaatForm, TranslatedMeta
 from market.money import MoneyError, parse_rupees
@@ -103,7 +104,7 @@ class ProductForm(HaatForm):
         names = {"garments": _l("Garments"), "food": _l("Food"), "jewellery": _l("Imitation jewellery"),
                  "handicrafts": _l("Home and handicrafts")}
         self.category.choices = [SelectChoice("", _l("Choose…"))] + [
-            SelectChoice(c.id, c.name, optgroup=str(names.get(c.trade, c.trade))) for c in categories]
+            SelectChoice(c.id, category_name(c.name), optgroup=str(names.get(c.trade, c.trade))) for c in categories]
 
     def to_data(self) -> ProductData:
         """The form's values as a ProductData; rows without a price are left out."""

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from catalog import browse, images
+from catalog.category_names import category_name
 from catalog.forms import ProductForm, ShopForm
 from catalog.models import Product, Status
 from catalog.permissions import can_edit_product, owns_business
@@ -330,3 +331,7 @@ def pause_shop(business_id: int):
     flash(_("Your shop is paused. Buyers cannot order until you open it again.") if paused
           else _("Your shop is open again."), "success")
     return redirect(url_for("products.shop_settings", business_id=business.id))
+
+
+# `{{ kind.name|category_name }}`: a category's stored English name in the page's language.
+catalog.add_app_template_filter(category_name, "category_name")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from catalog.category_names import category_name
 from market import db
 from market.dashboards import figures, members_to_visit, scope_for, shared
 from market.exports import csv_bytes, rupees, xlsx_bytes
@@ -137,7 +138,7 @@ def _tables(scope) -> dict[str, tuple[str, list[str], list[list]]]:
         "months": (_("Income per month"), [_("Month"), _("Business income (Rs)")],
                    [[month.isoformat()[:7], rupees(paise)] for month, paise in f.months]),
         "categories": (_("Top categories"), [_("Category"), _("Income, last three months (Rs)")],
-                       [[_(name) if name == "Other" else name, rupees(paise)] for name, paise in f.top_categories]),
+                       [[category_name(name), rupees(paise)] for name, paise in f.top_categories]),
     }
     if scope.level == "group":
         tables["visits"] = (_("Members to visit"), [_("Member"), _("No sale for 60 days"), _("Days late on a loan")],

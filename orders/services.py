@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -378,8 +379,25 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
                                                            s=STATUS_NAMES[target]), "", f"/orders/{order.id}")
 
 
+# What a message never carries to the other side: an e-mail address or UPI id, a mobile number (with +91 or 0
+# before it, spaces or dashes between its digits), a landline with its STD code. Digits of any script count.
+CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*"
+                     r"|(?<!\d)(?:(?:\+?91|0)[\s-]?)?[6-9](?:[\s-]?\d){9}(?!\d)"
+                     r"|(?<!\d)0\d(?:[\s-]?\d){8,9}(?!\d)")
+HIDDEN = "[…]"
+
+
+def hide_contacts(text: str) -> str:
+    """The text with every phone number and e-mail address in it replaced by [...]."""
+    # Matched on a copy with every digit written 0-9 (Devanagari, Tamil, Bengali... digits too), same length.
+    plain = "".join(str(d) if (d := unicodedata.decimal(c, None)) is not None else c for c in text)
+    for match in reversed(list(CONTACT.finditer(plain))):
+        text = text[:match.start()] + HIDDEN + text[match.end():]
+    return text
+
+
 def post_message(session: Session, order: Order, user: User, actor: Actor, body: str) -> OrderMessage:
-    """A message on the order page, from its buyer or its seller."""
+    """A message on the order page, from its buyer or its seller, without phone numbers or e-mail addresses."""
     if actor not in (Actor.BUYER, Actor.SELLER):  # shown as one side or the other: nobody else may write
         raise ValueError(f"{actor} cannot write on the order page")
     body = body.strip()
@@ -387,11 +405,12 @@ def post_message(session: Session, order: Order, user: User, actor: Actor, body:
         raise OrderError(_l("Write a message first."))
     if len(body) > 1000:
         raise OrderError(_l("Keep the message under 1,000 letters."))
-    message = OrderMessage(order_id=order.id, sender_id=user.id, from_seller=actor == Actor.SELLER, body=body)
+    message = OrderMessage(order_id=order.id, sender_id=user.id, from_seller=actor == Actor.SELLER,
+                           body=hide_contacts(body))
     session.add(message)
     session.flush()
     notify(session, _other_side(order, actor), lambda: _l("New message about order %(n)s", n=order.number),
-           body[:200], f"/orders/{order.id}#messages")
+           message.body[:200], f"/orders/{order.id}#messages")
     return message
 
 

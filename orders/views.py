@@ -244,12 +244,15 @@ def message(order_id: int):
     form = MessageForm()
     if form.validate_on_submit():
         try:
-            post_message(db.session, order, current_user, actor, form.body.data)
+            sent = post_message(db.session, order, current_user, actor, form.body.data)
         except OrderError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
             db.session.commit()
+            if sent.body != form.body.data.strip():
+                flash(_("Phone numbers and e-mail addresses are hidden from the other side, for your safety. "
+                        "Talk here instead."), "success")
     else:
         flash(_("Write a message first."), "error")
     return redirect(url_for("orders.show", order_id=order.id) + "#messages")

@@ -241,3 +241,35 @@ def test_the_buyer_downloads_an_invoice_once_the_seller_accepts(client, world, g
     assert "Sunita" not in text and "Secretname" not in text and world.member_a.user.phone not in text
     again = client.get(f"/orders/{order.id}/invoice.pdf")
     assert again.data == response.data  # issued once, the same every time
+
+
+@pytest.mark.parametrize("typed", ["Call me on 9822012345, I am here", "my number +91 98220-12345",
+                                   "WhatsApp 098 2201 2345", "UPI 9822012345@ybl", "phone ९८२२०१२३४५",
+                                   "write to sunita.k@example.com"])
+def test_a_phone_number_or_email_typed_in_a_message_never_reaches_the_other_side(client, world, goods, session,
+                                                                                 typed):
+    place(client, world, goods)
+    order = session.scalar(sa.select(Order))
+    login(client, world.member_a.user.phone)
+    answer = client.post(f"/orders/{order.id}/messages", data={"body": typed}, follow_redirects=True).text
+    assert "hidden" in answer  # she is told why her message changed
+    reload(session)
+    stored = session.scalar(sa.select(OrderMessage.body))
+    assert not re.search(r"\d{4}", stored.replace(" ", "").replace("-", "")) and "@" not in stored, stored
+    from market.notifications import Notification
+
+    told = " ".join(session.scalars(sa.select(Notification.body).where(Notification.user_id == world.buyer.id)))
+    assert "12345" not in told and "२३४५" not in told and "sunita.k" not in told
+    client.post("/auth/logout")
+    login(client, world.buyer.email)
+    page = client.get(f"/orders/{order.id}").text
+    assert "12345" not in page and "२३४५" not in page and "sunita.k" not in page
+
+
+def test_numbers_that_are_not_contacts_stay_in_a_message(client, world, goods, session):
+    place(client, world, goods)
+    order = session.scalar(sa.select(Order))
+    login(client, world.buyer.email)
+    client.post(f"/orders/{order.id}/messages", data={"body": "Pincode 411001, 2 pieces of size 42, Rs 1,250"})
+    reload(session)
+    assert session.scalar(sa.select(OrderMessage.body)) == "Pincode 411001, 2 pieces of size 42, Rs 1,250"
