@@ -28,8 +28,8 @@ ORGANISATIONS = [
      [("Savitri SHG", "Miraj"), ("Kranti SHG", "Vishrambag")]),
     ("Thozhi Women's Collective", "TN", "Madurai", "Thozhi Centre, 14 West Masi Street, Madurai 625001",
      [("Malar SHG", "Anna Nagar"), ("Vidiyal SHG", "Thirunagar"), ("Thendral SHG", "Goripalayam")]),
-    ("Ujjwala Sangha", "WB", "Kolkata", "Ujjwala Sangha office, 7 Sonagachi Lane, Kolkata 700005",
-     [("Alo SHG", "Bowbazar"), ("Notun Asha SHG", "Kalighat")]),
+    ("Ujjwala Sangha", "WB", "Kolkata", "Ujjwala Sangha office, 2nd floor, 41 Lenin Sarani, Kolkata 700013",
+     [("Alo SHG", "Behala"), ("Notun Asha SHG", "Dum Dum")]),
 ]
 
 # Four selling members per SHG, in the order of the groups above: (legal name, shop, trade, story).
