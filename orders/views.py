@@ -35,6 +35,7 @@ from orders.services import (
 )
 from orders.status import OPEN, Actor, IllegalTransition, OrderStatus, next_moves
 from payments import gateways as payment_gateways
+from payments.models import Payment
 from payments.services import PaymentError, awaiting_payment, may_accept
 from payments.services import start as start_payment
 from vendors.services import member_for_user
@@ -281,14 +282,20 @@ def seller():
                              .order_by(Order.id)).all()
     active = db.session.scalars(sa.select(Order).where(mine, Order.status.in_(OPEN - {OrderStatus.PLACED}))
                                 .order_by(Order.id)).all()
+    # Handed over, and the cash not yet recorded: kept in sight until she has it.
+    cash_due = db.session.scalars(sa.select(Order).join(Payment, Payment.order_id == Order.id).where(
+        mine, Order.status.not_in(OPEN), Payment.gateway == "cash", Payment.status == "created")
+        .order_by(Order.id)).all()
+    finished = db.session.scalars(sa.select(Order).where(mine, Order.status.not_in(OPEN))
+                                  .order_by(Order.id.desc()).limit(20)).all()
     since = utcnow() - timedelta(days=1)
     today = db.session.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Order.total_paise), 0))
                                .where(mine, Order.placed_at >= since,
-                                      Order.status.not_in([OrderStatus.CANCELLED]))).one()
+                                      Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.REFUNDED]))).one()
     open_quotes = db.session.scalar(sa.select(sa.func.count()).select_from(QuoteRequest).where(
         QuoteRequest.business_id.in_(shop_ids or [-1]), QuoteRequest.status == "requested"))
-    return render_template("orders/seller.html", new=new, active=active, today_count=today[0], today_paise=today[1],
-                           open_quotes=open_quotes,
+    return render_template("orders/seller.html", new=new, active=active, cash_due=cash_due, finished=finished,
+                           today_count=today[0], today_paise=today[1], open_quotes=open_quotes,
                            moves=lambda o: _moves(o, Actor.SELLER))
 
 

@@ -273,3 +273,22 @@ def test_numbers_that_are_not_contacts_stay_in_a_message(client, world, goods, s
     client.post(f"/orders/{order.id}/messages", data={"body": "Pincode 411001, 2 pieces of size 42, Rs 1,250"})
     reload(session)
     assert session.scalar(sa.select(OrderMessage.body)) == "Pincode 411001, 2 pieces of size 42, Rs 1,250"
+
+
+def test_a_delivered_cash_order_stays_on_her_screen_until_she_records_the_cash(client, world, goods, session):
+    place(client, world, goods)  # one kurti, size and all, cash when collected
+    order = session.scalar(sa.select(Order))
+    login(client, world.member_a.user.phone)
+    for step in ("confirmed", "packed", "ready_for_pickup"):
+        client.post(f"/orders/{order.id}/status", data={"to": step, "back": "seller"})
+    screen = client.get("/seller/orders").text
+    prepared = screen[screen.index("Being prepared"):]
+    assert order.number in prepared and "Cash to collect" in screen
+    client.post(f"/orders/{order.id}/status", data={"to": "delivered"})
+    screen = client.get("/seller/orders").text
+    due = screen[screen.index("Cash to collect</h2>"):screen.index("Finished</h2>")]
+    assert order.number in due and "I got ₹450.00 in cash" in due
+    assert client.get("/seller/orders").text.count(order.number) == 2  # to collect, and among the finished
+    client.post(f"/orders/{order.id}/cash-received")
+    screen = client.get("/seller/orders").text
+    assert "Cash to collect</h2>" not in screen and order.number in screen[screen.index("Finished</h2>"):]
