@@ -37,3 +37,9 @@ def test_list_a_product_on_a_phone_and_find_it_by_search(page: Page, live_server
     expect(page.get_by_role("heading", level=1)).to_have_text("Indigo block-print kurti")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"]
+
+
+def test_no_page_is_wider_than_the_phone(page: Page, live_server, world):
+    for path in ("/", "/shop", "/search?q=" + "kurtiwithaverylongwordthatnobodyeverwritesbutsomeonemight" * 2):
+        page.goto(live_server + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], path
