@@ -22,6 +22,7 @@ from market import rollups
 from market.db import utcnow
 from market.models import User
 from market.money import format_inr
+from market.notifications import notify
 from orders.models import Checkout, Order
 from orders.status import Actor, OrderStatus
 from payments import gateways
@@ -285,10 +286,15 @@ def refund(session: Session, order: Order, amount_paise: int | None = None, user
     amount = left if amount_paise is None else amount_paise
     if not 0 < amount <= left:
         raise PaymentError(_l("You can refund up to %(n)s for this order.", n=format_inr(left)))
-    made = Refund(payment_id=payment.id, order_id=order.id, amount_paise=amount, reason=reason[:200],
-                  requested_by_id=user.id if user else None)
+    from orders.services import hide_contacts
+
+    made = Refund(payment_id=payment.id, order_id=order.id, amount_paise=amount,  # the buyer reads its reason
+                  reason=hide_contacts(reason.strip())[:200], requested_by_id=user.id if user else None)
     session.add(made)
     session.flush()
+    if amount_paise is not None:  # a part, from the seller's form: the buyer hears of it (a whole order by its status)
+        notify(session, [order.buyer], lambda: _l("Refund sent for order %(n)s.", n=order.number),
+               f"{format_inr(amount)}{': ' + made.reason if made.reason else ''}", f"/orders/{order.id}")
     if payment.gateway == "cash":  # she hands the cash back herself
         _refund_processed(session, made, None, "seller")
     elif payment.gateway == "stripe":

@@ -23,7 +23,7 @@ from orders.status import Actor
 from payments import gateways, services
 from payments.forms import SaleForm
 from payments.gateways import GatewayUnavailable
-from payments.models import CashSale, Payment
+from payments.models import CashSale, Payment, Refund
 from payments.status import MONEY_TAKEN, PaymentStatus
 from vendors.services import member_for_user
 
@@ -244,6 +244,13 @@ def refund(order_id: int):
 @payments.app_template_global()
 def payment_of(order: Order) -> Payment | None:
     return services.payment_for(db.session, order)
+
+
+@payments.app_template_global()
+def refunds_of(order: Order) -> list[Refund]:
+    """The refunds made or on their way for an order, for its page."""
+    return list(db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id, Refund.status != "failed")
+                                   .order_by(Refund.id)))
 
 
 @payments.route("/seller/sales", methods=["GET", "POST"])

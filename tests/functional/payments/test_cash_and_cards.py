@@ -269,3 +269,17 @@ def test_two_refunds_processed_at_the_same_moment_wait_for_each_other(client, se
     reload(session)
     assert session.get(Payment, payment.id).refunded_paise == 35_000
     assert ledger.balance(session, ledger.cash(world.shop_a.id)) == 90_000 - 35_000
+
+
+def test_the_buyer_sees_and_hears_of_a_part_refund_and_its_reason_without_contacts(client, session, world, goods):
+    from market.notifications import Notification
+
+    order, payment = cash_order_part_refunded(client, session, world, goods)  # Rs 50 back, from the seller's form
+    client.post(f"/orders/{order.id}/refund", data={"amount": "20", "reason": "one button missing, call 9822012345"})
+    told = session.scalars(sa.select(Notification).where(Notification.user_id == world.buyer.id,
+                                                         Notification.subject.like("Refund sent%"))).all()
+    assert [n.body for n in told] == ["₹50.00", "₹20.00: one button missing, call […]"]
+    client.post("/auth/logout")
+    login(client, world.buyer.email)
+    page = client.get(f"/orders/{order.id}").text
+    assert "−₹50.00" in page and "−₹20.00" in page and "one button missing" in page and "9822012345" not in page
