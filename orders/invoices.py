@@ -356,6 +356,15 @@ class _Line:
     rate_bp: int
 
 
+def may_invoice(session: Session, order: Order) -> bool:
+    """Whether the order can have an invoice (its page offers the link only then)."""
+    try:
+        _check_invoiceable(session, order)
+    except InvoiceError:
+        return False
+    return True
+
+
 def _check_invoiceable(session: Session, order: Order) -> None:
     status = OrderStatus(order.status)
     if status in INVOICEABLE:

@@ -153,6 +153,13 @@ def checkout():
     return render_template("orders/checkout.html", form=form, quote=current, methods=methods, fees=DELIVERY_FEES)
 
 
+@orders.app_template_global("may_invoice")
+def may_invoice_view(order: Order) -> bool:
+    from orders.invoices import may_invoice
+
+    return may_invoice(db.session, order)
+
+
 def _placed_with(key: str) -> int | None:
     """The buyer's checkout placed with this key, if any."""
     return db.session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == key,

@@ -292,3 +292,4 @@ def test_a_delivered_cash_order_stays_on_her_screen_until_she_records_the_cash(c
     client.post(f"/orders/{order.id}/cash-received")
     screen = client.get("/seller/orders").text
     assert "Cash to collect</h2>" not in screen and order.number in screen[screen.index("Finished</h2>"):]
+
