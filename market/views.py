@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -22,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import HTTPException
 
 from catalog.browse import Filters, listed_products
 from catalog.services import root_categories
@@ -89,10 +91,20 @@ def set_language(code: str):
         current_user.locale = code
         db.session.commit()
     target = request.args.get("next")
-    response = redirect(target if is_safe_next(target) else url_for("main.home"))
+    response = redirect(target if is_safe_next(target) and _opens_by_link(target) else url_for("main.home"))
     response.set_cookie("lang", code, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True,
                         secure=current_app.config["ENV"] == "production")
     return response
+
+
+def _opens_by_link(path: str) -> bool:
+    """Whether a link can open the path: not a page shown in answer to a form (the demo gateway's, say), whose
+    address answers only a POST."""
+    try:
+        current_app.url_map.bind("localhost").match(urlsplit(path).path, method="GET")
+    except HTTPException:
+        return False
+    return True
 
 
 def home_for(user) -> str:
