@@ -147,7 +147,8 @@ def products_by_ids(session: Session, ids: list[int]) -> list[Product]:
 def shop_categories(session: Session, business_id: int) -> list[Category]:
     """The categories a shop has products on sale in, for its page's chips."""
     listed = sa.select(Product.category_id).where(Product.business_id == business_id, Product.listed)
-    return list(session.scalars(sa.select(Category).where(Category.id.in_(listed)).order_by(Category.name)))
+    return list(session.scalars(sa.select(Category).where(Category.id.in_(listed))  # the same order in every language
+                                .order_by(Category.trade, Category.position)))
 
 
 def open_shops(session: Session, after: int | None, per_page: int = PER_PAGE) -> tuple[list[Business], int | None]:
