@@ -123,6 +123,8 @@ def order_from_quote(session: Session, quote: QuoteRequest, buyer: User, deliver
     session.expire(quote, ["status"])
     variant = quote.variant
     if not variant.product.made_to_order:
+        if variant.stock < quote.quantity:  # agreed on more than she has: not "sold out while ordering"
+            raise OrderError(_l("Only %(n)s left: ask the shop to add more, then order.", n=variant.stock))
         take_stock(session, variant, quote.quantity)
     subtotal, fee = quote.quantity * quote.agreed_price_paise, DELIVERY_FEES[delivery]
     checkout = Checkout(buyer_id=buyer.id, idempotency_key=f"quote-{quote.id}", total_paise=subtotal + fee)

@@ -69,3 +69,30 @@ def test_a_wholesaler_waiting_for_approval_is_told_before_she_fills_the_form(cli
     login(client, "waiting@example.com")
     page = client.get(f"/quotes/new/{product.id}").text
     assert "once staff have approved" in page and "Send request" not in page
+
+
+def test_a_quote_for_more_than_she_has_says_how_many_are_left_and_can_be_ordered_once_she_adds_more(client, world,
+                                                                                                   session):
+    product = gen_product(session, world.shop_a, title="Festival kurti", price_paise=45_000, stock=2)
+    gen_wholesaler(session, login="trader@example.com")
+    session.commit()
+    login(client, "trader@example.com")
+    needed = (date.today() + timedelta(days=30)).isoformat()
+    quote_url = client.post(f"/quotes/new/{product.id}", data={"variant": product.variants[0].id, "quantity": "40",
+                                                                "target_price": "380", "needed_by": needed}
+                            ).headers["Location"]
+    quote_id = int(quote_url.rsplit("/", 1)[1])
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    assert "2 in stock" in client.get(quote_url).text  # she sees what she has before she agrees
+    client.post(f"/quotes/{quote_id}/answer", data={"decision": "accepted"})
+    client.post("/auth/logout")
+    login(client, "trader@example.com")
+    refused = client.post(f"/quotes/{quote_id}/order", data={"delivery": "pickup"}, follow_redirects=True).text
+    assert "Only 2 left" in refused and "sold out" not in refused
+    reload(session)
+    assert session.scalar(sa.select(QuoteRequest.status)) == "accepted"  # still hers to order
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+    session.get(type(product.variants[0]), product.variants[0].id).stock = 40  # the seller adds stock
+    session.commit()
+    assert "/orders/" in client.post(f"/quotes/{quote_id}/order", data={"delivery": "pickup"}).headers["Location"]
