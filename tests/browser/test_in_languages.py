@@ -47,7 +47,7 @@ def test_a_seller_lists_a_product_in_her_language(page: Page, live_server, world
     page.get_by_role("link", name=tr("Add a product")).first.click()
     page.locator("input[name=photos][capture]").set_input_files(str(photo))
     page.get_by_label(tr("Name"), exact=True).fill("Indigo block-print kurti")
-    page.get_by_label(tr("Category")).select_option(label="Kurtis and tops")
+    page.get_by_label(tr("Category")).select_option(label=tr("Kurtis and tops"))
     page.get_by_label(tr("Price (₹)")).first.fill("550")
     page.get_by_label(tr("How many you have")).first.fill("4")
     page.get_by_role("button", name=tr("Save and show to buyers")).click()
