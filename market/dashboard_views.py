@@ -84,7 +84,7 @@ def export(level: str, key: str, fmt: str):
     if level == "group" and to_share:
         abort(403)  # names of members, and groups' own figures, never leave the programme
     tables = _shared_table(scope) if to_share else _tables(scope)
-    name = f"haat-{level}-{key}"
+    name = f"haat-{level}-{key}" + ("-to-share" if to_share else "")  # two files she must not mix up
     if fmt == "csv":
         wanted = request.args.get("table", "visits" if level == "group" else "units")
         if wanted not in tables:

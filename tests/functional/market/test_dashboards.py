@@ -124,8 +124,10 @@ def test_a_shared_export_leaves_out_groups_smaller_than_five(client, session, da
     login(client, data.staff_a.email)
     url = f"/staff/dashboard/organisation/{data.org_a.id}/export.csv"
     everyone = [r[0] for r in csv.reader(io.StringIO(client.get(url).data.decode("utf-8-sig")))][1:]
-    shared = [r[0] for r in csv.reader(io.StringIO(client.get(url + "?shared=1").data.decode("utf-8-sig")))][1:]
+    to_share = client.get(url + "?shared=1")
+    shared = [r[0] for r in csv.reader(io.StringIO(to_share.data.decode("utf-8-sig")))][1:]
     assert sorted(everyone) == sorted(["Big group", data.group_a.name]) and shared == ["Big group"]
+    assert "-to-share-units.csv" in to_share.headers["Content-Disposition"]  # never taken for the full file
     # One level up, the organisation's shared figures leave the small group's Rs 11,000 out too, and the shared
     # file holds no other sheet whose totals would give it away.
     book = load_workbook(io.BytesIO(client.get("/staff/dashboard/state/MH/export.xlsx?shared=1").data),
