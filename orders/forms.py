@@ -16,8 +16,9 @@ NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
 
 class AddToCartForm(HaatForm):
     variant = IntegerField(validators=[DataRequired(_l("Choose an option.")), NumberRange(1, MAX_ID)])
-    quantity = IntegerField(_l("How many"), default=1, render_kw=NUMERIC,
-                            validators=[DataRequired(_l("Say how many.")), NumberRange(1, MAX_QUANTITY)])
+    quantity = IntegerField(_l("How many"), default=1, render_kw=NUMERIC, validators=[
+        DataRequired(_l("Say how many.")), NumberRange(min=1, message=_l("Say how many.")),
+        NumberRange(max=MAX_QUANTITY, message=_l("At most %(n)s pieces at a time.", n=MAX_QUANTITY))])
 
 
 class CheckoutForm(HaatForm):

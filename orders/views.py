@@ -73,7 +73,8 @@ def _merge_cart_on_login(app, user, **_extra):
 def add_to_cart():
     form = AddToCartForm()
     if not form.validate_on_submit():
-        flash(_("Choose an option and how many."), "error")
+        said = form.quantity.errors or form.variant.errors  # why, when a field can say it
+        flash(said[0] if said else _("Choose an option and how many."), "error")
         return redirect(request.referrer if _local(request.referrer) else url_for("main.home"))
     cart = _cart(create=True)
     current = next((i.quantity for i in cart.items if i.variant_id == form.variant.data), 0)

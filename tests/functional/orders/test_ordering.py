@@ -293,3 +293,9 @@ def test_a_delivered_cash_order_stays_on_her_screen_until_she_records_the_cash(c
     screen = client.get("/seller/orders").text
     assert "Cash to collect</h2>" not in screen and order.number in screen[screen.index("Finished</h2>"):]
 
+
+
+def test_adding_too_many_says_how_many_may_be_ordered(client, goods):
+    page = client.post("/cart/add", data={"variant": goods[0].variants[0].id, "quantity": "99999"},
+                       headers={"Referer": "http://localhost/shop"}, follow_redirects=True).text
+    assert "At most 10000 pieces at a time." in page
