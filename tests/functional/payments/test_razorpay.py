@@ -290,6 +290,7 @@ def test_cancelling_a_paid_order_refunds_that_order_only(client, session, world,
     client.post(f"/orders/{order_a.id}/status", data={"to": "cancelled"})
     reload(session)
     assert session.get(Order, order_a.id).status == "refunded"
+    assert "Invoice (PDF)" not in client.get(f"/orders/{order_a.id}").text  # never accepted: no invoice to offer
     payment = session.get(Payment, placed.payment.id)
     assert payment.status == "partly_refunded" and payment.refunded_paise == 90_000
     assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0
@@ -629,12 +630,3 @@ def test_a_part_refunded_order_sends_all_the_shop_is_owed_including_the_fee_give
     transfer = session.scalar(sa.select(Transfer))
     assert transfer.amount_paise == 90_000 - 2_250 - (30_039 - 750)
     assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0  # nothing left behind at Haat
-
-
-def test_a_paid_order_cancelled_before_it_was_accepted_offers_no_invoice(client, session, world, goods, razorpay):
-    placed = paid(client, session, world, goods, razorpay)
-    order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
-    client.post(f"/orders/{order_a.id}/status", data={"to": "cancelled"})
-    reload(session)
-    assert session.get(Order, order_a.id).status == "refunded"
-    assert "Invoice (PDF)" not in client.get(f"/orders/{order_a.id}").text

@@ -98,15 +98,12 @@ def test_shares_must_be_hers_and_not_more_than_the_whole_sale(client, session, w
                        data={"amount": "100", "paid_on": finance.today().isoformat()}).status_code == 404
 
 
-@pytest.mark.parametrize(("shares", "refund", "left"), [
-    ([2000], "450", 90_00),  # half the order back: half the share back
-    ([3333, 3333], "333.33", 29_997 - 29_997 * 333_33 // 900_00),  # odd shares and an odd refund still balance
-])
-def test_a_refund_takes_back_the_share_its_sale_funded(session, world, make_app, shares, refund, left):
+def cash_sale_with_her_plan(session, world, make_app, shares: list[int]):
+    """Shop A sells Rs 900 in cash; her plan puts `shares` (basis points) toward her loan, then her savings.
+    Returns the client, logged in as her, the order and the loan."""
     from tests.functional.payments.conftest import checkout
 
-    app = make_app()
-    client = app.test_client()
+    client = make_app().test_client()
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200,
                             "declining", 12, finance.today() - timedelta(days=5))
     world.group_a.monthly_saving_paise = 1_000_00
@@ -116,13 +113,21 @@ def test_a_refund_takes_back_the_share_its_sale_funded(session, world, make_app,
     kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
     podi = gen_product(session, world.shop_b, title="Idli podi", category_slug="spices", price_paise=11_000)
     session.commit()
-    placed = checkout(client, session, world, (kurti, podi), pay_with="cash", both=False)
-    order = placed.orders[0]
+    order = checkout(client, session, world, (kurti, podi), pay_with="cash", both=False).orders[0]
     client.post("/auth/logout")
     login(client, world.member_a.user.phone)
     client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
     client.post(f"/orders/{order.id}/cash-received")
     reload(session)
+    return client, order, loan
+
+
+@pytest.mark.parametrize(("shares", "refund", "left"), [
+    ([2000], "450", 90_00),  # half the order back: half the share back
+    ([3333, 3333], "333.33", 29_997 - 29_997 * 333_33 // 900_00),  # odd shares and an odd refund still balance
+])
+def test_a_refund_takes_back_the_share_its_sale_funded(session, world, make_app, shares, refund, left):
+    client, order, loan = cash_sale_with_her_plan(session, world, make_app, shares)
     code = ledger.member_loan(world.member_a.id, loan.id)
     assert -ledger.balance(session, code) == 900_00 * shares[0] // 10_000
     client.post(f"/orders/{order.id}/refund", data={"amount": refund})
@@ -132,27 +137,9 @@ def test_a_refund_takes_back_the_share_its_sale_funded(session, world, make_app,
 
 
 def test_a_cash_sale_refunded_in_parts_gives_back_every_paisa_of_her_shares(session, world, make_app):
-    from tests.functional.payments.conftest import checkout
-
-    app = make_app()
-    client = app.test_client()
-    loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200,
-                            "declining", 12, finance.today() - timedelta(days=5))
-    world.group_a.monthly_saving_paise = 1_000_00
-    finance.set_shares(session, world.member_a, [finance.Share("loan", percent_bps=3333, loan_id=loan.id),
-                                                 finance.Share("savings", percent_bps=3333)])
-    kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
-    podi = gen_product(session, world.shop_b, title="Idli podi", category_slug="spices", price_paise=11_000)
-    session.commit()
-    placed = checkout(client, session, world, (kurti, podi), pay_with="cash", both=False)
-    order = placed.orders[0]
-    client.post("/auth/logout")
-    login(client, world.member_a.user.phone)
-    client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
-    client.post(f"/orders/{order.id}/cash-received")
+    client, order, loan = cash_sale_with_her_plan(session, world, make_app, [3333, 3333])
     codes = (ledger.member_loan(world.member_a.id, loan.id), ledger.member_savings(world.member_a.id),
              ledger.set_aside(world.shop_a.id))
-    reload(session)
     assert [ledger.balance(session, c) for c in codes] == [-29_997, -29_997, 59_994]
     # Rs 900 back in three parts that do not divide her shares evenly (29,997 * 30,039 / 90,000 is not whole).
     for n, part in enumerate(("300.39", "300.39", "299.22")):
