@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -86,16 +87,29 @@ def refuse_unusable_input() -> None:
         abort(400)
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_PHONE = re.compile(r"(?<!\d)(\+?91[\s-]?)?[6-9]\d{4}[\s-]?\d{5}(?!\d)")
+# Contact details: an e-mail address or UPI id; a mobile number (with +91 or 0 before it, spaces or dashes between
+# its digits) or a landline with its STD code.
+CONTACT = re.compile(r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)*)"
+                     r"|(?<!\d)(?:(?:\+?91|0)[\s-]?)?[6-9](?:[\s-]?\d){9}(?!\d)"
+                     r"|(?<!\d)0\d(?:[\s-]?\d){8,9}(?!\d)")
+HIDDEN = "[…]"
+
+
+def hide_contacts(text: str, email: str = HIDDEN, phone: str = HIDDEN) -> str:
+    """The text with every e-mail address and phone number in it replaced (digits of any script count)."""
+    # Matched on a copy with every digit written 0-9 (Devanagari, Tamil, Bengali... digits too), same length.
+    plain = "".join(str(d) if (d := unicodedata.decimal(c, None)) is not None else c for c in text)
+    for match in reversed(list(CONTACT.finditer(plain))):
+        text = text[:match.start()] + (email if match["email"] else phone) + text[match.end():]
+    return text
 
 
 class RedactContactDetails(logging.Filter):
-    """Masks e-mail addresses and Indian mobile numbers in every log line, as a last safety net."""
+    """Masks e-mail addresses and phone numbers in every log line, as a last safety net."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = _PHONE.sub("[phone]", _EMAIL.sub("[email]", message))
+        cleaned = hide_contacts(message, "[email]", "[phone]")
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

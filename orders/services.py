@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ from market.db import utcnow
 from market.models import Role, User
 from market.money import MAX_STORED_PAISE, format_inr
 from market.notifications import notify
+from market.security import hide_contacts
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent, OrderLine, OrderMessage, WholesalerProfile
 from orders.status import RELEASES_STOCK, Actor, OrderStatus, check_move
 from vendors.models import Business, SelfHelpGroup
@@ -377,23 +377,6 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
     payments.order_moved(session, order, before, target)
     notify(session, _other_side(order, actor), lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
                                                            s=STATUS_NAMES[target]), "", f"/orders/{order.id}")
-
-
-# What a message never carries to the other side: an e-mail address or UPI id, a mobile number (with +91 or 0
-# before it, spaces or dashes between its digits), a landline with its STD code. Digits of any script count.
-CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*"
-                     r"|(?<!\d)(?:(?:\+?91|0)[\s-]?)?[6-9](?:[\s-]?\d){9}(?!\d)"
-                     r"|(?<!\d)0\d(?:[\s-]?\d){8,9}(?!\d)")
-HIDDEN = "[…]"
-
-
-def hide_contacts(text: str) -> str:
-    """The text with every phone number and e-mail address in it replaced by [...]."""
-    # Matched on a copy with every digit written 0-9 (Devanagari, Tamil, Bengali... digits too), same length.
-    plain = "".join(str(d) if (d := unicodedata.decimal(c, None)) is not None else c for c in text)
-    for match in reversed(list(CONTACT.finditer(plain))):
-        text = text[:match.start()] + HIDDEN + text[match.end():]
-    return text
 
 
 def post_message(session: Session, order: Order, user: User, actor: Actor, body: str) -> OrderMessage:

@@ -23,6 +23,7 @@ from market.db import utcnow
 from market.models import User
 from market.money import format_inr
 from market.notifications import notify
+from market.security import hide_contacts
 from orders.models import Checkout, Order
 from orders.status import Actor, OrderStatus
 from payments import gateways
@@ -286,8 +287,6 @@ def refund(session: Session, order: Order, amount_paise: int | None = None, user
     amount = left if amount_paise is None else amount_paise
     if not 0 < amount <= left:
         raise PaymentError(_l("You can refund up to %(n)s for this order.", n=format_inr(left)))
-    from orders.services import hide_contacts
-
     made = Refund(payment_id=payment.id, order_id=order.id, amount_paise=amount,  # the buyer reads its reason
                   reason=hide_contacts(reason.strip())[:200], requested_by_id=user.id if user else None)
     session.add(made)
