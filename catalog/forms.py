@@ -101,10 +101,8 @@ class ProductForm(HaatForm):
     def set_choices(self, businesses, categories) -> None:
         """Fill the shop and category lists (categories grouped by trade)."""
         self.business.choices = [SelectChoice(b.id, b.public_name) for b in businesses]
-        names = {"garments": _l("Garments"), "food": _l("Food"), "jewellery": _l("Imitation jewellery"),
-                 "handicrafts": _l("Home and handicrafts")}
         self.category.choices = [SelectChoice("", _l("Choose…"))] + [
-            SelectChoice(c.id, category_name(c.name), optgroup=str(names.get(c.trade, c.trade))) for c in categories]
+            SelectChoice(c.id, category_name(c.name), optgroup=category_name(c.parent.name)) for c in categories]
 
     def to_data(self) -> ProductData:
         """The form's values as a ProductData; rows without a price are left out."""

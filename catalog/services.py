@@ -69,12 +69,6 @@ class ProductData:
     diet: str | None = None
 
 
-def leaf_categories(session: Session) -> list[Category]:
-    """Categories a product can be listed in, grouped by trade."""
-    return list(session.scalars(sa.select(Category).where(Category.parent_id.is_not(None))
-                                .order_by(Category.trade, Category.position)))
-
-
 @dataclass(frozen=True)
 class Kind:
     """A category as pages show it (the trades bar, a card's icon, a product's crumbs)."""
@@ -117,6 +111,11 @@ def taxonomy(session: Session) -> Taxonomy:
         if by_id:  # none yet: a database not migrated; read again next time
             current_app.extensions["haat.taxonomy"] = cached
     return cached
+
+
+def leaf_categories(session: Session) -> list[Kind]:
+    """Categories a product can be listed in, grouped by trade (each trade's in their order)."""
+    return sorted((k for k in taxonomy(session).by_id.values() if k.parent), key=lambda k: k.trade)
 
 
 def root_categories(session: Session) -> tuple[Kind, ...]:

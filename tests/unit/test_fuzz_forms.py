@@ -41,7 +41,7 @@ class Shop:
 
     def __init__(self, ident: int, name: str = "Shop", trade: str = "food"):
         self.id, self.public_name, self.name, self.trade, self.label = ident, name, name, trade, ""
-        self.product = self
+        self.product = self.parent = self
         self.title = name
 
 
