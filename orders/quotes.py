@@ -7,7 +7,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy.orm import Session
 
 from catalog.models import Variant
@@ -17,7 +16,14 @@ from market.models import Role, User
 from market.money import MAX_STORED_PAISE
 from market.notifications import notify
 from orders.models import Checkout, Order, OrderEvent, OrderLine, QuoteRequest
-from orders.services import DELIVERY_FEES, MAX_QUANTITY, OrderError, is_approved_wholesaler, take_stock
+from orders.services import (
+    DELIVERY_FEES,
+    MAX_QUANTITY,
+    OrderError,
+    check_address,
+    is_approved_wholesaler,
+    take_stock,
+)
 from orders.status import Actor, OrderStatus
 
 # (from, to) -> who may make the move
@@ -103,13 +109,8 @@ def order_from_quote(session: Session, quote: QuoteRequest, buyer: User, deliver
         raise OrderError(_l("Choose how the order reaches you."))
     if delivery != "pickup" and not all(part.strip() for part in ship_to):
         raise OrderError(_l("Give a name, address and pincode for delivery."))
-    if delivery != "pickup":  # as the checkout form checks them; the order's columns hold no more
-        if not (ship_to[2].isascii() and ship_to[2].isdigit() and len(ship_to[2]) == 6 and ship_to[2][0] != "0"):
-            raise OrderError(_l("The pincode has 6 digits."))
-        for text, longest in ((ship_to[0], 100), (ship_to[1], 300)):
-            if len(text) > longest:
-                raise OrderError(lazy_ngettext("Field cannot be longer than %(max)d character.",
-                                               "Field cannot be longer than %(max)d characters.", longest, max=longest))
+    if delivery != "pickup":
+        check_address(*ship_to)
     if quote.buyer_id != buyer.id or quote.status != "accepted":
         raise OrderError(_l("That cannot be done to this quote now."))
     if quote.quantity * quote.agreed_price_paise + DELIVERY_FEES[delivery] > MAX_STORED_PAISE:

@@ -306,10 +306,19 @@ def _check_delivery(current: Quote, delivery: Delivery) -> None:
         if method not in DELIVERY_FEES:
             raise OrderError(_l("Choose how %(s)s's order reaches you.", s=shop.business.public_name))
     if any(m != "pickup" for m in delivery.methods.values()):
-        if not delivery.name.strip() or not delivery.address.strip():
-            raise OrderError(_l("Give a name and address for delivery."))
-        if not (delivery.pincode.isdigit() and len(delivery.pincode) == 6 and delivery.pincode[0] != "0"):
-            raise OrderError(_l("The pincode has 6 digits."))
+        check_address(delivery.name, delivery.address, delivery.pincode)
+
+
+def check_address(name: str, address: str, pincode: str) -> None:
+    """Where an order is delivered: a name and an address the order's columns hold, and an Indian pincode."""
+    if not name.strip() or not address.strip():
+        raise OrderError(_l("Give a name and address for delivery."))
+    if not (pincode.isascii() and pincode.isdigit() and len(pincode) == 6 and pincode[0] != "0"):
+        raise OrderError(_l("The pincode has 6 digits."))
+    for text, longest in ((name, 100), (address, 300)):
+        if len(text) > longest:
+            raise OrderError(lazy_ngettext("Field cannot be longer than %(max)d character.",
+                                           "Field cannot be longer than %(max)d characters.", longest, max=longest))
 
 
 def take_stock(session: Session, variant: Variant, quantity: int) -> None:
