@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
+from sqlalchemy.orm import selectinload
 
 from market import db
 from market.db import utcnow
@@ -36,7 +37,7 @@ from orders.services import (
 from orders.status import OPEN, Actor, IllegalTransition, OrderStatus, next_moves
 from payments import gateways as payment_gateways
 from payments.models import Payment
-from payments.services import PaymentError, awaiting_payment, may_accept
+from payments.services import PaymentError, accepts, awaiting_payment, payment_for, payments_for
 from payments.services import start as start_payment
 from vendors.services import member_for_user
 
@@ -200,10 +201,11 @@ def show(order_id: int):
                            form=MessageForm())
 
 
-def _moves(order: Order, actor: Actor) -> list[OrderStatus]:
-    """What the person may do next; nobody accepts an order that waits for its online payment."""
-    return [m for m in next_moves(order.status, actor)
-            if m != OrderStatus.CONFIRMED or may_accept(db.session, order)]
+def _moves(order: Order, actor: Actor, payment_of=None) -> list[OrderStatus]:
+    """What the person may do next; nobody accepts an order that waits for its online payment. `payment_of`: a
+    screen's payments, looked up together."""
+    payment_of = payment_of or (lambda o: payment_for(db.session, o))
+    return [m for m in next_moves(order.status, actor) if m != OrderStatus.CONFIRMED or accepts(payment_of(order))]
 
 
 @orders.post("/orders/<int:order_id>/status")
@@ -286,10 +288,11 @@ def seller():
     member = member_for_user(db.session, current_user)
     shop_ids = [b.id for b in member.businesses] if member else []
     mine = Order.business_id.in_(shop_ids or [-1])
+    lines = selectinload(Order.lines)  # each card lists its lines: a query for the screen, not one per card
     new = db.session.scalars(sa.select(Order).where(mine, Order.status == OrderStatus.PLACED, ~awaiting_payment())
-                             .order_by(Order.id)).all()
+                             .options(lines).order_by(Order.id)).all()
     active = db.session.scalars(sa.select(Order).where(mine, Order.status.in_(OPEN - {OrderStatus.PLACED}))
-                                .order_by(Order.id)).all()
+                                .options(lines).order_by(Order.id)).all()
     # Handed over, and the cash not yet recorded: kept in sight until she has it.
     cash_due = db.session.scalars(sa.select(Order).join(Payment, Payment.order_id == Order.id).where(
         mine, Order.status.not_in(OPEN), Payment.gateway == "cash", Payment.status == "created")
@@ -302,9 +305,11 @@ def seller():
                                       Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.REFUNDED]))).one()
     open_quotes = db.session.scalar(sa.select(sa.func.count()).select_from(QuoteRequest).where(
         QuoteRequest.business_id.in_(shop_ids or [-1]), QuoteRequest.status == "requested"))
+    paid = payments_for(db.session, [*new, *active, *cash_due])
+    payment_of = lambda o: paid[o.id]  # noqa: E731 - for the template too, in place of the one-by-one lookup
     return render_template("orders/seller.html", new=new, active=active, cash_due=cash_due, finished=finished,
                            today_count=today[0], today_paise=today[1], open_quotes=open_quotes,
-                           moves=lambda o: _moves(o, Actor.SELLER))
+                           payment_of=payment_of, moves=lambda o: _moves(o, Actor.SELLER, payment_of))
 
 
 @orders.get("/wholesalers")

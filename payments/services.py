@@ -57,8 +57,19 @@ def fee_given_back(order: Order, refunded_paise: int, refunded_before_paise: int
 
 def payment_for(session: Session, order: Order) -> Payment | None:
     """The payment that pays for this order: its own cash payment, or its checkout's online one."""
-    return session.scalar(sa.select(Payment).where(sa.or_(
-        Payment.order_id == order.id, sa.and_(Payment.checkout_id == order.checkout_id, Payment.order_id.is_(None)))))
+    return payments_for(session, [order])[order.id]
+
+
+def payments_for(session: Session, orders: list[Order]) -> dict[int, Payment | None]:
+    """payment_for of each order (by its id), in one query for a whole screen of orders."""
+    if not orders:
+        return {}
+    rows = session.scalars(sa.select(Payment).where(sa.or_(
+        Payment.order_id.in_([o.id for o in orders]),
+        sa.and_(Payment.checkout_id.in_({o.checkout_id for o in orders}), Payment.order_id.is_(None))))).all()
+    own = {p.order_id: p for p in rows if p.order_id is not None}
+    shared = {p.checkout_id: p for p in rows if p.order_id is None}
+    return {o.id: own.get(o.id) or shared.get(o.checkout_id) for o in orders}
 
 
 def _move(session: Session, payment: Payment, target: PaymentStatus, source: str, note: str = "",
@@ -479,7 +490,11 @@ def record_sale(session: Session, business_id: int, seller: User, amount_paise: 
 
 def may_accept(session: Session, order: Order) -> bool:
     """A seller accepts an order once it is paid online, or when it is to be paid in cash."""
-    payment = payment_for(session, order)
+    return accepts(payment_for(session, order))
+
+
+def accepts(payment: Payment | None) -> bool:
+    """may_accept, for an order whose payment is known already."""
     return payment is None or payment.gateway == "cash" or payment.status in MONEY_TAKEN
 
 

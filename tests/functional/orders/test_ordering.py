@@ -299,3 +299,20 @@ def test_adding_too_many_says_how_many_may_be_ordered(client, goods):
     page = client.post("/cart/add", data={"variant": goods[0].variants[0].id, "quantity": "99999"},
                        headers={"Referer": "http://localhost/shop"}, follow_redirects=True).text
     assert "At most 10000 pieces at a time." in page
+
+
+def test_her_orders_screen_costs_the_same_queries_for_one_order_as_for_many(client, app, world, goods, session):
+    from tests.functional.catalog.test_page_queries import queries_for
+
+    def more(n: int) -> None:  # n new orders, the last of them accepted: being prepared
+        for _ in range(n):
+            place(client, world, goods)
+        login(client, world.member_a.user.phone)
+        order = session.scalar(sa.select(Order).order_by(Order.id.desc()))
+        client.post(f"/orders/{order.id}/status", data={"to": "confirmed", "back": "seller"})
+
+    more(2)
+    few = queries_for(client, app, "/seller/orders")
+    client.post("/auth/logout")
+    more(3)  # five in all: every piece of the kurti
+    assert queries_for(client, app, "/seller/orders") == few
