@@ -1,7 +1,9 @@
 """Tables as CSV (UTF-8 with a BOM, so Excel reads Indian scripts) or XLSX (openpyxl, write-only).
 
-A cell that a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first) is written with
-a leading apostrophe, so a name like "=HYPERLINK(...)" typed into Haat stays text on a staff laptop.
+A cell that a spreadsheet would read as a formula is written with a leading apostrophe, so a name like
+"=HYPERLINK(...)" typed into Haat stays text on a staff laptop: one starting with = + - @ |, their full-width
+forms (＝＋－＠｜, which spreadsheets fold to the ASCII ones), a tab or a carriage return, also after leading
+spaces of any kind (spreadsheets trim them before looking).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "|", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\uff5c", "\t", "\r", "\n")
 
 
 def safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """The value as a cell: text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and (value.startswith(FORMULA_START) or value.lstrip().startswith(FORMULA_START)):
         return "'" + value
     return value
 
