@@ -323,6 +323,22 @@ def set_shop_paused(session: Session, business: Business, paused: bool) -> int:
     return len(ids)
 
 
+def withdraw_products(session: Session, business: Business) -> list[str]:
+    """A shop closed for good (its owner erased her data): every product archived, out of the buyers' lists and
+    of search (queued), its description and photo rows gone. The product and variant rows stay under the shop's
+    public name, because order lines and invoices point at them. Returns the photo keys: the caller deletes
+    their files after the commit."""
+    keys: list[str] = []
+    for product in session.scalars(sa.select(Product).where(Product.business_id == business.id)):
+        keys += [photo.key for photo in product.photos]
+        product.photos.clear()
+        product.status, product.description = Status.ARCHIVED, ""
+        product.listed = False
+        queue_reindex(session, product)
+    session.flush()
+    return keys
+
+
 class StagedPhotos:
     """Photos processed before the database change; deleted again unless the change commits.
 

@@ -85,6 +85,14 @@ def update_search_index() -> None:
         current_app.logger.exception("search index update failed; the queue keeps the change")
 
 
+def after_withdrawal(photo_keys: list[str]) -> None:
+    """After the commit that withdrew products (a shop closed for good): their photo files go, every size and
+    format, and search forgets them."""
+    for key in photo_keys:
+        images.delete_photo(media_dir(), key)
+    update_search_index()
+
+
 # -- buyers ---------------------------------------------------------------------------------------------------
 
 @catalog.get("/shop")

@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 from catalog.browse import Filters, listed_products
 from catalog.services import root_categories
+from catalog.views import after_withdrawal
 from market import db
 from market.config import LOCALES
 from market.db import utcnow
@@ -219,13 +220,19 @@ def erase():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            erase_member(db.session, user)
             erase_account(db.session, user, form.password.data)
         except AccountError as exc:
             db.session.rollback()
             form.password.errors.append(str(exc))
+            return render_template("market/erase.html", form=form)
+        try:
+            photo_keys = erase_member(db.session, user)
+        except AccountError as exc:  # orders still open in her shop
+            db.session.rollback()
+            form.form_errors.append(str(exc))
         else:
             db.session.commit()
+            after_withdrawal(photo_keys)
             logout_user()
             session.clear()
             flash(_("Your account and your personal details are erased."), "success")

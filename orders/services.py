@@ -25,7 +25,7 @@ from market.money import MAX_STORED_PAISE, format_inr
 from market.notifications import notify
 from market.security import hide_contacts
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent, OrderLine, OrderMessage, WholesalerProfile
-from orders.status import RELEASES_STOCK, Actor, OrderStatus, check_move
+from orders.status import OPEN, RELEASES_STOCK, Actor, OrderStatus, check_move
 from vendors.models import Business, SelfHelpGroup
 
 MAX_QUANTITY = 10_000
@@ -128,6 +128,22 @@ def set_quantity(session: Session, cart: Cart, variant_id: int, quantity: int) -
     else:
         item.quantity = quantity
     session.flush()
+
+
+def remove_from_carts(session: Session, business_ids: list[int]) -> int:
+    """Take the products of these shops out of every cart (the shops closed for good); how many lines."""
+    variants = sa.select(Variant.id).join(Product).where(Product.business_id.in_(business_ids))
+    result = session.execute(sa.delete(CartItem).where(CartItem.variant_id.in_(variants))
+                             .execution_options(synchronize_session=False))
+    session.flush()
+    return result.rowcount
+
+
+def unfinished_orders(session: Session, business_ids: list[int]) -> int:
+    """How many orders of these shops still wait for their seller: open, or with a refund asked for."""
+    waiting = [*OPEN, OrderStatus.REFUND_REQUESTED]
+    return session.scalar(sa.select(sa.func.count()).select_from(Order)
+                          .where(Order.business_id.in_(business_ids), Order.status.in_(waiting))) or 0
 
 
 # -- what the cart costs now ----------------------------------------------------------------------------------
