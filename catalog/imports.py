@@ -10,6 +10,7 @@ from catalog.forms import ImportForm
 from catalog.models import ImportJob
 from catalog.views import media_dir, update_search_index
 from market import db
+from market.bodies import MB, body_limit
 from market.models import Role
 from market.permissions import role_required
 from market.services import audit
@@ -17,6 +18,7 @@ from market.uploads import in_background
 from vendors.models import Business
 from vendors.permissions import can_view_organisation
 
+BULK_UPLOAD = 100 * MB  # the CSV and a zip of its photos (read whole): staff only, behind their login
 imports = Blueprint("imports", __name__, url_prefix="/staff/imports")
 
 
@@ -30,6 +32,7 @@ def _business_in_scope(business_id: int | None) -> Business:
 
 @imports.route("/new", methods=["GET", "POST"])
 @role_required(Role.STAFF, Role.ADMIN)
+@body_limit(BULK_UPLOAD)
 def new():
     business = _business_in_scope(request.args.get("business", type=int))
     form = ImportForm()

@@ -30,6 +30,9 @@ MAX_STOCK = 100_000
 FSSAI = re.compile(r"^\d{14}$")
 
 
+TOO_MANY_PHOTOS = _l("A product can have at most %(n)d photos.", n=MAX_PHOTOS)
+
+
 class CatalogError(ValueError):
     """A product change that cannot be made; the message is for the seller."""
 
@@ -286,7 +289,7 @@ def set_status(session: Session, product: Product, status: Status) -> None:
 def add_photo(session: Session, product: Product, stored: StoredPhoto) -> Photo:
     """Attach a processed photo; at most MAX_PHOTOS per product."""
     if len(product.photos) >= MAX_PHOTOS:
-        raise CatalogError(_l("A product can have at most %(n)d photos.", n=MAX_PHOTOS))
+        raise CatalogError(TOO_MANY_PHOTOS)
     photo = Photo(key=stored.key, width=stored.width, height=stored.height,
                   widths=",".join(str(w) for w in stored.widths),
                   position=max((p.position for p in product.photos), default=-1) + 1)

@@ -16,6 +16,8 @@ from catalog.forms import ProductForm, ShopForm
 from catalog.models import Product, Status
 from catalog.permissions import can_edit_product, owns_business
 from catalog.services import (
+    MAX_PHOTOS,
+    TOO_MANY_PHOTOS,
     CatalogError,
     Kind,
     StagedPhotos,
@@ -31,6 +33,7 @@ from catalog.services import (
     update_product,
 )
 from market import db
+from market.bodies import FORM, body_limit
 from market.models import Role
 from market.pagination import parse_cursor
 from market.permissions import role_required
@@ -41,6 +44,7 @@ catalog = Blueprint("catalog", __name__)
 products = Blueprint("products", __name__, url_prefix="/seller/products")
 
 
+PHOTO_UPLOAD = MAX_PHOTOS * images.MAX_UPLOAD_BYTES + FORM  # the product form with its six photos
 STATES_KEPT_FOR = 300  # seconds: a state whose first organisation joins shows in the filter within 5 minutes
 
 
@@ -214,6 +218,9 @@ def _save(form: ProductForm, item: Product | None):
     with the same client key (a draft from her phone whose answer was lost) is the one saved before."""
     shop = next((b for b in _my_shops() if b.id == form.business.data), None) or abort(403)
     uploads = [f for f in form.photos.data or [] if f and f.filename]
+    if len(uploads) + (len(item.photos) if item else 0) > MAX_PHOTOS:  # counted before any is decoded
+        form.form_errors.append(str(TOO_MANY_PHOTOS))
+        return None
     with StagedPhotos(media_dir()) as staged:
         try:
             stored = [staged.add(f.stream) for f in uploads]
@@ -251,6 +258,7 @@ def _sent_before(client_key: str | None) -> Product | None:
 
 @products.route("/new", methods=["GET", "POST"])
 @role_required(Role.ENTREPRENEUR)
+@body_limit(PHOTO_UPLOAD)
 def new():
     form = ProductForm()
     form.set_choices(_my_shops(), leaf_categories(db.session))
@@ -265,6 +273,7 @@ def new():
 
 @products.route("/<int:product_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ENTREPRENEUR)
+@body_limit(PHOTO_UPLOAD)
 def edit(product_id: int):
     item = _editable(product_id)
     form = ProductForm()

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from market import config, db, security
+from market import bodies, config, db, security
 from market.config import LOCALES
 from market.extensions import babel, compress, csrf, limiter, login_manager
 from market.i18n import select_locale
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
 
     db.init_app(app)
+    bodies.install(app)  # before any hook that reads a form
     security.install(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -198,7 +199,6 @@ def _register_error_pages(app: Flask) -> None:
         403: lambda: _("This page is not open to your account."),
         404: lambda: _("We could not find that page."),
         405: lambda: _("That action is not allowed here."),
-        413: lambda: _("That upload is too large."),
         429: lambda: _("Too many tries. For your safety, wait 15 minutes and try again."),
         500: lambda: _("Something went wrong on our side. Nothing was changed; please try again."),
     }
@@ -212,7 +212,7 @@ def _register_error_pages(app: Flask) -> None:
             _header_data(again=True)
         return render_template("errors/error.html", code=code, message=messages[code]()), code
 
-    for code in messages:
+    for code in messages:  # 413 is market.bodies'
         app.register_error_handler(code, lambda exc, code=code: render(code))
 
     @app.errorhandler(CSRFError)

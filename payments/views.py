@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from catalog.models import Product, Variant
 from market import db
+from market.bodies import WEBHOOK, body_limit
 from market.extensions import csrf
 from market.models import Role
 from market.money import MoneyError, format_inr, parse_rupees
@@ -125,6 +126,7 @@ def stripe_done(payment_id: int):
 
 @payments.post("/payments/webhooks/razorpay")
 @csrf.exempt
+@body_limit(WEBHOOK)
 def razorpay_webhook():
     answer = services.razorpay_webhook(db.session, request.get_data(as_text=True),
                                        request.headers.get("X-Razorpay-Signature", ""),
@@ -135,6 +137,7 @@ def razorpay_webhook():
 
 @payments.post("/payments/webhooks/stripe")
 @csrf.exempt
+@body_limit(WEBHOOK)
 def stripe_webhook():
     answer = services.stripe_webhook(db.session, request.get_data(as_text=True),
                                      request.headers.get("Stripe-Signature", ""))

@@ -20,13 +20,14 @@ from flask_login import current_user, login_user
 from flask_wtf.csrf import generate_csrf
 
 from market import db
+from market.bodies import FORM, body_limit
 from market.config import LOCALES
 from market.exports import csv_bytes
 from market.extensions import limiter
 from market.models import Role, User
 from market.permissions import role_required
 from market.services import audit
-from market.uploads import in_background
+from market.uploads import MAX_CSV_BYTES, in_background
 from market.views import home_for
 from vendors import onboarding
 from vendors.forms import OnboardingForm, WelcomeForm
@@ -40,6 +41,7 @@ SAMPLE = [("Jyoti SHG", "Ward 12, Pune", "Sunita Kamble", "9812345670", "food", 
 
 @pages.route("/staff/onboarding/new", methods=["GET", "POST"])
 @role_required(Role.STAFF, Role.ADMIN)
+@body_limit(MAX_CSV_BYTES + FORM)
 def new():
     visible = visible_organisation_ids(db.session, current_user)
     query = sa.select(Organisation.id, Organisation.name).order_by(Organisation.name)
