@@ -70,8 +70,9 @@ def show(level: str, key: str):
     if visits:
         audit(db.session, current_user, "view_members_to_visit", "self_help_group", int(key))
         db.session.commit()
+    nothing = None if shared(db.session, scope, today().replace(day=1)) else nothing_to_share(scope)
     return render_template("market/dashboard.html", f=numbers, down=DOWN.get(level), trail=_trail(scope),
-                           visits=visits)
+                           visits=visits, nothing_to_share=nothing)
 
 
 @dashboards.get("/<any(programme, state, organisation, group):level>/<key>/export.<any(csv, xlsx):fmt>")
@@ -81,12 +82,10 @@ def export(level: str, key: str, fmt: str):
     down, or at SHG level the members to visit: audited, and never in an export to share outside)."""
     scope = _scope(level, key)
     to_share = bool(request.args.get("shared"))
-    if level == "group" and to_share:
-        abort(403)  # names of members, and groups' own figures, never leave the programme
     tables = _shared_table(scope) if to_share else _tables(scope)
     name = f"haat-{level}-{key}" + ("-to-share" if to_share else "")  # two files she must not mix up
     if fmt == "csv":
-        wanted = request.args.get("table", "visits" if level == "group" else "units")
+        wanted = request.args.get("table", "visits" if level == "group" and not to_share else "units")
         if wanted not in tables:
             abort(404)
         tables = {wanted: tables[wanted]}
@@ -104,16 +103,37 @@ def export(level: str, key: str, fmt: str):
     return response
 
 
-def _units_table(scope, rows: list[dict]) -> tuple[str, list[str], list[list]]:
-    return (str(UNIT_TITLES[scope.level]), [_("Name"), _("Members"), _("Income this month (Rs)"),
-                                            _("Income last month (Rs)"), _("Sales"), _("Active sellers")],
-            [[r["name"], r["members"], rupees(r["income_paise"]), rupees(r["last_month_paise"]), r["sales"],
-              r["active_sellers"]] for r in rows])
+def _units_table(scope, rows: list[dict], title: str | None = None) -> tuple[str, list[str], list[list]]:
+    return (title or str(UNIT_TITLES[scope.level]), [_("Name"), _("Members"), _("Income this month (Rs)"),
+                                                     _("Income last month (Rs)"), _("Sales"), _("Active sellers")],
+            [[r["name"], r["members"], _shown(r["income_paise"], True), _shown(r["last_month_paise"], True),
+              _shown(r["sales"]), _shown(r["active_sellers"])] for r in rows])
 
 
 def _shared_table(scope) -> dict[str, tuple[str, list[str], list[list]]]:
-    """To share outside the programme: only the units below, counted from SHGs of five members or more."""
-    return {"units": _units_table(scope, shared(db.session, scope, today().replace(day=1)))}
+    """To share outside the programme (market.dashboards.shared): aggregates only, small cells hidden; a file with
+    nothing to share says why in its one line."""
+    rows = shared(db.session, scope, today().replace(day=1))
+    title = UNIT_TITLES[scope.level] if scope.level in ("programme", "state") else _("Organisation")
+    table = _units_table(scope, rows, str(title))
+    if not rows:
+        table[2].append([nothing_to_share(scope)])
+    return {"units": table}
+
+
+def nothing_to_share(scope) -> str:
+    """Why the export to share outside the programme is empty."""
+    if scope.level == "group":
+        return _("Nothing to share: a self-help group's own figures never leave the programme.")
+    return _("Nothing to share: no self-help group here has 5 members or more, and smaller groups are left out "
+             "so that no one can be recognised.")
+
+
+def _shown(value, money: bool = False):
+    """A cell of the shared export: a figure, or why it is hidden."""
+    if value is None:
+        return _("hidden: fewer than 5 sellers")
+    return rupees(value) if money else value
 
 
 def _tables(scope) -> dict[str, tuple[str, list[str], list[list]]]:

@@ -259,33 +259,64 @@ def scope_for(session: Session, level: str, key: str, visible: set[int] | None) 
 
 
 def shared(session: Session, scope: Scope, this: date) -> list[dict]:
-    """The units one level down, fit to share outside the programme: counted only from SHGs of five members or
-    more, at every level (so that no total minus the groups listed gives a small group's figures)."""
+    """The figures fit to share outside the programme: aggregates only, never a name below an organisation.
+
+    Units one level down (states of the programme, organisations of a state); an organisation as a whole (its
+    SHGs are never listed one by one); nothing for an SHG (its own figures never leave). Counted only from SHGs of
+    five members or more, at every level, so that no total minus the units listed gives a small group's figures;
+    then small cells are hidden (suppress_small_cells)."""
+    if scope.level == "group":
+        return []
     sizes = (sa.select(Member.group_id, sa.func.count().label("members")).group_by(Member.group_id)
              .having(sa.func.count() >= SMALL_GROUP).subquery())
-    unit = {"programme": AreaMonth.state_code, "state": AreaMonth.organisation_id,
-            "organisation": AreaMonth.unit_id}[scope.level]
+    unit = AreaMonth.state_code if scope.level == "programme" else AreaMonth.organisation_id
     where = [AreaMonth.level == GROUP, *scope._where(AreaMonth.organisation_id, AreaMonth.state_code, None)]
     now, before = AreaMonth.month == this, AreaMonth.month == months_back(this, 1)
-    sums = {key: (int(income or 0), int(last or 0), int(sales or 0), int(active or 0))
-            for key, income, last, sales, active in session.execute(
+    sums = {key: tuple(int(n or 0) for n in figures)
+            for key, *figures in session.execute(
                 sa.select(unit, sa.func.sum(AreaMonth.income_paise).filter(now),
                           sa.func.sum(AreaMonth.income_paise).filter(before), sa.func.sum(AreaMonth.sales).filter(now),
-                          sa.func.sum(AreaMonth.active_sellers).filter(now))
+                          sa.func.sum(AreaMonth.active_sellers).filter(now),
+                          sa.func.sum(AreaMonth.active_sellers).filter(before))
                 .join(sizes, sizes.c.group_id == AreaMonth.unit_id)
                 .where(AreaMonth.category_id == TOTAL, AreaMonth.month >= months_back(this, 1), *where)
                 .group_by(unit))}
-    key = {"programme": Organisation.state_code, "state": Organisation.id, "organisation": SelfHelpGroup.id}
+    key = Organisation.state_code if scope.level == "programme" else Organisation.id
     members = dict(session.execute(
-        sa.select(key[scope.level], sa.func.sum(sizes.c.members)).select_from(SelfHelpGroup)
+        sa.select(key, sa.func.sum(sizes.c.members)).select_from(SelfHelpGroup)
         .join(sizes, sizes.c.group_id == SelfHelpGroup.id)
         .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)
-        .where(*scope.members()).group_by(key[scope.level])).all())
+        .where(*scope.members()).group_by(key)).all())
+    if scope.level == "organisation":
+        units = [(int(scope.key), scope.name)]
+    else:
+        units = [(key_, name) for key_, name, *_counts in _units(session, scope, this)]
     found = []
-    for key_, name, *_counts in _units(session, scope, this):
-        if key_ not in members:
+    for key_, name in units:
+        if int(members.get(key_) or 0) < SMALL_GROUP:
             continue  # no group of five or more: nothing of it is shared
-        income, last, sales, active = sums.get(key_, (0, 0, 0, 0))
+        income, last, sales, active, last_active = sums.get(key_, (0, 0, 0, 0, 0))
         found.append({"key": key_, "name": name, "members": int(members[key_]), "income_paise": income,
-                      "last_month_paise": last, "sales": sales, "active_sellers": active})
-    return found
+                      "last_month_paise": last, "sales": sales, "active_sellers": active,
+                      "last_month_sellers": last_active})
+    return suppress_small_cells(found)
+
+
+# The cells each count of sellers stands behind: this month's figures, and last month's income.
+SELLER_CELLS = {"active_sellers": ("income_paise", "sales", "active_sellers"),
+                "last_month_sellers": ("last_month_paise",)}
+
+
+def suppress_small_cells(rows: list[dict]) -> list[dict]:
+    """The rows with figures that come from 1 to 4 sellers hidden (None): one seller's income could be read off
+    them. Where that hides one row's figures only, the next smallest row's go too, or a total a level up minus the
+    other rows would give them back."""
+    rows = [dict(row) for row in rows]
+    for count, cells in SELLER_CELLS.items():
+        small = [i for i, row in enumerate(rows) if 0 < row[count] < SMALL_GROUP]
+        if len(small) == 1:
+            others = sorted((row[count], i) for i, row in enumerate(rows) if i not in small and row[count] > 0)
+            small += [i for _n, i in others[:1]]
+        for i in small:
+            rows[i].update(dict.fromkeys(cells))
+    return rows
