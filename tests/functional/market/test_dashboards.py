@@ -193,3 +193,121 @@ def test_groups_under_five_are_left_out_at_every_level_so_no_difference_gives_th
     everything = list(csv.reader(io.StringIO(client.get("/staff/dashboard/state/MH/export.csv").data
                                              .decode("utf-8-sig"))))
     assert everything[1][:3] == [data.org_a.name, "6", "11000.00"]
+
+
+def test_the_dashboard_page_draws_the_months_without_a_cdn(client, session, data):
+    login(client, data.admin.email)
+    start = client.get("/staff/dashboard/")
+    page = client.get(start.headers["Location"]).text
+    assert page.count('class="bar"') == 12 and "<svg" in page
+    assert not re.search(r"<script[^>]+src=\"https?://", page)
+
+
+def test_rebuilding_the_rollups_from_the_records_gives_what_the_ledger_kept(make_app, session, world):
+    from tests.factories import gen_product
+    from tests.functional.payments.conftest import checkout
+
+    kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
+    podi = gen_product(session, world.shop_b, title="Idli podi", category_slug="spices", price_paise=11_000)
+    world.member_b.group.monthly_saving_paise = 200_00
+    finance.set_shares(session, world.member_a, [finance.Share(target="savings", percent_bps=1_000)])
+    finance.record_saving(session, world.member_b, 150_00)
+    finance.record_saving(session, world.member_b, 50_00)  # the group's Rs 200 saved in full
+    world.member_b.group.monthly_saving_paise = 250_00  # staff raise it: no longer in full, in every month
+    rollups.saving_changed(session, world.member_b.group)
+    payments.record_sale(session, world.shop_b.id, world.member_b.user, 2_500_00, "upi_qr", "stall-1",
+                         variant_id=podi.variants[0].id, quantity=1)
+    session.commit()
+    app = make_app()
+    client = app.test_client()
+    placed = checkout(client, session, world, (kurti, podi), pay_with="cash")
+    for order in placed.orders:
+        login(client, order.business.owner_users[0].phone)
+        client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
+        client.post(f"/orders/{order.id}/cash-received")
+        client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
+    client.post(f"/orders/{order_a.id}/refund", data={"amount": "100"})
+    session.expire_all()
+    kept = _rollup_rows(session)
+    assert (world.shop_a.id, rollups.TOTAL, 900_00 - 100_00, 1) in kept["sales_months"]
+    assert len(kept["area_months"]) >= 6 and kept["member_months"]  # both levels, sales and savings
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["dashboards", "rebuild"]).exit_code == 0
+        assert "loans refreshed" in app.test_cli_runner().invoke(args=["dashboards", "refresh"]).output
+    session.expire_all()
+    assert _rollup_rows(session) == kept
+
+
+def _rollup_rows(session) -> dict[str, list]:
+    """Every rollup table's rows (and the members' columns kept for the dashboards); rows whose counts are all
+    zero are left out (a sale and its refund in one month may leave one behind)."""
+    from vendors.models import Member
+
+    tables = {"sales_months": (rollups.SalesMonth, ("business_id", "category_id"), ("income_paise", "sales")),
+              "member_months": (rollups.MemberMonth, ("member_id", "month"), ("income_paise", "saved_paise")),
+              "area_months": (rollups.AreaMonth, ("level", "unit_id", "category_id", "month"),
+                              ("income_paise", "sales", "active_sellers", "lakhpati", "saved_paise", "saved_in_full")),
+              "members": (Member, ("id",), ("last_sold_in", "late_days"))}
+    found = {}
+    for name, (model, keys, values) in tables.items():
+        rows = session.execute(sa.select(*(getattr(model, c) for c in keys + values))
+                               .order_by(*(getattr(model, c) for c in keys))).all()
+        found[name] = [tuple(r) for r in rows if name == "members" or any(r[len(keys):])]
+    return found
+
+
+def test_savings_earners_and_active_sellers_follow_each_sale_and_refund(client, session, data):
+    """Org A this month: Rs 11,000 from two stall sales. Savings of Rs 300 against a Rs 300 monthly saving."""
+    scope = scope_for(session, "organisation", str(data.org_a.id), None)
+    data.group_a.monthly_saving_paise = 300_00
+    finance.record_saving(session, data.member_a, 100_00)
+    session.flush()
+    f = figures(session, scope, finance.today())
+    assert (f.saved_paise, f.saving_members, f.saved_in_full) == (100_00, 1, 0)
+    finance.record_saving(session, data.member_a, 200_00)
+    f = figures(session, scope, finance.today())
+    assert (f.saved_paise, f.saved_in_full) == (300_00, 1)
+    data.group_a.monthly_saving_paise = 500_00  # staff raise it: she has not saved the new amount in full
+    rollups.saving_changed(session, data.group_a)
+    assert figures(session, scope, finance.today()).saved_in_full == 0
+    this_month = finance.today().replace(day=1)
+    # A refund of the whole month's income: no longer an active seller (and no longer a Rs 10,000 earner).
+    rollups.add(session, data.shop_a, [(rollups.OTHER, -11_000_00)], 0)
+    f = figures(session, scope, finance.today())
+    assert (f.income_paise, f.orders, f.active_sellers) == (0, 2, 0)
+    month = session.get(rollups.MemberMonth, (this_month, data.member_a.id))
+    assert month.income_paise == 0 and month.saved_paise == 300_00
+    rollups.add(session, data.shop_a, [(rollups.OTHER, 12_000_00)], 1)
+    session.commit()  # the SHG's and organisation's rows are written at the commit, in key order
+    row = session.get(rollups.AreaMonth, (this_month, rollups.ORGANISATION, data.org_a.id, rollups.TOTAL))
+    assert (row.active_sellers, row.lakhpati, row.sales) == (1, 1, 3)
+
+
+def test_area_rows_are_written_once_at_the_commit_and_forgotten_on_a_rollback(session, data):
+    this_month = finance.today().replace(day=1)
+    key = (this_month, rollups.ORGANISATION, data.org_a.id, rollups.TOTAL)
+    before = session.get(rollups.AreaMonth, key).income_paise
+    rollups.add(session, data.shop_a, [(rollups.OTHER, 700_00)], 1)
+    session.rollback()
+    session.commit()
+    assert session.get(rollups.AreaMonth, key, populate_existing=True).income_paise == before
+    rollups.add(session, data.shop_a, [(rollups.OTHER, 700_00)], 1)
+    rollups.add(session, data.shop_a, [(rollups.OTHER, 300_00)], 1)
+    session.commit()
+    session.commit()
+    assert session.get(rollups.AreaMonth, key, populate_existing=True).income_paise == before + 1_000_00
+
+
+def test_a_member_who_sold_nothing_for_three_months_needs_a_visit(session, data):
+    scope = scope_for(session, "organisation", str(data.org_b.id), None)
+    assert figures(session, scope, finance.today()).to_visit == 1  # member B has never sold
+    rollups.add(session, data.shop_b, [(rollups.OTHER, 500_00)], 1,
+                when=datetime.now(UTC) - timedelta(days=62))
+    assert figures(session, scope, finance.today()).to_visit == 0
+    session.refresh(data.member_b)
+    assert data.member_b.last_sold_in == rollups.month_of(datetime.now(UTC) - timedelta(days=62))
+    rollups.add(session, data.shop_b, [(rollups.OTHER, -500_00)], 0)  # a refund is not a sale
+    session.refresh(data.member_b)
+    assert data.member_b.last_sold_in == rollups.month_of(datetime.now(UTC) - timedelta(days=62))
