@@ -54,6 +54,15 @@ def parse_login(text: str) -> Login:
     return Login("phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+def account_key(text: str) -> str:
+    """The account a typed login means, for counting tries: its normalised form (every spelling of one phone
+    number or e-mail is one key), or, for text that is neither, the text without case or spaces."""
+    try:
+        return parse_login(text).value
+    except AccountError:
+        return "".join((text or "").split()).casefold()
+
+
 def check_password_rules(password: str) -> None:
     """Raise AccountError if the password is too short, too long or too common."""
     if len(password) < MIN_PASSWORD:

@@ -35,7 +35,15 @@ from market.forms import EraseForm, LoginForm, PasswordForm, SignupForm
 from market.models import Role
 from market.notifications import Notification
 from market.security import is_safe_next
-from market.services import AccountError, authenticate, change_password, erase_account, export_account, sign_up
+from market.services import (
+    AccountError,
+    account_key,
+    authenticate,
+    change_password,
+    erase_account,
+    export_account,
+    sign_up,
+)
 from orders.services import OrderError, apply_for_wholesale
 from vendors.services import erase_member, export_member
 
@@ -117,7 +125,7 @@ def home_for(user) -> str:
 
 
 def _login_key() -> str:
-    return "login:" + (request.form.get("login") or "").strip().lower()
+    return "login:" + account_key(request.form.get("login", ""))
 
 
 def _login_failed(_response) -> bool:

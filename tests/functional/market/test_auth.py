@@ -204,3 +204,23 @@ def test_every_response_has_security_headers(client):
 def test_pages_use_no_inline_script_or_cdn(client):
     html = client.get("/").text
     assert "<script>" not in html and "http://" not in html and "https://" not in html
+
+
+def test_the_login_limit_counts_every_spelling_of_one_phone_number(make_app, session):
+    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="5 per 15 minutes", LOGIN_LIMIT_PER_ADDRESS="100 per 15 minutes")
+    client = app.test_client()
+    gen_user(session, login="9000000002")
+    session.commit()
+    spellings = ["+919000000002", "9000000002", "+91 90000 00002", "(+91) 9000000002", "09000000002"]
+    for spelling in spellings:
+        assert login(client, spelling, "wrong-password").status_code == 200
+    assert login(client, "+91-9000-000-002").status_code == 429  # the right password, a sixth spelling
+
+
+def test_the_login_limit_counts_every_spelling_of_an_unknown_login_too(make_app, session):
+    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes", LOGIN_LIMIT_PER_ADDRESS="100 per 15 minutes")
+    client = app.test_client()
+    for spelling in ("Nobody@Example.com", " nobody@example.com", "NOBODY@EXAMPLE.COM"):
+        assert login(client, spelling, "wrong-password").status_code == 200
+    assert login(client, "nobody@example.COM", "wrong-password").status_code == 429
+    assert login(client, "somebody@example.com", "wrong-password").status_code == 200
