@@ -47,13 +47,15 @@ class User(Base):
 
     # Flask-Login protocol, kept here so the model needs no Flask import.
     is_anonymous = False
+    login_token: str = ""  # this request's login session (its token), set when she logs in or is loaded
 
     @property
     def is_authenticated(self) -> bool:
         return True
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session and remember-me cookies carry: her id, her session version and this login's token."""
+        return f"{self.id}:{self.session_version}:{self.login_token}"
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {str(r) for r in roles}
@@ -65,6 +67,20 @@ class User(Base):
 
     def __repr__(self) -> str:  # never the contact details: reprs end up in logs
         return f"<User {self.id} {self.role}>"
+
+
+class LoginSession(Base):
+    """One login on one phone or computer; its cookies open nothing once it is revoked. Only the token's hash is
+    kept, so a copy of the table opens no account."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 import phonenumbers
 import sqlalchemy as sa
@@ -11,7 +13,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from market.models import AuditEntry, Role, User
+from market.db import utcnow
+from market.models import AuditEntry, LoginSession, Role, User
 from market.security import hash_password, verify_password
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
@@ -120,7 +123,47 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     check_password_rules(new)
     user.password_hash = hash_password(new)
     user.session_version += 1
+    end_other_login_sessions(session, user)
     session.flush()
+
+
+# -- login sessions: one row per login on a phone or computer, so that each can be ended on the server -----------
+
+SEEN_EVERY = timedelta(minutes=15)  # last_seen_at is written at most this often: not a write per page
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login_session(session: Session, user: User) -> None:
+    """A new login session for her on this phone or computer; its token goes into her cookies (user.get_id())."""
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(user_id=user.id, token_hash=_token_hash(token)))
+    user.login_token = token
+    session.flush()
+
+
+def live_login_session(session: Session, user_id: int, token: str) -> LoginSession | None:
+    """The session this token opens for this user, unless it was ended."""
+    if not token:
+        return None
+    return session.scalar(sa.select(LoginSession).where(LoginSession.token_hash == _token_hash(token),
+                                                        LoginSession.user_id == user_id,
+                                                        LoginSession.revoked_at.is_(None)))
+
+
+def end_login_session(session: Session, user: User) -> None:
+    """Log out: this phone's session (its cookies, the remember-me one too) opens nothing from now on."""
+    session.execute(sa.update(LoginSession).where(LoginSession.token_hash == _token_hash(user.login_token),
+                                                  LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+def end_other_login_sessions(session: Session, user: User) -> None:
+    """Log out every other phone and computer she is logged in on; this one stays."""
+    session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.token_hash != _token_hash(user.login_token),
+                                                  LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
 
 
 def audit(session: Session, actor: User | None, action: str, subject_type: str,
@@ -145,5 +188,7 @@ def erase_account(session: Session, user: User, password: str) -> None:
     user.password_hash = hash_password(secrets.token_urlsafe(32))
     user.is_active = False
     user.session_version += 1
+    session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
     audit(session, None, "erase_account", "user", user.id)
     session.flush()

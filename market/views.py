@@ -40,9 +40,12 @@ from market.services import (
     account_key,
     authenticate,
     change_password,
+    end_login_session,
+    end_other_login_sessions,
     erase_account,
     export_account,
     sign_up,
+    start_login_session,
 )
 from orders.services import OrderError, apply_for_wholesale
 from vendors.services import erase_member, export_member
@@ -124,6 +127,16 @@ def home_for(user) -> str:
     }.get(user.role, url_for("main.home"))
 
 
+def log_in(user, remember: bool = False) -> None:
+    """Log her in on this phone: a new server-side login session (ended by logging out), a fresh cookie session
+    (no fixation) and a CSRF token made now, not by whichever of two parallel first requests comes last. Commits."""
+    start_login_session(db.session, user)
+    db.session.commit()
+    session.clear()
+    login_user(user, remember=remember)
+    generate_csrf()
+
+
 def _login_key() -> str:
     return "login:" + account_key(request.form.get("login", ""))
 
@@ -147,12 +160,9 @@ def login():
             g.login_failed = True
             flash(_("That phone number or e-mail and password do not match."), "error")
         else:
-            session.clear()  # a fresh session on login: no fixation
-            login_user(user, remember=form.remember.data)
-            generate_csrf()  # now, not by whichever of two parallel first requests comes last
             if user.locale is None and request.cookies.get("lang") in LOCALES:
                 user.locale = request.cookies["lang"]  # the language she chose before logging in, from now on
-                db.session.commit()
+            log_in(user, remember=form.remember.data)
             target = form.next.data
             return redirect(target if is_safe_next(target) else home_for(user))
     return render_template("market/login.html", form=form)
@@ -177,9 +187,7 @@ def signup():
             db.session.rollback()
             form.business_name.errors.append(str(exc))
         else:
-            db.session.commit()
-            session.clear()
-            login_user(user)
+            log_in(user)
             flash(_("Welcome to Haat! Your account is ready."), "success")
             return redirect(home_for(user))
     return render_template("market/signup.html", form=form)
@@ -187,10 +195,23 @@ def signup():
 
 @auth.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        end_login_session(db.session, current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "success")
     return redirect(url_for("main.home"))
+
+
+@auth.post("/logout-others")
+@login_required
+def logout_others():
+    """A phone lost, or shared: every other phone and computer logged in to her account is logged out."""
+    end_other_login_sessions(db.session, current_user)
+    db.session.commit()
+    flash(_("Every other phone and computer is logged out. This one stays logged in."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @auth.route("/account", methods=["GET", "POST"])

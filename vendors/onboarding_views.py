@@ -12,12 +12,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
-from flask_wtf.csrf import generate_csrf
+from flask_login import current_user
 
 from market import db
 from market.config import LOCALES
@@ -27,7 +25,7 @@ from market.models import Role, User
 from market.permissions import role_required
 from market.services import audit
 from market.uploads import in_background
-from market.views import home_for
+from market.views import home_for, log_in
 from vendors import onboarding
 from vendors.forms import OnboardingForm, WelcomeForm
 from vendors.models import Member, OnboardingJob, Organisation, SelfHelpGroup
@@ -115,10 +113,7 @@ def first_login():
             if user.locale is None and request.cookies.get("lang") in LOCALES:
                 user.locale = request.cookies["lang"]
             audit(db.session, user, "first_login", "user", user.id)
-            db.session.commit()
-            session.clear()  # a fresh session on login: no fixation
-            login_user(user)
-            generate_csrf()  # now, not by whichever of two parallel first requests comes last
+            log_in(user)
             flash(_("Welcome to Haat. Your password is saved: use it with your mobile number to log in."),
                   "success")
             return redirect(home_for(user))

@@ -113,7 +113,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("auth.signup", "POST"): row("/auth/signup", only(ANON, others=302), data=lambda ids: {
         "name": "Sneaky", "login": "sneaky@example.org", "password": "a-good-password-1",
         "confirm": "a-good-password-1", "role": "admin"}),
-    ("auth.logout", "POST"): row("/auth/logout", every(302)),
+    ("auth.logout", "POST"): row("/auth/logout", every(302), writes=USERS),  # her login session is ended
+    # Each role is logged in on one phone only: there is no other session to end.
+    ("auth.logout_others", "POST"): row("/auth/logout-others", only(*USERS, ok=302)),
     ("auth.account", "GET"): row("/auth/account", only(*USERS)),
     # Without her current password nothing changes (the form is shown again).
     ("auth.account", "POST"): row("/auth/account", only(*USERS), data=lambda ids: {"new": "another-pass-123"}),

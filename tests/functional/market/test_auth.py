@@ -224,3 +224,48 @@ def test_the_login_limit_counts_every_spelling_of_an_unknown_login_too(make_app,
         assert login(client, spelling, "wrong-password").status_code == 200
     assert login(client, "nobody@example.COM", "wrong-password").status_code == 429
     assert login(client, "somebody@example.com", "wrong-password").status_code == 200
+
+
+def test_a_session_cookie_copied_before_logout_opens_nothing_after_it(client, session, world):
+    login(client, world.buyer.email, remember="y")
+    copied = {name: client.get_cookie(name).value for name in ("session", "remember_token")}
+    assert client.get("/orders").status_code == 200
+    client.post("/auth/logout")
+    thief = client.application.test_client()
+    for name, value in copied.items():
+        thief.set_cookie(name, value)
+    for path in ("/orders", "/auth/my-data", "/auth/account"):
+        response = thief.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login"), path
+    thief.delete_cookie("session")  # the remember-me cookie alone neither
+    assert thief.get("/auth/account").headers["Location"].startswith("/auth/login")
+
+
+def test_logout_ends_only_this_phones_session(make_app, session):
+    app = make_app()
+    user = gen_user(session)
+    session.commit()
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, user.email)
+    login(laptop, user.email)
+    phone.post("/auth/logout")
+    assert phone.get("/auth/account").status_code == 302
+    assert laptop.get("/auth/account").status_code == 200
+
+
+def test_log_out_of_every_other_phone_and_computer(make_app, session):
+    app = make_app()
+    user = gen_user(session)
+    session.commit()
+    phone, laptop, tablet = app.test_client(), app.test_client(), app.test_client()
+    login(phone, user.email)
+    login(laptop, user.email, remember="y")
+    login(tablet, user.email)
+    assert "Log out of all other phones and computers" in phone.get("/auth/account").text
+    response = phone.post("/auth/logout-others")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/account"
+    assert "Every other phone and computer is logged out" in phone.get(response.headers["Location"]).text
+    assert phone.get("/auth/account").status_code == 200  # this one stays in
+    assert tablet.get("/auth/account").status_code == 302
+    laptop.delete_cookie("session")  # nor does its remember-me cookie log it in again
+    assert laptop.get("/auth/account").status_code == 302
