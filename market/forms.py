@@ -58,6 +58,12 @@ class SignupForm(HaatForm):
                                SelectChoice("wholesaler", _l("Buy in bulk for my shop or business"))])
 
 
+class SignupCodeForm(HaatForm):
+    code = StringField(_l("The 8-digit code we sent you"),
+                       validators=[DataRequired(_l("Enter the code.")), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
 class PasswordForm(HaatForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))],
                             render_kw={"autocomplete": "current-password"})

@@ -83,6 +83,32 @@ class LoginSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PendingSignup(Base):
+    """A sign-up waiting for the code sent to its phone or e-mail: no account exists until the code comes back,
+    so sign-up answers alike whether or not the login already has an account. The code is not stored: it is made
+    from the row's nonce and the app's secret (market.services.signup_code) when sent and when checked."""
+
+    __tablename__ = "pending_signups"
+    __table_args__ = (
+        sa.CheckConstraint("code_state IN ('pending', 'sent', 'skipped', 'failed')", name="code_state_known"),
+        sa.CheckConstraint("role IN ('buyer', 'wholesaler')", name="role_self_signup"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(sa.String(254), unique=True)  # normalised: E.164 or lower-case e-mail
+    name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    business_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    gstin: Mapped[str] = mapped_column(sa.String(15), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    nonce: Mapped[str] = mapped_column(sa.String(43))
+    tries: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    code_state: Mapped[str] = mapped_column(sa.String(8), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AuditEntry(Base):
     """Who looked at or changed member-level data, and when. Append-only."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from market.db import utcnow
-from market.models import AuditEntry, LoginSession, Role, User
-from market.security import hash_password, verify_password
+from market.models import AuditEntry, LoginSession, PendingSignup, Role, User
+from market.notifications import notify
+from market.security import hash_password, signup_code, verify_password
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 COMMON_PASSWORDS = frozenset({
@@ -96,12 +98,64 @@ def create_user(session: Session, *, name: str, login: str, password: str, role:
     return user
 
 
-def sign_up(session: Session, *, name: str, login: str, password: str, role: Role,
-            locale: str | None = None) -> User:
-    """Self-service sign-up; only buyers and wholesalers. Sellers join through their SHG."""
+SIGNUP_CODE_LIFE, SIGNUP_CODE_TRIES = timedelta(hours=1), 5
+TAKEN = _l("An account with this phone number or e-mail was made meanwhile. Log in instead.")
+
+
+def request_signup(session: Session, *, name: str, login: str, password: str, role: Role,
+                   locale: str | None = None, business_name: str = "", gstin: str = "") -> str:
+    """Start a self-service sign-up (buyers and wholesalers; sellers join through their SHG) and return the
+    normalised login. A new login gets a pending sign-up whose code the notify worker sends to it; a login that
+    has an account gets a message to its owner instead (maybe she forgot: she may just log in). Either way the
+    caller answers alike and the same work is done (one password hash), so sign-up tells nobody which phone
+    numbers and e-mails have accounts."""
     if role not in SELF_SIGNUP_ROLES:
         raise AccountError(_l("Sellers join Haat through their self-help group."))
-    return create_user(session, name=name, login=login, password=password, role=role, locale=locale)
+    parsed = parse_login(login)
+    check_password_rules(password)
+    password_hash = hash_password(password)
+    owner = find_by_login(session, parsed)
+    if owner is not None:
+        notify(session, [owner], _l("Someone tried to make a new Haat account with your phone number or e-mail"),
+               _l("If it was you: you already have an account, so log in with this phone number or e-mail. If it "
+                  "was not you, you need do nothing: no account was made and nobody was told you have one."),
+               link="/auth/login")
+        return parsed.value
+    pending = session.scalar(sa.select(PendingSignup).where(PendingSignup.login == parsed.value)) \
+        or PendingSignup(login=parsed.value)
+    pending.name, pending.role, pending.locale = name.strip(), str(role), locale
+    pending.business_name, pending.gstin, pending.password_hash = business_name, gstin or "", password_hash
+    pending.nonce, pending.tries, pending.code_state = secrets.token_urlsafe(32), 0, "pending"
+    pending.expires_at = utcnow() + SIGNUP_CODE_LIFE
+    session.add(pending)
+    session.flush()
+    return parsed.value
+
+
+def finish_signup(session: Session, login: str, code: str) -> tuple[User, PendingSignup]:
+    """Make the account of a pending sign-up whose code came back (5 tries, 1 hour); returns it and the sign-up.
+    A login that has an account by now raises AccountError(TAKEN); a race with another sign-up for the same login
+    raises sqlalchemy's IntegrityError from the flush (the caller rolls back and says TAKEN)."""
+    wrong = AccountError(_l("That code is not right, or it is too old. Check the code, or sign up again for a "
+                            "new one."))
+    pending = session.scalar(sa.select(PendingSignup).where(PendingSignup.login == login)) if login else None
+    if pending is None or pending.expires_at <= utcnow() or pending.tries >= SIGNUP_CODE_TRIES:
+        raise wrong
+    if not hmac.compare_digest(signup_code(pending), "".join((code or "").split())):
+        pending.tries += 1
+        session.flush()
+        raise wrong
+    parsed = parse_login(pending.login)
+    if find_by_login(session, parsed) is not None:
+        session.delete(pending)
+        session.flush()
+        raise AccountError(TAKEN)
+    user = User(name=pending.name, role=pending.role, password_hash=pending.password_hash, locale=pending.locale,
+                **{parsed.kind: parsed.value})
+    session.add(user)
+    session.delete(pending)
+    session.flush()
+    return user, pending
 
 
 def authenticate(session: Session, login: str, password: str) -> User | None:

@@ -31,11 +31,12 @@ from market import db
 from market.config import LOCALES
 from market.db import utcnow
 from market.extensions import limiter
-from market.forms import EraseForm, LoginForm, PasswordForm, SignupForm
+from market.forms import EraseForm, LoginForm, PasswordForm, SignupCodeForm, SignupForm
 from market.models import Role
 from market.notifications import Notification
 from market.security import is_safe_next
 from market.services import (
+    TAKEN,
     AccountError,
     account_key,
     authenticate,
@@ -44,10 +45,11 @@ from market.services import (
     end_other_login_sessions,
     erase_account,
     export_account,
-    sign_up,
+    finish_signup,
+    request_signup,
     start_login_session,
 )
-from orders.services import OrderError, apply_for_wholesale
+from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
 from vendors.services import erase_member, export_member
 
 main = Blueprint("main", __name__)
@@ -168,29 +170,80 @@ def login():
     return render_template("market/login.html", form=form)
 
 
+def _signup_key() -> str:
+    return "signup:" + account_key(request.form.get("login", ""))
+
+
+def _signup_asked(_response) -> bool:
+    return bool(g.get("signup_asked"))
+
+
 @auth.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_signup_asked, scope="signup-address")
+@limiter.limit(lambda: current_app.config["SIGNUP_LIMIT_PER_LOGIN"], methods=["POST"],
+               key_func=_signup_key, deduct_when=_signup_asked, scope="signup-login")
 def signup():
+    """Sign-up asks for a code sent to the phone or e-mail, and answers alike whether it has an account or not."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignupForm()
     if form.validate_on_submit():
+        role = Role(form.role.data)
         try:
-            user = sign_up(db.session, name=form.name.data, login=form.login.data,
-                           password=form.password.data, role=Role(form.role.data),
-                           locale=request.cookies.get("lang") if request.cookies.get("lang") in LOCALES else None)
-            if user.role == Role.WHOLESALER:
-                apply_for_wholesale(db.session, user, form.business_name.data or "", form.gstin.data)
-        except AccountError as exc:
-            db.session.rollback()
-            form.login.errors.append(str(exc))
+            business_name, gstin = check_wholesale_details(form.business_name.data or "", form.gstin.data) \
+                if role == Role.WHOLESALER else ("", None)
         except OrderError as exc:
-            db.session.rollback()
             form.business_name.errors.append(str(exc))
+        else:
+            g.signup_asked = True
+            try:
+                login = request_signup(db.session, name=form.name.data, login=form.login.data,
+                                       password=form.password.data, role=role, business_name=business_name,
+                                       gstin=gstin or "",
+                                       locale=request.cookies.get("lang") if request.cookies.get("lang") in LOCALES
+                                       else None)
+                db.session.commit()
+            except AccountError as exc:
+                db.session.rollback()
+                form.login.errors.append(str(exc))
+                return render_template("market/signup.html", form=form)
+            except sa.exc.IntegrityError:  # the same sign-up sent twice at once: the other one's code stands
+                db.session.rollback()
+                login = account_key(form.login.data)
+            session["signup_login"] = login
+            return redirect(url_for("auth.signup_code"))
+    return render_template("market/signup.html", form=form)
+
+
+@auth.route("/signup/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_login_failed, scope="signup-code-address")
+def signup_code():
+    """The code sent to her phone or e-mail makes the account and logs her in."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    login = session.get("signup_login")
+    if not login:
+        return redirect(url_for("auth.signup"))
+    form = SignupCodeForm()
+    if form.validate_on_submit():
+        try:
+            user, pending = finish_signup(db.session, login, form.code.data)
+            if user.role == Role.WHOLESALER:
+                apply_for_wholesale(db.session, user, pending.business_name, pending.gstin or None)
+        except AccountError as exc:
+            db.session.commit()  # a wrong code counts as a try
+            g.login_failed = True
+            form.code.errors.append(str(exc))
+        except sa.exc.IntegrityError:  # another sign-up for this login finished first
+            db.session.rollback()
+            form.code.errors.append(str(TAKEN))
         else:
             log_in(user)
             flash(_("Welcome to Haat! Your account is ready."), "success")
             return redirect(home_for(user))
-    return render_template("market/signup.html", form=form)
+    return render_template("market/signup_code.html", form=form, login=login)
 
 
 @auth.post("/logout")

@@ -34,7 +34,7 @@ def log_in(page: Page, base: str, tr, who: str) -> None:
 
 def log_out(page: Page, tr) -> None:
     page.get_by_role("link", name=tr("Account"), exact=True).click()
-    page.get_by_role("button", name=tr("Log out")).click()
+    page.get_by_role("button", name=tr("Log out"), exact=True).click()
 
 
 @pytest.mark.parametrize("code", LANGUAGES)

@@ -113,6 +113,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("auth.signup", "POST"): row("/auth/signup", only(ANON, others=302), data=lambda ids: {
         "name": "Sneaky", "login": "sneaky@example.org", "password": "a-good-password-1",
         "confirm": "a-good-password-1", "role": "admin"}),
+    # Without a sign-up of her own in her session, back to the sign-up form.
+    ("auth.signup_code", "GET"): row("/auth/signup/code", every(302)),
+    ("auth.signup_code", "POST"): row("/auth/signup/code", every(302), data=lambda ids: {"code": "12345678"}),
     ("auth.logout", "POST"): row("/auth/logout", every(302), writes=USERS),  # her login session is ended
     # Each role is logged in on one phone only: there is no other session to end.
     ("auth.logout_others", "POST"): row("/auth/logout-others", only(*USERS, ok=302)),
