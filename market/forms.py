@@ -19,10 +19,11 @@ def valid_login(_form, field) -> None:
         raise ValidationError(str(exc)) from exc
 
 
-def strong_password(_form, field) -> None:
-    """The field holds a password that passes the rules."""
+def strong_password(form, field) -> None:
+    """The field holds a password that passes the rules (and is not her name or login, where the form has them)."""
+    hints = tuple(form._fields[name].data for name in ("name", "login") if name in form._fields)
     try:
-        check_password_rules(field.data or "")
+        check_password_rules(field.data or "", tuple(h if isinstance(h, str) else None for h in hints))
     except AccountError as exc:
         raise ValidationError(str(exc)) from exc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from market.db import utcnow
 from market.models import AuditEntry, LoginSession, PendingSignup, Role, User
@@ -20,10 +22,9 @@ from market.notifications import notify
 from market.security import hash_password, signup_code, verify_password
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
-COMMON_PASSWORDS = frozenset({
-    "password", "password1", "12345678", "123456789", "1234567890", "qwertyuiop", "11111111",
-    "iloveyou", "00000000", "abcd1234", "india123", "password123",
-})
+# zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses or more): not a word, a name, a keyboard row, a
+# repeat or a date with a few changes. Its dictionaries hold the commonest passwords, words and names.
+STRONG_ENOUGH = 3
 SELF_SIGNUP_ROLES = (Role.BUYER, Role.WHOLESALER)
 
 
@@ -68,14 +69,20 @@ def account_key(text: str) -> str:
         return "".join((text or "").split()).casefold()
 
 
-def check_password_rules(password: str) -> None:
-    """Raise AccountError if the password is too short, too long or too common."""
+def check_password_rules(password: str, hints: tuple[str | None, ...] = ()) -> None:
+    """Raise AccountError if the password is too short, too long, or easy to guess (zxcvbn: common passwords,
+    words, repeats, keyboard rows, dates, digits of any script, her own name or number given as `hints`)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(_l("Use at least %(n)d letters or numbers for your password.", n=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD:
         raise AccountError(_l("That password is too long (at most %(n)d).", n=MAX_PASSWORD))
-    if password.lower() in COMMON_PASSWORDS:
-        raise AccountError(_l("That password is too easy to guess. Choose another."))
+    # Digits of any script count as the digits they are (௧௨௩ is 123); zxcvbn reads at most 72 characters.
+    plain = "".join(str(d) if (d := unicodedata.decimal(c, None)) is not None else c for c in password)
+    words = [w for hint in hints if hint for w in (hint, *hint.split(), hint.lstrip("+")[-10:])]
+    if zxcvbn(plain[:72], user_inputs=words)["score"] < STRONG_ENOUGH:
+        raise AccountError(_l("That password is too easy to guess. Use a phrase of several words that mean "
+                              "something to you, like “mango tree by the well”: not your name, your number or "
+                              "a well-known password."))
 
 
 def find_by_login(session: Session, login: Login) -> User | None:
@@ -88,7 +95,7 @@ def create_user(session: Session, *, name: str, login: str, password: str, role:
                 locale: str | None = None) -> User:
     """A new account; raises AccountError if the login is taken or the password is weak."""
     parsed = parse_login(login)
-    check_password_rules(password)
+    check_password_rules(password, (name, parsed.value))
     if find_by_login(session, parsed) is not None:
         raise AccountError(_l("An account with this phone number or e-mail already exists. Log in instead."))
     user = User(name=name.strip(), role=str(role), password_hash=hash_password(password), locale=locale,
@@ -112,7 +119,7 @@ def request_signup(session: Session, *, name: str, login: str, password: str, ro
     if role not in SELF_SIGNUP_ROLES:
         raise AccountError(_l("Sellers join Haat through their self-help group."))
     parsed = parse_login(login)
-    check_password_rules(password)
+    check_password_rules(password, (name, parsed.value))
     password_hash = hash_password(password)
     owner = find_by_login(session, parsed)
     if owner is not None:
@@ -174,7 +181,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     """Set a new password after checking the current one; ends every other session."""
     if not verify_password(user.password_hash, current):
         raise AccountError(_l("Your current password is not right."))
-    check_password_rules(new)
+    check_password_rules(new, (user.name, user.email, user.phone))
     user.password_hash = hash_password(new)
     user.session_version += 1
     end_other_login_sessions(session, user)

@@ -123,6 +123,9 @@ def test_a_sign_up_racing_another_for_one_login_gets_an_answer_not_an_error(make
 @pytest.mark.parametrize(("change", "message"), [
     ({"login": "12345"}, "10-digit mobile number"),
     ({"password": "short", "confirm": "short"}, "at least 8"),
+    ({"password": "aaaaaaaa", "confirm": "aaaaaaaa"}, "phrase of several words"),
+    ({"password": "qwerty123", "confirm": "qwerty123"}, "phrase of several words"),
+    ({"password": "asha98123", "confirm": "asha98123"}, "phrase of several words"),  # her name and number
     ({"confirm": "different-one"}, "not the same"),
     ({"name": ""}, "what to call you"),
     ({"role": "admin"}, "Not a valid choice"),

@@ -63,6 +63,24 @@ def test_weak_passwords_are_refused(session, password):
         sign_up(session, name="Y", login="y@example.com", password=password, role=Role.BUYER)
 
 
+@pytest.mark.parametrize("password", ["aaaaaaaa", "qwerty123", "abcabcabcabc", "iloveyou2024", "P@ssw0rd!",
+                                      "98123456789", "asha9812345678", "௧௨௩௪௫௬௭௮"])
+def test_common_and_repetitive_passwords_are_refused_with_how_to_pick_one(session, password):
+    with pytest.raises(AccountError, match="several words"):
+        sign_up(session, name="Asha", login="9812345678", password=password, role=Role.BUYER)
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "demo-pass-123", "mango tree near the well", "मेरा नाम आशा है"])
+def test_a_phrase_of_words_is_accepted(session, password):
+    assert sign_up(session, name="Asha", login="9812345678", password=password, role=Role.BUYER) is not None
+
+
+def test_a_new_password_is_checked_when_it_changes_too(session):
+    user = gen_user(session)
+    with pytest.raises(AccountError, match="several words"):
+        change_password(session, user, PASSWORD, "qwerty123")
+
+
 def test_authenticate_by_phone_or_email(session):
     user = gen_user(session, login="9812345678")
     assert authenticate(session, "+919812345678", PASSWORD) is user
