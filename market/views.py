@@ -96,8 +96,9 @@ def offline():
     return render_template("market/offline.html")
 
 
-@main.get("/language/<code>")
+@main.post("/language/<code>")
 def set_language(code: str):
+    """The language chooser's buttons (a form, so no link or GET changes her language; works without JavaScript)."""
     if code not in LOCALES:
         abort(404)
     if current_user.is_authenticated:
@@ -318,12 +319,22 @@ def erase():
 @auth.get("/notifications")
 @login_required
 def notifications():
+    """Her notifications, the new ones marked; reading the page changes nothing (the button below does)."""
     items = db.session.scalars(sa.select(Notification).where(Notification.user_id == current_user.id)
                                .order_by(Notification.id.desc()).limit(50)).all()
-    unread = [n for n in items if n.read_at is None]
-    response = render_template("market/notifications.html", items=items, unread={n.id for n in unread})
-    if unread:  # seen now; shown as new this once
+    unread = {n.id for n in items if n.read_at is None}
+    return render_template("market/notifications.html", items=items, unread=unread,
+                           upto=max(unread) if unread else None)
+
+
+@auth.post("/notifications/read")
+@login_required
+def notifications_read():
+    """Mark as read the notifications the page showed (up to its newest): one that came since stays new."""
+    upto = request.form.get("upto", "")
+    if upto.isascii() and upto.isdigit() and len(upto) <= 10:
         db.session.execute(sa.update(Notification).where(Notification.user_id == current_user.id,
+                                                         Notification.id <= int(upto),
                                                          Notification.read_at.is_(None)).values(read_at=utcnow()))
         db.session.commit()
-    return response
+    return redirect(url_for("auth.notifications"))

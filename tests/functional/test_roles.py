@@ -102,7 +102,7 @@ def loan_form(_ids: dict) -> dict:
 MATRIX: dict[tuple[str, str], Entry] = {
     ("main.home", "GET"): row("/", every(200)),
     ("main.healthz", "GET"): row("/healthz", every(200)),
-    ("main.set_language", "GET"): row("/language/hi", every(302), writes=USERS),  # remembered on the account
+    ("main.set_language", "POST"): row("/language/hi", every(302), writes=USERS),  # remembered on the account
     ("main.service_worker", "GET"): row("/sw.js", every(200)),
     ("main.offline", "GET"): row("/offline", every(200)),
 
@@ -125,7 +125,10 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("auth.my_data", "GET"): row("/auth/my-data", only(*USERS)),
     ("auth.erase", "GET"): row("/auth/erase", only(*USERS)),
     ("auth.erase", "POST"): row("/auth/erase", only(*USERS), data=lambda ids: {"confirm": "y"}),  # no password
-    ("auth.notifications", "GET"): row("/auth/notifications", only(*USERS), writes=(OWNER,)),  # read: new orders
+    ("auth.notifications", "GET"): row("/auth/notifications", only(*USERS)),  # reading changes nothing
+    # Marks read what the page showed: the owner seller has new orders.
+    ("auth.notifications_read", "POST"): row("/auth/notifications/read", only(*USERS, ok=302), writes=(OWNER,),
+                                             data=lambda ids: {"upto": str(2**31 - 1)}),
 
     ("seller.home", "GET"): row("/seller/", only(*SELLERS)),
     ("seller.money", "GET"): row("/seller/money", only(*SELLERS)),

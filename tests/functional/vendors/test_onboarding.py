@@ -167,7 +167,7 @@ def test_a_new_member_chooses_her_password_with_the_code_once(client, session, w
     stored = session.scalar(sa.select(SetupCode))
     assert codes["Asha Pawar"] not in stored.code_hash
     client.post("/auth/logout")
-    client.get("/language/ta")
+    client.post("/language/ta")
     form = {"phone": "98123 45690", "code": codes["Asha Pawar"], "password": "my own secret 7",
             "again": "my own secret 7"}
     response = client.post("/welcome", data=form)
@@ -224,7 +224,7 @@ def test_the_rows_problems_are_written_in_the_staff_members_language(client, ses
 
     with (ROOT / "translations" / "hi" / "LC_MESSAGES" / "messages.po").open("rb") as f:
         hindi = read_po(f, locale="hi")["the phone number %(p)s is in the file twice"].string
-    client.get("/language/hi")
+    client.post("/language/hi")
     login(client, world.staff_a.email)
     upload(client, world.org_a.id,
            HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345690,food,\n")
