@@ -1,12 +1,13 @@
 """Sign-up, login, logout, password change, rate limits, redirects, cookies and headers, over HTTP."""
 
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from market.db import utcnow
-from market.models import User
+from market.models import PendingSignup, User
 from market.notifications import Notification
 from market.services import authenticate
 from tests.conftest import code_sent_to, csrf_token, login, reload
@@ -365,3 +366,24 @@ def test_log_out_of_every_other_phone_and_computer(make_app, session):
     assert tablet.get("/auth/account").status_code == 302
     laptop.delete_cookie("session")  # nor does its remember-me cookie log it in again
     assert laptop.get("/auth/account").status_code == 302
+
+
+def test_two_sign_up_forms_sent_at_once_for_one_login_both_get_the_code_page(make_app, session):
+    """The other form's pending sign-up lands between this one's look-up and its write: the same answer, no 500."""
+    app = make_app()
+    done = []
+
+    def meanwhile(request_session, _context, _instances):
+        if not done and any(isinstance(o, PendingSignup) for o in request_session.new):
+            done.append(True)
+            with request_session.get_bind().connect() as other:
+                other.execute(sa.insert(PendingSignup).values(
+                    login="+919812345678", name="Asha", role="buyer", business_name="", gstin="",
+                    password_hash="!", nonce="n" * 43, tries=0, expires_at=utcnow() + timedelta(hours=1),
+                    code_state="pending", created_at=utcnow()))
+                other.commit()
+
+    sa.event.listen(app.extensions["haat.db"], "before_flush", meanwhile)
+    response = app.test_client().post("/auth/signup", data=SIGNUP)
+    sa.event.remove(app.extensions["haat.db"], "before_flush", meanwhile)
+    assert done and response.status_code == 302 and response.headers["Location"] == "/auth/signup/code"
