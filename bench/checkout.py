@@ -133,6 +133,7 @@ def session_cookies(app, user_ids: list[int]) -> list[str]:
 
     from market import db
     from market.models import User
+    from market.services import start_login_session
 
     serializer = app.session_interface.get_signing_serializer(app)
     cookies = []
@@ -142,6 +143,8 @@ def session_cookies(app, user_ids: list[int]) -> list[str]:
         # The session protection identifier hashes the address and User-Agent: the same as the clients send.
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": HOST}, headers={"User-Agent": USER_AGENT}):
             flask.session.clear()
+            start_login_session(db.session, users[user_id])
+            db.session.commit()
             login_user(users[user_id])
             generate_csrf()  # a buyer who reached the checkout has seen a form since she logged in
             cookies.append(f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps(dict(flask.session))}")

@@ -68,7 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from market.models import User
+    from market.db import utcnow
+    from market.models import LoginSession, User
+    from market.services import SEEN_EVERY, live_login_session
 
     # No context processor of its own: globals_for_templates() gives the templates current_user, a guest
     # when the database cannot load her, so that the error page still renders.
@@ -79,13 +81,32 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        ident, _sep, version = user_id.partition(":")
-        if not ident.isdigit() or not version.isdigit():
+        ident, version, token = ([*user_id.split(":", 2), "", ""])[:3]
+        if not (ident + version).isascii() or not ident.isdigit() or not version.isdigit() or len(ident) > 10:
             return None
         user = db.session.get(User, int(ident))
         if user is None or not user.is_active or user.session_version != int(version):
             return None
+        login_session = live_login_session(db.session, user.id, token)  # logged out on the server: nothing opens
+        if login_session is None:
+            return None
+        user.login_token = token
+        if login_session.last_seen_at < utcnow() - SEEN_EVERY:
+            g.login_session_seen = login_session.id
         return user
+
+    @app.after_request
+    def note_login_session_seen(response):
+        """When her session was last used, written after the page's own work (and its commit)."""
+        seen = g.pop("login_session_seen", None)
+        if seen is not None and response.status_code < 400:
+            try:
+                db.session.execute(sa.update(LoginSession).where(LoginSession.id == seen)
+                                   .values(last_seen_at=utcnow()))
+                db.session.commit()
+            except sa.exc.SQLAlchemyError:  # a date we can do without: never fail the page for it
+                db.session.rollback()
+        return response
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -95,14 +95,14 @@ def register(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="send what is pending and stop")
     @click.option("--interval", default=5.0, help="seconds between rounds")
     def notify_worker(once: bool, interval: float):
-        """Send pending notification e-mails (one worker per installation is enough)."""
+        """Send sign-up codes and pending notification e-mails (one worker per installation is enough)."""
         import time
 
-        from market.notifications import deliver_pending, sender_from_config
+        from market.notifications import deliver_pending, deliver_signup_codes, sender_from_config
 
         sender = sender_from_config()
         while True:
-            sent = deliver_pending(db.session, sender)
+            sent = deliver_signup_codes(db.session, sender) + deliver_pending(db.session, sender)
             if sent:
                 click.echo(f"{sent} e-mails sent")
             if once:

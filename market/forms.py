@@ -19,10 +19,11 @@ def valid_login(_form, field) -> None:
         raise ValidationError(str(exc)) from exc
 
 
-def strong_password(_form, field) -> None:
-    """The field holds a password that passes the rules."""
+def strong_password(form, field) -> None:
+    """The field holds a password that passes the rules (and is not her name or login, where the form has them)."""
+    hints = tuple(form._fields[name].data for name in ("name", "login") if name in form._fields)
     try:
-        check_password_rules(field.data or "")
+        check_password_rules(field.data or "", tuple(h if isinstance(h, str) else None for h in hints))
     except AccountError as exc:
         raise ValidationError(str(exc)) from exc
 
@@ -56,6 +57,12 @@ class SignupForm(HaatForm):
     role = RadioField(_l("I want to"), default="buyer",
                       choices=[SelectChoice("buyer", _l("Buy for myself or my family")),
                                SelectChoice("wholesaler", _l("Buy in bulk for my shop or business"))])
+
+
+class SignupCodeForm(HaatForm):
+    code = StringField(_l("The 8-digit code we sent you"),
+                       validators=[DataRequired(_l("Enter the code.")), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
 class PasswordForm(HaatForm):

@@ -47,13 +47,15 @@ class User(Base):
 
     # Flask-Login protocol, kept here so the model needs no Flask import.
     is_anonymous = False
+    login_token: str = ""  # this request's login session (its token), set when she logs in or is loaded
 
     @property
     def is_authenticated(self) -> bool:
         return True
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session and remember-me cookies carry: her id, her session version and this login's token."""
+        return f"{self.id}:{self.session_version}:{self.login_token}"
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {str(r) for r in roles}
@@ -65,6 +67,46 @@ class User(Base):
 
     def __repr__(self) -> str:  # never the contact details: reprs end up in logs
         return f"<User {self.id} {self.role}>"
+
+
+class LoginSession(Base):
+    """One login on one phone or computer; its cookies open nothing once it is revoked. Only the token's hash is
+    kept, so a copy of the table opens no account."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PendingSignup(Base):
+    """A sign-up waiting for the code sent to its phone or e-mail: no account exists until the code comes back,
+    so sign-up answers alike whether or not the login already has an account. The code is not stored: it is made
+    from the row's nonce and the app's secret (market.services.signup_code) when sent and when checked."""
+
+    __tablename__ = "pending_signups"
+    __table_args__ = (
+        sa.CheckConstraint("code_state IN ('pending', 'sent', 'skipped', 'failed')", name="code_state_known"),
+        sa.CheckConstraint("role IN ('buyer', 'wholesaler')", name="role_self_signup"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(sa.String(254), unique=True)  # normalised: E.164 or lower-case e-mail
+    name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    business_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    gstin: Mapped[str] = mapped_column(sa.String(15), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    nonce: Mapped[str] = mapped_column(sa.String(43))
+    tries: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    code_state: Mapped[str] = mapped_column(sa.String(8), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(Base):

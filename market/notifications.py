@@ -16,10 +16,12 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from market.db import Base, UTCDateTime, utcnow
-from market.models import User
+from market.models import PendingSignup, User
+from market.security import signup_code
 
 MAX_ATTEMPTS = 5
 
@@ -66,6 +68,10 @@ class LogSender:
 
     def send(self, to: str, subject: str, body: str, notification_id: int) -> None:
         current_app.logger.info("e-mail for notification %s: %s", notification_id, subject)
+
+    def send_text(self, to: str, body: str) -> None:
+        """A text message (a sign-up code): no SMS in development, so the log shows it, without the number."""
+        current_app.logger.info("text message: %s", body)
 
 
 class SmtpSender:
@@ -114,6 +120,38 @@ def deliver_pending(session: Session, sender, limit: int = 100) -> int:
             item.email_state = "failed" if item.attempts >= MAX_ATTEMPTS else "pending"
             continue
         item.email_state = "sent"
+        sent += 1
+    session.commit()
+    return sent
+
+
+def deliver_signup_codes(session: Session, sender, limit: int = 100) -> int:
+    """Send the code of each new pending sign-up to its e-mail, or to its phone by text message when the sender
+    can send one (SmtpSender cannot: no SMS gateway yet, so phone sign-ups are marked skipped). Commits."""
+    stmt = (sa.select(PendingSignup).where(PendingSignup.code_state == "pending").order_by(PendingSignup.id)
+            .limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    sent = 0
+    for pending in session.scalars(stmt).all():
+        with force_locale(pending.locale or "en_IN"):
+            code = signup_code(pending)
+            subject = str(_l("Your Haat code: %(code)s", code=code))
+            body = str(_l("Your code to finish making your Haat account is %(code)s. It works for one hour. If you "
+                          "did not ask for it, do nothing: no account is made without it.", code=code))
+        try:
+            if "@" in pending.login:
+                sender.send(pending.login, subject, body, 0)
+            elif hasattr(sender, "send_text"):
+                sender.send_text(pending.login, body)
+            else:
+                pending.code_state = "skipped"
+                continue
+        except (OSError, smtplib.SMTPException):
+            current_app.logger.warning("sign-up %s: the code could not be sent", pending.id)
+            pending.code_state = "failed"
+            continue
+        pending.code_state = "sent"
         sent += 1
     session.commit()
     return sent

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 
 import phonenumbers
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
-from market.models import AuditEntry, Role, User
-from market.security import hash_password, verify_password
+from market.db import utcnow
+from market.models import AuditEntry, LoginSession, PendingSignup, Role, User
+from market.notifications import notify
+from market.security import hash_password, signup_code, verify_password
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
-COMMON_PASSWORDS = frozenset({
-    "password", "password1", "12345678", "123456789", "1234567890", "qwertyuiop", "11111111",
-    "iloveyou", "00000000", "abcd1234", "india123", "password123",
-})
+# zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses or more): not a word, a name, a keyboard row, a
+# repeat or a date with a few changes. Its dictionaries hold the commonest passwords, words and names.
+STRONG_ENOUGH = 3
 SELF_SIGNUP_ROLES = (Role.BUYER, Role.WHOLESALER)
 
 
@@ -54,14 +60,29 @@ def parse_login(text: str) -> Login:
     return Login("phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
-def check_password_rules(password: str) -> None:
-    """Raise AccountError if the password is too short, too long or too common."""
+def account_key(text: str) -> str:
+    """The account a typed login means, for counting tries: its normalised form (every spelling of one phone
+    number or e-mail is one key), or, for text that is neither, the text without case or spaces."""
+    try:
+        return parse_login(text).value
+    except AccountError:
+        return "".join((text or "").split()).casefold()
+
+
+def check_password_rules(password: str, hints: tuple[str | None, ...] = ()) -> None:
+    """Raise AccountError if the password is too short, too long, or easy to guess (zxcvbn: common passwords,
+    words, repeats, keyboard rows, dates, digits of any script, her own name or number given as `hints`)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(_l("Use at least %(n)d letters or numbers for your password.", n=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD:
         raise AccountError(_l("That password is too long (at most %(n)d).", n=MAX_PASSWORD))
-    if password.lower() in COMMON_PASSWORDS:
-        raise AccountError(_l("That password is too easy to guess. Choose another."))
+    # Digits of any script count as the digits they are (௧௨௩ is 123); zxcvbn reads at most 72 characters.
+    plain = "".join(str(d) if (d := unicodedata.decimal(c, None)) is not None else c for c in password)
+    words = [w for hint in hints if hint for w in (hint, *hint.split(), hint.lstrip("+")[-10:])]
+    if zxcvbn(plain[:72], user_inputs=words)["score"] < STRONG_ENOUGH:
+        raise AccountError(_l("That password is too easy to guess. Use a phrase of several words that mean "
+                              "something to you, like “mango tree by the well”: not your name, your number or "
+                              "a well-known password."))
 
 
 def find_by_login(session: Session, login: Login) -> User | None:
@@ -74,7 +95,7 @@ def create_user(session: Session, *, name: str, login: str, password: str, role:
                 locale: str | None = None) -> User:
     """A new account; raises AccountError if the login is taken or the password is weak."""
     parsed = parse_login(login)
-    check_password_rules(password)
+    check_password_rules(password, (name, parsed.value))
     if find_by_login(session, parsed) is not None:
         raise AccountError(_l("An account with this phone number or e-mail already exists. Log in instead."))
     user = User(name=name.strip(), role=str(role), password_hash=hash_password(password), locale=locale,
@@ -84,12 +105,64 @@ def create_user(session: Session, *, name: str, login: str, password: str, role:
     return user
 
 
-def sign_up(session: Session, *, name: str, login: str, password: str, role: Role,
-            locale: str | None = None) -> User:
-    """Self-service sign-up; only buyers and wholesalers. Sellers join through their SHG."""
+SIGNUP_CODE_LIFE, SIGNUP_CODE_TRIES = timedelta(hours=1), 5
+TAKEN = _l("An account with this phone number or e-mail was made meanwhile. Log in instead.")
+
+
+def request_signup(session: Session, *, name: str, login: str, password: str, role: Role,
+                   locale: str | None = None, business_name: str = "", gstin: str = "") -> str:
+    """Start a self-service sign-up (buyers and wholesalers; sellers join through their SHG) and return the
+    normalised login. A new login gets a pending sign-up whose code the notify worker sends to it; a login that
+    has an account gets a message to its owner instead (maybe she forgot: she may just log in). Either way the
+    caller answers alike and the same work is done (one password hash), so sign-up tells nobody which phone
+    numbers and e-mails have accounts."""
     if role not in SELF_SIGNUP_ROLES:
         raise AccountError(_l("Sellers join Haat through their self-help group."))
-    return create_user(session, name=name, login=login, password=password, role=role, locale=locale)
+    parsed = parse_login(login)
+    check_password_rules(password, (name, parsed.value))
+    password_hash = hash_password(password)
+    owner = find_by_login(session, parsed)
+    if owner is not None:
+        notify(session, [owner], _l("Someone tried to make a new Haat account with your phone number or e-mail"),
+               _l("If it was you: you already have an account, so log in with this phone number or e-mail. If it "
+                  "was not you, you need do nothing: no account was made and nobody was told you have one."),
+               link="/auth/login")
+        return parsed.value
+    pending = session.scalar(sa.select(PendingSignup).where(PendingSignup.login == parsed.value)) \
+        or PendingSignup(login=parsed.value)
+    pending.name, pending.role, pending.locale = name.strip(), str(role), locale
+    pending.business_name, pending.gstin, pending.password_hash = business_name, gstin or "", password_hash
+    pending.nonce, pending.tries, pending.code_state = secrets.token_urlsafe(32), 0, "pending"
+    pending.expires_at = utcnow() + SIGNUP_CODE_LIFE
+    session.add(pending)
+    session.flush()
+    return parsed.value
+
+
+def finish_signup(session: Session, login: str, code: str) -> tuple[User, PendingSignup]:
+    """Make the account of a pending sign-up whose code came back (5 tries, 1 hour); returns it and the sign-up.
+    A login that has an account by now raises AccountError(TAKEN); a race with another sign-up for the same login
+    raises sqlalchemy's IntegrityError from the flush (the caller rolls back and says TAKEN)."""
+    wrong = AccountError(_l("That code is not right, or it is too old. Check the code, or sign up again for a "
+                            "new one."))
+    pending = session.scalar(sa.select(PendingSignup).where(PendingSignup.login == login)) if login else None
+    if pending is None or pending.expires_at <= utcnow() or pending.tries >= SIGNUP_CODE_TRIES:
+        raise wrong
+    if not hmac.compare_digest(signup_code(pending), "".join((code or "").split())):
+        pending.tries += 1
+        session.flush()
+        raise wrong
+    parsed = parse_login(pending.login)
+    if find_by_login(session, parsed) is not None:
+        session.delete(pending)
+        session.flush()
+        raise AccountError(TAKEN)
+    user = User(name=pending.name, role=pending.role, password_hash=pending.password_hash, locale=pending.locale,
+                **{parsed.kind: parsed.value})
+    session.add(user)
+    session.delete(pending)
+    session.flush()
+    return user, pending
 
 
 def authenticate(session: Session, login: str, password: str) -> User | None:
@@ -108,10 +181,50 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     """Set a new password after checking the current one; ends every other session."""
     if not verify_password(user.password_hash, current):
         raise AccountError(_l("Your current password is not right."))
-    check_password_rules(new)
+    check_password_rules(new, (user.name, user.email, user.phone))
     user.password_hash = hash_password(new)
     user.session_version += 1
+    end_other_login_sessions(session, user)
     session.flush()
+
+
+# -- login sessions: one row per login on a phone or computer, so that each can be ended on the server -----------
+
+SEEN_EVERY = timedelta(minutes=15)  # last_seen_at is written at most this often: not a write per page
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login_session(session: Session, user: User) -> None:
+    """A new login session for her on this phone or computer; its token goes into her cookies (user.get_id())."""
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(user_id=user.id, token_hash=_token_hash(token)))
+    user.login_token = token
+    session.flush()
+
+
+def live_login_session(session: Session, user_id: int, token: str) -> LoginSession | None:
+    """The session this token opens for this user, unless it was ended."""
+    if not token:
+        return None
+    return session.scalar(sa.select(LoginSession).where(LoginSession.token_hash == _token_hash(token),
+                                                        LoginSession.user_id == user_id,
+                                                        LoginSession.revoked_at.is_(None)))
+
+
+def end_login_session(session: Session, user: User) -> None:
+    """Log out: this phone's session (its cookies, the remember-me one too) opens nothing from now on."""
+    session.execute(sa.update(LoginSession).where(LoginSession.token_hash == _token_hash(user.login_token),
+                                                  LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+def end_other_login_sessions(session: Session, user: User) -> None:
+    """Log out every other phone and computer she is logged in on; this one stays."""
+    session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.token_hash != _token_hash(user.login_token),
+                                                  LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
 
 
 def audit(session: Session, actor: User | None, action: str, subject_type: str,
@@ -136,5 +249,7 @@ def erase_account(session: Session, user: User, password: str) -> None:
     user.password_hash = hash_password(secrets.token_urlsafe(32))
     user.is_active = False
     user.session_version += 1
+    session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
     audit(session, None, "erase_account", "user", user.id)
     session.flush()

@@ -32,12 +32,25 @@ from market import db
 from market.config import LOCALES
 from market.db import utcnow
 from market.extensions import limiter
-from market.forms import EraseForm, LoginForm, PasswordForm, SignupForm
+from market.forms import EraseForm, LoginForm, PasswordForm, SignupCodeForm, SignupForm
 from market.models import Role
 from market.notifications import Notification
 from market.security import is_safe_next
-from market.services import AccountError, authenticate, change_password, erase_account, export_account, sign_up
-from orders.services import OrderError, apply_for_wholesale
+from market.services import (
+    TAKEN,
+    AccountError,
+    account_key,
+    authenticate,
+    change_password,
+    end_login_session,
+    end_other_login_sessions,
+    erase_account,
+    export_account,
+    finish_signup,
+    request_signup,
+    start_login_session,
+)
+from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
 from vendors.services import erase_member, export_member
 
 main = Blueprint("main", __name__)
@@ -84,8 +97,9 @@ def offline():
     return render_template("market/offline.html")
 
 
-@main.get("/language/<code>")
+@main.post("/language/<code>")
 def set_language(code: str):
+    """The language chooser's buttons (a form, so no link or GET changes her language; works without JavaScript)."""
     if code not in LOCALES:
         abort(404)
     if current_user.is_authenticated:
@@ -117,8 +131,18 @@ def home_for(user) -> str:
     }.get(user.role, url_for("main.home"))
 
 
+def log_in(user, remember: bool = False) -> None:
+    """Log her in on this phone: a new server-side login session (ended by logging out), a fresh cookie session
+    (no fixation) and a CSRF token made now, not by whichever of two parallel first requests comes last. Commits."""
+    start_login_session(db.session, user)
+    db.session.commit()
+    session.clear()
+    login_user(user, remember=remember)
+    generate_csrf()
+
+
 def _login_key() -> str:
-    return "login:" + (request.form.get("login") or "").strip().lower()
+    return "login:" + account_key(request.form.get("login", ""))
 
 
 def _login_failed(_response) -> bool:
@@ -140,50 +164,109 @@ def login():
             g.login_failed = True
             flash(_("That phone number or e-mail and password do not match."), "error")
         else:
-            session.clear()  # a fresh session on login: no fixation
-            login_user(user, remember=form.remember.data)
-            generate_csrf()  # now, not by whichever of two parallel first requests comes last
             if user.locale is None and request.cookies.get("lang") in LOCALES:
                 user.locale = request.cookies["lang"]  # the language she chose before logging in, from now on
-                db.session.commit()
+            log_in(user, remember=form.remember.data)
             target = form.next.data
             return redirect(target if is_safe_next(target) else home_for(user))
     return render_template("market/login.html", form=form)
 
 
+def _signup_key() -> str:
+    return "signup:" + account_key(request.form.get("login", ""))
+
+
+def _signup_asked(_response) -> bool:
+    return bool(g.get("signup_asked"))
+
+
 @auth.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_signup_asked, scope="signup-address")
+@limiter.limit(lambda: current_app.config["SIGNUP_LIMIT_PER_LOGIN"], methods=["POST"],
+               key_func=_signup_key, deduct_when=_signup_asked, scope="signup-login")
 def signup():
+    """Sign-up asks for a code sent to the phone or e-mail, and answers alike whether it has an account or not."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignupForm()
     if form.validate_on_submit():
+        role = Role(form.role.data)
         try:
-            user = sign_up(db.session, name=form.name.data, login=form.login.data,
-                           password=form.password.data, role=Role(form.role.data),
-                           locale=request.cookies.get("lang") if request.cookies.get("lang") in LOCALES else None)
-            if user.role == Role.WHOLESALER:
-                apply_for_wholesale(db.session, user, form.business_name.data or "", form.gstin.data)
-        except AccountError as exc:
-            db.session.rollback()
-            form.login.errors.append(str(exc))
+            business_name, gstin = check_wholesale_details(form.business_name.data or "", form.gstin.data) \
+                if role == Role.WHOLESALER else ("", None)
         except OrderError as exc:
-            db.session.rollback()
             form.business_name.errors.append(str(exc))
         else:
-            db.session.commit()
-            session.clear()
-            login_user(user)
+            g.signup_asked = True
+            try:
+                login = request_signup(db.session, name=form.name.data, login=form.login.data,
+                                       password=form.password.data, role=role, business_name=business_name,
+                                       gstin=gstin or "",
+                                       locale=request.cookies.get("lang") if request.cookies.get("lang") in LOCALES
+                                       else None)
+                db.session.commit()
+            except AccountError as exc:
+                db.session.rollback()
+                form.login.errors.append(str(exc))
+                return render_template("market/signup.html", form=form)
+            except sa.exc.IntegrityError:  # the same sign-up sent twice at once: the other one's code stands
+                db.session.rollback()
+                login = account_key(form.login.data)
+            session["signup_login"] = login
+            return redirect(url_for("auth.signup_code"))
+    return render_template("market/signup.html", form=form)
+
+
+@auth.route("/signup/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_login_failed, scope="signup-code-address")
+def signup_code():
+    """The code sent to her phone or e-mail makes the account and logs her in."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    login = session.get("signup_login")
+    if not login:
+        return redirect(url_for("auth.signup"))
+    form = SignupCodeForm()
+    if form.validate_on_submit():
+        try:
+            user, pending = finish_signup(db.session, login, form.code.data)
+            if user.role == Role.WHOLESALER:
+                apply_for_wholesale(db.session, user, pending.business_name, pending.gstin or None)
+        except AccountError as exc:
+            db.session.commit()  # a wrong code counts as a try
+            g.login_failed = True
+            form.code.errors.append(str(exc))
+        except sa.exc.IntegrityError:  # another sign-up for this login finished first
+            db.session.rollback()
+            form.code.errors.append(str(TAKEN))
+        else:
+            log_in(user)
             flash(_("Welcome to Haat! Your account is ready."), "success")
             return redirect(home_for(user))
-    return render_template("market/signup.html", form=form)
+    return render_template("market/signup_code.html", form=form, login=login)
 
 
 @auth.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        end_login_session(db.session, current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "success")
     return redirect(url_for("main.home"))
+
+
+@auth.post("/logout-others")
+@login_required
+def logout_others():
+    """A phone lost, or shared: every other phone and computer logged in to her account is logged out."""
+    end_other_login_sessions(db.session, current_user)
+    db.session.commit()
+    flash(_("Every other phone and computer is logged out. This one stays logged in."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @auth.route("/account", methods=["GET", "POST"])
@@ -243,12 +326,22 @@ def erase():
 @auth.get("/notifications")
 @login_required
 def notifications():
+    """Her notifications, the new ones marked; reading the page changes nothing (the button below does)."""
     items = db.session.scalars(sa.select(Notification).where(Notification.user_id == current_user.id)
                                .order_by(Notification.id.desc()).limit(50)).all()
-    unread = [n for n in items if n.read_at is None]
-    response = render_template("market/notifications.html", items=items, unread={n.id for n in unread})
-    if unread:  # seen now; shown as new this once
+    unread = {n.id for n in items if n.read_at is None}
+    return render_template("market/notifications.html", items=items, unread=unread,
+                           upto=max(unread) if unread else None)
+
+
+@auth.post("/notifications/read")
+@login_required
+def notifications_read():
+    """Mark as read the notifications the page showed (up to its newest): one that came since stays new."""
+    upto = request.form.get("upto", "")
+    if upto.isascii() and upto.isdigit() and len(upto) <= 10:
         db.session.execute(sa.update(Notification).where(Notification.user_id == current_user.id,
+                                                         Notification.id <= int(upto),
                                                          Notification.read_at.is_(None)).values(read_at=utcnow()))
         db.session.commit()
-    return response
+    return redirect(url_for("auth.notifications"))

@@ -454,13 +454,19 @@ def reorder(session: Session, order: Order, cart: Cart) -> list[str]:
 GSTIN_SHAPE = re.compile(r"^\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
 
 
-def apply_for_wholesale(session: Session, user: User, business_name: str, gstin: str | None) -> WholesalerProfile:
-    """A wholesaler's details, waiting for staff or an admin to approve them."""
+def check_wholesale_details(business_name: str, gstin: str | None) -> tuple[str, str | None]:
+    """A wholesaler's business name and GSTIN, tidied; OrderError says what is wrong."""
     business_name, gstin = business_name.strip(), (gstin or "").strip().upper() or None
     if not business_name:
         raise OrderError(_l("Give your shop or business name."))
     if gstin and not GSTIN_SHAPE.match(gstin):
         raise OrderError(_l("That GSTIN does not look right: 15 letters and numbers, like 27ABCDE1234F1Z5."))
+    return business_name, gstin
+
+
+def apply_for_wholesale(session: Session, user: User, business_name: str, gstin: str | None) -> WholesalerProfile:
+    """A wholesaler's details, waiting for staff or an admin to approve them."""
+    business_name, gstin = check_wholesale_details(business_name, gstin)
     profile = WholesalerProfile(user_id=user.id, business_name=business_name, gstin=gstin)
     session.add(profile)
     session.flush()

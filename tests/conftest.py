@@ -188,6 +188,29 @@ def login(client, user_login: str, password: str = factories.PASSWORD, **extra):
     return client.post("/auth/login", data={"login": user_login, "password": password, **extra})
 
 
+class CodeSender:
+    """Keeps what the notify worker sends, by e-mail or text message."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, to, subject, body, notification_id):
+        self.sent.append((to, body))
+
+    def send_text(self, to, body):
+        self.sent.append((to, body))
+
+
+def code_sent_to(session, login_value: str) -> str:
+    """The sign-up code, as the notify worker sends it to the phone or e-mail (read from what it sent)."""
+    from market.notifications import deliver_signup_codes
+
+    sender = CodeSender()
+    deliver_signup_codes(session, sender)
+    [body] = [body for to, body in sender.sent if to == login_value]
+    return re.search(r"\b(\d{8})\b", body).group(1)
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token from a rendered form."""
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \

@@ -215,7 +215,7 @@ def choose_password(session: Session, phone: str, code: str, password: str) -> U
         session.flush()
         raise wrong
     try:
-        check_password_rules(password)
+        check_password_rules(password, (user.name, user.phone))
     except AccountError as exc:
         raise SetupError(str(exc)) from None
     user.password_hash = hash_password(password)

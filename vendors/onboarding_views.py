@@ -8,16 +8,15 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
-from flask_wtf.csrf import generate_csrf
+from flask_login import current_user
 
 from market import db
 from market.bodies import FORM, body_limit
@@ -26,9 +25,9 @@ from market.exports import csv_bytes
 from market.extensions import limiter
 from market.models import Role, User
 from market.permissions import role_required
-from market.services import audit
+from market.services import account_key, audit
 from market.uploads import MAX_CSV_BYTES, in_background
-from market.views import home_for
+from market.views import home_for, log_in
 from vendors import onboarding
 from vendors.forms import OnboardingForm, WelcomeForm
 from vendors.models import Member, OnboardingJob, Organisation, SelfHelpGroup
@@ -100,8 +99,14 @@ def setup_codes(group_id: int):
     return response
 
 
+def _welcome_key() -> str:
+    return "welcome:" + account_key(request.form.get("phone", ""))
+
+
 @pages.route("/welcome", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], scope="welcome-address")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_welcome_key,
+               deduct_when=lambda _response: bool(g.get("code_refused")), scope="welcome-account")
 def first_login():
     """A new member chooses her password with the code from her field worker, and is logged in."""
     if current_user.is_authenticated:
@@ -112,15 +117,13 @@ def first_login():
             user = onboarding.choose_password(db.session, form.phone.data, form.code.data, form.password.data)
         except onboarding.SetupError as exc:
             db.session.commit()  # a wrong code counts as a try
+            g.code_refused = True  # and towards the limit for this phone number, however it is spelt
             form.code.errors.append(str(exc))
         else:
             if user.locale is None and request.cookies.get("lang") in LOCALES:
                 user.locale = request.cookies["lang"]
             audit(db.session, user, "first_login", "user", user.id)
-            db.session.commit()
-            session.clear()  # a fresh session on login: no fixation
-            login_user(user)
-            generate_csrf()  # now, not by whichever of two parallel first requests comes last
+            log_in(user)
             flash(_("Welcome to Haat. Your password is saved: use it with your mobile number to log in."),
                   "success")
             return redirect(home_for(user))

@@ -58,3 +58,14 @@ def live_server(make_app):
     server.shutdown()
     thread.join(5)
     server.server_close()
+
+
+def choose_language(page, live_server: str, code: str) -> None:
+    """Choose the language as a visitor does: a button of the chooser's form (no JavaScript needed)."""
+    page.goto(live_server + "/")
+    chooser = page.locator(f".first-language button[lang='{code.replace('_', '-')}']")
+    if not chooser.count():  # chosen already: the header's list
+        page.locator("details.lang summary").click()
+        chooser = page.locator(f".lang-list button[lang='{code.replace('_', '-')}']")
+    with page.expect_navigation():
+        chooser.click()

@@ -7,6 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from tests.browser.conftest import choose_language
 from tests.browser.test_ordering import log_in
 from tests.factories import gen_product
 
@@ -31,7 +32,7 @@ def product(world, session):
 
 @pytest.mark.parametrize("language", ["en_IN", "hi", "ta"])
 def test_the_buyers_journey_has_no_serious_violation(page: Page, live_server, product, language):
-    page.goto(f"{live_server}/language/{language}")
+    choose_language(page, live_server, language)
     found = {}
     for path in ("/", "/shop", "/search?q=kurti", f"/p/{product.id}", "/shops", "/auth/login", "/auth/signup",
                  "/welcome"):
@@ -46,7 +47,7 @@ def test_the_buyers_journey_has_no_serious_violation(page: Page, live_server, pr
 
 @pytest.mark.parametrize("language", ["en_IN", "hi"])
 def test_the_sellers_pages_have_no_serious_violation(page: Page, live_server, world, product, language):
-    page.goto(f"{live_server}/language/{language}")
+    choose_language(page, live_server, language)
     _log_in_any(page, live_server, world)
     found = {}
     for path in ("/seller/", "/seller/products/", "/seller/products/new", f"/seller/products/{product.id}/edit",

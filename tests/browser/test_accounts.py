@@ -2,10 +2,11 @@
 
 from playwright.sync_api import Page, expect
 
+from tests.conftest import code_sent_to
 from tests.factories import PASSWORD, gen_user
 
 
-def test_sign_up_log_out_and_log_in_again(page: Page, live_server):
+def test_sign_up_log_out_and_log_in_again(page: Page, live_server, session):
     page.goto(live_server + "/")
     page.get_by_role("link", name="Sign up").click()
     page.get_by_label("Your name").fill("Asha")
@@ -16,11 +17,14 @@ def test_sign_up_log_out_and_log_in_again(page: Page, live_server):
     page.get_by_text("Buying wholesale? Tell us about your business").click()
     page.get_by_label("Your shop or business name (wholesale only)").fill("Asha General Stores")
     page.get_by_role("button", name="Make my account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
+    page.get_by_label("The 8-digit code we sent you").fill(code_sent_to(session, "+919812345678"))
+    page.get_by_role("button", name="Finish my account").click()
     expect(page.get_by_role("status")).to_contain_text("Welcome to Haat")
 
     page.get_by_role("link", name="Account", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Asha")
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("You have logged out")
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
 

@@ -8,6 +8,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
 from market import ROOT
+from tests.browser.conftest import choose_language
 from tests.factories import PASSWORD, gen_product, photo_bytes
 
 LANGUAGES = ["hi", "ta"]
@@ -34,7 +35,7 @@ def log_in(page: Page, base: str, tr, who: str) -> None:
 
 def log_out(page: Page, tr) -> None:
     page.get_by_role("link", name=tr("Account"), exact=True).click()
-    page.get_by_role("button", name=tr("Log out")).click()
+    page.get_by_role("button", name=tr("Log out"), exact=True).click()
 
 
 @pytest.mark.parametrize("code", LANGUAGES)
@@ -42,7 +43,7 @@ def test_a_seller_lists_a_product_in_her_language(page: Page, live_server, world
     tr = catalogue(code)
     photo = tmp_path / "IMG_20261125.jpg"
     photo.write_bytes(photo_bytes(1200, 900))
-    page.goto(f"{live_server}/language/{code}")
+    choose_language(page, live_server, code)
     log_in(page, live_server, tr, world.member_a.user.phone)
     page.get_by_role("link", name=tr("Add a product")).first.click()
     page.locator("input[name=photos][capture]").set_input_files(str(photo))
@@ -63,7 +64,7 @@ def test_a_buyer_orders_from_two_shops_in_her_language(page: Page, live_server, 
     kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
     podi = gen_product(session, world.shop_b, title="Idli podi", category_slug="spices", price_paise=11_000)
     session.commit()
-    page.goto(f"{live_server}/language/{code}")
+    choose_language(page, live_server, code)
     for product, quantity in ((kurti, "2"), (podi, "1")):
         page.goto(f"{live_server}/p/{product.id}")
         page.get_by_label(tr("How many"), exact=True).fill(quantity)

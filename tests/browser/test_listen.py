@@ -2,6 +2,7 @@
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import choose_language
 from tests.browser.test_in_languages import catalogue, log_in
 
 VOICES = """
@@ -17,7 +18,7 @@ window.SpeechSynthesisUtterance = function (text) { this.text = text; };
 def test_listen_reads_the_instruction_in_hindi(page: Page, live_server, world):
     page.add_init_script(VOICES)
     tr = catalogue("hi")
-    page.goto(f"{live_server}/language/hi")
+    choose_language(page, live_server, "hi")
     log_in(page, live_server, tr, world.member_a.user.phone)
     page.goto(f"{live_server}/seller/products/new")
     page.get_by_role("button", name=tr("Listen")).click()
@@ -29,7 +30,7 @@ def test_listen_reads_the_instruction_in_hindi(page: Page, live_server, world):
 def test_no_voice_for_the_language_no_button(page: Page, live_server, world):
     page.add_init_script(VOICES)
     tr = catalogue("ta")
-    page.goto(f"{live_server}/language/ta")
+    choose_language(page, live_server, "ta")
     log_in(page, live_server, tr, world.member_a.user.phone)
     page.goto(f"{live_server}/seller/orders")
     expect(page.locator("button.speak")).to_be_hidden()

@@ -26,7 +26,7 @@ def test_list_a_product_on_a_phone_and_find_it_by_search(page: Page, live_server
     expect(page.locator(".photo-strip img")).to_have_count(1)
 
     page.get_by_role("link", name="Account", exact=True).click()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     page.get_by_role("searchbox").fill("indigo kurtis")
     page.get_by_role("searchbox").press("Enter")
     result = page.locator(".product").filter(has_text="Indigo block-print kurti")

@@ -23,7 +23,7 @@ def test_a_paid_sale_raises_the_cover_of_her_next_instalment(page: Page, live_se
     expect(page.get_by_text("₹0.00 of ₹1,066.19 paid", exact=False)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     page.get_by_role("link", name="Account", exact=True).click()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
 
     log_in(page, live_server, world.buyer.email)
     add(page, live_server, kurti.id, "1")
@@ -33,7 +33,7 @@ def test_a_paid_sale_raises_the_cover_of_her_next_instalment(page: Page, live_se
     page.get_by_role("button", name="Pay (demo)").click()
     expect(page.get_by_role("status")).to_contain_text("Paid. Thank you!")
     page.get_by_role("link", name="Account", exact=True).click()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
 
     log_in(page, live_server, world.member_a.user.phone)
     page.goto(live_server + "/seller/money")

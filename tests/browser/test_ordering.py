@@ -44,7 +44,7 @@ def test_a_buyer_orders_from_two_shops_and_each_seller_accepts(page: Page, live_
     numbers = page.locator(".rows strong").all_inner_texts()
     assert len(numbers) == 2
     page.get_by_role("link", name="Account", exact=True).click()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
 
     for seller, mine, theirs in ((world.member_a.user.phone, "Indigo kurti", "Idli podi"),
                                  (world.member_b.user.phone, "Idli podi", "Indigo kurti")):
@@ -59,4 +59,4 @@ def test_a_buyer_orders_from_two_shops_and_each_seller_accepts(page: Page, live_
         expect(page.locator(".order-card.new")).to_have_count(0)
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
         page.get_by_role("link", name="Account", exact=True).click()
-        page.get_by_role("button", name="Log out").click()
+        page.get_by_role("button", name="Log out", exact=True).click()

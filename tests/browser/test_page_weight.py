@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
+from tests.browser.conftest import choose_language
 from tests.browser.test_ordering import log_in
 from tests.factories import gen_product
 
@@ -47,7 +48,7 @@ def shop(world, session):
 @pytest.mark.parametrize("language", ["en_IN", "hi", "ta"])
 def test_the_buyers_pages_fit_the_budget(page: Page, live_server, shop, language):
     meter = Meter(page)
-    page.goto(f"{live_server}/language/{language}")
+    choose_language(page, live_server, language)
     for path in ("/", "/shop", f"/p/{shop[0].id}", "/shops", "/cart"):
         fresh = page.context.browser.new_context(**page.context.browser.phone)
         first_tab = fresh.new_page()

@@ -26,7 +26,7 @@ def test_a_two_shop_order_is_paid_through_the_demo_gateway_and_both_sellers_see_
     expect(page.get_by_role("status")).to_contain_text("Paid. Thank you!")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your order is placed")
     page.get_by_role("link", name="Account", exact=True).click()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
 
     for seller, mine in ((world.member_a.user.phone, "Indigo kurti"), (world.member_b.user.phone, "Idli podi")):
         log_in(page, live_server, seller)
@@ -38,4 +38,4 @@ def test_a_two_shop_order_is_paid_through_the_demo_gateway_and_both_sellers_see_
         card.get_by_role("button", name="Accept").click()
         expect(page.get_by_role("status")).to_contain_text("accepted")
         page.get_by_role("link", name="Account", exact=True).click()
-        page.get_by_role("button", name="Log out").click()
+        page.get_by_role("button", name="Log out", exact=True).click()

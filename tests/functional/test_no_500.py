@@ -26,6 +26,7 @@ from catalog.images import process_upload
 from catalog.models import ImportJob
 from catalog.services import add_photo
 from market.i18n import HaatForm
+from market.services import start_login_session
 from orders.models import QuoteRequest, WholesalerProfile
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from payments.services import start as start_payment
@@ -278,6 +279,10 @@ def fields_for(rng: random.Random, names: list[str], stage: Stage) -> list[tuple
 
 def sign_in(client, user) -> None:
     """Log the client in as user without the login form (its rate limit would soon answer 429)."""
+    if user is not None:  # a login session of her own each time: a fuzzed logout may have ended the last one
+        arranging = sa.orm.object_session(user)
+        start_login_session(arranging, user)
+        arranging.commit()
     with client.session_transaction() as saved:
         saved.clear()
         if user is not None:

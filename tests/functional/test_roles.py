@@ -102,7 +102,7 @@ def loan_form(_ids: dict) -> dict:
 MATRIX: dict[tuple[str, str], Entry] = {
     ("main.home", "GET"): row("/", every(200)),
     ("main.healthz", "GET"): row("/healthz", every(200)),
-    ("main.set_language", "GET"): row("/language/hi", every(302), writes=USERS),  # remembered on the account
+    ("main.set_language", "POST"): row("/language/hi", every(302), writes=USERS),  # remembered on the account
     ("main.service_worker", "GET"): row("/sw.js", every(200)),
     ("main.offline", "GET"): row("/offline", every(200)),
 
@@ -113,14 +113,22 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("auth.signup", "POST"): row("/auth/signup", only(ANON, others=302), data=lambda ids: {
         "name": "Sneaky", "login": "sneaky@example.org", "password": "a-good-password-1",
         "confirm": "a-good-password-1", "role": "admin"}),
-    ("auth.logout", "POST"): row("/auth/logout", every(302)),
+    # Without a sign-up of her own in her session, back to the sign-up form.
+    ("auth.signup_code", "GET"): row("/auth/signup/code", every(302)),
+    ("auth.signup_code", "POST"): row("/auth/signup/code", every(302), data=lambda ids: {"code": "12345678"}),
+    ("auth.logout", "POST"): row("/auth/logout", every(302), writes=USERS),  # her login session is ended
+    # Each role is logged in on one phone only: there is no other session to end.
+    ("auth.logout_others", "POST"): row("/auth/logout-others", only(*USERS, ok=302)),
     ("auth.account", "GET"): row("/auth/account", only(*USERS)),
     # Without her current password nothing changes (the form is shown again).
     ("auth.account", "POST"): row("/auth/account", only(*USERS), data=lambda ids: {"new": "another-pass-123"}),
     ("auth.my_data", "GET"): row("/auth/my-data", only(*USERS)),
     ("auth.erase", "GET"): row("/auth/erase", only(*USERS)),
     ("auth.erase", "POST"): row("/auth/erase", only(*USERS), data=lambda ids: {"confirm": "y"}),  # no password
-    ("auth.notifications", "GET"): row("/auth/notifications", only(*USERS), writes=(OWNER,)),  # read: new orders
+    ("auth.notifications", "GET"): row("/auth/notifications", only(*USERS)),  # reading changes nothing
+    # Marks read what the page showed: the owner seller has new orders.
+    ("auth.notifications_read", "POST"): row("/auth/notifications/read", only(*USERS, ok=302), writes=(OWNER,),
+                                             data=lambda ids: {"upto": str(2**31 - 1)}),
 
     ("seller.home", "GET"): row("/seller/", only(*SELLERS)),
     ("seller.money", "GET"): row("/seller/money", only(*SELLERS)),

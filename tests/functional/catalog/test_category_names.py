@@ -38,7 +38,7 @@ def shows_in_hindi(page: str, hindi, names) -> None:
 
 
 def test_browsing_in_hindi_names_the_trades_and_the_kind_in_hindi(client, shelf, hindi):
-    client.get("/language/hi")
+    client.post("/language/hi")
     page = client.get("/c/garments").text
     shows_in_hindi(page, hindi, TRADES)
     assert f"<h1>{hindi('Garments')}</h1>" in page and f"<title>{hindi('Garments')}" in page
@@ -48,7 +48,7 @@ def test_browsing_in_hindi_names_the_trades_and_the_kind_in_hindi(client, shelf,
 
 
 def test_home_search_product_and_shop_pages_name_categories_in_hindi(client, world, shelf, hindi):
-    client.get("/language/hi")
+    client.post("/language/hi")
     shows_in_hindi(client.get("/").text, hindi, TRADES)
     shows_in_hindi(client.get("/search?q=zzqqxx").text, hindi, TRADES)  # nothing found: the trades to browse
     kurti, _saree = shelf
@@ -57,7 +57,7 @@ def test_home_search_product_and_shop_pages_name_categories_in_hindi(client, wor
 
 
 def test_the_product_forms_category_list_is_in_hindi(client, session, world, hindi):
-    client.get("/language/hi")
+    client.post("/language/hi")
     login(client, world.member_a.user.phone)
     page = client.get("/seller/products/new").text
     kinds = ["Kurtis and tops", "Sarees", "Children's wear", "Pickles and chutneys", "Papad and vadagam", "Bangles",
@@ -73,7 +73,7 @@ def test_the_staff_dashboards_top_categories_are_in_hindi_on_the_page_and_in_the
                                                                                        hindi):
     rollups.add(session, world.shop_a, [(category(session, "sarees").id, 5_000_00), (rollups.OTHER, 1_000_00)], 1)
     session.commit()
-    client.get("/language/hi")
+    client.post("/language/hi")
     login(client, world.staff_a.email)
     page = client.get(f"/staff/dashboard/organisation/{world.org_a.id}").text
     assert f"<span>{hindi('Sarees')}</span>" in page and f"<span>{hindi('Other')}</span>" in page

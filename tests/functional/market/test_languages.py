@@ -7,7 +7,7 @@ from babel.messages.pofile import read_po
 
 from market import ROOT
 from market.config import LOCALES
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 
 
 def translated(code: str, english: str) -> str:
@@ -20,14 +20,15 @@ def translated(code: str, english: str) -> str:
 def test_the_first_visit_asks_for_a_language_once(client):
     page = client.get("/shop").text
     assert "Choose your language" in page
-    assert all(f'lang="{code.replace("_", "-")}">{name}</a>' in page for code, name in LOCALES.items())
-    chosen = client.get("/language/ta?next=/shop")
+    for code, name in LOCALES.items():  # a button of a form, which works without JavaScript
+        assert f'formaction="/language/{code}?next=/shop" lang="{code.replace("_", "-")}">{name}</button>' in page
+    chosen = client.post("/language/ta?next=/shop")
     assert chosen.headers["Location"] == "/shop" and "lang=ta" in chosen.headers["Set-Cookie"]
     assert 'id="first-language-title"' not in client.get("/shop").text
 
 
 def test_a_language_chosen_before_logging_in_becomes_the_accounts(client, session, world):
-    client.get("/language/hi")
+    client.post("/language/hi")
     assert world.buyer.locale is None
     login(client, world.buyer.email)
     session.refresh(world.buyer)
@@ -39,7 +40,7 @@ def test_a_language_chosen_before_logging_in_becomes_the_accounts(client, sessio
 
 @pytest.mark.parametrize("code", ["hi", "ta", "mr", "te", "kn", "bn"])
 def test_pages_come_in_the_chosen_language(client, code):
-    client.get(f"/language/{code}")
+    client.post(f"/language/{code}")
     page = client.get("/shop").text
     assert f'<html lang="{code}">' in page
     for english in ("Shops", "Cart", "Log in"):
@@ -48,6 +49,22 @@ def test_pages_come_in_the_chosen_language(client, code):
 
 def test_choosing_a_language_on_a_page_shown_after_a_form_does_not_reopen_a_form_address(client):
     # The demo gateway's page answers a POST only: opened again by a link it would be "method not allowed".
-    assert client.get("/language/hi?next=/payments/demo/pay").headers["Location"] == "/"
-    assert client.get("/language/hi?next=/checkout").headers["Location"] == "/checkout"  # GET and POST
-    assert client.get("/language/hi?next=/shop?sort=price_asc").headers["Location"] == "/shop?sort=price_asc"
+    assert client.post("/language/hi?next=/payments/demo/pay").headers["Location"] == "/"
+    assert client.post("/language/hi?next=/checkout").headers["Location"] == "/checkout"  # GET and POST
+    assert client.post("/language/hi?next=/shop?sort=price_asc").headers["Location"] == "/shop?sort=price_asc"
+
+
+def test_opening_a_language_address_changes_nothing(client, session, world):
+    """A GET changes no state: a link (or an image on another site) cannot change her language."""
+    login(client, world.buyer.email)
+    response = client.get("/language/hi")
+    assert response.status_code == 405 and "lang=" not in response.headers.get("Set-Cookie", "")
+    session.refresh(world.buyer)
+    assert world.buyer.locale is None
+
+
+def test_the_language_form_needs_its_csrf_token(make_app):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    assert client.post("/language/hi").status_code == 400
+    page = client.get("/shop").text
+    assert client.post("/language/hi", data={"csrf_token": csrf_token(page)}).status_code == 302

@@ -4,7 +4,7 @@ import logging
 
 import sqlalchemy as sa
 
-from market.notifications import Notification, deliver_pending
+from market.notifications import Notification, deliver_pending, notify
 from orders.services import Delivery, cart_for, move, place_order, set_quantity
 from orders.status import Actor, OrderStatus
 from tests.conftest import login, reload
@@ -75,12 +75,21 @@ def test_the_worker_emails_accounts_with_an_address_and_retries_failures(app, se
     assert world.buyer.email not in caplog.text
 
 
-def test_the_bell_shows_unread_and_the_page_marks_them_read(client, session, world):
+def test_the_bell_shows_unread_and_marking_them_read_is_a_post(client, session, world):
     order = order_for(session, world)
     login(client, world.member_a.user.phone)
     assert 'class="count">1<' in client.get("/seller/").text
     page = client.get("/auth/notifications").text
-    assert f"New order {order.number}" in page
-    assert 'class="count"' not in client.get("/seller/").text
+    assert f"New order {order.number}" in page and "Mark all as read" in page
+    assert 'class="count">1<' in client.get("/seller/").text  # opening the page changed nothing
     reload(session)
-    assert session.scalar(sa.select(Notification.read_at)) is not None
+    assert session.scalar(sa.select(Notification.read_at)) is None
+    shown = session.scalar(sa.select(Notification.id))
+    notify(session, [world.member_a.user], "A message about your order")  # after the page was shown: stays new
+    session.commit()
+    response = client.post("/auth/notifications/read", data={"upto": shown})
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/notifications"
+    page = client.get("/auth/notifications").text
+    assert 'class="count">1<' in page and "A message about your order" in page
+    reload(session)
+    assert session.scalar(sa.select(Notification.read_at).where(Notification.id == shown)) is not None

@@ -19,13 +19,13 @@ def test_healthz_answers_503_without_the_database(make_app, tmp_path):
 
 
 def test_language_is_remembered_for_visitors_and_saved_for_accounts(client, session):
-    response = client.get("/language/hi?next=/auth/login")
+    response = client.post("/language/hi?next=/auth/login")
     assert response.headers["Location"] == "/auth/login"
     assert 'lang="hi"' in client.get("/").text
     user = gen_user(session)
     session.commit()
     login(client, user.email)
-    client.get("/language/ta")
+    client.post("/language/ta")
     reload(session)
     assert session.get(User, user.id).locale == "ta"
     other = client.application.test_client()
@@ -34,8 +34,8 @@ def test_language_is_remembered_for_visitors_and_saved_for_accounts(client, sess
 
 
 def test_unknown_language_and_foreign_next_are_refused(client):
-    assert client.get("/language/xx").status_code == 404
-    assert client.get("/language/hi?next=https://evil.example").headers["Location"] == "/"
+    assert client.post("/language/xx").status_code == 404
+    assert client.post("/language/hi?next=https://evil.example").headers["Location"] == "/"
 
 
 def test_browser_language_is_used_at_first_visit(client):

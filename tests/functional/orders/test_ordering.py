@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from catalog.models import Variant
 from catalog.services import TierData
 from orders.models import Checkout, Order, OrderMessage, WholesalerProfile
-from tests.conftest import login, reload
+from tests.conftest import code_sent_to, login, reload
 from tests.factories import gen_product, gen_user
 
 
@@ -205,6 +205,7 @@ def test_a_wholesaler_signs_up_waits_for_approval_then_sees_tier_prices(client, 
     bad = client.post("/auth/signup", data=signup)
     assert "business name" in bad.text
     client.post("/auth/signup", data={**signup, "business_name": "Ravi Traders", "gstin": "27abcde1234f1z5"})
+    client.post("/auth/signup/code", data={"code": code_sent_to(session, "ravi@traders.example")})
     client.post("/cart/add", data={"variant": product.variants[0].id, "quantity": 10})
     assert "₹4,500.00" in client.get("/cart").text  # not approved yet: retail price
     client.post("/auth/logout")

@@ -167,7 +167,7 @@ def test_a_new_member_chooses_her_password_with_the_code_once(client, session, w
     stored = session.scalar(sa.select(SetupCode))
     assert codes["Asha Pawar"] not in stored.code_hash
     client.post("/auth/logout")
-    client.get("/language/ta")
+    client.post("/language/ta")
     form = {"phone": "98123 45690", "code": codes["Asha Pawar"], "password": "my own secret 7",
             "again": "my own secret 7"}
     response = client.post("/welcome", data=form)
@@ -180,7 +180,8 @@ def test_a_new_member_chooses_her_password_with_the_code_once(client, session, w
     assert login(client, "9812345690", "my own secret 7").status_code == 302
 
 
-def test_wrong_codes_are_counted_and_a_fifth_ends_the_code(client, session, world):
+def test_wrong_codes_are_counted_and_a_fifth_ends_the_code(make_app, session, world):
+    client = make_app(LOGIN_LIMIT_PER_ACCOUNT="100 per 15 minutes").test_client()  # the code's own count, not the limit
     new_member(client, session, world)
     code = make_codes(client, world)["Asha Pawar"]
     client.post("/auth/logout")
@@ -223,7 +224,7 @@ def test_the_rows_problems_are_written_in_the_staff_members_language(client, ses
 
     with (ROOT / "translations" / "hi" / "LC_MESSAGES" / "messages.po").open("rb") as f:
         hindi = read_po(f, locale="hi")["the phone number %(p)s is in the file twice"].string
-    client.get("/language/hi")
+    client.post("/language/hi")
     login(client, world.staff_a.email)
     upload(client, world.org_a.id,
            HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345690,food,\n")
@@ -251,3 +252,13 @@ def test_a_phone_taken_while_the_file_is_checked_adds_nothing_and_logs_no_phone(
     assert job.status == "failed" and "got an account while the file was being checked" in job.errors
     assert counts(session) == before
     assert "9812345691" not in caplog.text and "Meena" not in caplog.text
+
+
+def test_first_login_tries_are_limited_per_number_however_it_is_spelt(make_app, session):
+    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="5 per 15 minutes", LOGIN_LIMIT_PER_ADDRESS="100 per 15 minutes")
+    client = app.test_client()
+    form = {"code": "12345678", "password": "my own secret 7", "again": "my own secret 7"}
+    for spelling in ("9812345690", "+919812345690", "+91 98123 45690", "(+91) 9812345690", "098123 45690"):
+        assert "do not match" in client.post("/welcome", data={**form, "phone": spelling}).text
+    assert client.post("/welcome", data={**form, "phone": "+91-98123-45690"}).status_code == 429
+    assert client.post("/welcome", data={**form, "phone": "9812345691"}).status_code == 200

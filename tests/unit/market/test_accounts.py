@@ -3,8 +3,10 @@
 import pytest
 import sqlalchemy as sa
 
-from market.models import Role, User
-from market.services import AccountError, authenticate, change_password, parse_login, sign_up
+from market.models import PendingSignup, Role, User
+from market.notifications import Notification
+from market.security import signup_code
+from market.services import AccountError, authenticate, change_password, finish_signup, parse_login, request_signup
 from tests.factories import PASSWORD, gen_user
 
 
@@ -27,6 +29,13 @@ def test_bad_logins_get_a_message(typed):
     assert str(exc.value)
 
 
+def sign_up(session, **values):
+    """Sign up and send the code back, as the two pages do."""
+    login = request_signup(session, **values)
+    pending = session.scalar(sa.select(PendingSignup).where(PendingSignup.login == login))
+    return finish_signup(session, login, signup_code(pending))[0] if pending else None
+
+
 def test_sign_up_stores_an_argon2_hash_never_the_password(session):
     user = sign_up(session, name="Asha", login="9812345678", password="long-enough-1", role=Role.BUYER)
     assert user.phone == "+919812345678" and user.email is None
@@ -41,16 +50,35 @@ def test_only_buyers_and_wholesalers_sign_themselves_up(session, role):
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
-def test_one_account_per_login(session):
-    gen_user(session, login="9812345678")
-    with pytest.raises(AccountError, match="already exists"):
-        sign_up(session, name="Y", login="+91 98123 45678", password="long-enough-1", role=Role.BUYER)
+def test_one_account_per_login_and_its_owner_is_told(session):
+    owner = gen_user(session, login="9812345678")
+    assert sign_up(session, name="Y", login="+91 98123 45678", password="long-enough-1", role=Role.BUYER) is None
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    assert session.scalar(sa.select(Notification.user_id)) == owner.id
 
 
 @pytest.mark.parametrize("password", ["short", "password123", "12345678", "x" * 129])
 def test_weak_passwords_are_refused(session, password):
     with pytest.raises(AccountError):
         sign_up(session, name="Y", login="y@example.com", password=password, role=Role.BUYER)
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaa", "qwerty123", "abcabcabcabc", "iloveyou2024", "P@ssw0rd!",
+                                      "98123456789", "asha9812345678", "௧௨௩௪௫௬௭௮"])
+def test_common_and_repetitive_passwords_are_refused_with_how_to_pick_one(session, password):
+    with pytest.raises(AccountError, match="several words"):
+        sign_up(session, name="Asha", login="9812345678", password=password, role=Role.BUYER)
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "demo-pass-123", "mango tree near the well", "मेरा नाम आशा है"])
+def test_a_phrase_of_words_is_accepted(session, password):
+    assert sign_up(session, name="Asha", login="9812345678", password=password, role=Role.BUYER) is not None
+
+
+def test_a_new_password_is_checked_when_it_changes_too(session):
+    user = gen_user(session)
+    with pytest.raises(AccountError, match="several words"):
+        change_password(session, user, PASSWORD, "qwerty123")
 
 
 def test_authenticate_by_phone_or_email(session):
