@@ -10,6 +10,7 @@ from urllib.parse import quote_plus, unquote_plus, urlsplit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, request
+from flask_babel import lazy_gettext as _l
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -233,6 +234,59 @@ def hide_contacts(text: str, email: str = HIDDEN, phone: str = HIDDEN) -> str:
 def has_contact(text: str) -> bool:
     """True if the text holds a phone number, e-mail address or UPI id."""
     return bool(contact_spans(text))
+
+
+class PublicTextError(ValueError):
+    """Text that buyers would read and that would let them reach or find the seller. `field` names the field it
+    came from, `text` is that field's value and `kind` says what was found ("contact" or "name")."""
+
+    def __init__(self, message, field: str, text: str, kind: str):
+        super().__init__(message)
+        self.message, self.field, self.text, self.kind = message, field, text, kind
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+# Parts of a legal name that are also everyday words of the trade or titles that many members share: "Devi Crafts"
+# for Sunita Devi, "Pooja thali" for Pooja Shinde are allowed; her own first name or surname is not.
+COMMON_NAME_WORDS = frozenset({
+    # titles and second names many members share
+    "devi", "bai", "kumari", "begum", "khatun", "bibi", "ben", "behen", "amma", "kaur", "shri", "shree", "smt",
+    "sri", "md",
+    # words of the trade: deities (idols, prints, pooja items), lamps, flowers and scents, stones, colours
+    "pooja", "puja", "lakshmi", "laxmi", "durga", "ganesh", "ganga", "saraswati", "krishna", "radha", "sita",
+    "parvati", "kali", "shakti", "annapurna", "jyoti", "diya", "deep", "kamal", "moti", "heera", "hira", "sona",
+    "chandan", "kesar", "tulsi", "mehendi", "mehndi", "kumkum", "gulab", "chameli", "champa", "bela", "juhi",
+    "mallika", "neelam", "panna", "ratna", "rani", "raja",
+})
+
+
+def _name_words(text: str) -> list[str]:
+    """The words of a text as compared with names: NFKC, invisible characters dropped, case folded."""
+    folded = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+    return re.findall(r"\w+", folded.casefold())
+
+
+def names_in(text: str, legal_names: list[str]) -> bool:
+    """True if a word of one of these legal names (three letters or more, not a common word) is a whole word
+    of the text: "Sunita's pickles" for Sunita Kamble, "Kamble crafts", "SUNITA pickles"; not "Sunitafab"."""
+    words = set(_name_words(text))
+    return any(len(part) >= 3 and part not in COMMON_NAME_WORDS and part in words
+               for name in legal_names for part in _name_words(name))
+
+
+def check_public_text(fields: dict[str, str], legal_names: list[str]) -> None:
+    """Refuse text buyers read (a shop's name or story, a product's title, description, sizes and colours) that
+    holds a phone number, e-mail address, UPI id or the seller's own name: buyers must not be able to find her.
+    The one place every way in (forms, bulk import, a draft sent from her phone, staff onboarding) is checked."""
+    for field, text in fields.items():
+        if has_contact(text):
+            raise PublicTextError(_l("For your safety, take out the phone number, e-mail address or UPI id: buyers "
+                                     "reach you only through Haat, so nobody can trace you."), field, text, "contact")
+        if names_in(text, legal_names):
+            raise PublicTextError(_l("For your safety, do not use your own name here: buyers must not be able to "
+                                     "find out who you are. Write about what you make."), field, text, "name")
 
 
 # A name=value pair of a query string or form in a log line (an access log's request line or referer, gunicorn's
