@@ -196,7 +196,7 @@ def contact_spans(text: str) -> list[tuple[int, int, str]]:
                 digits += groups[j][2]
                 if len(digits) > MAX_PHONE_DIGITS:
                     break
-                if _PHONE.fullmatch(digits):
+                if _PHONE.fullmatch(digits) and not _counts_up(groups[i:j + 1]):
                     last = j
             if last is not None:
                 start = groups[i][0] - (plain[groups[i][0] - 1:groups[i][0]] == "+")  # the + of +91 too
@@ -213,6 +213,12 @@ def contact_spans(text: str) -> list[tuple[int, int, str]]:
         spans.append((start, end, kind))
     # A digit word at the edge maps to its first character: take the rest of the word too.
     return [(s, _word_end(text, e) if unicodedata.category(text[e - 1])[0] == "L" else e, k) for s, e, k in spans]
+
+
+def _counts_up(groups: list[tuple[int, int, str]]) -> bool:
+    """Four or more numbers each above the one before: a list of sizes ("6, 7, 8, 9, 10, 11, 12"), not a phone."""
+    values = [int(g[2]) for g in groups]
+    return len(values) >= 4 and all(a < b for a, b in zip(values, values[1:], strict=False))
 
 
 def _word_end(text: str, end: int) -> int:

@@ -272,7 +272,8 @@ ORDINARY = [
     "sizes 28/30/32/34/36/38", "Nos. 101, 102, 103, 104, 105", "2 + 2 + 2 + 2 + 2 = 10",
     "I am at home. In the evening I pack", "I will be at the shop. In 2 days ready", "10 pcs @ 50 each. In stock",
     "meet me at gate no. 2", "we are at Pune. Come on Monday", "at Sector 7. Co-op bank next door",
-    "on 9th at 9", "30 days return, 7 days exchange", "1/2 kg, 1 kg", "3 x 250 g = 750 g",
+    "sizes 6, 7, 8, 9, 10, 11, 12", "shoe sizes 6 7 8 9 10 11 12", "kids 6-7, 8-9, 10-11, 12-13",
+    "pages 60, 70, 80, 90, 100", "on 9th at 9", "30 days return, 7 days exchange", "1/2 kg, 1 kg", "3 x 250 g = 750 g",
 ]
 
 # Templated ordinary lines: prices, quantities and dates in every form, so the count is above 200.
