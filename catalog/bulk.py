@@ -26,10 +26,12 @@ from catalog.services import (
     VariantData,
     add_photo,
     check,
+    check_listing_text,
     create_product,
 )
 from market import uploads
 from market.money import MoneyError, parse_rupees
+from market.security import PublicTextError
 from market.uploads import UploadError
 
 MAX_ROWS = 500
@@ -139,9 +141,10 @@ def run_import(session: Session, job: ImportJob, csv_raw: bytes, zip_raw: bytes 
         for number, raw in enumerate(rows, start=2):  # row 1 is the header, as a spreadsheet numbers it
             try:
                 row = parse_row(session, number, raw, categories)
+                check_listing_text(job.business, row.data)
                 stored = [staged.add(photos.read(name)) for name in row.photos]
                 parsed.append((row, stored))
-            except (CatalogError, PhotoError) as exc:
+            except (CatalogError, PhotoError, PublicTextError) as exc:
                 errors.append(_("row %(n)d: %(e)s", n=number, e=exc))
             job.done = number - 1
             if number % 10 == 0 or number - 1 == len(rows):

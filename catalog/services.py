@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from catalog.models import Category, Photo, Product, SearchQueue, Status, Variant, WholesaleTier
 from market.db import utcnow
 from market.money import MAX_STORED_PAISE
+from market.security import check_public_text
 from vendors.models import Business
 
 if TYPE_CHECKING:
@@ -175,6 +176,15 @@ def check(session: Session, data: ProductData) -> Category:
     return category
 
 
+def check_listing_text(business: Business, data: ProductData) -> None:
+    """Raise PublicTextError if the title, description, a size or a colour holds a phone number, e-mail address,
+    UPI id or an owner's own name (every way a product comes in: the form, a draft from her phone, bulk import)."""
+    fields = {"title": data.title, "description": data.description}
+    for i, variant in enumerate(data.variants):
+        fields |= {f"variants-{i}-size": variant.size, f"variants-{i}-colour": variant.colour}
+    check_public_text(fields, [owner.legal_name for owner in business.owners])
+
+
 def _check_wholesale(data: ProductData) -> None:
     if len(data.tiers) > MAX_TIERS:
         raise CatalogError(_l("At most %(n)d wholesale prices.", n=MAX_TIERS))
@@ -238,6 +248,7 @@ def refresh_summary(product: Product) -> None:
 def create_product(session: Session, business: Business, data: ProductData, publish: bool = False) -> Product:
     """A new product of the business, as a draft or published at once."""
     category = check(session, data)
+    check_listing_text(business, data)
     product = Product(business=business, status=Status.DRAFT)
     with session.no_autoflush:  # the row is complete only after _apply
         _apply(product, data, category)
@@ -255,6 +266,7 @@ def update_product(session: Session, product: Product, data: ProductData) -> Pro
     if product.status == Status.ARCHIVED:
         raise CatalogError(_l("Restore the product before changing it."))
     category = check(session, data)
+    check_listing_text(product.business, data)
     _apply(product, data, category)
     session.flush()
     queue_reindex(session, product)

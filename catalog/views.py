@@ -37,6 +37,7 @@ from market.bodies import FORM, body_limit
 from market.models import Role
 from market.pagination import parse_cursor
 from market.permissions import role_required
+from market.security import PublicTextError
 from vendors.models import Business
 from vendors.services import ShopNameError, member_for_user, update_storefront
 
@@ -238,6 +239,10 @@ def _save(form: ProductForm, item: Product | None):
             db.session.rollback()
             form.form_errors.append(str(exc))
             return None
+        except PublicTextError as exc:
+            db.session.rollback()
+            show_on_field(form, exc)
+            return None
         try:
             db.session.commit()
         except sa.exc.IntegrityError:  # the same draft, sent twice at once: the other request saved it
@@ -246,6 +251,16 @@ def _save(form: ProductForm, item: Product | None):
         staged.keep()
     update_search_index()
     return item
+
+
+def show_on_field(form, exc: PublicTextError) -> None:
+    """The refusal under the field it is about (a size or colour: the row holding that text); what she typed stays."""
+    if exc.field.startswith("variants-"):
+        target = next((f for row in form.variants for f in (row.size, row.colour)
+                       if (f.data or "").strip() == exc.text.strip()), None)
+    else:
+        target = getattr(form, exc.field, None)
+    (target.errors if target is not None else form.form_errors).append(str(exc))
 
 
 def _sent_before(client_key: str | None) -> Product | None:
@@ -329,7 +344,7 @@ def shop_settings(business_id: int):
                               show_group=form.show_group.data)
         except ShopNameError as exc:
             db.session.rollback()
-            form.public_name.errors.append(str(exc))
+            show_on_field(form, exc)
         else:
             db.session.commit()
             flash(_("Shop saved."), "success")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from market.db import Base, UTCDateTime, utcnow
 from market.models import PendingSignup, User
-from market.security import signup_code
+from market.security import hide_contacts, signup_code
 
 MAX_ATTEMPTS = 5
 
@@ -53,7 +53,10 @@ def notify(session: Session, users: list[User], subject, body="", link: str = ""
         with force_locale(user.locale or "en_IN"):
             text = str(subject() if callable(subject) else subject)
             more = str(body() if callable(body) else body)
-        session.add(Notification(user_id=user.id, subject=text[:200], body=more[:1000], link=link[:200]))
+        # Sent by e-mail as written: no phone number or address in it, whatever text it was made from (an old
+        # product title, a message).
+        session.add(Notification(user_id=user.id, subject=hide_contacts(text)[:200], body=hide_contacts(more)[:1000],
+                                 link=link[:200]))
     session.flush()
 
 

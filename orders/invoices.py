@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from market.db import Base, UTCDateTime, utcnow
+from market.security import hide_contacts
 from orders.hsn import GST_STATE_CODES, GSTIN_STATE_CODES, UnknownCategory, pincode_state, rule_for, state_label
 from orders.models import Order, OrderEvent, WholesalerProfile
 from orders.status import OrderStatus
@@ -223,7 +224,7 @@ def set_gst_registration(session: Session, business: Business, *, gstin: str, tr
     trade_name = " ".join((trade_name or "").split())
     if not trade_name or len(trade_name) > 100:
         raise InvoiceError(_l("Enter the trade name as it is on the GST certificate (at most 100 characters)."))
-    check_public_text(business.owners, trade_name)
+    check_public_text(business.owners, trade_name=trade_name)
     business.gst_registered, business.gstin, business.gst_trade_name = True, gstin, trade_name
     session.flush()
 
@@ -639,7 +640,7 @@ def render_pdf(invoice: Invoice) -> bytes:
     for note in _notes(invoice):
         doc.line(note, size=8)
     pdf.ln(8)
-    doc.line(f"For {invoice.supplier_trade_name or invoice.supplier_name}", size=9, align="R")
+    doc.line(f"For {hide_contacts(invoice.supplier_trade_name or invoice.supplier_name)}", size=9, align="R")
     doc.line("Authorised signatory", size=8, align="R")
 
     out = io.BytesIO()
@@ -653,8 +654,10 @@ def _title(invoice: Invoice) -> str:
 
 def _supplier_block(doc: _Document, invoice: Invoice, width: float) -> None:
     x = doc.pdf.get_x()
-    for value, size, bold in [("Supplier", 8, True), (invoice.supplier_name, 11, True)] + (
-            [(f"GST trade name: {invoice.supplier_trade_name}", 9, False)] if invoice.supplier_trade_name else []) + (
+    # A shop name from before names and titles were checked may hold a phone number: never printed.
+    for value, size, bold in [("Supplier", 8, True), (hide_contacts(invoice.supplier_name), 11, True)] + (
+            [(f"GST trade name: {hide_contacts(invoice.supplier_trade_name)}", 9, False)]
+            if invoice.supplier_trade_name else []) + (
             [(f"GSTIN: {invoice.supplier_gstin}", 9, True)] if invoice.supplier_gstin else
             [("Not registered under GST", 9, False)]) + [
             (invoice.supplier_address, 9, False),
@@ -703,7 +706,7 @@ def _columns(invoice: Invoice) -> list[tuple[str, float, str]]:
 
 
 def _row(invoice: Invoice, line: InvoiceLine) -> list[str]:
-    start = [str(line.position), line.description, line.hsn or "-", str(line.quantity),
+    start = [str(line.position), hide_contacts(line.description), line.hsn or "-", str(line.quantity),
              format_amount(line.unit_price_paise)]
     if not invoice.is_tax_invoice:
         return start + [format_amount(line.total_paise)]

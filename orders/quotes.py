@@ -15,6 +15,7 @@ from market.db import MAX_ID
 from market.models import Role, User
 from market.money import MAX_STORED_PAISE
 from market.notifications import notify
+from market.security import hide_contacts
 from orders.models import Checkout, Order, OrderEvent, OrderLine, QuoteRequest
 from orders.services import (
     DELIVERY_FEES,
@@ -73,7 +74,7 @@ def request_quote(session: Session, buyer: User, variant_id: int, quantity: int,
         raise OrderError(_l("The date needed cannot be in the past."))
     quote = QuoteRequest(buyer_id=buyer.id, business_id=variant.product.business_id, variant_id=variant.id,
                          quantity=quantity, target_price_paise=target_price_paise, needed_by=needed_by,
-                         note=note.strip()[:500])
+                         note=hide_contacts(note.strip())[:500])  # the seller reads it, as a message
     session.add(quote)
     session.flush()
     notify(session, variant.product.business.owner_users,

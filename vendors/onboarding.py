@@ -88,8 +88,11 @@ def check_row(number: int, row: dict[str, str], groups: set[str], seen: set[str]
         raise ValueError(_l("the shop name is longer than 80 letters"))
     if shop_name:
         try:
-            check_public_text([Member(legal_name=name)], shop_name)
+            check_public_text([Member(legal_name=name)], shop_name=shop_name)
         except ShopNameError as exc:
+            if exc.kind == "contact":
+                raise ValueError(_l("the shop name contains a phone number, e-mail address or UPI id: buyers "
+                                    "must reach her only through Haat")) from exc
             raise ValueError(_l("the shop name contains the member's own name: choose one about what she "
                                 "makes")) from exc
     return NewRow(number, group, area, name, login.value, trade, shop_name)

@@ -7,11 +7,12 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy.orm import Session, selectinload
 
+from market import security
 from market.models import Role, User
+from market.security import PublicTextError
 from market.services import AccountError, create_user
 from vendors.models import Business, Member, Organisation, SelfHelpGroup, StaffAssignment
 
@@ -58,18 +59,12 @@ def onboard_member(session: Session, data: NewMember, locale: str | None = None)
     return member
 
 
-class ShopNameError(ValueError):
-    """A public shop name or story that would reveal who the seller is."""
+ShopNameError = PublicTextError  # a shop's name or story that would let buyers reach or find who the seller is
 
 
-def check_public_text(owners: list[Member], *texts: str) -> None:
-    """Refuse a shop name or story that contains an owner's own name: buyers must not learn who she is."""
-    words = {w.lower() for text in texts for w in re.findall(r"\w+", text)}
-    for owner in owners:
-        for part in re.findall(r"\w+", owner.legal_name):
-            if len(part) >= 3 and part.lower() in words:
-                raise ShopNameError(_l("For your safety, do not use your own name in the shop. "
-                                       "Choose a name about what you make."))
+def check_public_text(owners: list[Member], **fields: str) -> None:
+    """Refuse a shop's public text (by field name) with a contact or an owner's own name: buyers must not find her."""
+    security.check_public_text(fields, [owner.legal_name for owner in owners])
 
 
 def open_business(session: Session, *, owners: list[Member], public_name: str, trade: str,
@@ -77,7 +72,7 @@ def open_business(session: Session, *, owners: list[Member], public_name: str, t
     """A storefront owned by one member, or by several members of the same group."""
     if not owners:
         raise ValueError("a business needs at least one owner")
-    check_public_text(owners, public_name, story)
+    check_public_text(owners, public_name=public_name, story=story)
     groups = {m.group_id for m in owners}
     if len(groups) != 1:
         raise ValueError("a group business belongs to members of one SHG")
@@ -94,9 +89,9 @@ def open_business(session: Session, *, owners: list[Member], public_name: str, t
 
 def update_storefront(session: Session, business: Business, *, public_name: str, story: str,
                       show_group: bool) -> None:
-    """Change what buyers see of the shop; raises ShopNameError if it names an owner."""
+    """Change what buyers see of the shop; raises ShopNameError if it names an owner or holds a contact."""
     public_name, story = public_name.strip(), story.strip()
-    check_public_text(business.owners, public_name, story)
+    check_public_text(business.owners, public_name=public_name, story=story)
     business.public_name, business.story, business.show_group = public_name, story, show_group
     session.flush()
 

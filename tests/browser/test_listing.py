@@ -43,3 +43,27 @@ def test_no_page_is_wider_than_the_phone(page: Page, live_server, world):
     for path in ("/", "/shop", "/search?q=" + "kurtiwithaverylongwordthatnobodyeverwritesbutsomeonemight" * 2):
         page.goto(live_server + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], path
+
+
+def test_a_phone_number_in_the_title_is_refused_in_her_language_under_the_field(page: Page, live_server, world,
+                                                                                  tmp_path):
+    """In Hindi, on a phone: the reason is under the name, what she typed stays, and the page fits the screen."""
+    page.context.add_cookies([{"name": "lang", "value": "hi", "url": live_server}])
+    page.goto(live_server + "/auth/login")
+    page.locator("input[name=login]").fill("98123 45601")
+    page.locator("input[name=password]").fill("correct-horse-9")
+    page.locator("form button[type=submit]").last.click()
+    page.goto(live_server + "/seller/products/new")
+    page.locator("input[name=title]").fill("सूती कुर्ती ९८१२३ ४५६७८")
+    page.locator("select[name=category]").select_option(label="कुर्ती और टॉप")
+    page.locator("input[name='variants-0-price']").fill("550")
+    page.locator("input[name='variants-0-stock']").fill("4")
+    page.locator("textarea[name=description]").fill("हाथ की छपाई")
+    page.locator("button[name=publish]").click()
+    error = page.locator(".field.has-error", has=page.locator("input[name=title]")).locator(".error")
+    expect(error).to_contain_text("आपकी सुरक्षा के लिए फ़ोन नंबर")
+    expect(page.locator("input[name=title]")).to_have_value("सूती कुर्ती ९८१२३ ४५६७८")
+    expect(page.locator("textarea[name=description]")).to_have_value("हाथ की छपाई")
+    page.locator("input[name=title]").scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "refused-title.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

@@ -119,3 +119,17 @@ def test_the_import_runs_in_the_background_and_the_page_shows_progress(make_app,
     for thread in threading.enumerate():  # it still updates the search index: let it finish with its connection
         if thread.name.startswith("import-"):
             thread.join(10)
+
+
+@pytest.mark.parametrize("bad_row", [
+    "Saree,sarees,900,1,,Call 98123 456 78 for colours,,,",
+    "Sunita's saree,sarees,900,1,,,,,",
+    "Saree,sarees,900,1,,pay sunita at okhdfcbank,,,",
+])
+def test_a_contact_or_her_name_in_an_imported_row_stops_the_file(staff, world, session, bad_row):
+    response = upload(staff, world.shop_a.id, GOOD_CSV + bad_row + "\n",
+                      photos_zip("kurti.jpg", "pickle.png", "pickle2.jpg"))
+    page = staff.get(response.headers["Location"]).text
+    assert "Nothing was added" in page and "row 5: For your safety" in page
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Product)) == 0

@@ -1,6 +1,7 @@
 """A seller lists, edits, publishes and archives products from her phone; nobody else can."""
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,57 @@ def test_another_sellers_client_key_is_not_hers(client, world, session):
     response = client.post("/seller/products/new", data=form(session, business=str(world.shop_a.id), client_key=key))
     assert response.status_code == 409
     assert session.scalar(sa.select(sa.func.count()).select_from(Product)) == 1
+
+
+def error_on(html: str, field: str) -> bool:
+    """True if the safety message is shown inside the field box of the input named `field`."""
+    inside = r'(?:(?!<div class="field).)*?'
+    return bool(re.search(f'<div class="field has-error">{inside}name="{field}"{inside}'
+                          '<p class="error" role="alert">For your safety', html, re.DOTALL))
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"title": "Kurti - call 98123.45678"}, "title"),
+    ({"description": "Order on WhatsApp ९८१२३ ४५६७८"}, "description"),
+    ({"description": "mail me asha [at] gmail [dot] com"}, "description"),
+    ({"title": "Sunita's kurti"}, "title"),
+    ({"variants-1-colour": "pay sunita@okhdfcbank", "variants-1-price": "500"}, "variants-1-colour"),
+])
+def test_a_contact_or_her_name_in_a_product_is_refused_on_its_field_and_what_she_typed_stays(
+        seller, world, session, change, field):
+    """The form and a draft sent again from her phone (client key) take the same road."""
+    data = form(session, business=str(world.shop_a.id), publish="1",
+                client_key="0f3a9c2e-7b1d-4e8a-9c3f-2a6b8d1e4f70", **change)
+    response = seller.post("/seller/products/new", data=data)
+    assert response.status_code == 200
+    html = response.text
+    assert "For your safety" in html
+    assert error_on(html, field)
+    for value in change.values():
+        assert value.replace("'", "&#39;") in html
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Product)) == 0
+
+
+def test_editing_a_product_to_add_a_number_is_refused(seller, world, session):
+    product = gen_product(session, world.shop_a, title="Paisley kurti")
+    session.commit()
+    response = seller.post(f"/seller/products/{product.id}/edit",
+                           data=form(session, business=str(world.shop_a.id), title="Paisley kurti 98123 456 78"))
+    assert "For your safety" in response.text
+    reload(session)
+    assert session.get(Product, product.id).title == "Paisley kurti"
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"public_name": "Kurtis 98123-45678", "story": ""}, "public_name"),
+    ({"public_name": "Rangoli Prints", "story": "UPI sunita@ybl, WhatsApp me"}, "story"),
+])
+def test_a_contact_in_the_shop_name_or_story_is_refused_on_its_field(seller, world, session, data, field):
+    response = seller.post(f"/seller/products/shops/{world.shop_a.id}", data=data)
+    assert response.status_code == 200
+    html = response.text
+    assert error_on(html, field)
+    reload(session)
+    shop = session.get(type(world.shop_a), world.shop_a.id)
+    assert (shop.public_name, shop.story) == ("Rangoli Stitches", "Made at home.")

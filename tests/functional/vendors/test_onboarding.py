@@ -67,7 +67,8 @@ def test_one_bad_row_adds_nothing_and_every_problem_is_listed(client, session, w
             "Other SHG,,Lata More,9812345692,jewellery,\n"  # a new group without its area
             f"New SHG,,Rani,{world.member_a.user.phone},tailoring,\n"  # phone taken, unknown trade
             "New SHG,,X,12345,food,\n"  # name too short
-            "New SHG,,Kavita Rao,9812345693,food,Good Food\n")  # this one is right
+            "New SHG,,Kavita Rao,9812345693,food,Good Food\n"  # this one is right
+            "New SHG,,Lata Kale,9812345694,food,Papad 98123.45695\n")  # a phone number in the shop name
     upload(client, world.org_a.id, text)
     job = session.scalar(sa.select(OnboardingJob))
     assert job.status == "failed" and counts(session) == before
@@ -77,7 +78,8 @@ def test_one_bad_row_adds_nothing_and_every_problem_is_listed(client, session, w
     assert lines[2].startswith("row 4: the group Other SHG is new: write its area")
     assert lines[3].startswith("row 5: the phone number +9198") and "already has an account" in lines[3]
     assert lines[4].startswith("row 6: write the member's name")
-    assert len(lines) == 5
+    assert lines[5].startswith("row 8: the shop name contains a phone number")
+    assert len(lines) == 6
     page = client.get(f"/staff/onboarding/{job.id}").text
     assert "Nothing was added" in page and "row 3: the phone number 9812345690 is in the file twice" in page
 

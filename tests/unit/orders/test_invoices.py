@@ -495,3 +495,14 @@ def test_concurrent_issuing_numbers_each_order_once_without_gaps(make_app, sessi
     seqs = sorted(session.scalars(sa.select(Invoice.seq).where(Invoice.business_id == shop.id)))
     assert seqs == list(range(1, 7))
     assert session.scalar(sa.select(InvoiceCounter.last_seq).where(InvoiceCounter.business_id == shop.id)) == 6
+
+
+def test_a_shop_name_from_before_the_rule_never_prints_a_phone_number_on_the_invoice(session, shop):
+    """Names and titles are checked when written now; one written before (set here directly) is hidden on print."""
+    item = product(session, shop)
+    order = make_order(session, shop, [(item, 1, 45_000)])
+    shop.public_name, order.lines[0].title = "Rangoli 98123.45678", "Kurti, WhatsApp ९८१२३ ४५६७९"
+    session.flush()
+    text = pdf_text(render_pdf(issue_invoice(session, order)))
+    assert "Rangoli" in text and "Kurti" in text
+    assert "45678" not in text and "98123" not in text and "४५६७९" not in text and "45679" not in text

@@ -90,3 +90,20 @@ def test_a_wholesaler_waiting_for_approval_cannot_ask_yet(session):
     product = gen_product(session)
     with pytest.raises(OrderError, match="approved"):
         request_quote(session, gen_wholesaler(session, approved=False), product.variants[0].id, 10, 100, SOON)
+
+
+def test_a_contact_in_a_quote_note_is_hidden_and_the_e_mail_about_it_carries_none(session):
+    """The wholesaler's note reaches the seller without his number or address (and hers never reaches him);
+    a notification e-mail goes through the same hiding, whatever text it was given."""
+    from market.notifications import Notification, notify
+
+    product = gen_product(session, price_paise=45_000, stock=300)
+    trader = gen_wholesaler(session)
+    quote = request_quote(session, trader, product.variants[0].id, 200, 38_000, SOON,
+                          "for Diwali, call 98123.45678 or trader [at] gmail [dot] com")
+    assert quote.note == "for Diwali, call […] or […]"
+    seller = product.business.owners[0].user
+    notify(session, [seller], "Order H-000123 for ₹ 12,000: call ९८१२३ ४५६७८", "pay asha@okhdfcbank by 12/12/2026")
+    sent = session.scalars(sa.select(Notification).where(Notification.user_id == seller.id)
+                           .order_by(Notification.id.desc())).first()
+    assert (sent.subject, sent.body) == ("Order H-000123 for ₹ 12,000: call […]", "pay […] by 12/12/2026")
