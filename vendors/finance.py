@@ -69,19 +69,10 @@ def repayments(session: Session, loan: Loan) -> list[loans.Payment]:
 
 
 def _toward_instalments(loan: Loan, made: list[loans.Payment]) -> list[loans.Payment]:
-    """Money put toward a loan while nothing is overdue is set aside for the next instalment: it counts as
-    paid on that due date (on time), not as an early repayment of principal. Money paid while something is
-    overdue, or more than the next instalment needs, counts at once."""
-    loan_terms = terms(loan)
-    dues = [i.due for i in loans.schedule(loan_terms)]
-    counted: list[loans.Payment] = []
-    for payment in sorted(made, key=lambda p: p.on):
-        now = loans.position(loan_terms, counted, payment.on)
-        # Late, or more than the next instalment (a prepayment, an early closure): it counts the day it came.
-        at_once = now.arrears_paise > 0 or payment.amount_paise > now.next_due_left_paise
-        day = payment.on if at_once else next((d for d in dues if d >= payment.on), payment.on)
-        counted.append(loans.Payment(day, payment.amount_paise))
-    return counted
+    """Her payments as they count: money settles the next instalments in order, each counted on its due date
+    (set aside) unless it is due already; only money that closes the loan counts at once
+    (`loans.toward_instalments`)."""
+    return loans.toward_instalments(terms(loan), made)
 
 
 @dataclass(frozen=True)
@@ -94,6 +85,14 @@ def loan_state(session: Session, loan: Loan, on: date | None = None) -> LoanStat
     on = on or today()
     made = _toward_instalments(loan, repayments(session, loan))
     return LoanState(loans.position(terms(loan), made, on), sum(p.amount_paise for p in made if p.on > on))
+
+
+def closure_paise(session: Session, loan: Loan, on: date | None = None) -> int:
+    """What she must still pay on a day to close the loan: money set aside for later instalments counts at once."""
+    on = on or today()
+    made = _toward_instalments(loan, repayments(session, loan))
+    now = [p for p in made if p.on <= on]
+    return max(0, loans.closure_amount(terms(loan), now, on) - sum(p.amount_paise for p in made if p.on > on))
 
 
 def loan_position(session: Session, loan: Loan, on: date | None = None) -> loans.Position:

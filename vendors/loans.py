@@ -483,3 +483,53 @@ def closure_amount(terms: Terms, payments: list[Payment], on: date) -> int:
         head = _accrued(terms, slots, m, on)
         accrued = _round_div(head.acc_num, _DEN) - head.paid_interest
     return arrears + future + accrued
+
+
+# --- when money put toward the loan counts ------------------------------------------------------------
+
+
+def toward_instalments(terms: Terms, payments: list[Payment]) -> list[Payment]:
+    """The payments as they count against the schedule: money first settles the instalments in order.
+
+    Each payment (oldest first) pays what is due on its day (arrears, late fees, an instalment due that day)
+    at once. The rest settles the next instalments in order, each in full as scheduled, even before they are
+    due: that part is *set aside* and counts on the instalment's due date, so paying ahead never makes her
+    late. Only money that, with everything already set aside, covers `closure_amount` on its day is a true
+    prepayment: it all counts at once, which closes the loan (`position`: interest not yet due is not charged,
+    and anything beyond the whole loan is overpaid). So an early payment shortens the time left to repay (the
+    last instalments come off), never the instalment.
+
+    Returns payments dated when they count (some after the day they were made); the same paise in all.
+    """
+    counted: list[Payment] = []
+    for payment in sorted(payments, key=lambda p: p.on):
+        day, rest = payment.on, payment.amount_paise
+        made = [p for p in counted if p.on <= day]
+        ahead = [p for p in counted if p.on > day]
+        now = position(terms, made, day)
+        at_once = min(rest, now.arrears_paise)
+        rest -= at_once
+        if at_once:
+            made.append(Payment(day, at_once))
+        if rest and rest + sum(p.amount_paise for p in ahead) >= closure_amount(terms, made, day):
+            made.append(Payment(day, rest + sum(p.amount_paise for p in ahead)))  # she closes the loan
+            counted = made
+            continue
+        if rest:
+            after = position(terms, made, day) if at_once else now
+            set_aside: dict[date, int] = {}
+            for p in ahead:
+                set_aside[p.on] = set_aside.get(p.on, 0) + p.amount_paise
+            for row in after.schedule:
+                if rest == 0:
+                    break
+                if row.due <= day:
+                    continue
+                need = row.total_paise - after.paid[row.number].total_paise - set_aside.get(row.due, 0)
+                if need > 0:
+                    ahead.append(Payment(row.due, min(rest, need)))
+                    rest -= min(rest, need)
+            if rest:  # only when the schedule cannot take it (it always can: see closure above)
+                made.append(Payment(day, rest))
+        counted = made + ahead
+    return counted

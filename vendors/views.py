@@ -113,8 +113,7 @@ def loan(loan_id: int):
     loan_terms = finance.terms(shown)
     return render_template("vendors/loan.html", loan=shown, position=finance.loan_position(db.session, shown),
                            effective_bps=loans.effective_annual_rate_bps(loan_terms),
-                           closure=loans.closure_amount(loan_terms, finance.repayments(db.session, shown),
-                                                        finance.today()))
+                           closure=finance.closure_paise(db.session, shown))
 
 
 @seller.route("/money/loans/new", methods=["GET", "POST"])

@@ -292,13 +292,53 @@ def test_her_loan_page_shows_the_schedule_and_the_real_cost_of_a_flat_loan(clien
 
 @pytest.mark.parametrize("method", ["declining", "flat"])
 def test_paying_the_closure_amount_closes_her_loan_today(session, world, method):
-    from vendors import loans
-
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 30_000_00, 1500, method, 12,
                             finance.today() - timedelta(days=50))
     finance.record_repayment(session, loan, 2_800_00, finance.today() - timedelta(days=15))  # instalment 1
-    closing = loans.closure_amount(finance.terms(loan), finance.repayments(session, loan), finance.today())
+    closing = finance.closure_paise(session, loan)  # what her loan page says closes it today
     finance.record_repayment(session, loan, closing, finance.today())
     position = finance.loan_position(session, loan)
     assert position.closed and position.outstanding_principal_paise == 0
     session.rollback()
+
+
+# -- paying ahead (issue 16, item 1) --------------------------------------------------------------------------
+
+def _months_later(day: date, months: int) -> date:
+    from vendors.loans import due_date
+    return due_date(day, months)
+
+
+@pytest.mark.parametrize("paid", [4_442_44, 4_442_45, 5_442_44])
+def test_paying_a_little_over_an_instalment_before_it_is_due_keeps_her_off_the_dashboards(session, world, paid):
+    from market.dashboards import figures, scope_for
+    from market.rollups import LoanStatus
+
+    start = finance.today() - timedelta(days=25)  # the first instalment (Rs 4,442.44) falls due in a few days
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200, "declining",
+                            12, start, 100_00)
+    finance.record_repayment(session, loan, paid, finance.today())
+    day_after = _months_later(start, 1) + timedelta(days=1)
+    finance.refresh_status(session, loan, day_after)
+    status = session.get(LoanStatus, loan.id)
+    assert (status.overdue_days, world.member_a.late_days) == (0, 0)
+    state = finance.loan_state(session, loan, day_after)
+    assert (state.position.arrears_paise, state.position.penalties) == (0, {})
+    f = figures(session, scope_for(session, "organisation", str(world.org_a.id), None), day_after)
+    assert (f.loans, f.overdue, f.par30_bps) == (1, 0, 0)
+
+
+def test_a_flat_loan_paid_far_ahead_is_not_at_risk(session, world):
+    from market.dashboards import figures, members_to_visit, scope_for
+
+    start = finance.today() - timedelta(days=5)
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 12_000_00, 2400, "flat", 12,
+                            start)
+    finance.record_repayment(session, loan, 11_000_00, finance.today())
+    later = _months_later(start, 3)  # two months after the first instalment
+    finance.refresh_status(session, loan, later)
+    scope = scope_for(session, "organisation", str(world.org_a.id), None)
+    f = figures(session, scope, later)
+    assert (f.overdue, f.par30_bps) == (0, 0)
+    visits = members_to_visit(session, scope, later)
+    assert [v.late_days for v in visits if v.member.id == world.member_a.id] in ([], [0])
