@@ -72,7 +72,12 @@ def _toward_instalments(loan: Loan, made: list[loans.Payment]) -> list[loans.Pay
     """Her payments as they count: money settles the next instalments in order, each counted on its due date
     (set aside) unless it is due already; only money that closes the loan counts at once
     (`loans.toward_instalments`)."""
-    return loans.toward_instalments(terms(loan), made)
+    return loans.toward_instalments(terms(loan), [*paid_before(loan), *made])
+
+
+def paid_before(loan: Loan) -> list[loans.Payment]:
+    """The instalments she repaid before Haat (a loan she already had): an opening balance, not ledger money."""
+    return loans.paid_before(terms(loan), loan.paid_before_instalments, loan.last_paid_before_on)
 
 
 @dataclass(frozen=True)
@@ -138,18 +143,35 @@ def refresh_status(session: Session, loan: Loan, on: date | None = None) -> None
 # -- setting the plan up ------------------------------------------------------------------------------------------
 
 def add_loan(session: Session, member: Member, by: User, source: str, lender: str, principal_paise: int,
-             annual_rate_bps: int, method: str, tenure_months: int, start: date, late_fee_paise: int = 0) -> Loan:
+             annual_rate_bps: int, method: str, tenure_months: int, start: date, late_fee_paise: int = 0,
+             paid_instalments: int | None = None, owed_paise: int | None = None,
+             last_paid_on: date | None = None) -> Loan:
+    """Write down one of her loans. For a loan already running, give the instalments already paid or what is
+    still owed (principal): the schedule continues from there (`loans.paid_before`); the instalments paid
+    before Haat are an opening balance, not ledger money."""
     if source not in ("shg", "bank", "seed", "other"):
         raise PlanError(_l("Choose where the loan is from."))
+    if last_paid_on is not None and not start <= last_paid_on <= today():
+        raise PlanError(_l("The last instalment was paid between the loan's start and today."))
     try:
         proposed = loans.Terms(principal_paise, annual_rate_bps, tenure_months, loans.Method(method), start,
                                late_fee_paise)
         loans.schedule(proposed)
     except ValueError as exc:
         raise PlanError(str(exc)) from None
+    if owed_paise is not None and not 0 < owed_paise <= principal_paise:
+        raise PlanError(_l("What is still owed is more than nothing and not more than the amount borrowed."))
+    try:
+        if paid_instalments is None:
+            paid_instalments = 0 if owed_paise is None else loans.instalments_paid_for(proposed, owed_paise)
+        loans.paid_before(proposed, paid_instalments, last_paid_on)
+    except loans.LoanError:
+        raise PlanError(_l("What is already repaid must be less than the whole loan: a loan repaid in full need "
+                           "not be written here.")) from None
     loan = Loan(member_id=member.id, source=source, lender=lender.strip()[:120], principal_paise=principal_paise,
                 annual_rate_bps=annual_rate_bps, method=method, tenure_months=tenure_months, start_date=start,
-                late_fee_paise=late_fee_paise, created_by_id=by.id)
+                late_fee_paise=late_fee_paise, created_by_id=by.id, paid_before_instalments=paid_instalments,
+                last_paid_before_on=last_paid_on)
     session.add(loan)
     session.flush()
     refresh_status(session, loan)

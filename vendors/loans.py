@@ -533,3 +533,32 @@ def toward_instalments(terms: Terms, payments: list[Payment]) -> list[Payment]:
                 made.append(Payment(day, rest))
         counted = made + ahead
     return counted
+
+
+# --- a loan she already had when she joined ----------------------------------------------------------
+
+
+def instalments_paid_for(terms: Terms, owed_principal_paise: int) -> int:
+    """How many instalments of the schedule leave about `owed_principal_paise` of principal still owed (the
+    nearest; a tie counts the fewer paid, so she is never shown as having paid more than she has)."""
+    if not 0 <= owed_principal_paise <= terms.principal_paise:
+        raise LoanError("What is still owed cannot be more than the loan amount.")
+    left, best, gap = terms.principal_paise, 0, terms.principal_paise - owed_principal_paise
+    for row in schedule(terms):
+        left -= row.principal_paise
+        if abs(left - owed_principal_paise) < gap:
+            best, gap = row.number, abs(left - owed_principal_paise)
+    return best
+
+
+def paid_before(terms: Terms, instalments: int, last_paid_on: date | None = None) -> list[Payment]:
+    """The first `instalments` instalments, repaid before she used Haat: each in full on its due date (or, for
+    the last, on the day she says she paid it if that was earlier). An opening balance for the replay, not money
+    in Haat's ledger."""
+    rows = schedule(terms)
+    if not 0 <= instalments < len(rows):
+        raise LoanError("The instalments already paid must be fewer than all of the loan's instalments.")
+    paid = [Payment(row.due, row.total_paise) for row in rows[:instalments] if row.total_paise]
+    if paid and last_paid_on is not None and terms.start <= last_paid_on < paid[-1].on:
+        paid[-1] = Payment(max(last_paid_on, paid[-2].on if len(paid) > 1 else terms.start), paid[-1].amount_paise)
+    return paid

@@ -122,7 +122,8 @@ def new_loan():
     member, form = _me(), LoanForm()
     if form.validate_on_submit() and _saved(lambda: finance.add_loan(
             db.session, member, current_user, form.source.data, form.lender.data or "", form.principal.data,
-            bps(form.rate.data), form.method.data, form.tenure.data, form.start.data, form.late_fee.data or 0),
+            bps(form.rate.data), form.method.data, form.tenure.data, form.start.data, form.late_fee.data or 0,
+            form.paid_instalments.data, form.owed.data, form.last_paid.data),
             _("Loan added. Now choose how much of each sale goes to it.")):
         return redirect(url_for("seller.shares"))
     return render_template("vendors/loan_new.html", form=form)

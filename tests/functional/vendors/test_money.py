@@ -342,3 +342,49 @@ def test_a_flat_loan_paid_far_ahead_is_not_at_risk(session, world):
     assert (f.overdue, f.par30_bps) == (0, 0)
     visits = members_to_visit(session, scope, later)
     assert [v.late_days for v in visits if v.member.id == world.member_a.id] in ([], [0])
+
+
+# -- a loan she already had when she joined (issue 16, item 2) ----------------------------------------------
+
+def _running_since() -> date:
+    """A loan given a month and six days ago: its first instalment fell due six days ago."""
+    from vendors.loans import due_date
+    today = finance.today()
+    start = today - timedelta(days=36)
+    while due_date(start, 1) > today - timedelta(days=6):
+        start -= timedelta(days=1)
+    return start
+
+
+@pytest.mark.parametrize("already", [{"paid_instalments": "1"}, {"owed": "19,000"}, {"paid_instalments": "1",
+                                                                                    "last_paid": "start+20"}])
+def test_a_loan_she_already_repays_is_on_time_on_her_first_day(client, session, world, already):
+    from market.rollups import LoanStatus
+
+    start = _running_since()
+    already = {k: (start + timedelta(days=20)).isoformat() if v == "start+20" else v for k, v in already.items()}
+    login(client, world.member_a.user.phone)
+    add_loan(client, principal="20000", rate="12", tenure="24", start=start.isoformat(), **already)
+    reload(session)
+    loan = session.scalar(sa.select(Loan))
+    assert loan.paid_before_instalments == 1
+    assert "Late by" not in client.get("/seller/money").text
+    assert session.get(LoanStatus, loan.id).overdue_days == 0 and world.member_a.late_days == 0
+    state = finance.loan_state(session, loan)
+    assert state.position.next_due.number == 2 and state.position.arrears_paise == 0
+    # An opening balance, not money: nothing in the ledger, nothing repaid through Haat.
+    assert ledger.balance(session, ledger.member_loan(world.member_a.id, loan.id)) == 0
+    assert finance.group_fund(session, world.group_a.id).repaid_paise == 0
+
+
+def test_without_what_is_repaid_a_running_loan_is_late_and_a_fully_repaid_one_is_refused(client, session, world):
+    start = _running_since()
+    login(client, world.member_a.user.phone)
+    add_loan(client, principal="20000", tenure="24", start=start.isoformat())
+    assert "Late by 6 days" in client.get("/seller/money").text
+    page = add_loan(client, principal="20000", tenure="24", start=start.isoformat(), paid_instalments="24").text
+    assert "repaid in full" in page
+    assert "not more than the amount borrowed" in add_loan(client, principal="20000", tenure="24",
+                                                           start=start.isoformat(), owed="25000").text
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Loan)) == 1
