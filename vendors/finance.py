@@ -82,14 +82,39 @@ def paid_before(loan: Loan) -> list[loans.Payment]:
 
 @dataclass(frozen=True)
 class LoanState:
+    """A loan's money on a day, in the words every screen and export uses (README, "Her plan"):
+
+    * repaid: what has counted against its instalments (fines, interest, principal) by the day, through Haat
+      (shares of sales and cash she recorded). What she repaid before Haat (a loan she already had) is apart,
+      `repaid_before_paise`, and is never counted as repaid through Haat.
+    * set aside: put toward instalments not yet due; it becomes repaid on their due dates.
+    * outstanding principal ("principal still owed"): principal not yet repaid. Set-aside money lowers it
+      only on the due date it counts.
+    * arrears ("due now"): due by the day and not paid, late fines included.
+    """
+
     position: loans.Position  # as of the day asked, from the payments due by then
-    set_aside_paise: int  # put toward the next instalment, counted on its due date
+    set_aside_paise: int
+    repaid_paise: int = 0
+    repaid_before_paise: int = 0
+
+    @property
+    def outstanding_principal_paise(self) -> int:
+        return self.position.outstanding_principal_paise
+
+    @property
+    def arrears_paise(self) -> int:
+        return self.position.arrears_paise
 
 
 def loan_state(session: Session, loan: Loan, on: date | None = None) -> LoanState:
+    """The loan's figures on a day (today unless given): see LoanState for what each word means."""
     on = on or today()
+    before = sum(p.amount_paise for p in paid_before(loan))
     made = _toward_instalments(loan, repayments(session, loan))
-    return LoanState(loans.position(terms(loan), made, on), sum(p.amount_paise for p in made if p.on > on))
+    counted = sum(p.amount_paise for p in made if p.on <= on)
+    return LoanState(loans.position(terms(loan), made, on), sum(p.amount_paise for p in made if p.on > on),
+                     counted - before, before)
 
 
 def closure_paise(session: Session, loan: Loan, on: date | None = None) -> int:
@@ -344,19 +369,21 @@ def record_saving(session: Session, member: Member, amount_paise: int) -> None:
 @dataclass(frozen=True)
 class GroupFund:
     saved_paise: int  # members' savings recorded through Haat (from sales and in cash)
-    repaid_paise: int  # repayments of the group's internal loans
-    lent_out_paise: int  # principal of internal loans still outstanding
+    repaid_paise: int  # the group's internal loans: repaid through Haat (LoanState)
+    set_aside_paise: int  # ... set aside for instalments not yet due
+    lent_out_paise: int  # ... outstanding principal
 
 
 def group_fund(session: Session, group_id: int, on: date | None = None) -> GroupFund:
     """The part of an SHG's fund that Haat knows about: what members saved and repaid, what is lent out."""
     member_ids = list(session.scalars(sa.select(Member.id).where(Member.group_id == group_id)))
     saved = sum(_credits_since(session, books.member_savings(m)) for m in member_ids)
-    repaid = lent = 0
+    repaid = set_aside = lent = 0
     for loan in session.scalars(sa.select(Loan).where(Loan.member_id.in_(member_ids or [-1]), Loan.source == "shg")):
-        repaid += sum(p.amount_paise for p in repayments(session, loan))
-        lent += loan_position(session, loan, on).outstanding_principal_paise
-    return GroupFund(saved, repaid, lent)
+        state = loan_state(session, loan, on)
+        repaid, set_aside = repaid + state.repaid_paise, set_aside + state.set_aside_paise
+        lent += state.outstanding_principal_paise
+    return GroupFund(saved, repaid, set_aside, lent)
 
 
 # -- "My money" ---------------------------------------------------------------------------------------------------
@@ -367,6 +394,7 @@ class LoanView:
     position: loans.Position
     next_total_paise: int  # the next instalment in full
     covered_paise: int  # how much of it is paid already
+    state: LoanState | None = None  # its figures (repaid, set aside, outstanding principal, arrears)
 
 
 @dataclass(frozen=True)
@@ -398,7 +426,7 @@ def my_money(session: Session, member: Member, on: date | None = None) -> MoneyV
         position = state.position
         total = position.next_due.total_paise if position.next_due else 0
         covered = min(total, max(0, total - position.next_due_left_paise) + state.set_aside_paise)
-        views.append(LoanView(loan, position, total, covered))
+        views.append(LoanView(loan, position, total, covered, state))
     goals = session.scalars(sa.select(Goal).where(Goal.member_id == member.id).order_by(Goal.target_date)).all()
     return MoneyView(
         income_paise=month_income(session, [b.id for b in member.businesses], on), loans=views,

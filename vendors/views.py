@@ -112,6 +112,7 @@ def loan(loan_id: int):
     shown = _my_loan(loan_id)
     loan_terms = finance.terms(shown)
     return render_template("vendors/loan.html", loan=shown, position=finance.loan_position(db.session, shown),
+                           state=finance.loan_state(db.session, shown),
                            effective_bps=loans.effective_annual_rate_bps(loan_terms),
                            closure=finance.closure_paise(db.session, shown))
 

@@ -269,12 +269,13 @@ def test_savings_paid_in_cash_and_sales_add_up_in_the_group_fund(client, session
                                                                "paid_on": finance.today().isoformat()})
     reload(session)
     fund = finance.group_fund(session, world.group_a.id)
-    assert (fund.saved_paise, fund.repaid_paise) == (200_00, 1_060_00)
-    assert fund.lent_out_paise == 6_000_00 - 1_000_00  # the first instalment's principal came back
+    # The first instalment is not due yet: the Rs 1,060 is set aside for it, not repaid, and no principal is back.
+    assert (fund.saved_paise, fund.repaid_paise, fund.set_aside_paise) == (200_00, 0, 1_060_00)
+    assert fund.lent_out_paise == 6_000_00
     client.post("/auth/logout")
     login(client, world.staff_a.email)
     page = client.get(f"/staff/groups/{world.group_a.id}").text
-    assert "₹200.00" in page and "₹1,060.00" in page and "₹5,000.00" in page
+    assert "₹200.00" in page and "₹1,060.00" in page and "₹6,000.00" in page
 
 
 def test_her_loan_page_shows_the_schedule_and_the_real_cost_of_a_flat_loan(client, session, world):
@@ -388,3 +389,41 @@ def test_without_what_is_repaid_a_running_loan_is_late_and_a_fully_repaid_one_is
                                                            start=start.isoformat(), owed="25000").text
     reload(session)
     assert session.scalar(sa.select(sa.func.count()).select_from(Loan)) == 1
+
+
+# -- one vocabulary (issue 16, item 8) ------------------------------------------------------------------------
+
+def test_every_screen_and_export_names_a_loans_money_the_same_way(client, session, world):
+    import csv
+    import io
+
+    from market.money import format_inr
+
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 20_000_00, 1200, "declining",
+                            12, _running_since())
+    emi = finance.loan_state(session, loan).position.next_due.total_paise
+    finance.record_repayment(session, loan, emi + 789_00, finance.today())  # the late instalment, and Rs 789 ahead
+    session.commit()
+    state = finance.loan_state(session, loan)
+    assert (state.repaid_paise, state.set_aside_paise, state.arrears_paise) == (emi, 789_00, 0)
+    owed = state.outstanding_principal_paise
+    assert owed == 20_000_00 - finance.loan_state(session, loan).position.schedule[0].principal_paise
+
+    def figures(page: str) -> dict[str, str]:
+        return dict(re.findall(r"<dt>([^<]+)</dt>\s*<dd>([^<]+)</dd>", page))
+
+    login(client, world.member_a.user.phone)
+    for page in (client.get("/seller/money").text, client.get(f"/seller/money/loans/{loan.id}").text):
+        shown = figures(page)
+        assert (shown["Repaid through Haat"], shown["Set aside for instalments not yet due"],
+                shown["Principal still owed"]) == (format_inr(emi), "₹789.00", format_inr(owed))
+    client.post("/auth/logout")
+    login(client, world.staff_a.email)
+    shown = figures(client.get(f"/staff/groups/{world.group_a.id}").text)
+    assert (shown["SHG loans: repaid through Haat"], shown["SHG loans: set aside for instalments not yet due"],
+            shown["SHG loans: principal still owed"]) == (format_inr(emi), "₹789.00", format_inr(owed))
+    assert figures(client.get(f"/staff/dashboard/group/{world.group_a.id}").text)["Principal still owed"] == \
+        format_inr(owed)
+    body = client.get(f"/staff/dashboard/organisation/{world.org_a.id}/export.csv?table=summary").data
+    rows = dict(row[:2] for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) if len(row) >= 2)
+    assert rows["Principal still owed (Rs)"] == f"{owed // 100}.{owed % 100:02d}"
