@@ -406,6 +406,23 @@ class MoneyView:
     saved_paise: int
     goals: list[tuple[Goal, int]]
     rules: list[AllocationRule]
+    example: list[int] = ()  # what each rule takes from a sale of EXAMPLE_SALE_PAISE, if all of it were due
+    example_left_paise: int = 0  # and what is hers to take home
+    example_sale_paise: int = 500_00
+
+
+EXAMPLE_SALE_PAISE = 500_00
+
+
+def example_split(rules: list[AllocationRule], sale_paise: int = EXAMPLE_SALE_PAISE) -> tuple[list[int], int]:
+    """The worked example of her plan: what each rule, in her order, takes from a sale, and what is left. The same
+    arithmetic as `allocate` without its cap at what is due."""
+    left, taken = sale_paise, []
+    for rule in rules:
+        wanted = sale_paise * rule.percent_bps // 10_000 if rule.percent_bps else rule.fixed_paise
+        taken.append(min(wanted, left))
+        left -= taken[-1]
+    return taken, left
 
 
 def month_income(session: Session, business_ids: list[int], on: date) -> int:
@@ -428,11 +445,13 @@ def my_money(session: Session, member: Member, on: date | None = None) -> MoneyV
         covered = min(total, max(0, total - position.next_due_left_paise) + state.set_aside_paise)
         views.append(LoanView(loan, position, total, covered, state))
     goals = session.scalars(sa.select(Goal).where(Goal.member_id == member.id).order_by(Goal.target_date)).all()
+    rules = session.scalars(sa.select(AllocationRule).where(AllocationRule.member_id == member.id)
+                            .order_by(AllocationRule.position)).all()
+    example, left = example_split(rules)
     return MoneyView(
         income_paise=month_income(session, [b.id for b in member.businesses], on), loans=views,
         monthly_saving_paise=member.group.monthly_saving_paise,
         saved_this_month_paise=_credits_since(session, books.member_savings(member.id), month_start(on)),
         saved_paise=_credits_since(session, books.member_savings(member.id)),
         goals=[(g, _credits_since(session, books.member_goal(member.id, g.id))) for g in goals],
-        rules=session.scalars(sa.select(AllocationRule).where(AllocationRule.member_id == member.id)
-                              .order_by(AllocationRule.position)).all())
+        rules=rules, example=example, example_left_paise=left)
