@@ -114,7 +114,7 @@ def loan_state(session: Session, loan: Loan, on: date | None = None) -> LoanStat
     made = _toward_instalments(loan, repayments(session, loan))
     counted = sum(p.amount_paise for p in made if p.on <= on)
     return LoanState(loans.position(terms(loan), made, on), sum(p.amount_paise for p in made if p.on > on),
-                     counted - before, before)
+                     max(0, counted - before), before)
 
 
 def closure_paise(session: Session, loan: Loan, on: date | None = None) -> int:
