@@ -149,7 +149,7 @@ def _tables(scope) -> dict[str, tuple[str, list[str], list[list]]]:
             [_("Earning Rs 10,000+ last month"), f.lakhpati],
             [_("Loans on track"), f.on_track],
             [_("Loans behind"), f.overdue],
-            [_("Outstanding (Rs)"), rupees(f.outstanding_paise)],
+            [_("Principal still owed (Rs)"), rupees(f.outstanding_paise)],
             [_("Portfolio at risk, 30 days (per cent)"), Decimal(f.par30_bps) / 100],
             [_("Saved through Haat (Rs)"), rupees(f.saved_paise)],
             [_("Saved this month in full"), f.saved_in_full],

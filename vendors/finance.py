@@ -69,31 +69,60 @@ def repayments(session: Session, loan: Loan) -> list[loans.Payment]:
 
 
 def _toward_instalments(loan: Loan, made: list[loans.Payment]) -> list[loans.Payment]:
-    """Money put toward a loan while nothing is overdue is set aside for the next instalment: it counts as
-    paid on that due date (on time), not as an early repayment of principal. Money paid while something is
-    overdue, or more than the next instalment needs, counts at once."""
-    loan_terms = terms(loan)
-    dues = [i.due for i in loans.schedule(loan_terms)]
-    counted: list[loans.Payment] = []
-    for payment in sorted(made, key=lambda p: p.on):
-        now = loans.position(loan_terms, counted, payment.on)
-        # Late, or more than the next instalment (a prepayment, an early closure): it counts the day it came.
-        at_once = now.arrears_paise > 0 or payment.amount_paise > now.next_due_left_paise
-        day = payment.on if at_once else next((d for d in dues if d >= payment.on), payment.on)
-        counted.append(loans.Payment(day, payment.amount_paise))
-    return counted
+    """Her payments as they count: money settles the next instalments in order, each counted on its due date
+    (set aside) unless it is due already; only money that closes the loan counts at once
+    (`loans.toward_instalments`)."""
+    return loans.toward_instalments(terms(loan), [*paid_before(loan), *made])
+
+
+def paid_before(loan: Loan) -> list[loans.Payment]:
+    """The instalments she repaid before Haat (a loan she already had): an opening balance, not ledger money."""
+    return loans.paid_before(terms(loan), loan.paid_before_instalments, loan.last_paid_before_on)
 
 
 @dataclass(frozen=True)
 class LoanState:
+    """A loan's money on a day, in the words every screen and export uses (README, "Her plan"):
+
+    * repaid: what has counted against its instalments (fines, interest, principal) by the day, through Haat
+      (shares of sales and cash she recorded). What she repaid before Haat (a loan she already had) is apart,
+      `repaid_before_paise`, and is never counted as repaid through Haat.
+    * set aside: put toward instalments not yet due; it becomes repaid on their due dates.
+    * outstanding principal ("principal still owed"): principal not yet repaid. Set-aside money lowers it
+      only on the due date it counts.
+    * arrears ("due now"): due by the day and not paid, late fines included.
+    """
+
     position: loans.Position  # as of the day asked, from the payments due by then
-    set_aside_paise: int  # put toward the next instalment, counted on its due date
+    set_aside_paise: int
+    repaid_paise: int = 0
+    repaid_before_paise: int = 0
+
+    @property
+    def outstanding_principal_paise(self) -> int:
+        return self.position.outstanding_principal_paise
+
+    @property
+    def arrears_paise(self) -> int:
+        return self.position.arrears_paise
 
 
 def loan_state(session: Session, loan: Loan, on: date | None = None) -> LoanState:
+    """The loan's figures on a day (today unless given): see LoanState for what each word means."""
+    on = on or today()
+    before = sum(p.amount_paise for p in paid_before(loan))
+    made = _toward_instalments(loan, repayments(session, loan))
+    counted = sum(p.amount_paise for p in made if p.on <= on)
+    return LoanState(loans.position(terms(loan), made, on), sum(p.amount_paise for p in made if p.on > on),
+                     max(0, counted - before), before)
+
+
+def closure_paise(session: Session, loan: Loan, on: date | None = None) -> int:
+    """What she must still pay on a day to close the loan: money set aside for later instalments counts at once."""
     on = on or today()
     made = _toward_instalments(loan, repayments(session, loan))
-    return LoanState(loans.position(terms(loan), made, on), sum(p.amount_paise for p in made if p.on > on))
+    now = [p for p in made if p.on <= on]
+    return max(0, loans.closure_amount(terms(loan), now, on) - sum(p.amount_paise for p in made if p.on > on))
 
 
 def loan_position(session: Session, loan: Loan, on: date | None = None) -> loans.Position:
@@ -139,18 +168,35 @@ def refresh_status(session: Session, loan: Loan, on: date | None = None) -> None
 # -- setting the plan up ------------------------------------------------------------------------------------------
 
 def add_loan(session: Session, member: Member, by: User, source: str, lender: str, principal_paise: int,
-             annual_rate_bps: int, method: str, tenure_months: int, start: date, late_fee_paise: int = 0) -> Loan:
+             annual_rate_bps: int, method: str, tenure_months: int, start: date, late_fee_paise: int = 0,
+             paid_instalments: int | None = None, owed_paise: int | None = None,
+             last_paid_on: date | None = None) -> Loan:
+    """Write down one of her loans. For a loan already running, give the instalments already paid or what is
+    still owed (principal): the schedule continues from there (`loans.paid_before`); the instalments paid
+    before Haat are an opening balance, not ledger money."""
     if source not in ("shg", "bank", "seed", "other"):
         raise PlanError(_l("Choose where the loan is from."))
+    if last_paid_on is not None and not start <= last_paid_on <= today():
+        raise PlanError(_l("The last instalment was paid between the loan's start and today."))
     try:
         proposed = loans.Terms(principal_paise, annual_rate_bps, tenure_months, loans.Method(method), start,
                                late_fee_paise)
         loans.schedule(proposed)
     except ValueError as exc:
         raise PlanError(str(exc)) from None
+    if owed_paise is not None and not 0 < owed_paise <= principal_paise:
+        raise PlanError(_l("What is still owed is more than nothing and not more than the amount borrowed."))
+    try:
+        if paid_instalments is None:
+            paid_instalments = 0 if owed_paise is None else loans.instalments_paid_for(proposed, owed_paise)
+        loans.paid_before(proposed, paid_instalments, last_paid_on)
+    except loans.LoanError:
+        raise PlanError(_l("What is already repaid must be less than the whole loan: a loan repaid in full need "
+                           "not be written here.")) from None
     loan = Loan(member_id=member.id, source=source, lender=lender.strip()[:120], principal_paise=principal_paise,
                 annual_rate_bps=annual_rate_bps, method=method, tenure_months=tenure_months, start_date=start,
-                late_fee_paise=late_fee_paise, created_by_id=by.id)
+                late_fee_paise=late_fee_paise, created_by_id=by.id, paid_before_instalments=paid_instalments,
+                last_paid_before_on=last_paid_on)
     session.add(loan)
     session.flush()
     refresh_status(session, loan)
@@ -323,19 +369,21 @@ def record_saving(session: Session, member: Member, amount_paise: int) -> None:
 @dataclass(frozen=True)
 class GroupFund:
     saved_paise: int  # members' savings recorded through Haat (from sales and in cash)
-    repaid_paise: int  # repayments of the group's internal loans
-    lent_out_paise: int  # principal of internal loans still outstanding
+    repaid_paise: int  # the group's internal loans: repaid through Haat (LoanState)
+    set_aside_paise: int  # ... set aside for instalments not yet due
+    lent_out_paise: int  # ... outstanding principal
 
 
 def group_fund(session: Session, group_id: int, on: date | None = None) -> GroupFund:
     """The part of an SHG's fund that Haat knows about: what members saved and repaid, what is lent out."""
     member_ids = list(session.scalars(sa.select(Member.id).where(Member.group_id == group_id)))
     saved = sum(_credits_since(session, books.member_savings(m)) for m in member_ids)
-    repaid = lent = 0
+    repaid = set_aside = lent = 0
     for loan in session.scalars(sa.select(Loan).where(Loan.member_id.in_(member_ids or [-1]), Loan.source == "shg")):
-        repaid += sum(p.amount_paise for p in repayments(session, loan))
-        lent += loan_position(session, loan, on).outstanding_principal_paise
-    return GroupFund(saved, repaid, lent)
+        state = loan_state(session, loan, on)
+        repaid, set_aside = repaid + state.repaid_paise, set_aside + state.set_aside_paise
+        lent += state.outstanding_principal_paise
+    return GroupFund(saved, repaid, set_aside, lent)
 
 
 # -- "My money" ---------------------------------------------------------------------------------------------------
@@ -346,6 +394,7 @@ class LoanView:
     position: loans.Position
     next_total_paise: int  # the next instalment in full
     covered_paise: int  # how much of it is paid already
+    state: LoanState | None = None  # its figures (repaid, set aside, outstanding principal, arrears)
 
 
 @dataclass(frozen=True)
@@ -357,6 +406,23 @@ class MoneyView:
     saved_paise: int
     goals: list[tuple[Goal, int]]
     rules: list[AllocationRule]
+    example: list[int] = ()  # what each rule takes from a sale of EXAMPLE_SALE_PAISE, if all of it were due
+    example_left_paise: int = 0  # and what is hers to take home
+    example_sale_paise: int = 500_00
+
+
+EXAMPLE_SALE_PAISE = 500_00
+
+
+def example_split(rules: list[AllocationRule], sale_paise: int = EXAMPLE_SALE_PAISE) -> tuple[list[int], int]:
+    """The worked example of her plan: what each rule, in her order, takes from a sale, and what is left. The same
+    arithmetic as `allocate` without its cap at what is due."""
+    left, taken = sale_paise, []
+    for rule in rules:
+        wanted = sale_paise * rule.percent_bps // 10_000 if rule.percent_bps else rule.fixed_paise
+        taken.append(min(wanted, left))
+        left -= taken[-1]
+    return taken, left
 
 
 def month_income(session: Session, business_ids: list[int], on: date) -> int:
@@ -377,13 +443,15 @@ def my_money(session: Session, member: Member, on: date | None = None) -> MoneyV
         position = state.position
         total = position.next_due.total_paise if position.next_due else 0
         covered = min(total, max(0, total - position.next_due_left_paise) + state.set_aside_paise)
-        views.append(LoanView(loan, position, total, covered))
+        views.append(LoanView(loan, position, total, covered, state))
     goals = session.scalars(sa.select(Goal).where(Goal.member_id == member.id).order_by(Goal.target_date)).all()
+    rules = session.scalars(sa.select(AllocationRule).where(AllocationRule.member_id == member.id)
+                            .order_by(AllocationRule.position)).all()
+    example, left = example_split(rules)
     return MoneyView(
         income_paise=month_income(session, [b.id for b in member.businesses], on), loans=views,
         monthly_saving_paise=member.group.monthly_saving_paise,
         saved_this_month_paise=_credits_since(session, books.member_savings(member.id), month_start(on)),
         saved_paise=_credits_since(session, books.member_savings(member.id)),
         goals=[(g, _credits_since(session, books.member_goal(member.id, g.id))) for g in goals],
-        rules=session.scalars(sa.select(AllocationRule).where(AllocationRule.member_id == member.id)
-                              .order_by(AllocationRule.position)).all())
+        rules=rules, example=example, example_left_paise=left)

@@ -49,6 +49,11 @@ class LoanForm(HaatForm):
                                                               NumberRange(1, 360)], render_kw=NUMERIC)
     start = DateField(_l("Date the loan was given"), validators=[InputRequired(_l("Choose the date."))])
     late_fee = RupeeField(_l("Fine for a late instalment (₹, optional)"))
+    # A loan she was already repaying before Haat: either of these, and optionally when she paid the last.
+    paid_instalments = IntegerField(_l("Instalments already paid"), validators=[Optional(), NumberRange(0, 360)],
+                                    render_kw=NUMERIC)
+    owed = RupeeField(_l("Or: amount still owed, without interest (₹)"))
+    last_paid = DateField(_l("Last instalment paid on (optional)"), validators=[Optional()])
 
 
 class GoalForm(HaatForm):

@@ -483,3 +483,82 @@ def closure_amount(terms: Terms, payments: list[Payment], on: date) -> int:
         head = _accrued(terms, slots, m, on)
         accrued = _round_div(head.acc_num, _DEN) - head.paid_interest
     return arrears + future + accrued
+
+
+# --- when money put toward the loan counts ------------------------------------------------------------
+
+
+def toward_instalments(terms: Terms, payments: list[Payment]) -> list[Payment]:
+    """The payments as they count against the schedule: money first settles the instalments in order.
+
+    Each payment (oldest first) pays what is due on its day (arrears, late fees, an instalment due that day)
+    at once. The rest settles the next instalments in order, each in full as scheduled, even before they are
+    due: that part is *set aside* and counts on the instalment's due date, so paying ahead never makes her
+    late. Only money that, with everything already set aside, covers `closure_amount` on its day is a true
+    prepayment: it all counts at once, which closes the loan (`position`: interest not yet due is not charged,
+    and anything beyond the whole loan is overpaid). So an early payment shortens the time left to repay (the
+    last instalments come off), never the instalment.
+
+    Returns payments dated when they count (some after the day they were made); the same paise in all.
+    """
+    counted: list[Payment] = []
+    for payment in sorted(payments, key=lambda p: p.on):
+        day, rest = payment.on, payment.amount_paise
+        made = [p for p in counted if p.on <= day]
+        ahead = [p for p in counted if p.on > day]
+        now = position(terms, made, day)
+        at_once = min(rest, now.arrears_paise)
+        rest -= at_once
+        if at_once:
+            made.append(Payment(day, at_once))
+        if rest and rest + sum(p.amount_paise for p in ahead) >= closure_amount(terms, made, day):
+            made.append(Payment(day, rest + sum(p.amount_paise for p in ahead)))  # she closes the loan
+            counted = made
+            continue
+        if rest:
+            after = position(terms, made, day) if at_once else now
+            set_aside: dict[date, int] = {}
+            for p in ahead:
+                set_aside[p.on] = set_aside.get(p.on, 0) + p.amount_paise
+            for row in after.schedule:
+                if rest == 0:
+                    break
+                if row.due <= day:
+                    continue
+                need = row.total_paise - after.paid[row.number].total_paise - set_aside.get(row.due, 0)
+                if need > 0:
+                    ahead.append(Payment(row.due, min(rest, need)))
+                    rest -= min(rest, need)
+            if rest:  # only when the schedule cannot take it (it always can: see closure above)
+                made.append(Payment(day, rest))
+        counted = made + ahead
+    return counted
+
+
+# --- a loan she already had when she joined ----------------------------------------------------------
+
+
+def instalments_paid_for(terms: Terms, owed_principal_paise: int) -> int:
+    """How many instalments of the schedule leave about `owed_principal_paise` of principal still owed (the
+    nearest; a tie counts the fewer paid, so she is never shown as having paid more than she has)."""
+    if not 0 <= owed_principal_paise <= terms.principal_paise:
+        raise LoanError("What is still owed cannot be more than the loan amount.")
+    left, best, gap = terms.principal_paise, 0, terms.principal_paise - owed_principal_paise
+    for row in schedule(terms):
+        left -= row.principal_paise
+        if abs(left - owed_principal_paise) < gap:
+            best, gap = row.number, abs(left - owed_principal_paise)
+    return best
+
+
+def paid_before(terms: Terms, instalments: int, last_paid_on: date | None = None) -> list[Payment]:
+    """The first `instalments` instalments, repaid before she used Haat: each in full on its due date (or, for
+    the last, on the day she says she paid it if that was earlier). An opening balance for the replay, not money
+    in Haat's ledger."""
+    rows = schedule(terms)
+    if not 0 <= instalments < len(rows):
+        raise LoanError("The instalments already paid must be fewer than all of the loan's instalments.")
+    paid = [Payment(row.due, row.total_paise) for row in rows[:instalments] if row.total_paise]
+    if paid and last_paid_on is not None and terms.start <= last_paid_on < paid[-1].on:
+        paid[-1] = Payment(max(last_paid_on, paid[-2].on if len(paid) > 1 else terms.start), paid[-1].amount_paise)
+    return paid

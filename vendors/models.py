@@ -176,6 +176,10 @@ class Loan(Base):
     tenure_months: Mapped[int]
     start_date: Mapped[date]
     late_fee_paise: Mapped[int] = mapped_column(default=0)
+    # A loan she already had when she joined: the instalments repaid before Haat (an opening balance for the
+    # schedule's replay, never ledger money), and optionally the day she paid the last of them.
+    paid_before_instalments: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_paid_before_on: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -23,14 +24,18 @@ from sqlalchemy.orm import Session
 from market import uploads
 from market.db import utcnow
 from market.models import Role, User
+from market.money import MoneyError, parse_rupees
 from market.security import hash_password, verify_password
 from market.services import AccountError, check_password_rules, parse_login
 from market.uploads import UploadError
+from vendors import finance, loans
 from vendors.models import Member, OnboardingJob, Organisation, SelfHelpGroup, SetupCode
 from vendors.services import TRADES, ShopNameError, check_public_text, open_business
 
 MAX_ROWS = 3_000
-COLUMNS = ("group", "area", "name", "phone", "trade", "shop_name")
+COLUMNS = ("group", "area", "name", "phone", "trade", "shop_name", "loan_source", "loan_amount", "loan_rate",
+           "loan_method", "loan_months", "loan_start", "loan_instalments_paid", "loan_outstanding")
+LOAN_COLUMNS = COLUMNS[6:]  # optional: a loan she already has, as "Add a loan" on her money page takes it
 REQUIRED = ("group", "name", "phone", "trade")
 UNSET = "!unset"  # the password of a member who has not chosen one yet: matches nothing
 CODE_DAYS = 14
@@ -49,6 +54,46 @@ class NewRow:
     phone: str
     trade: str
     shop_name: str
+    loan: dict | None = None  # finance.add_loan's terms for a loan she already has
+
+
+def check_loan(row: dict[str, str]) -> dict | None:
+    """The row's loan (the loan_ columns), checked as her "Add a loan" form checks it; None when there is none."""
+    given = {name: (row.get(name) or "").strip() for name in LOAN_COLUMNS}
+    if not any(given.values()):
+        return None
+    source = given["loan_source"].lower()
+    if source not in ("shg", "bank", "seed", "other"):
+        raise ValueError(_l("the loan_source must be one of: shg, bank, seed, other"))
+    method = given["loan_method"].lower() or "declining"
+    if method not in ("declining", "flat"):
+        raise ValueError(_l("the loan_method must be declining or flat"))
+    try:
+        principal = parse_rupees(given["loan_amount"])
+        owed = parse_rupees(given["loan_outstanding"]) if given["loan_outstanding"] else None
+        rate = Decimal(given["loan_rate"] or "x")
+        months = int(given["loan_months"])
+        paid = int(given["loan_instalments_paid"]) if given["loan_instalments_paid"] else None
+        start = date.fromisoformat(given["loan_start"])
+    except (MoneyError, InvalidOperation, ValueError):
+        raise ValueError(_l("the loan needs loan_amount, loan_rate (like 12), loan_months and loan_start "
+                            "(like 2026-11-01), written as numbers and a date")) from None
+    if not rate.is_finite() or not 0 <= rate <= 60:
+        raise ValueError(_l("the loan_rate is between 0 and 60 (per cent a year)"))
+    terms = {"source": source, "lender": "", "principal_paise": principal, "annual_rate_bps": int(rate * 100),
+             "method": method, "tenure_months": months, "start": start, "paid_instalments": paid,
+             "owed_paise": owed}
+    try:
+        proposed = loans.Terms(principal, terms["annual_rate_bps"], months, loans.Method(method), start)
+        loans.schedule(proposed)
+        if owed is not None and not 0 < owed <= principal:
+            raise loans.LoanError("owed")
+        loans.paid_before(proposed, paid if paid is not None else
+                          (loans.instalments_paid_for(proposed, owed) if owed is not None else 0))
+    except loans.LoanError:
+        raise ValueError(_l("the loan's terms do not add up (amount, rate, months, and instalments paid fewer "
+                            "than all of them)")) from None
+    return terms
 
 
 def read_csv(raw: bytes) -> list[dict[str, str]]:
@@ -95,7 +140,7 @@ def check_row(number: int, row: dict[str, str], groups: set[str], seen: set[str]
                                     "must reach her only through Haat")) from exc
             raise ValueError(_l("the shop name contains the member's own name: choose one about what she "
                                 "makes")) from exc
-    return NewRow(number, group, area, name, login.value, trade, shop_name)
+    return NewRow(number, group, area, name, login.value, trade, shop_name, check_loan(row))
 
 
 def run(session: Session, job: OnboardingJob, raw: bytes) -> OnboardingJob:
@@ -127,7 +172,8 @@ def run(session: Session, job: OnboardingJob, raw: bytes) -> OnboardingJob:
     job.status = "saving"
     session.commit()
     try:
-        job.groups_created, job.members_created = _write(session, job.organisation, checked, groups), len(checked)
+        job.groups_created = _write(session, job.organisation, checked, groups, session.get(User, job.created_by_id))
+        job.members_created = len(checked)
         job.status = "done"
         session.commit()
     except sa.exc.IntegrityError:  # a phone number got an account (a sign-up, another file) while checking
@@ -149,7 +195,7 @@ def _phone_or_none(text: str) -> str | None:
 
 
 def _write(session: Session, organisation: Organisation, rows: list[NewRow],
-           groups: dict[str, SelfHelpGroup]) -> int:
+           groups: dict[str, SelfHelpGroup], by: User) -> int:
     created = 0
     for row in rows:
         group = groups.get(row.group.lower())
@@ -168,6 +214,8 @@ def _write(session: Session, organisation: Organisation, rows: list[NewRow],
         session.flush()
         open_business(session, owners=[member], trade=row.trade,
                       public_name=row.shop_name or f"Haat shop {secrets.randbelow(900_000) + 100_000}")
+        if row.loan:
+            finance.add_loan(session, member, by, **row.loan)
     return created
 
 

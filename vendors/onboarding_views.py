@@ -34,8 +34,9 @@ from vendors.models import Member, OnboardingJob, Organisation, SelfHelpGroup
 from vendors.permissions import can_view_organisation, visible_organisation_ids
 
 pages = Blueprint("onboarding", __name__)
-SAMPLE = [("Jyoti SHG", "Ward 12, Pune", "Sunita Kamble", "9812345670", "food", "Crunchy Corner"),
-          ("Jyoti SHG", "", "Rekha Jadhav", "9812345671", "garments", "")]
+SAMPLE = [("Jyoti SHG", "Ward 12, Pune", "Sunita Kamble", "9812345670", "food", "Crunchy Corner",
+           "shg", "20000", "12", "declining", "24", "2026-11-01", "1", ""),
+          ("Jyoti SHG", "", "Rekha Jadhav", "9812345671", "garments", "", "", "", "", "", "", "", "", "")]
 
 
 @pages.route("/staff/onboarding/new", methods=["GET", "POST"])

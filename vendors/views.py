@@ -112,9 +112,9 @@ def loan(loan_id: int):
     shown = _my_loan(loan_id)
     loan_terms = finance.terms(shown)
     return render_template("vendors/loan.html", loan=shown, position=finance.loan_position(db.session, shown),
+                           state=finance.loan_state(db.session, shown),
                            effective_bps=loans.effective_annual_rate_bps(loan_terms),
-                           closure=loans.closure_amount(loan_terms, finance.repayments(db.session, shown),
-                                                        finance.today()))
+                           closure=finance.closure_paise(db.session, shown))
 
 
 @seller.route("/money/loans/new", methods=["GET", "POST"])
@@ -123,7 +123,8 @@ def new_loan():
     member, form = _me(), LoanForm()
     if form.validate_on_submit() and _saved(lambda: finance.add_loan(
             db.session, member, current_user, form.source.data, form.lender.data or "", form.principal.data,
-            bps(form.rate.data), form.method.data, form.tenure.data, form.start.data, form.late_fee.data or 0),
+            bps(form.rate.data), form.method.data, form.tenure.data, form.start.data, form.late_fee.data or 0,
+            form.paid_instalments.data, form.owed.data, form.last_paid.data),
             _("Loan added. Now choose how much of each sale goes to it.")):
         return redirect(url_for("seller.shares"))
     return render_template("vendors/loan_new.html", form=form)
@@ -181,7 +182,7 @@ def _targets(member: Member) -> list[tuple[str, str, dict]]:
     """(form key, what it is called, the Share's fields) for each place a sale's share can go."""
     loans = db.session.scalars(sa.select(Loan).where(Loan.member_id == member.id).order_by(Loan.id)).all()
     goals = db.session.scalars(sa.select(Goal).where(Goal.member_id == member.id).order_by(Goal.id)).all()
-    return ([(f"loan-{loan.id}", _("Loan: %(s)s", s=loan_name(loan)), {"target": "loan", "loan_id": loan.id})
+    return ([(f"loan-{loan.id}", loan_name(loan), {"target": "loan", "loan_id": loan.id})
              for loan in loans]
             + [("savings", _("Group savings"), {"target": "savings"})]
             + [(f"goal-{goal.id}", _("Goal: %(s)s", s=goal.title), {"target": "goal", "goal_id": goal.id})
@@ -190,8 +191,10 @@ def _targets(member: Member) -> list[tuple[str, str, dict]]:
 
 @seller.app_template_global()
 def loan_name(loan: Loan) -> str:
-    names = {"shg": _("SHG loan"), "bank": _("bank loan"), "seed": _("seed fund"), "other": _("loan")}
-    return f"{names[loan.source]} {format_inr(loan.principal_paise)}"
+    """What the loan is called to her everywhere: who lent it ("SHG internal loan", "Bank linkage loan, SBI")."""
+    names = {"shg": _("SHG internal loan"), "bank": _("Bank linkage loan"), "seed": _("Seed fund"),
+             "other": _("Loan")}
+    return f"{names[loan.source]}, {loan.lender}" if loan.lender else names[loan.source]
 
 
 @seller.route("/money/shares", methods=["GET", "POST"])
@@ -202,8 +205,9 @@ def shares():
     current = {(r.target, r.loan_id, r.goal_id): r for r in finance.my_money(db.session, member).rules}
     if request.method == "POST":
         try:
-            chosen = [_share(request.form, key, fields) for key, _name, fields in targets]
-            finance.set_shares(db.session, member, [s for s in chosen if s is not None])
+            chosen = [(_order(request.form, key), n, _share(request.form, key, fields))
+                      for n, (key, _name, fields) in enumerate(targets)]
+            finance.set_shares(db.session, member, [s for _o, _n, s in sorted(chosen, key=lambda c: c[:2]) if s])
         except (finance.PlanError, MoneyError, ArithmeticError, ValueError) as exc:
             db.session.rollback()
             flash(str(exc) if isinstance(exc, finance.PlanError | MoneyError) else
@@ -213,7 +217,14 @@ def shares():
             flash(_("Saved. From the next sale, these shares are set aside for you."), "success")
             return redirect(url_for("seller.money"))
     values = {key: current.get((f["target"], f.get("loan_id"), f.get("goal_id"))) for key, _name, f in targets}
+    targets.sort(key=lambda t: values[t[0]].position if values[t[0]] else len(targets))  # hers first, in her order
     return render_template("vendors/shares.html", targets=targets, values=values)
+
+
+def _order(form, key: str) -> int:
+    """Where she put this share in her order (1 first); a share without one keeps its place in the list."""
+    text = (form.get(f"order-{key}") or "").strip()
+    return int(text) if text.isdigit() and len(text) < 3 else 99
 
 
 def _share(form, key: str, fields: dict) -> finance.Share | None:

@@ -269,12 +269,13 @@ def test_savings_paid_in_cash_and_sales_add_up_in_the_group_fund(client, session
                                                                "paid_on": finance.today().isoformat()})
     reload(session)
     fund = finance.group_fund(session, world.group_a.id)
-    assert (fund.saved_paise, fund.repaid_paise) == (200_00, 1_060_00)
-    assert fund.lent_out_paise == 6_000_00 - 1_000_00  # the first instalment's principal came back
+    # The first instalment is not due yet: the Rs 1,060 is set aside for it, not repaid, and no principal is back.
+    assert (fund.saved_paise, fund.repaid_paise, fund.set_aside_paise) == (200_00, 0, 1_060_00)
+    assert fund.lent_out_paise == 6_000_00
     client.post("/auth/logout")
     login(client, world.staff_a.email)
     page = client.get(f"/staff/groups/{world.group_a.id}").text
-    assert "₹200.00" in page and "₹1,060.00" in page and "₹5,000.00" in page
+    assert "₹200.00" in page and "₹1,060.00" in page and "₹6,000.00" in page
 
 
 def test_her_loan_page_shows_the_schedule_and_the_real_cost_of_a_flat_loan(client, session, world):
@@ -292,13 +293,137 @@ def test_her_loan_page_shows_the_schedule_and_the_real_cost_of_a_flat_loan(clien
 
 @pytest.mark.parametrize("method", ["declining", "flat"])
 def test_paying_the_closure_amount_closes_her_loan_today(session, world, method):
-    from vendors import loans
-
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 30_000_00, 1500, method, 12,
                             finance.today() - timedelta(days=50))
     finance.record_repayment(session, loan, 2_800_00, finance.today() - timedelta(days=15))  # instalment 1
-    closing = loans.closure_amount(finance.terms(loan), finance.repayments(session, loan), finance.today())
+    closing = finance.closure_paise(session, loan)  # what her loan page says closes it today
     finance.record_repayment(session, loan, closing, finance.today())
     position = finance.loan_position(session, loan)
     assert position.closed and position.outstanding_principal_paise == 0
     session.rollback()
+
+
+# -- paying ahead (issue 16, item 1) --------------------------------------------------------------------------
+
+def _months_later(day: date, months: int) -> date:
+    from vendors.loans import due_date
+    return due_date(day, months)
+
+
+@pytest.mark.parametrize("paid", [4_442_44, 4_442_45, 5_442_44])
+def test_paying_a_little_over_an_instalment_before_it_is_due_keeps_her_off_the_dashboards(session, world, paid):
+    from market.dashboards import figures, scope_for
+    from market.rollups import LoanStatus
+
+    start = finance.today() - timedelta(days=25)  # the first instalment (Rs 4,442.44) falls due in a few days
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200, "declining",
+                            12, start, 100_00)
+    finance.record_repayment(session, loan, paid, finance.today())
+    day_after = _months_later(start, 1) + timedelta(days=1)
+    finance.refresh_status(session, loan, day_after)
+    status = session.get(LoanStatus, loan.id)
+    assert (status.overdue_days, world.member_a.late_days) == (0, 0)
+    state = finance.loan_state(session, loan, day_after)
+    assert (state.position.arrears_paise, state.position.penalties) == (0, {})
+    f = figures(session, scope_for(session, "organisation", str(world.org_a.id), None), day_after)
+    assert (f.loans, f.overdue, f.par30_bps) == (1, 0, 0)
+
+
+def test_a_flat_loan_paid_far_ahead_is_not_at_risk(session, world):
+    from market.dashboards import figures, members_to_visit, scope_for
+
+    start = finance.today() - timedelta(days=5)
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 12_000_00, 2400, "flat", 12,
+                            start)
+    finance.record_repayment(session, loan, 11_000_00, finance.today())
+    later = _months_later(start, 3)  # two months after the first instalment
+    finance.refresh_status(session, loan, later)
+    scope = scope_for(session, "organisation", str(world.org_a.id), None)
+    f = figures(session, scope, later)
+    assert (f.overdue, f.par30_bps) == (0, 0)
+    visits = members_to_visit(session, scope, later)
+    assert [v.late_days for v in visits if v.member.id == world.member_a.id] in ([], [0])
+
+
+# -- a loan she already had when she joined (issue 16, item 2) ----------------------------------------------
+
+def _running_since() -> date:
+    """A loan given a month and six days ago: its first instalment fell due six days ago."""
+    from vendors.loans import due_date
+    today = finance.today()
+    start = today - timedelta(days=36)
+    while due_date(start, 1) > today - timedelta(days=6):
+        start -= timedelta(days=1)
+    return start
+
+
+@pytest.mark.parametrize("already", [{"paid_instalments": "1"}, {"owed": "19,000"}, {"paid_instalments": "1",
+                                                                                    "last_paid": "start+20"}])
+def test_a_loan_she_already_repays_is_on_time_on_her_first_day(client, session, world, already):
+    from market.rollups import LoanStatus
+
+    start = _running_since()
+    already = {k: (start + timedelta(days=20)).isoformat() if v == "start+20" else v for k, v in already.items()}
+    login(client, world.member_a.user.phone)
+    add_loan(client, principal="20000", rate="12", tenure="24", start=start.isoformat(), **already)
+    reload(session)
+    loan = session.scalar(sa.select(Loan))
+    assert loan.paid_before_instalments == 1
+    assert "Late by" not in client.get("/seller/money").text
+    assert session.get(LoanStatus, loan.id).overdue_days == 0 and world.member_a.late_days == 0
+    state = finance.loan_state(session, loan)
+    assert state.position.next_due.number == 2 and state.position.arrears_paise == 0
+    # An opening balance, not money: nothing in the ledger, nothing repaid through Haat.
+    assert ledger.balance(session, ledger.member_loan(world.member_a.id, loan.id)) == 0
+    assert finance.group_fund(session, world.group_a.id).repaid_paise == 0
+
+
+def test_without_what_is_repaid_a_running_loan_is_late_and_a_fully_repaid_one_is_refused(client, session, world):
+    start = _running_since()
+    login(client, world.member_a.user.phone)
+    add_loan(client, principal="20000", tenure="24", start=start.isoformat())
+    assert "Late by 6 days" in client.get("/seller/money").text
+    page = add_loan(client, principal="20000", tenure="24", start=start.isoformat(), paid_instalments="24").text
+    assert "repaid in full" in page
+    assert "not more than the amount borrowed" in add_loan(client, principal="20000", tenure="24",
+                                                           start=start.isoformat(), owed="25000").text
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Loan)) == 1
+
+
+# -- one vocabulary (issue 16, item 8) ------------------------------------------------------------------------
+
+def test_every_screen_and_export_names_a_loans_money_the_same_way(client, session, world):
+    import csv
+    import io
+
+    from market.money import format_inr
+
+    loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 20_000_00, 1200, "declining",
+                            12, _running_since())
+    emi = finance.loan_state(session, loan).position.next_due.total_paise
+    finance.record_repayment(session, loan, emi + 789_00, finance.today())  # the late instalment, and Rs 789 ahead
+    session.commit()
+    state = finance.loan_state(session, loan)
+    assert (state.repaid_paise, state.set_aside_paise, state.arrears_paise) == (emi, 789_00, 0)
+    owed = state.outstanding_principal_paise
+    assert owed == 20_000_00 - finance.loan_state(session, loan).position.schedule[0].principal_paise
+
+    def figures(page: str) -> dict[str, str]:
+        return dict(re.findall(r"<dt>([^<]+)</dt>\s*<dd>([^<]+)</dd>", page))
+
+    login(client, world.member_a.user.phone)
+    for page in (client.get("/seller/money").text, client.get(f"/seller/money/loans/{loan.id}").text):
+        shown = figures(page)
+        assert (shown["Repaid through Haat"], shown["Set aside for instalments not yet due"],
+                shown["Principal still owed"]) == (format_inr(emi), "₹789.00", format_inr(owed))
+    client.post("/auth/logout")
+    login(client, world.staff_a.email)
+    shown = figures(client.get(f"/staff/groups/{world.group_a.id}").text)
+    assert (shown["SHG loans: repaid through Haat"], shown["SHG loans: set aside for instalments not yet due"],
+            shown["SHG loans: principal still owed"]) == (format_inr(emi), "₹789.00", format_inr(owed))
+    assert figures(client.get(f"/staff/dashboard/group/{world.group_a.id}").text)["Principal still owed"] == \
+        format_inr(owed)
+    body = client.get(f"/staff/dashboard/organisation/{world.org_a.id}/export.csv?table=summary").data
+    rows = dict(row[:2] for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) if len(row) >= 2)
+    assert rows["Principal still owed (Rs)"] == f"{owed // 100}.{owed % 100:02d}"

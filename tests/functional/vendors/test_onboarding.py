@@ -264,3 +264,41 @@ def test_first_login_tries_are_limited_per_number_however_it_is_spelt(make_app, 
         assert "do not match" in client.post("/welcome", data={**form, "phone": spelling}).text
     assert client.post("/welcome", data={**form, "phone": "+91-98123-45690"}).status_code == 429
     assert client.post("/welcome", data={**form, "phone": "9812345691"}).status_code == 200
+
+
+def test_a_members_running_loan_in_the_file_gets_the_same_schedule_as_her_own_form(client, session, world):
+    from tests.functional.vendors.test_money import _running_since
+    from vendors import finance
+    from vendors.models import Loan
+
+    start = _running_since().isoformat()
+    login(client, world.staff_a.email)
+    header = HEADER.strip() + "," + ",".join(onboarding.LOAN_COLUMNS) + "\n"
+    text = (header + f"{world.group_a.name},,Asha Pawar,9812345690,food,,shg,20000,12,declining,24,{start},1,\n"
+            f"{world.group_a.name},,Lata More,9812345692,food,,bank,20000,12,,24,{start},,19000\n"
+            f"{world.group_a.name},,Meena Shinde,9812345691,food,,,,,,,,,\n")
+    upload(client, world.org_a.id, text)
+    job = session.scalar(sa.select(OnboardingJob))
+    assert job.status == "done", job.errors
+    asha, lata = (session.scalar(sa.select(Loan).join(Member, Member.id == Loan.member_id)
+                                 .where(Member.legal_name == name)) for name in ("Asha Pawar", "Lata More"))
+    assert asha.paid_before_instalments == lata.paid_before_instalments == 1 and asha.created_by_id == world.staff_a.id
+    for loan in (asha, lata):
+        state = finance.loan_state(session, loan)
+        assert state.position.overdue_days == 0 and state.position.next_due.number == 2
+        assert session.get(Member, loan.member_id).late_days == 0
+    assert finance.loan_state(session, asha).position.schedule == finance.loan_state(session, lata).position.schedule
+    assert session.scalar(sa.select(sa.func.count()).select_from(Loan)) == 2  # Meena has none
+
+
+def test_a_wrong_loan_in_the_file_is_a_rows_problem(client, session, world):
+    login(client, world.staff_a.email)
+    header = HEADER.strip() + "," + ",".join(onboarding.LOAN_COLUMNS) + "\n"
+    text = (header + f"{world.group_a.name},,Asha Pawar,9812345690,food,,shg,20000,12,declining,24,2026-11-01,24,\n"
+            f"{world.group_a.name},,Lata More,9812345692,food,,car,20000,12,,24,2026-11-01,,\n"
+            f"{world.group_a.name},,Rekha,9812345693,food,,shg,lots,12,,24,2026-11-01,,\n")
+    upload(client, world.org_a.id, text)
+    job = session.scalar(sa.select(OnboardingJob))
+    assert job.status == "failed" and len(job.error_lines) == 3, job.errors
+    assert "instalments paid fewer" in job.error_lines[0] and "shg, bank, seed, other" in job.error_lines[1]
+    assert "loan_amount" in job.error_lines[2]

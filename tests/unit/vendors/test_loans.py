@@ -19,6 +19,7 @@ from vendors.loans import (
     instalment_paise,
     position,
     schedule,
+    toward_instalments,
 )
 
 RS_50K = 5_000_000
@@ -328,3 +329,71 @@ def test_a_flat_loan_costs_more_than_its_nominal_rate(principal, rate, tenure):
     assert rate < effective_annual_rate_bps(terms) < 2 * rate
     one_month = effective_annual_rate_bps(Terms(principal, rate, 1, Method.FLAT, date(2024, 1, 1)))
     assert abs(one_month - rate) <= 1  # one instalment: flat and declining agree, up to a paisa of rounding
+
+
+# --- money paid ahead settles the next instalments (issue 16, item 1) ------------------------------------
+
+
+def counted_position(terms: Terms, payments: list[Payment], on: date):
+    return position(terms, toward_instalments(terms, payments), on)
+
+
+@pytest.mark.parametrize("paid", [444_244, 444_245, 544_244])
+def test_paying_a_little_over_an_instalment_before_it_is_due_is_on_time(paid):
+    terms = Terms(RS_50K, 1200, 12, Method.DECLINING, date(2026, 11, 12), 10_000)  # due 12 Dec: Rs 4,442.44
+    pos = counted_position(terms, [Payment(date(2026, 12, 7), paid)], date(2026, 12, 13))
+    assert (pos.overdue_days, pos.arrears_paise, pos.penalties) == (0, 0, {})
+    assert pos.paid[1].total_paise == 444_244 and pos.next_due.number == 2
+    counted = toward_instalments(terms, [Payment(date(2026, 12, 7), paid)])
+    assert sum(p.amount_paise for p in counted if p.on == date(2027, 1, 12)) == paid - 444_244  # set aside for 2
+
+
+def test_a_flat_loan_paid_far_ahead_is_on_time_until_the_money_runs_out():
+    terms = Terms(12_000_00, 2400, 12, Method.FLAT, date(2026, 11, 1), 10_000)  # Rs 1,240 a month
+    paid = [Payment(date(2026, 11, 20), 11_000_00)]  # eight instalments and Rs 1,080 of the ninth
+    eighth = schedule(terms)[7].due
+    assert counted_position(terms, paid, eighth + timedelta(days=20)).overdue_days == 0
+    assert counted_position(terms, paid, schedule(terms)[8].due + timedelta(days=1)).overdue_days == 1
+    assert counted_position(terms, paid, schedule(terms)[8].due).arrears_paise == 1_240_00 - 1_080_00
+
+
+def test_paying_the_closure_amount_ahead_still_closes_the_loan():
+    terms = declining()
+    amount = closure_amount(terms, [], date(2024, 1, 11))
+    pos = counted_position(terms, [Payment(date(2024, 1, 5), 100_000), Payment(date(2024, 1, 11), amount - 100_000)],
+                           date(2024, 1, 11))
+    assert pos.closed and pos.overpaid_paise == 0
+
+
+@st.composite
+def paid_ahead(draw: st.DrawFn) -> tuple[Terms, list[Payment]]:
+    """A loan and payments that bring, by each due date, at least all the instalments due by then, in pieces
+    made on any days from the start (so money for a later instalment may come months early)."""
+    terms = Terms(draw(st.integers(1_000, 5_000_000)), draw(st.integers(0, 3600)), draw(st.integers(1, 24)),
+                  draw(st.sampled_from(list(Method))), draw(st.dates(date(2020, 1, 1), date(2030, 12, 31))),
+                  draw(st.integers(0, 50_000)))
+    payments = []
+    start = terms.start
+    for row in schedule(terms):
+        pieces = draw(st.integers(1, 3))
+        amount = row.total_paise + draw(st.sampled_from([0, 0, 1, draw(st.integers(0, 500_000))]))
+        cuts = sorted(draw(st.lists(st.integers(0, amount), min_size=pieces - 1, max_size=pieces - 1)))
+        for low, high in zip([0, *cuts], [*cuts, amount], strict=True):
+            if high > low:
+                payments.append(Payment(start + timedelta(draw(st.integers(0, (row.due - start).days))), high - low))
+        start = draw(st.sampled_from([terms.start, start, row.due]))  # sometimes early, sometimes in its month
+    return terms, payments
+
+
+@settings(deadline=None, max_examples=80)
+@given(paid_ahead())
+def test_paying_each_instalment_by_its_due_date_split_any_way_is_never_late(loan):
+    terms, payments = loan
+    counted = toward_instalments(terms, payments)
+    assert sorted(p.amount_paise for p in payments) and sum(p.amount_paise for p in counted) == sum(
+        p.amount_paise for p in payments)
+    for row in schedule(terms):
+        for day in (row.due, row.due + timedelta(days=1)):
+            pos = position(terms, counted, day)
+            assert pos.overdue_days == 0 and pos.penalties == {}, (row.number, day)
+    assert position(terms, counted, schedule(terms)[-1].due).closed
