@@ -25,11 +25,11 @@ from market.money import format_inr
 from market.notifications import notify
 from market.security import hide_contacts
 from orders.models import Checkout, Order
-from orders.status import Actor, OrderStatus
+from orders.status import Actor, OrderStatus, can_move
 from payments import gateways
 from payments import ledger as books
 from payments.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
-from payments.models import CashSale, Payment, PaymentEvent, Refund, Transfer, WebhookEvent
+from payments.models import CashSale, ExtraPayment, Payment, PaymentEvent, Refund, Transfer, WebhookEvent
 from payments.status import MONEY_TAKEN, WAITING, PaymentStatus, after_refund, check_move
 from vendors.models import Business
 
@@ -190,15 +190,98 @@ def captured(session: Session, payment: Payment, gateway_payment_id: str, fee_pa
              actor_id: int | None = None) -> str:
     """The money is ours: record it once, post it to the ledger, tell the sellers, refund cancelled orders."""
     if payment.status in MONEY_TAKEN:
-        return "already captured"
+        return _second_payment(session, payment, gateway_payment_id, fee_paise)
     late = payment.status == P.EXPIRED
     if not _move(session, payment, P.CAPTURED, source, "late: refunded at once" if late else "", actor_id,
                  gateway_payment_id=gateway_payment_id, captured_at=utcnow(), fee_paise=fee_paise):
-        return "already captured"
+        return _second_payment(session, payment, gateway_payment_id, fee_paise)
     orders = [payment.order] if payment.order_id else list(payment.checkout.orders)
     _post_capture(session, payment, orders)
     _after_capture(session, payment, orders)
+    _apply_kept(session, payment.gateway, payment.gateway_payment_id)
     return "captured"
+
+
+OWED_BACK = "platform:second_payments"  # a second payment of a paid checkout, owed back to its buyer
+
+
+def _second_payment(session: Session, payment: Payment, gateway_payment_id: str, fee_paise: int) -> str:
+    """The buyer paid a checkout already paid (two attempts went through): the second payment goes back to her
+    in full through the gateway, once. If the gateway cannot do it, it waits on the admin page for a person."""
+    if not payment.is_online or gateway_payment_id == payment.gateway_payment_id:
+        return "already captured"
+    if session.scalar(sa.select(ExtraPayment.id).where(ExtraPayment.gateway == payment.gateway,
+                                                       ExtraPayment.gateway_payment_id == gateway_payment_id)):
+        return "second payment known"
+    extra = ExtraPayment(payment_id=payment.id, gateway=payment.gateway, gateway_payment_id=gateway_payment_id,
+                         amount_paise=payment.amount_paise, fee_paise=fee_paise)
+    session.add(extra)
+    session.flush()
+    gateway_account = books.gateway_account(payment.gateway)
+    books.post(session, EntryKind.PAYMENT, [(gateway_account, extra.amount_paise), (OWED_BACK, -extra.amount_paise)],
+               f"second payment {gateway_payment_id} of checkout {payment.checkout_id}", payment_id=payment.id)
+    if fee_paise:
+        books.post(session, EntryKind.GATEWAY_FEE, [(books.GATEWAY_FEES, fee_paise), (gateway_account, -fee_paise)],
+                   f"{payment.gateway} fee on {gateway_payment_id}", payment_id=payment.id)
+    notify(session, [payment.checkout.buyer],
+           lambda: _l("You paid twice for one order: %(amount)s goes back to you.",
+                      amount=format_inr(extra.amount_paise)), "", f"/orders/placed/{payment.checkout_id}")
+    _apply_kept(session, payment.gateway, gateway_payment_id)  # its refund may have been reported already
+    session.refresh(extra)
+    if extra.status == "pending":
+        return_second_payment(session, extra)
+    return "second payment: refunded" if extra.status == "refunded" else f"second payment: {extra.status}"
+
+
+def return_second_payment(session: Session, extra: ExtraPayment) -> None:
+    """Ask the gateway to send back what is left of a second payment; failed (for a person) when it cannot."""
+    try:
+        answer = gateways.upi().refund(extra.gateway_payment_id, extra.amount_paise - extra.refunded_paise,
+                                       {"haat_extra": str(extra.id)})
+    except gateways.GatewayUnavailable as exc:
+        extra.status, extra.problem = "failed", f"refund not made: {exc}"[:200]
+        session.flush()
+        return
+    extra.gateway_refund_id, extra.status, extra.problem = answer["id"], "pending", ""
+    session.flush()
+    if answer.get("status") == "processed":
+        _extra_refund_news(session, extra, answer)
+
+
+def _extra_refund_news(session: Session, extra: ExtraPayment, entity: dict) -> str:
+    """The gateway's news of a refund of a second payment (ours, or one made on its dashboard): what went back
+    is posted once; when all of it is back it is done. A refund that failed leaves it for a person."""
+    if entity.get("status") == "processed":
+        if entity["id"] == extra.gateway_refund_id and extra.status == "refunded":
+            return "second payment already refunded"  # our own refund's answer, then its webhook
+        amount = int(entity["amount"])
+        if session.execute(sa.update(ExtraPayment).where(
+                ExtraPayment.id == extra.id, ExtraPayment.refunded_paise + amount <= ExtraPayment.amount_paise)
+                .values(refunded_paise=ExtraPayment.refunded_paise + amount)
+                .execution_options(synchronize_session=False)).rowcount != 1:
+            return "second payment already refunded"
+        session.expire(extra)
+        books.post(session, EntryKind.REFUND, [(OWED_BACK, amount), (books.gateway_account(extra.gateway), -amount)],
+                   f"second payment {extra.gateway_payment_id}: {entity['id']} returned", payment_id=extra.payment_id)
+        if extra.refunded_paise == extra.amount_paise:
+            extra.status, extra.problem, extra.resolved_at = "refunded", "", utcnow()
+        elif extra.status == "failed":
+            extra.problem = f"{extra.refunded_paise} of {extra.amount_paise} paise returned; return the rest"
+        session.flush()
+        return "second payment refunded" if extra.status == "refunded" else "second payment partly refunded"
+    if entity.get("status") == "failed":
+        session.execute(sa.update(ExtraPayment).where(ExtraPayment.id == extra.id, ExtraPayment.status == "pending")
+                        .values(status="failed", problem="the gateway's refund failed")
+                        .execution_options(synchronize_session=False))
+        session.expire(extra)
+        return "second payment refund failed"
+    return "second payment refund pending"
+
+
+def second_payments_to_act_on(session: Session) -> list[ExtraPayment]:
+    """Second payments the gateway could not send back: a person must (the admin page lists them)."""
+    return list(session.scalars(sa.select(ExtraPayment).where(ExtraPayment.status == "failed")
+                                .order_by(ExtraPayment.id)))
 
 
 def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
@@ -368,28 +451,70 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
 
 
 def gateway_refund(session: Session, payment: Payment, entity: dict, source: str) -> str:
-    """A refund the gateway tells us about (ours, or one made on its dashboard): record it once."""
+    """A refund the gateway tells us about (ours, or one made on its dashboard): record it once.
+
+    One made on the dashboard counts for the order its notes name; for the payment's only order when it pays
+    for one; split over its orders when it gives back all that is left of a payment for several. An order whose
+    money all went back this way is cancelled (stock back, buyer and seller told)."""
     made = session.scalar(sa.select(Refund).where(Refund.gateway_refund_id == entity["id"]))
+    parts: list[Refund] = []
     if made is None:
         notes = entity.get("notes") if isinstance(entity.get("notes"), dict) else {}  # Razorpay: [] when none
         made = session.get(Refund, int(notes["haat_refund"])) if str(notes.get("haat_refund", "")).isdigit() \
             else None
         if made is None or made.payment_id != payment.id or made.gateway_refund_id:
-            order = session.get(Order, int(notes["order_id"])) if str(notes.get("order_id", "")).isdigit() \
-                else None
-            if order is not None and order.checkout_id != payment.checkout_id:
-                order = None
-            made = Refund(payment_id=payment.id, order_id=order.id if order else None,
-                          amount_paise=int(entity["amount"]), reason="made at the gateway")
-            session.add(made)
-            session.flush()
+            parts = _dashboard_refund(session, payment, notes, int(entity["amount"]), entity["id"],
+                                      entity.get("status") in ("processed", "succeeded"))
+            made = parts[0]
     if entity.get("status") in ("processed", "succeeded"):
-        return "refund recorded" if _refund_processed(session, made, entity["id"], source) else "refund known"
+        if not _refund_processed(session, made, entity["id"], source):
+            return "refund known"
+        for part in parts[1:]:
+            _refund_processed(session, part, None, source)
+        for order_id in {r.order_id for r in parts or [made] if r.order_id}:
+            _cancel_if_all_returned(session, session.get(Order, order_id))
+        return "refund recorded"
     if entity.get("status") == "failed":
         session.execute(sa.update(Refund).where(Refund.id == made.id, Refund.status == "pending")
                         .values(status="failed").execution_options(synchronize_session=False))
         return "refund failed"
     return "refund pending"
+
+
+def _dashboard_refund(session: Session, payment: Payment, notes: dict, amount: int, gateway_refund_id: str,
+                      processed: bool) -> list[Refund]:
+    """The Refund rows for a refund made at the gateway: one per order it is for (the first keeps its id)."""
+    orders = [payment.order] if payment.order_id else list(payment.checkout.orders)
+    named = session.get(Order, int(notes["order_id"])) if str(notes.get("order_id", "")).isdigit() else None
+    if named is not None and named.checkout_id != payment.checkout_id:
+        named = None
+    shares: list[tuple[Order | None, int]] = [(named or (orders[0] if len(orders) == 1 else None), amount)]
+    if named is None and len(orders) > 1 and processed:
+        left = [(o, o.total_paise - refunded_for(session, o)) for o in sorted(orders, key=lambda o: o.id)]
+        left = [(o, n) for o, n in left if n > 0]
+        if sum(n for _, n in left) == amount:  # all that is left of the payment, every order's part known
+            shares = left
+    made = [Refund(payment_id=payment.id, order_id=o.id if o else None, amount_paise=n, reason="made at the gateway",
+                   gateway_refund_id=gateway_refund_id if i == 0 else None) for i, (o, n) in enumerate(shares)]
+    session.add_all(made)
+    session.flush()
+    return made
+
+
+def _cancel_if_all_returned(session: Session, order: Order) -> None:
+    """An order all of whose money went back at the gateway is cancelled by the system, as the buyer would."""
+    from orders.services import STATUS_NAMES, move
+
+    if refunded_for(session, order) < order.total_paise:
+        return
+    status = OrderStatus(order.status)
+    if can_move(status, OrderStatus.CANCELLED, Actor.SYSTEM):
+        move(session, order, OrderStatus.CANCELLED, None, Actor.SYSTEM, "refunded in full at the gateway")
+        notify(session, order.business.owner_users, lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
+                                                               s=STATUS_NAMES[OrderStatus.CANCELLED]),
+               "", f"/orders/{order.id}")
+    elif can_move(status, OrderStatus.REFUNDED, Actor.SYSTEM):
+        move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "refunded in full at the gateway")
 
 
 # -- transfers to the business's own account (Razorpay Route) ---------------------------------------------------
@@ -495,7 +620,7 @@ def may_accept(session: Session, order: Order) -> bool:
 
 def accepts(payment: Payment | None) -> bool:
     """may_accept, for an order whose payment is known already."""
-    return payment is None or payment.gateway == "cash" or payment.status in MONEY_TAKEN
+    return payment is None or payment.gateway == "cash" or payment.status in (P.CAPTURED, P.PARTLY_REFUNDED)
 
 
 def awaiting_payment() -> sa.ColumnElement[bool]:
@@ -513,12 +638,14 @@ def order_moved(session: Session, order: Order, before: OrderStatus, after: Orde
         return
     if after == OrderStatus.CANCELLED:
         if payment.status in MONEY_TAKEN:
-            refund(session, order, reason="order cancelled")
+            if refunded_for(session, order) < order.total_paise:  # not already all returned at the gateway
+                refund(session, order, reason="order cancelled")
             move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "money returned")
         elif payment.status in WAITING and (payment.order_id or all(
                 o.status == OrderStatus.CANCELLED for o in payment.checkout.orders)):
             expire(session, payment, "system", "every order cancelled")
-    elif after == OrderStatus.REFUNDED and before == OrderStatus.REFUND_REQUESTED:
+    elif (after == OrderStatus.REFUNDED and before == OrderStatus.REFUND_REQUESTED
+          and refunded_for(session, order) < order.total_paise):
         refund(session, order, reason="refund agreed")
     elif after == OrderStatus.COMPLETED:
         transfer_earnings(session, order)
@@ -559,7 +686,7 @@ def razorpay_webhook(session: Session, body: str, signature: str, event_id: str)
     record = _record_event(session, gateway.name, event_id or f"body:{_digest(body)}", kind)
     if record is None:
         return Answer(200, "duplicate")
-    return _applied(session, record, lambda: _apply_razorpay(session, gateway, kind, payload))
+    return _applied(session, record, lambda: _apply_razorpay(session, gateway, kind, payload, record, body))
 
 
 class Unreadable(Exception):
@@ -598,7 +725,8 @@ def _razorpay_entity(payload, name: str) -> dict:
     return _shaped(_shaped(_shaped(payload, "payload").get(name), name).get("entity"), f"{name}.entity")
 
 
-def _apply_razorpay(session: Session, gateway: gateways.RazorpayGateway, kind: str, payload: dict) -> str:
+def _apply_razorpay(session: Session, gateway: gateways.RazorpayGateway, kind: str, payload: dict,
+                    record: WebhookEvent, body: str) -> str:
     if kind in ("payment.authorized", "payment.captured", "payment.failed", "order.paid"):
         entity = _shaped(_razorpay_entity(payload, "payment"), "payment", id=TEXT, order_id=MAYBE_TEXT,
                          amount=WHOLE, status=MAYBE_TEXT, fee=MAYBE_WHOLE)
@@ -612,8 +740,54 @@ def _apply_razorpay(session: Session, gateway: gateways.RazorpayGateway, kind: s
                          status=MAYBE_TEXT)
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == gateway.name,
                                                           Payment.gateway_payment_id == entity["payment_id"]))
-        return gateway_refund(session, payment, entity, "webhook") if payment else "not ours"
+        if payment is not None:
+            return gateway_refund(session, payment, entity, "webhook")
+        extra = session.scalar(sa.select(ExtraPayment).where(ExtraPayment.gateway == gateway.name,
+                                                             ExtraPayment.gateway_payment_id == entity["payment_id"]))
+        if extra is not None:
+            return _extra_refund_news(session, extra, entity)
+        if _refers_to_ours(session, gateway.name, payload, entity):
+            return _keep(record, body, entity["payment_id"])
+        return "not ours"
     return "ignored"
+
+
+def _refers_to_ours(session: Session, gateway: str, payload: dict, refund_entity: dict) -> bool:
+    """A refund of a payment not captured here yet that is about one of our orders: by the Razorpay order of
+    the payment it carries, or by the notes we (or staff on the dashboard) wrote on it."""
+    notes = refund_entity.get("notes") if isinstance(refund_entity.get("notes"), dict) else {}
+    if str(notes.get("haat_refund", "")).isdigit() or str(notes.get("order_id", "")).isdigit():
+        return True
+    carried = (payload.get("payment") or {}).get("entity") if isinstance(payload.get("payment"), dict) else None
+    order_id = carried.get("order_id") if isinstance(carried, dict) else None
+    return isinstance(order_id, str) and session.scalar(sa.select(Payment.id).where(
+        Payment.gateway == gateway, Payment.gateway_order_id == order_id)) is not None
+
+
+def _keep(record: WebhookEvent, body: str, gateway_payment_id: str) -> str:
+    """Keep the event until the payment it is about is captured here (then _apply_kept applies it)."""
+    record.waiting_for, record.body = gateway_payment_id[:255], body
+    return f"kept until {gateway_payment_id[:60]} is captured"
+
+
+def _apply_kept(session: Session, gateway: str, gateway_payment_id: str) -> None:
+    """Apply, once each, the events that arrived before this payment's capture (in the order they came)."""
+    kept = session.scalars(sa.select(WebhookEvent).where(WebhookEvent.gateway == gateway,
+                                                         WebhookEvent.waiting_for == gateway_payment_id)
+                           .order_by(WebhookEvent.id)).all()
+    for record in kept:
+        if session.execute(sa.update(WebhookEvent).where(WebhookEvent.id == record.id,
+                                                         WebhookEvent.waiting_for.is_not(None))
+                           .values(waiting_for=None).execution_options(synchronize_session=False)).rowcount != 1:
+            continue  # applied by another delivery meanwhile
+        event = json.loads(record.body)
+        if gateway == "stripe":
+            outcome = _apply_stripe(session, event["type"], event.get("data"), record, record.body)
+        else:
+            outcome = _apply_razorpay(session, gateways.upi(), event["event"], event["payload"], record, record.body)
+        session.execute(sa.update(WebhookEvent).where(WebhookEvent.id == record.id)
+                        .values(outcome=f"applied at capture: {outcome}"[:200])
+                        .execution_options(synchronize_session=False))
 
 
 def stripe_webhook(session: Session, body: str, signature: str) -> Answer:
@@ -627,10 +801,10 @@ def stripe_webhook(session: Session, body: str, signature: str) -> Answer:
     record = _record_event(session, "stripe", event["id"], event["type"])
     if record is None:
         return Answer(200, "duplicate")
-    return _applied(session, record, lambda: _apply_stripe(session, event["type"], event.get("data")))
+    return _applied(session, record, lambda: _apply_stripe(session, event["type"], event.get("data"), record, body))
 
 
-def _apply_stripe(session: Session, kind: str, data) -> str:
+def _apply_stripe(session: Session, kind: str, data, record: WebhookEvent, body: str) -> str:
     if kind.startswith("checkout.session."):
         obj = _shaped(_shaped(data, "data").get("object"), "checkout.session", id=TEXT, amount_total=MAYBE_WHOLE,
                       payment_status=MAYBE_TEXT, status=MAYBE_TEXT, payment_intent=MAYBE_TEXT)
@@ -645,8 +819,8 @@ def _apply_stripe(session: Session, kind: str, data) -> str:
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == "stripe",
                                                           Payment.gateway_payment_id == obj["payment_intent"])) \
             if obj["payment_intent"] else None
-        if payment is None:
-            return "not ours"
+        if payment is None:  # a refund whose payment's session completes later here: kept until then
+            return _keep(record, body, obj["payment_intent"]) if obj["payment_intent"] else "not ours"
         return gateway_refund(session, payment, {**obj, "notes": obj.get("metadata")}, "webhook")
     return "ignored"
 
