@@ -46,13 +46,33 @@ def platform_fee(total_paise: int) -> int:
     return total_paise * int(current_app.config["PLATFORM_FEE_BPS"]) // 10_000
 
 
+def order_fee(order: Order) -> int:
+    """Haat's fee on an online order: on its goods, not on the delivery charge (that is owed to who delivers)."""
+    return platform_fee(order.subtotal_paise)
+
+
+def goods_earned(order: Order) -> int:
+    """What the goods of an online order earned the shop: her sales income and the base of her plan's shares.
+    The delivery charge is neither (it sits in business:<id>:delivery)."""
+    return order.subtotal_paise - order_fee(order)
+
+
+def _given_back(whole: int, total: int, refunded_paise: int, refunded_before_paise: int) -> int:
+    """The part of `whole` that a refund gives back: its share of all refunded so far, rounded down once, less
+    what the earlier refunds gave back. So parts adding up to the whole order give back all of `whole`."""
+    return whole * (refunded_before_paise + refunded_paise) // total - whole * refunded_before_paise // total
+
+
 def fee_given_back(order: Order, refunded_paise: int, refunded_before_paise: int = 0) -> int:
     """The part of Haat's fee on an online order that a refund of `refunded_paise` gives back, after refunds of
-    `refunded_before_paise` already processed for it: the fee on all refunded so far, rounded down once, less
-    what the earlier ones gave back. So parts adding up to the whole order give back the whole fee, and a
-    single refund gives back its share rounded down."""
-    fee, total = platform_fee(order.total_paise), order.total_paise
-    return fee * (refunded_before_paise + refunded_paise) // total - fee * refunded_before_paise // total
+    `refunded_before_paise` already processed for it."""
+    return _given_back(order_fee(order), order.total_paise, refunded_paise, refunded_before_paise)
+
+
+def delivery_given_back(order: Order, refunded_paise: int, refunded_before_paise: int = 0) -> int:
+    """The part of the order's delivery charge that a refund gives back (a refund is of goods and delivery in
+    proportion; the whole order gives back all of it)."""
+    return _given_back(order.delivery_fee_paise, order.total_paise, refunded_paise, refunded_before_paise)
 
 
 def payment_for(session: Session, order: Order) -> Payment | None:
@@ -287,20 +307,21 @@ def second_payments_to_act_on(session: Session) -> list[ExtraPayment]:
 def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
     from vendors.finance import allocate
 
-    if not payment.is_online:
+    if not payment.is_online:  # her sale is the goods; the delivery charge she took is kept apart
         order = orders[0]
         books.post(session, EntryKind.CASH, [(books.cash(order.business_id), payment.amount_paise),
-                                             (books.cash_sales(order.business_id), -payment.amount_paise)],
+                                             (books.cash_sales(order.business_id), -order.subtotal_paise),
+                                             (books.delivery(order.business_id), -order.delivery_fee_paise)],
                    f"cash for {order.number}", payment_id=payment.id, order_id=order.id)
-        rollups.add(session, order.business, rollups.order_parts(order, payment.amount_paise), 1)
-        allocate(session, order.business, payment.amount_paise, books.set_aside(order.business_id),
+        rollups.add(session, order.business, rollups.order_parts(order, order.subtotal_paise), 1)
+        allocate(session, order.business, order.subtotal_paise, books.set_aside(order.business_id),
                  payment_id=payment.id, order_id=order.id)
         return
     gateway_account = books.gateway_account(payment.gateway)
     lines = [(gateway_account, payment.amount_paise)]
     for order in orders:
-        fee = platform_fee(order.total_paise)
-        lines += [(books.payable(order.business_id), -(order.total_paise - fee)), (books.PLATFORM_FEES, -fee)]
+        lines += [(books.payable(order.business_id), -goods_earned(order)), (books.PLATFORM_FEES, -order_fee(order)),
+                  (books.delivery(order.business_id), -order.delivery_fee_paise)]
     books.post(session, EntryKind.PAYMENT, lines, f"checkout {payment.checkout_id}", payment_id=payment.id)
     if payment.fee_paise:
         books.post(session, EntryKind.GATEWAY_FEE, [(books.GATEWAY_FEES, payment.fee_paise),
@@ -309,7 +330,7 @@ def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> No
     # The dashboards' monthly income; her shares of each sale, to her loan, savings, goals. In the order of the
     # shops, so that two payments touching the same shops lock their rows in the same order (no deadlock).
     for order in sorted(orders, key=lambda o: o.business_id):
-        earned = order.total_paise - platform_fee(order.total_paise)
+        earned = goods_earned(order)
         rollups.add(session, order.business, rollups.order_parts(order, earned), 1)
         if order.status != OrderStatus.CANCELLED:
             allocate(session, order.business, earned, books.payable(order.business_id), payment_id=payment.id,
@@ -432,17 +453,19 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
     before = _processed_before(session, made) if order is not None else 0
     if order is None:
         lines = [(UNALLOCATED, made.amount_paise), (books.gateway_account(payment.gateway), -made.amount_paise)]
-    elif payment.gateway == "cash":
-        lines = [(books.cash_sales(order.business_id), made.amount_paise),
-                 (books.cash(order.business_id), -made.amount_paise)]
-    else:
-        fee_back = fee_given_back(order, made.amount_paise, before)
-        lines = [(books.payable(order.business_id), made.amount_paise - fee_back), (books.PLATFORM_FEES, fee_back),
-                 (books.gateway_account(payment.gateway), -made.amount_paise)]
+    else:  # goods and delivery go back in proportion; of the goods, Haat's fee goes back too (online)
+        delivery_back = delivery_given_back(order, made.amount_paise, before)
+        fee_back = 0 if payment.gateway == "cash" else fee_given_back(order, made.amount_paise, before)
+        lost = made.amount_paise - delivery_back - fee_back  # her sales income that goes back
+        if payment.gateway == "cash":
+            lines = [(books.cash_sales(order.business_id), lost), (books.cash(order.business_id), -made.amount_paise)]
+        else:
+            lines = [(books.payable(order.business_id), lost), (books.PLATFORM_FEES, fee_back),
+                     (books.gateway_account(payment.gateway), -made.amount_paise)]
+        lines.append((books.delivery(order.business_id), delivery_back))
     books.post(session, EntryKind.REFUND, lines, f"refund {made.id}", payment_id=payment.id,
                order_id=made.order_id, refund_id=made.id)
     if order is not None:
-        lost = made.amount_paise if payment.gateway == "cash" else made.amount_paise - fee_back
         rollups.add(session, order.business, rollups.order_parts(order, -lost), 0)
         from vendors.finance import reverse_allocations
 
@@ -529,14 +552,17 @@ def transfer_earnings(session: Session, order: Order) -> list[Transfer]:
     group = order.business.group
     to_plan = _plan_shares(session, order)
     refunded = refunded_for(session, order)  # pending refunds too: their money must stay to be sent back
-    # What Haat owes the shop for it: its earnings, less the refunds, plus Haat's fee the refunds gave back.
-    take_home = (order.total_paise - platform_fee(order.total_paise) - refunded + fee_given_back(order, refunded)
-                 - to_plan)
+    # What Haat owes the shop for it: its earnings, less the refunds, plus Haat's fee the refunds gave back; and
+    # the delivery charge not given back (she delivered it).
+    delivery_back = delivery_given_back(order, refunded)
+    goods = goods_earned(order) - (refunded - delivery_back) + fee_given_back(order, refunded) - to_plan
+    delivery = order.delivery_fee_paise - delivery_back
     made = []
-    for account, amount, debit in ((order.business.payout_account, take_home, books.payable(order.business_id)),
-                                   (group.payout_account, to_plan, books.group_transferred(group.id))):
-        if account and amount > 0:
-            made.append(_transfer(session, payment, order, account, amount, debit))
+    for account, debits in ((order.business.payout_account, [(books.payable(order.business_id), goods),
+                                                              (books.delivery(order.business_id), delivery)]),
+                            (group.payout_account, [(books.group_transferred(group.id), to_plan)])):
+        if account and sum(debits_paise for _code, debits_paise in debits) > 0:
+            made.append(_transfer(session, payment, order, account, debits))
     return made
 
 
@@ -548,7 +574,9 @@ def _plan_shares(session: Session, order: Order) -> int:
                                          LedgerAccount.code.like("member:%"))))
 
 
-def _transfer(session: Session, payment: Payment, order: Order, account: str, amount: int, debit: str) -> Transfer:
+def _transfer(session: Session, payment: Payment, order: Order, account: str,
+              debits: list[tuple[str, int]]) -> Transfer:
+    amount = sum(paise for _code, paise in debits)
     made = Transfer(payment_id=payment.id, order_id=order.id, recipient=account, amount_paise=amount)
     session.add(made)
     session.flush()  # the unique (order, account) stops a second transfer before the gateway is asked
@@ -558,7 +586,7 @@ def _transfer(session: Session, payment: Payment, order: Order, account: str, am
                  and (t.get("notes") or {}).get("order") == order.number), None)
     made.gateway_transfer_id = (sent or gateway.transfer(payment.gateway_payment_id, account, amount,
                                                          {"order": order.number}))["id"]
-    books.post(session, EntryKind.TRANSFER, [(debit, amount), (books.gateway_account(payment.gateway), -amount)],
+    books.post(session, EntryKind.TRANSFER, [*debits, (books.gateway_account(payment.gateway), -amount)],
                f"to {account} for {order.number}", payment_id=payment.id, order_id=order.id, transfer_id=made.id)
     return made
 
