@@ -1,4 +1,5 @@
-"""webhook events kept until their payment is known; second payments of a paid order
+"""webhook events kept until their payment is known; second payments of a paid order; invoices' round-off and
+how the order was paid
 
 Revision ID: a1f3c9d2e7b4
 Revises: 7e4c673c6c0b
@@ -47,7 +48,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_extra_payments_status'), ['status'], unique=False)
 
 
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('round_off_paise', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('payment_method', sa.String(length=20), nullable=False, server_default=''))
+        batch_op.drop_constraint(op.f('ck_invoices_total_adds_up'), type_='check')
+        batch_op.create_check_constraint(
+            op.f('ck_invoices_total_adds_up'),
+            'total_paise = taxable_paise + cgst_paise + sgst_paise + igst_paise + round_off_paise')
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_invoices_total_adds_up'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_invoices_total_adds_up'),
+                                         'total_paise = taxable_paise + cgst_paise + sgst_paise + igst_paise')
+        batch_op.drop_column('payment_method')
+        batch_op.drop_column('round_off_paise')
     with op.batch_alter_table('extra_payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_extra_payments_status'))
         batch_op.drop_index(batch_op.f('ix_extra_payments_payment_id'))
