@@ -491,7 +491,7 @@ def issue_invoice(session: Session, order: Order, *, at: datetime | None = None)
     issued_on = india_date(issued_at)
     fy = financial_year(issued_on)
     buyer_name, buyer_gstin = _buyer(session, order)
-    delivered = order.delivery != "pickup"
+    billed = bool(order.ship_to_address)  # delivered to her, or collected but of Rs 50,000 or more (rule 46(e))
     try:
         # Numbering and the insert share a savepoint: if a concurrent call invoiced this order first, the unique
         # order_id trips, the savepoint undoes our counter bump too (no gap), and we return its invoice.
@@ -503,8 +503,8 @@ def issue_invoice(session: Session, order: Order, *, at: datetime | None = None)
                 issued_on=issued_on, supplier_name=business.public_name,
                 supplier_trade_name=business.gst_trade_name if registered else None, supplier_gstin=gstin,
                 supplier_address=_supplier_address(business)[:400], supplier_state=supplier_state,
-                buyer_name=buyer_name[:120], buyer_address=order.ship_to_address if delivered else "",
-                buyer_pincode=order.ship_to_pincode if delivered else "", buyer_gstin=buyer_gstin,
+                buyer_name=buyer_name[:120], buyer_address=order.ship_to_address if billed else "",
+                buyer_pincode=order.ship_to_pincode if billed else "", buyer_gstin=buyer_gstin,
                 delivery=order.delivery, pickup_point=order.pickup_point, place_of_supply=place,
                 taxable_paise=sum(x.taxable_paise for x in lines), cgst_paise=sum(x.cgst_paise for x in lines),
                 sgst_paise=sum(x.sgst_paise for x in lines), igst_paise=sum(x.igst_paise for x in lines),
@@ -703,10 +703,13 @@ def _buyer_block(doc: _Document, invoice: Invoice, width: float) -> None:
     doc.line(invoice.buyer_name, size=10, bold=True)
     if invoice.buyer_gstin:
         doc.line(f"GSTIN: {invoice.buyer_gstin}")
+    if invoice.buyer_address:
+        doc.line(", ".join(p for p in (invoice.buyer_address, invoice.buyer_pincode) if p))
+        state = pincode_state(invoice.buyer_pincode) if invoice.buyer_pincode else None
+        if state:
+            doc.line(f"State: {state_label(state)}")
     if invoice.delivery == "pickup":
         doc.line(f"Collected at: {invoice.pickup_point}")
-    else:
-        doc.line(", ".join(p for p in (invoice.buyer_address, invoice.buyer_pincode) if p))
 
 
 def _columns(invoice: Invoice) -> list[tuple[str, float, str]]:
