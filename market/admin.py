@@ -26,7 +26,10 @@ def home():
     counts = {label: db.session.scalar(sa.select(sa.func.count()).select_from(model))
               for label, model in (("organisations", Organisation), ("groups", SelfHelpGroup),
                                    ("members", Member), ("businesses", Business), ("accounts", User))}
-    return render_template("market/admin_home.html", counts=counts)
+    from payments.services import second_payments_to_act_on
+
+    return render_template("market/admin_home.html", counts=counts,
+                           second_payments=second_payments_to_act_on(db.session))
 
 
 @admin.route("/staff", methods=["GET", "POST"])

@@ -154,7 +154,7 @@ def count_rollups(session: Session) -> None:
     columns = "month, business_id, category_id, group_id, organisation_id, state_code, income_paise, sales"
     session.execute(sa.text(  # S608: built from this function's own constants, no input
         f"INSERT INTO sales_months ({columns}) SELECT {month}, o.business_id, -1, g.id, org.id, org.state_code, "
-        f"sum(o.total_paise), count(*) {common} WHERE o.status = 'completed' "
+        f"sum(o.subtotal_paise), count(*) {common} WHERE o.status = 'completed' "
         f"GROUP BY {month}, o.business_id, g.id, org.id, org.state_code"))
     session.execute(sa.text(
         f"INSERT INTO sales_months ({columns}) SELECT {month}, o.business_id, p.category_id, g.id, org.id, "

@@ -204,10 +204,9 @@ def saving_changed(session: Session, group) -> None:
 
 
 def order_parts(order, amount_paise: int) -> list[tuple[int, int]]:
-    """Split an amount of an order (its earnings, or a refund) over its lines' categories, to the paisa."""
+    """Split an amount of an order's goods (their earnings, or a refund of them) over its lines' categories, to
+    the paisa. The delivery charge is not a sale: it is never part of the amount."""
     weights = [(line.product.category_id, line.line_total_paise) for line in order.lines]
-    if order.delivery_fee_paise:
-        weights.append((OTHER, order.delivery_fee_paise))
     whole = sum(w for _c, w in weights) or 1
     # The size is split and the sign put back: floor division of a refund (negative) would round each part away
     # from zero, leaving the last part to make up the difference with the opposite sign.
@@ -244,7 +243,7 @@ def rebuild(session: Session) -> int:
     from catalog.models import Variant
     from orders.models import Order
     from payments.models import CashSale, Payment, Refund
-    from payments.services import fee_given_back, platform_fee
+    from payments.services import delivery_given_back, fee_given_back, goods_earned
     from payments.status import MONEY_TAKEN
 
     session.execute(sa.delete(SalesMonth))
@@ -253,8 +252,7 @@ def rebuild(session: Session) -> int:
                                    .order_by(Payment.id)):
         orders = [payment.order] if payment.order_id else payment.checkout.orders
         for order in orders:
-            earned = payment.amount_paise if not payment.is_online else \
-                order.total_paise - platform_fee(order.total_paise)
+            earned = order.subtotal_paise if not payment.is_online else goods_earned(order)
             add(session, order.business, order_parts(order, earned), 1, payment.captured_at)
             count += 1
     for sale in session.scalars(sa.select(CashSale).order_by(CashSale.id)):
@@ -266,8 +264,9 @@ def rebuild(session: Session) -> int:
     for refund in session.scalars(sa.select(Refund).where(Refund.status == "processed", Refund.order_id.isnot(None))
                                   .order_by(Refund.processed_at, Refund.id)):
         order = session.get(Order, refund.order_id)
-        kept = 0 if refund.payment.gateway == "cash" else \
-            fee_given_back(order, refund.amount_paise, before.get(order.id, 0))
+        kept = delivery_given_back(order, refund.amount_paise, before.get(order.id, 0))
+        if refund.payment.gateway != "cash":
+            kept += fee_given_back(order, refund.amount_paise, before.get(order.id, 0))
         before[order.id] = before.get(order.id, 0) + refund.amount_paise
         lost = refund.amount_paise - kept
         add(session, order.business, order_parts(order, -lost), 0, refund.processed_at)

@@ -12,8 +12,9 @@ reach the document.
 Arithmetic, all in integer paise:
 - Haat prices include GST. Per line, taxable value = round_half_up(line total * 100 / (100 + rate)) and the tax is
   the rest (line total - taxable value), so each line, and therefore the invoice, adds up exactly.
-- Within the state (place of supply == supplier's state) the tax is split CGST = tax // 2, SGST = the rest: an odd
-  paisa goes to SGST. Between states it is all IGST.
+- Within the state (place of supply == supplier's state) the tax is split CGST = SGST = tax // 2 on every line; an
+  odd paisa is left out of the line and printed once as the invoice's round-off (so the invoice still totals the
+  order). Between states it is all IGST. The rate column shows the split: "2.5% + 2.5%".
 - Place of supply: the state of the delivery pincode (local or courier delivery), the supplier's state for pickup.
 - The delivery fee is its own line, taxed as part of a composite supply (CGST Act s. 8(a)): at the HSN and rate
   of the principal supply, the goods line of the highest value (the first one on a tie).
@@ -90,7 +91,8 @@ class Invoice(Base):
         sa.CheckConstraint("seq >= 1", name="seq_positive"),
         sa.CheckConstraint("taxable_paise >= 0 AND cgst_paise >= 0 AND sgst_paise >= 0 AND igst_paise >= 0",
                            name="money_not_negative"),
-        sa.CheckConstraint("total_paise = taxable_paise + cgst_paise + sgst_paise + igst_paise", name="total_adds_up"),
+        sa.CheckConstraint("total_paise = taxable_paise + cgst_paise + sgst_paise + igst_paise + round_off_paise",
+                           name="total_adds_up"),
         sa.CheckConstraint("kind = 'tax_invoice' OR cgst_paise + sgst_paise + igst_paise = 0",
                            name="bill_of_supply_untaxed"),
         sa.CheckConstraint("igst_paise = 0 OR cgst_paise + sgst_paise = 0", name="igst_or_cgst_sgst"),
@@ -123,7 +125,9 @@ class Invoice(Base):
     cgst_paise: Mapped[int] = mapped_column(default=0)
     sgst_paise: Mapped[int] = mapped_column(default=0)
     igst_paise: Mapped[int] = mapped_column(default=0)
+    round_off_paise: Mapped[int] = mapped_column(default=0)  # the odd paise of equal CGST/SGST halves
     total_paise: Mapped[int]
+    payment_method: Mapped[str] = mapped_column(sa.String(20), default="")  # UPI, Card, Cash, Bank transfer
 
     order: Mapped[Order] = relationship()
     business: Mapped[Business] = relationship()
@@ -327,10 +331,11 @@ class TaxSplit:
     cgst: int = 0
     sgst: int = 0
     igst: int = 0
+    round_off: int = 0  # an odd paisa of tax within the state: CGST and SGST are equal, it is rounded off
 
     @property
     def total(self) -> int:
-        return self.taxable + self.cgst + self.sgst + self.igst
+        return self.taxable + self.cgst + self.sgst + self.igst + self.round_off
 
 
 def split_inclusive(gross_paise: int, rate_bp: int, intra_state: bool) -> TaxSplit:
@@ -341,7 +346,7 @@ def split_inclusive(gross_paise: int, rate_bp: int, intra_state: bool) -> TaxSpl
     taxable = (2 * gross_paise * 10_000 + denominator) // (2 * denominator)
     tax = gross_paise - taxable
     if intra_state:
-        return TaxSplit(taxable, cgst=tax // 2, sgst=tax - tax // 2)
+        return TaxSplit(taxable, cgst=tax // 2, sgst=tax // 2, round_off=tax % 2)
     return TaxSplit(taxable, igst=tax)
 
 
@@ -421,6 +426,17 @@ def _buyer(session: Session, order: Order) -> tuple[str, str | None]:
     return order.ship_to_name or order.buyer.name or "Buyer", None
 
 
+PAID_BY = {"razorpay": "UPI", "demo": "UPI", "stripe": "Card", "cash": "Cash", "bank": "Bank transfer"}
+
+
+def _paid_by(session: Session, order: Order) -> str:
+    """How the order was paid, as the invoice prints it (UPI through Razorpay, a card through Stripe, cash)."""
+    from payments.services import payment_for
+
+    payment = payment_for(session, order)
+    return PAID_BY.get(payment.gateway, "") if payment is not None else ""
+
+
 def _supplier_address(business: Business) -> str:
     # The collective's pickup office: a member's home address is never stored, let alone printed.
     # The state's English name: the address is stored, and must not depend on who first opened the invoice.
@@ -459,15 +475,16 @@ def issue_invoice(session: Session, order: Order, *, at: datetime | None = None)
         raise InvoiceError(_l("The delivery pincode %(p)s is not one we know the state of; correct it to make "
                               "the invoice.", p=order.ship_to_pincode))
     intra = place == supplier_state
-    lines = []
+    lines, round_off = [], 0
     for position, draft in enumerate(drafts, start=1):
         split = split_inclusive(draft.gross_paise, draft.rate_bp if taxed else 0, intra)
         lines.append(InvoiceLine(position=position, description=draft.description[:200], hsn=draft.hsn,
                                  quantity=draft.quantity, unit_price_paise=draft.unit_price_paise,
                                  rate_bp=draft.rate_bp if taxed else 0, taxable_paise=split.taxable,
                                  cgst_paise=split.cgst, sgst_paise=split.sgst, igst_paise=split.igst,
-                                 total_paise=split.total))
-    total = sum(x.total_paise for x in lines)
+                                 total_paise=split.total - split.round_off))
+        round_off += split.round_off
+    total = sum(x.total_paise for x in lines) + round_off
     if total != order.total_paise:
         raise InvoiceError(f"order {order.number}: invoice total {total} is not the order total {order.total_paise}")
 
@@ -475,7 +492,7 @@ def issue_invoice(session: Session, order: Order, *, at: datetime | None = None)
     issued_on = india_date(issued_at)
     fy = financial_year(issued_on)
     buyer_name, buyer_gstin = _buyer(session, order)
-    delivered = order.delivery != "pickup"
+    billed = bool(order.ship_to_address)  # delivered to her, or collected but of Rs 50,000 or more (rule 46(e))
     try:
         # Numbering and the insert share a savepoint: if a concurrent call invoiced this order first, the unique
         # order_id trips, the savepoint undoes our counter bump too (no gap), and we return its invoice.
@@ -487,12 +504,12 @@ def issue_invoice(session: Session, order: Order, *, at: datetime | None = None)
                 issued_on=issued_on, supplier_name=business.public_name,
                 supplier_trade_name=business.gst_trade_name if registered else None, supplier_gstin=gstin,
                 supplier_address=_supplier_address(business)[:400], supplier_state=supplier_state,
-                buyer_name=buyer_name[:120], buyer_address=order.ship_to_address if delivered else "",
-                buyer_pincode=order.ship_to_pincode if delivered else "", buyer_gstin=buyer_gstin,
+                buyer_name=buyer_name[:120], buyer_address=order.ship_to_address if billed else "",
+                buyer_pincode=order.ship_to_pincode if billed else "", buyer_gstin=buyer_gstin,
                 delivery=order.delivery, pickup_point=order.pickup_point, place_of_supply=place,
                 taxable_paise=sum(x.taxable_paise for x in lines), cgst_paise=sum(x.cgst_paise for x in lines),
                 sgst_paise=sum(x.sgst_paise for x in lines), igst_paise=sum(x.igst_paise for x in lines),
-                total_paise=total, lines=lines)
+                round_off_paise=round_off, total_paise=total, payment_method=_paid_by(session, order), lines=lines)
             session.add(invoice)
             session.flush()
     except IntegrityError:
@@ -674,6 +691,8 @@ def _details_block(doc: _Document, invoice: Invoice, width: float) -> None:
             ("Place of supply", state_label(invoice.place_of_supply) if invoice.place_of_supply else "-")]
     if invoice.is_tax_invoice:
         rows.append(("Reverse charge", "No"))
+    if invoice.payment_method:
+        rows.append(("Paid by", invoice.payment_method))
     for label, value in rows:
         doc.pdf.set_x(x)
         doc.font(9, bold=True)
@@ -687,10 +706,13 @@ def _buyer_block(doc: _Document, invoice: Invoice, width: float) -> None:
     doc.line(invoice.buyer_name, size=10, bold=True)
     if invoice.buyer_gstin:
         doc.line(f"GSTIN: {invoice.buyer_gstin}")
+    if invoice.buyer_address:
+        doc.line(", ".join(p for p in (invoice.buyer_address, invoice.buyer_pincode) if p))
+        state = pincode_state(invoice.buyer_pincode) if invoice.buyer_pincode else None
+        if state:
+            doc.line(f"State: {state_label(state)}")
     if invoice.delivery == "pickup":
         doc.line(f"Collected at: {invoice.pickup_point}")
-    else:
-        doc.line(", ".join(p for p in (invoice.buyer_address, invoice.buyer_pincode) if p))
 
 
 def _columns(invoice: Invoice) -> list[tuple[str, float, str]]:
@@ -698,9 +720,9 @@ def _columns(invoice: Invoice) -> list[tuple[str, float, str]]:
     if not invoice.is_tax_invoice:
         return [("#", 8, "R"), ("Description", 96, "L"), ("HSN/SAC", 16, "C"), ("Qty", 12, "R"),
                 ("Unit price", 26, "R"), ("Amount", 28, "R")]
-    head = [("#", 7, "R"), ("Description", 45 if invoice.intra_state else 58, "L"), ("HSN/SAC", 15, "C"),
+    head = [("#", 7, "R"), ("Description", 37 if invoice.intra_state else 58, "L"), ("HSN/SAC", 15, "C"),
             ("Qty", 9, "R"), ("Unit price incl. GST", 19 if invoice.intra_state else 20, "R"),
-            ("Taxable value", 21 if invoice.intra_state else 24, "R"), ("Rate", 11, "R")]
+            ("Taxable value", 21 if invoice.intra_state else 24, "R"), ("Rate", 19 if invoice.intra_state else 11, "R")]
     tax = [("CGST", 18, "R"), ("SGST", 18, "R")] if invoice.intra_state else [("IGST", 20, "R")]
     return head + tax + [("Total", 23 if invoice.intra_state else 22, "R")]
 
@@ -712,7 +734,9 @@ def _row(invoice: Invoice, line: InvoiceLine) -> list[str]:
         return start + [format_amount(line.total_paise)]
     tax = ([format_amount(line.cgst_paise), format_amount(line.sgst_paise)] if invoice.intra_state
            else [format_amount(line.igst_paise)])
-    return start + [format_amount(line.taxable_paise), format_rate(line.rate_bp)] + tax + \
+    rate = f"{format_rate(line.rate_bp // 2)} + {format_rate(line.rate_bp // 2)}" if invoice.intra_state \
+        else format_rate(line.rate_bp)  # CGST and SGST, each half of the rate
+    return start + [format_amount(line.taxable_paise), rate] + tax + \
         [format_amount(line.total_paise)]
 
 
@@ -741,6 +765,8 @@ def _totals_block(doc: _Document, invoice: Invoice, width: float) -> None:
             rows += [("CGST", invoice.cgst_paise), ("SGST", invoice.sgst_paise)]
         else:
             rows.append(("IGST", invoice.igst_paise))
+        if invoice.round_off_paise:
+            rows.append(("Round off", invoice.round_off_paise))
     rows.append((f"Total ({doc.rupee})", invoice.total_paise))
     for label, paise in rows:
         last = label.startswith("Total")

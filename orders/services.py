@@ -275,11 +275,13 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
     for shop in current.shops:
         method = delivery.methods[shop.business.id]
         fee = DELIVERY_FEES[method]
+        # Sent to her, or (Rs 50,000 or more) billed to her: the GST invoice names her address.
+        billed = method != "pickup" or shop.subtotal_paise >= BILL_NAMES_BUYER_PAISE
         order = Order(checkout=checkout, business_id=shop.business.id, buyer_id=buyer.id, wholesale=current.wholesale,
                       delivery=method, pickup_point=shop.business.group.organisation.pickup_address,
-                      ship_to_name=delivery.name if method != "pickup" else "",
-                      ship_to_address=delivery.address if method != "pickup" else "",
-                      ship_to_pincode=delivery.pincode if method != "pickup" else "",
+                      ship_to_name=delivery.name if billed else "",
+                      ship_to_address=delivery.address if billed else "",
+                      ship_to_pincode=delivery.pincode if billed else "",
                       subtotal_paise=shop.subtotal_paise, delivery_fee_paise=fee, total_paise=shop.subtotal_paise + fee)
         order.lines = [OrderLine(product_id=line.variant.product_id, variant_id=line.variant.id,
                                  title=line.variant.product.title, option=line.variant.label,
@@ -316,6 +318,40 @@ def announce(session: Session, orders: list[Order], paid: bool) -> None:
                f"/orders/{order.id}")
 
 
+BILL_NAMES_BUYER_PAISE = 50_000_00  # CGST rule 46(e): an invoice of Rs 50,000 or more names the buyer's address
+
+
+def needs_billing_address(current: Quote, methods: dict[int, str]) -> bool:
+    """Whether an order collected from the office is of Rs 50,000 or more: its GST invoice must name the buyer,
+    her address and state (CGST rule 46(e), unregistered buyers), so checkout asks for them even to collect."""
+    return any(methods.get(s.business.id, "pickup") == "pickup" and s.subtotal_paise >= BILL_NAMES_BUYER_PAISE
+               for s in current.shops)
+
+
+def across_states_unregistered(current: Quote, methods: dict[int, str], pincode: str) -> list[Business]:
+    """Shops not registered for GST that would send to another state: GST law does not let an unregistered
+    supplier make an inter-state supply through an e-commerce operator, so checkout refuses it (no bill of
+    supply across states). A pincode whose state we do not know is let through."""
+    from orders.hsn import pincode_state
+
+    state = pincode_state(pincode.strip()) if pincode.strip() else None
+    if state is None:
+        return []
+    return [s.business for s in current.shops if methods.get(s.business.id, "pickup") != "pickup"
+            and not s.business.gst_registered and s.business.group.organisation.state_code != state]
+
+
+def across_states_message(business: Business):
+    """Why this shop cannot send the order to that state (shown by the shop on the checkout page, and refused)."""
+    return _l("%(s)s is not registered for GST, and the law does not let it send to another state through an "
+              "online marketplace. Collect this order from the collective office, or remove its products.",
+              s=business.public_name)
+
+
+BILLING_ADDRESS_NEEDED = _l("An order of ₹50,000 or more needs your name and address on its GST invoice: fill "
+                            "them in below, even to collect it.")
+
+
 def _check_delivery(current: Quote, delivery: Delivery) -> None:
     for shop in current.shops:
         method = delivery.methods.get(shop.business.id)
@@ -323,6 +359,12 @@ def _check_delivery(current: Quote, delivery: Delivery) -> None:
             raise OrderError(_l("Choose how %(s)s's order reaches you.", s=shop.business.public_name))
     if any(m != "pickup" for m in delivery.methods.values()):
         check_address(delivery.name, delivery.address, delivery.pincode)
+    if needs_billing_address(current, delivery.methods):
+        if not delivery.name.strip() or not delivery.address.strip():
+            raise OrderError(BILLING_ADDRESS_NEEDED)
+        check_address(delivery.name, delivery.address, delivery.pincode)
+    for business in across_states_unregistered(current, delivery.methods, delivery.pincode):
+        raise OrderError(across_states_message(business))
 
 
 def check_address(name: str, address: str, pincode: str) -> None:

@@ -43,8 +43,8 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], frozenset[Actor]] = {
     (S.SHIPPED, S.DELIVERED): frozenset({A.SELLER, A.BUYER, A.ADMIN}),
     (S.DELIVERED, S.COMPLETED): frozenset({A.BUYER, A.ADMIN, A.SYSTEM}),
     (S.PLACED, S.CANCELLED): frozenset({A.BUYER, A.SELLER, A.ADMIN, A.SYSTEM}),
-    (S.CONFIRMED, S.CANCELLED): frozenset({A.BUYER, A.SELLER, A.ADMIN}),
-    (S.PACKED, S.CANCELLED): frozenset({A.SELLER, A.ADMIN}),
+    (S.CONFIRMED, S.CANCELLED): frozenset({A.BUYER, A.SELLER, A.ADMIN, A.SYSTEM}),  # SYSTEM: refunded in full
+    (S.PACKED, S.CANCELLED): frozenset({A.SELLER, A.ADMIN, A.SYSTEM}),  # at the gateway (its dashboard)
     (S.DELIVERED, S.REFUND_REQUESTED): frozenset({A.BUYER, A.ADMIN}),
     (S.REFUND_REQUESTED, S.REFUNDED): frozenset({A.SELLER, A.ADMIN, A.SYSTEM}),
     (S.REFUND_REQUESTED, S.COMPLETED): frozenset({A.ADMIN}),  # refund refused after review

@@ -19,15 +19,19 @@ from market.services import audit
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
 from orders.models import Checkout, Order, QuoteRequest, WholesalerProfile
 from orders.services import (
+    BILLING_ADDRESS_NEEDED,
     DELIVERY_FEES,
     AlreadyPlaced,
     Delivery,
     OrderError,
+    across_states_message,
+    across_states_unregistered,
     actor_for,
     cart_for,
     decide_wholesaler,
     merge_guest_cart,
     move,
+    needs_billing_address,
     place_order,
     post_message,
     quote,
@@ -152,7 +156,11 @@ def checkout():
     form.key.data = secrets.token_urlsafe(24)  # a new key for each look at the total
     form.expected_total.data = current.total_paise(methods)
     form.expected_total.raw_data = None  # else the hidden field shows the total sent, not the one she now sees
-    return render_template("orders/checkout.html", form=form, quote=current, methods=methods, fees=DELIVERY_FEES)
+    across = {b.id: across_states_message(b) for b in across_states_unregistered(
+        current, methods, form.ship_pincode.data or "")}
+    return render_template("orders/checkout.html", form=form, quote=current, methods=methods, fees=DELIVERY_FEES,
+                           across=across, billing=BILLING_ADDRESS_NEEDED if needs_billing_address(current, methods)
+                           else None)
 
 
 @orders.app_template_global("may_invoice")

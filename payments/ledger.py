@@ -11,6 +11,8 @@ Accounts, by code:
   business:<id>:payable     what Haat owes the business for its online sales (liability)
   business:<id>:cash        cash or UPI-QR money the seller took herself (her asset)
   business:<id>:cash_sales  her sales paid to her directly (her income)
+  business:<id>:delivery    delivery charges paid with its orders, owed to whoever delivers: the shop, as she
+                            delivers her own orders (liability; never her sales income nor her plan's base)
   business:<id>:set_aside   of that cash, what she put toward her plan (cash in hand = cash - set_aside)
   member:<id>:loan:<loan>   what went toward that loan's instalments (credits are repayments)
   member:<id>:savings       her contributions to the group fund
@@ -68,6 +70,10 @@ def cash_sales(business_id: int) -> str:
     return f"business:{business_id}:cash_sales"
 
 
+def delivery(business_id: int) -> str:
+    return f"business:{business_id}:delivery"
+
+
 def set_aside(business_id: int) -> str:
     return f"business:{business_id}:set_aside"
 
@@ -104,7 +110,7 @@ def kind_of(code: str) -> AccountKind:
         return AccountKind.LIABILITY  # held or paid on for her plan
     if code == GATEWAY_FEES:
         return AccountKind.EXPENSE
-    if code.endswith(":payable"):
+    if code.endswith((":payable", ":delivery")):
         return AccountKind.LIABILITY
     return AccountKind.INCOME
 

@@ -82,6 +82,38 @@ class WebhookEvent(Base):
     event_type: Mapped[str] = mapped_column(sa.String(60))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     outcome: Mapped[str] = mapped_column(sa.String(200), default="")
+    # An event about a payment we do not know yet (a refund before its capture): kept, with its body, until
+    # the payment with this gateway id is captured here; then applied and cleared.
+    waiting_for: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    body: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ExtraPayment(Base):
+    """A second payment at the gateway for a checkout already paid (two attempts both went through): it is sent
+    back in full. `failed` means the gateway refused or could not be reached: staff act on it."""
+
+    __tablename__ = "extra_payments"
+    __table_args__ = (
+        sa.CheckConstraint("amount_paise > 0", name="amount_positive"),
+        sa.CheckConstraint("status IN ('pending', 'refunded', 'failed')", name="status_known"),
+        sa.CheckConstraint("refunded_paise >= 0 AND refunded_paise <= amount_paise", name="refund_within_amount"),
+        sa.UniqueConstraint("gateway", "gateway_payment_id", name="uq_extra_payments_gateway_payment"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)
+    gateway: Mapped[str] = mapped_column(sa.String(10))
+    gateway_payment_id: Mapped[str] = mapped_column(sa.String(255))
+    amount_paise: Mapped[int] = mapped_column(sa.BigInteger)
+    fee_paise: Mapped[int] = mapped_column(default=0)
+    refunded_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # back with the buyer so far
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending", index=True)
+    gateway_refund_id: Mapped[str | None] = mapped_column(sa.String(255))
+    problem: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    payment: Mapped[Payment] = relationship()
 
 
 class Refund(Base):

@@ -25,11 +25,11 @@ from market.money import format_inr
 from market.notifications import notify
 from market.security import hide_contacts
 from orders.models import Checkout, Order
-from orders.status import Actor, OrderStatus
+from orders.status import Actor, OrderStatus, can_move
 from payments import gateways
 from payments import ledger as books
 from payments.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
-from payments.models import CashSale, Payment, PaymentEvent, Refund, Transfer, WebhookEvent
+from payments.models import CashSale, ExtraPayment, Payment, PaymentEvent, Refund, Transfer, WebhookEvent
 from payments.status import MONEY_TAKEN, WAITING, PaymentStatus, after_refund, check_move
 from vendors.models import Business
 
@@ -46,13 +46,33 @@ def platform_fee(total_paise: int) -> int:
     return total_paise * int(current_app.config["PLATFORM_FEE_BPS"]) // 10_000
 
 
+def order_fee(order: Order) -> int:
+    """Haat's fee on an online order: on its goods, not on the delivery charge (that is owed to who delivers)."""
+    return platform_fee(order.subtotal_paise)
+
+
+def goods_earned(order: Order) -> int:
+    """What the goods of an online order earned the shop: her sales income and the base of her plan's shares.
+    The delivery charge is neither (it sits in business:<id>:delivery)."""
+    return order.subtotal_paise - order_fee(order)
+
+
+def _given_back(whole: int, total: int, refunded_paise: int, refunded_before_paise: int) -> int:
+    """The part of `whole` that a refund gives back: its share of all refunded so far, rounded down once, less
+    what the earlier refunds gave back. So parts adding up to the whole order give back all of `whole`."""
+    return whole * (refunded_before_paise + refunded_paise) // total - whole * refunded_before_paise // total
+
+
 def fee_given_back(order: Order, refunded_paise: int, refunded_before_paise: int = 0) -> int:
     """The part of Haat's fee on an online order that a refund of `refunded_paise` gives back, after refunds of
-    `refunded_before_paise` already processed for it: the fee on all refunded so far, rounded down once, less
-    what the earlier ones gave back. So parts adding up to the whole order give back the whole fee, and a
-    single refund gives back its share rounded down."""
-    fee, total = platform_fee(order.total_paise), order.total_paise
-    return fee * (refunded_before_paise + refunded_paise) // total - fee * refunded_before_paise // total
+    `refunded_before_paise` already processed for it."""
+    return _given_back(order_fee(order), order.total_paise, refunded_paise, refunded_before_paise)
+
+
+def delivery_given_back(order: Order, refunded_paise: int, refunded_before_paise: int = 0) -> int:
+    """The part of the order's delivery charge that a refund gives back (a refund is of goods and delivery in
+    proportion; the whole order gives back all of it)."""
+    return _given_back(order.delivery_fee_paise, order.total_paise, refunded_paise, refunded_before_paise)
 
 
 def payment_for(session: Session, order: Order) -> Payment | None:
@@ -190,34 +210,118 @@ def captured(session: Session, payment: Payment, gateway_payment_id: str, fee_pa
              actor_id: int | None = None) -> str:
     """The money is ours: record it once, post it to the ledger, tell the sellers, refund cancelled orders."""
     if payment.status in MONEY_TAKEN:
-        return "already captured"
+        return _second_payment(session, payment, gateway_payment_id, fee_paise)
     late = payment.status == P.EXPIRED
     if not _move(session, payment, P.CAPTURED, source, "late: refunded at once" if late else "", actor_id,
                  gateway_payment_id=gateway_payment_id, captured_at=utcnow(), fee_paise=fee_paise):
-        return "already captured"
+        return _second_payment(session, payment, gateway_payment_id, fee_paise)
     orders = [payment.order] if payment.order_id else list(payment.checkout.orders)
     _post_capture(session, payment, orders)
     _after_capture(session, payment, orders)
+    _apply_kept(session, payment.gateway, payment.gateway_payment_id)
     return "captured"
+
+
+OWED_BACK = "platform:second_payments"  # a second payment of a paid checkout, owed back to its buyer
+
+
+def _second_payment(session: Session, payment: Payment, gateway_payment_id: str, fee_paise: int) -> str:
+    """The buyer paid a checkout already paid (two attempts went through): the second payment goes back to her
+    in full through the gateway, once. If the gateway cannot do it, it waits on the admin page for a person."""
+    if not payment.is_online or gateway_payment_id == payment.gateway_payment_id:
+        return "already captured"
+    if session.scalar(sa.select(ExtraPayment.id).where(ExtraPayment.gateway == payment.gateway,
+                                                       ExtraPayment.gateway_payment_id == gateway_payment_id)):
+        return "second payment known"
+    extra = ExtraPayment(payment_id=payment.id, gateway=payment.gateway, gateway_payment_id=gateway_payment_id,
+                         amount_paise=payment.amount_paise, fee_paise=fee_paise)
+    session.add(extra)
+    session.flush()
+    gateway_account = books.gateway_account(payment.gateway)
+    books.post(session, EntryKind.PAYMENT, [(gateway_account, extra.amount_paise), (OWED_BACK, -extra.amount_paise)],
+               f"second payment {gateway_payment_id} of checkout {payment.checkout_id}", payment_id=payment.id)
+    if fee_paise:
+        books.post(session, EntryKind.GATEWAY_FEE, [(books.GATEWAY_FEES, fee_paise), (gateway_account, -fee_paise)],
+                   f"{payment.gateway} fee on {gateway_payment_id}", payment_id=payment.id)
+    notify(session, [payment.checkout.buyer],
+           lambda: _l("You paid twice for one order: %(amount)s goes back to you.",
+                      amount=format_inr(extra.amount_paise)), "", f"/orders/placed/{payment.checkout_id}")
+    _apply_kept(session, payment.gateway, gateway_payment_id)  # its refund may have been reported already
+    session.refresh(extra)
+    if extra.status == "pending":
+        return_second_payment(session, extra)
+    return "second payment: refunded" if extra.status == "refunded" else f"second payment: {extra.status}"
+
+
+def return_second_payment(session: Session, extra: ExtraPayment) -> None:
+    """Ask the gateway to send back what is left of a second payment; failed (for a person) when it cannot."""
+    try:
+        answer = gateways.upi().refund(extra.gateway_payment_id, extra.amount_paise - extra.refunded_paise,
+                                       {"haat_extra": str(extra.id)})
+    except gateways.GatewayUnavailable as exc:
+        extra.status, extra.problem = "failed", f"refund not made: {exc}"[:200]
+        session.flush()
+        return
+    extra.gateway_refund_id, extra.status, extra.problem = answer["id"], "pending", ""
+    session.flush()
+    if answer.get("status") == "processed":
+        _extra_refund_news(session, extra, answer)
+
+
+def _extra_refund_news(session: Session, extra: ExtraPayment, entity: dict) -> str:
+    """The gateway's news of a refund of a second payment (ours, or one made on its dashboard): what went back
+    is posted once; when all of it is back it is done. A refund that failed leaves it for a person."""
+    if entity.get("status") == "processed":
+        if entity["id"] == extra.gateway_refund_id and extra.status == "refunded":
+            return "second payment already refunded"  # our own refund's answer, then its webhook
+        amount = int(entity["amount"])
+        if session.execute(sa.update(ExtraPayment).where(
+                ExtraPayment.id == extra.id, ExtraPayment.refunded_paise + amount <= ExtraPayment.amount_paise)
+                .values(refunded_paise=ExtraPayment.refunded_paise + amount)
+                .execution_options(synchronize_session=False)).rowcount != 1:
+            return "second payment already refunded"
+        session.expire(extra)
+        books.post(session, EntryKind.REFUND, [(OWED_BACK, amount), (books.gateway_account(extra.gateway), -amount)],
+                   f"second payment {extra.gateway_payment_id}: {entity['id']} returned", payment_id=extra.payment_id)
+        if extra.refunded_paise == extra.amount_paise:
+            extra.status, extra.problem, extra.resolved_at = "refunded", "", utcnow()
+        elif extra.status == "failed":
+            extra.problem = f"{extra.refunded_paise} of {extra.amount_paise} paise returned; return the rest"
+        session.flush()
+        return "second payment refunded" if extra.status == "refunded" else "second payment partly refunded"
+    if entity.get("status") == "failed":
+        session.execute(sa.update(ExtraPayment).where(ExtraPayment.id == extra.id, ExtraPayment.status == "pending")
+                        .values(status="failed", problem="the gateway's refund failed")
+                        .execution_options(synchronize_session=False))
+        session.expire(extra)
+        return "second payment refund failed"
+    return "second payment refund pending"
+
+
+def second_payments_to_act_on(session: Session) -> list[ExtraPayment]:
+    """Second payments the gateway could not send back: a person must (the admin page lists them)."""
+    return list(session.scalars(sa.select(ExtraPayment).where(ExtraPayment.status == "failed")
+                                .order_by(ExtraPayment.id)))
 
 
 def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
     from vendors.finance import allocate
 
-    if not payment.is_online:
+    if not payment.is_online:  # her sale is the goods; the delivery charge she took is kept apart
         order = orders[0]
         books.post(session, EntryKind.CASH, [(books.cash(order.business_id), payment.amount_paise),
-                                             (books.cash_sales(order.business_id), -payment.amount_paise)],
+                                             (books.cash_sales(order.business_id), -order.subtotal_paise),
+                                             (books.delivery(order.business_id), -order.delivery_fee_paise)],
                    f"cash for {order.number}", payment_id=payment.id, order_id=order.id)
-        rollups.add(session, order.business, rollups.order_parts(order, payment.amount_paise), 1)
-        allocate(session, order.business, payment.amount_paise, books.set_aside(order.business_id),
+        rollups.add(session, order.business, rollups.order_parts(order, order.subtotal_paise), 1)
+        allocate(session, order.business, order.subtotal_paise, books.set_aside(order.business_id),
                  payment_id=payment.id, order_id=order.id)
         return
     gateway_account = books.gateway_account(payment.gateway)
     lines = [(gateway_account, payment.amount_paise)]
     for order in orders:
-        fee = platform_fee(order.total_paise)
-        lines += [(books.payable(order.business_id), -(order.total_paise - fee)), (books.PLATFORM_FEES, -fee)]
+        lines += [(books.payable(order.business_id), -goods_earned(order)), (books.PLATFORM_FEES, -order_fee(order)),
+                  (books.delivery(order.business_id), -order.delivery_fee_paise)]
     books.post(session, EntryKind.PAYMENT, lines, f"checkout {payment.checkout_id}", payment_id=payment.id)
     if payment.fee_paise:
         books.post(session, EntryKind.GATEWAY_FEE, [(books.GATEWAY_FEES, payment.fee_paise),
@@ -226,7 +330,7 @@ def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> No
     # The dashboards' monthly income; her shares of each sale, to her loan, savings, goals. In the order of the
     # shops, so that two payments touching the same shops lock their rows in the same order (no deadlock).
     for order in sorted(orders, key=lambda o: o.business_id):
-        earned = order.total_paise - platform_fee(order.total_paise)
+        earned = goods_earned(order)
         rollups.add(session, order.business, rollups.order_parts(order, earned), 1)
         if order.status != OrderStatus.CANCELLED:
             allocate(session, order.business, earned, books.payable(order.business_id), payment_id=payment.id,
@@ -349,17 +453,19 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
     before = _processed_before(session, made) if order is not None else 0
     if order is None:
         lines = [(UNALLOCATED, made.amount_paise), (books.gateway_account(payment.gateway), -made.amount_paise)]
-    elif payment.gateway == "cash":
-        lines = [(books.cash_sales(order.business_id), made.amount_paise),
-                 (books.cash(order.business_id), -made.amount_paise)]
-    else:
-        fee_back = fee_given_back(order, made.amount_paise, before)
-        lines = [(books.payable(order.business_id), made.amount_paise - fee_back), (books.PLATFORM_FEES, fee_back),
-                 (books.gateway_account(payment.gateway), -made.amount_paise)]
+    else:  # goods and delivery go back in proportion; of the goods, Haat's fee goes back too (online)
+        delivery_back = delivery_given_back(order, made.amount_paise, before)
+        fee_back = 0 if payment.gateway == "cash" else fee_given_back(order, made.amount_paise, before)
+        lost = made.amount_paise - delivery_back - fee_back  # her sales income that goes back
+        if payment.gateway == "cash":
+            lines = [(books.cash_sales(order.business_id), lost), (books.cash(order.business_id), -made.amount_paise)]
+        else:
+            lines = [(books.payable(order.business_id), lost), (books.PLATFORM_FEES, fee_back),
+                     (books.gateway_account(payment.gateway), -made.amount_paise)]
+        lines.append((books.delivery(order.business_id), delivery_back))
     books.post(session, EntryKind.REFUND, lines, f"refund {made.id}", payment_id=payment.id,
                order_id=made.order_id, refund_id=made.id)
     if order is not None:
-        lost = made.amount_paise if payment.gateway == "cash" else made.amount_paise - fee_back
         rollups.add(session, order.business, rollups.order_parts(order, -lost), 0)
         from vendors.finance import reverse_allocations
 
@@ -368,28 +474,70 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
 
 
 def gateway_refund(session: Session, payment: Payment, entity: dict, source: str) -> str:
-    """A refund the gateway tells us about (ours, or one made on its dashboard): record it once."""
+    """A refund the gateway tells us about (ours, or one made on its dashboard): record it once.
+
+    One made on the dashboard counts for the order its notes name; for the payment's only order when it pays
+    for one; split over its orders when it gives back all that is left of a payment for several. An order whose
+    money all went back this way is cancelled (stock back, buyer and seller told)."""
     made = session.scalar(sa.select(Refund).where(Refund.gateway_refund_id == entity["id"]))
+    parts: list[Refund] = []
     if made is None:
         notes = entity.get("notes") if isinstance(entity.get("notes"), dict) else {}  # Razorpay: [] when none
         made = session.get(Refund, int(notes["haat_refund"])) if str(notes.get("haat_refund", "")).isdigit() \
             else None
         if made is None or made.payment_id != payment.id or made.gateway_refund_id:
-            order = session.get(Order, int(notes["order_id"])) if str(notes.get("order_id", "")).isdigit() \
-                else None
-            if order is not None and order.checkout_id != payment.checkout_id:
-                order = None
-            made = Refund(payment_id=payment.id, order_id=order.id if order else None,
-                          amount_paise=int(entity["amount"]), reason="made at the gateway")
-            session.add(made)
-            session.flush()
+            parts = _dashboard_refund(session, payment, notes, int(entity["amount"]), entity["id"],
+                                      entity.get("status") in ("processed", "succeeded"))
+            made = parts[0]
     if entity.get("status") in ("processed", "succeeded"):
-        return "refund recorded" if _refund_processed(session, made, entity["id"], source) else "refund known"
+        if not _refund_processed(session, made, entity["id"], source):
+            return "refund known"
+        for part in parts[1:]:
+            _refund_processed(session, part, None, source)
+        for order_id in {r.order_id for r in parts or [made] if r.order_id}:
+            _cancel_if_all_returned(session, session.get(Order, order_id))
+        return "refund recorded"
     if entity.get("status") == "failed":
         session.execute(sa.update(Refund).where(Refund.id == made.id, Refund.status == "pending")
                         .values(status="failed").execution_options(synchronize_session=False))
         return "refund failed"
     return "refund pending"
+
+
+def _dashboard_refund(session: Session, payment: Payment, notes: dict, amount: int, gateway_refund_id: str,
+                      processed: bool) -> list[Refund]:
+    """The Refund rows for a refund made at the gateway: one per order it is for (the first keeps its id)."""
+    orders = [payment.order] if payment.order_id else list(payment.checkout.orders)
+    named = session.get(Order, int(notes["order_id"])) if str(notes.get("order_id", "")).isdigit() else None
+    if named is not None and named.checkout_id != payment.checkout_id:
+        named = None
+    shares: list[tuple[Order | None, int]] = [(named or (orders[0] if len(orders) == 1 else None), amount)]
+    if named is None and len(orders) > 1 and processed:
+        left = [(o, o.total_paise - refunded_for(session, o)) for o in sorted(orders, key=lambda o: o.id)]
+        left = [(o, n) for o, n in left if n > 0]
+        if sum(n for _, n in left) == amount:  # all that is left of the payment, every order's part known
+            shares = left
+    made = [Refund(payment_id=payment.id, order_id=o.id if o else None, amount_paise=n, reason="made at the gateway",
+                   gateway_refund_id=gateway_refund_id if i == 0 else None) for i, (o, n) in enumerate(shares)]
+    session.add_all(made)
+    session.flush()
+    return made
+
+
+def _cancel_if_all_returned(session: Session, order: Order) -> None:
+    """An order all of whose money went back at the gateway is cancelled by the system, as the buyer would."""
+    from orders.services import STATUS_NAMES, move
+
+    if refunded_for(session, order) < order.total_paise:
+        return
+    status = OrderStatus(order.status)
+    if can_move(status, OrderStatus.CANCELLED, Actor.SYSTEM):
+        move(session, order, OrderStatus.CANCELLED, None, Actor.SYSTEM, "refunded in full at the gateway")
+        notify(session, order.business.owner_users, lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
+                                                               s=STATUS_NAMES[OrderStatus.CANCELLED]),
+               "", f"/orders/{order.id}")
+    elif can_move(status, OrderStatus.REFUNDED, Actor.SYSTEM):
+        move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "refunded in full at the gateway")
 
 
 # -- transfers to the business's own account (Razorpay Route) ---------------------------------------------------
@@ -404,14 +552,17 @@ def transfer_earnings(session: Session, order: Order) -> list[Transfer]:
     group = order.business.group
     to_plan = _plan_shares(session, order)
     refunded = refunded_for(session, order)  # pending refunds too: their money must stay to be sent back
-    # What Haat owes the shop for it: its earnings, less the refunds, plus Haat's fee the refunds gave back.
-    take_home = (order.total_paise - platform_fee(order.total_paise) - refunded + fee_given_back(order, refunded)
-                 - to_plan)
+    # What Haat owes the shop for it: its earnings, less the refunds, plus Haat's fee the refunds gave back; and
+    # the delivery charge not given back (she delivered it).
+    delivery_back = delivery_given_back(order, refunded)
+    goods = goods_earned(order) - (refunded - delivery_back) + fee_given_back(order, refunded) - to_plan
+    delivery = order.delivery_fee_paise - delivery_back
     made = []
-    for account, amount, debit in ((order.business.payout_account, take_home, books.payable(order.business_id)),
-                                   (group.payout_account, to_plan, books.group_transferred(group.id))):
-        if account and amount > 0:
-            made.append(_transfer(session, payment, order, account, amount, debit))
+    for account, debits in ((order.business.payout_account, [(books.payable(order.business_id), goods),
+                                                              (books.delivery(order.business_id), delivery)]),
+                            (group.payout_account, [(books.group_transferred(group.id), to_plan)])):
+        if account and sum(debits_paise for _code, debits_paise in debits) > 0:
+            made.append(_transfer(session, payment, order, account, debits))
     return made
 
 
@@ -423,7 +574,9 @@ def _plan_shares(session: Session, order: Order) -> int:
                                          LedgerAccount.code.like("member:%"))))
 
 
-def _transfer(session: Session, payment: Payment, order: Order, account: str, amount: int, debit: str) -> Transfer:
+def _transfer(session: Session, payment: Payment, order: Order, account: str,
+              debits: list[tuple[str, int]]) -> Transfer:
+    amount = sum(paise for _code, paise in debits)
     made = Transfer(payment_id=payment.id, order_id=order.id, recipient=account, amount_paise=amount)
     session.add(made)
     session.flush()  # the unique (order, account) stops a second transfer before the gateway is asked
@@ -433,7 +586,7 @@ def _transfer(session: Session, payment: Payment, order: Order, account: str, am
                  and (t.get("notes") or {}).get("order") == order.number), None)
     made.gateway_transfer_id = (sent or gateway.transfer(payment.gateway_payment_id, account, amount,
                                                          {"order": order.number}))["id"]
-    books.post(session, EntryKind.TRANSFER, [(debit, amount), (books.gateway_account(payment.gateway), -amount)],
+    books.post(session, EntryKind.TRANSFER, [*debits, (books.gateway_account(payment.gateway), -amount)],
                f"to {account} for {order.number}", payment_id=payment.id, order_id=order.id, transfer_id=made.id)
     return made
 
@@ -495,7 +648,7 @@ def may_accept(session: Session, order: Order) -> bool:
 
 def accepts(payment: Payment | None) -> bool:
     """may_accept, for an order whose payment is known already."""
-    return payment is None or payment.gateway == "cash" or payment.status in MONEY_TAKEN
+    return payment is None or payment.gateway == "cash" or payment.status in (P.CAPTURED, P.PARTLY_REFUNDED)
 
 
 def awaiting_payment() -> sa.ColumnElement[bool]:
@@ -513,12 +666,14 @@ def order_moved(session: Session, order: Order, before: OrderStatus, after: Orde
         return
     if after == OrderStatus.CANCELLED:
         if payment.status in MONEY_TAKEN:
-            refund(session, order, reason="order cancelled")
+            if refunded_for(session, order) < order.total_paise:  # not already all returned at the gateway
+                refund(session, order, reason="order cancelled")
             move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "money returned")
         elif payment.status in WAITING and (payment.order_id or all(
                 o.status == OrderStatus.CANCELLED for o in payment.checkout.orders)):
             expire(session, payment, "system", "every order cancelled")
-    elif after == OrderStatus.REFUNDED and before == OrderStatus.REFUND_REQUESTED:
+    elif (after == OrderStatus.REFUNDED and before == OrderStatus.REFUND_REQUESTED
+          and refunded_for(session, order) < order.total_paise):
         refund(session, order, reason="refund agreed")
     elif after == OrderStatus.COMPLETED:
         transfer_earnings(session, order)
@@ -559,7 +714,7 @@ def razorpay_webhook(session: Session, body: str, signature: str, event_id: str)
     record = _record_event(session, gateway.name, event_id or f"body:{_digest(body)}", kind)
     if record is None:
         return Answer(200, "duplicate")
-    return _applied(session, record, lambda: _apply_razorpay(session, gateway, kind, payload))
+    return _applied(session, record, lambda: _apply_razorpay(session, gateway, kind, payload, record, body))
 
 
 class Unreadable(Exception):
@@ -598,7 +753,8 @@ def _razorpay_entity(payload, name: str) -> dict:
     return _shaped(_shaped(_shaped(payload, "payload").get(name), name).get("entity"), f"{name}.entity")
 
 
-def _apply_razorpay(session: Session, gateway: gateways.RazorpayGateway, kind: str, payload: dict) -> str:
+def _apply_razorpay(session: Session, gateway: gateways.RazorpayGateway, kind: str, payload: dict,
+                    record: WebhookEvent, body: str) -> str:
     if kind in ("payment.authorized", "payment.captured", "payment.failed", "order.paid"):
         entity = _shaped(_razorpay_entity(payload, "payment"), "payment", id=TEXT, order_id=MAYBE_TEXT,
                          amount=WHOLE, status=MAYBE_TEXT, fee=MAYBE_WHOLE)
@@ -612,8 +768,54 @@ def _apply_razorpay(session: Session, gateway: gateways.RazorpayGateway, kind: s
                          status=MAYBE_TEXT)
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == gateway.name,
                                                           Payment.gateway_payment_id == entity["payment_id"]))
-        return gateway_refund(session, payment, entity, "webhook") if payment else "not ours"
+        if payment is not None:
+            return gateway_refund(session, payment, entity, "webhook")
+        extra = session.scalar(sa.select(ExtraPayment).where(ExtraPayment.gateway == gateway.name,
+                                                             ExtraPayment.gateway_payment_id == entity["payment_id"]))
+        if extra is not None:
+            return _extra_refund_news(session, extra, entity)
+        if _refers_to_ours(session, gateway.name, payload, entity):
+            return _keep(record, body, entity["payment_id"])
+        return "not ours"
     return "ignored"
+
+
+def _refers_to_ours(session: Session, gateway: str, payload: dict, refund_entity: dict) -> bool:
+    """A refund of a payment not captured here yet that is about one of our orders: by the Razorpay order of
+    the payment it carries, or by the notes we (or staff on the dashboard) wrote on it."""
+    notes = refund_entity.get("notes") if isinstance(refund_entity.get("notes"), dict) else {}
+    if str(notes.get("haat_refund", "")).isdigit() or str(notes.get("order_id", "")).isdigit():
+        return True
+    carried = (payload.get("payment") or {}).get("entity") if isinstance(payload.get("payment"), dict) else None
+    order_id = carried.get("order_id") if isinstance(carried, dict) else None
+    return isinstance(order_id, str) and session.scalar(sa.select(Payment.id).where(
+        Payment.gateway == gateway, Payment.gateway_order_id == order_id)) is not None
+
+
+def _keep(record: WebhookEvent, body: str, gateway_payment_id: str) -> str:
+    """Keep the event until the payment it is about is captured here (then _apply_kept applies it)."""
+    record.waiting_for, record.body = gateway_payment_id[:255], body
+    return f"kept until {gateway_payment_id[:60]} is captured"
+
+
+def _apply_kept(session: Session, gateway: str, gateway_payment_id: str) -> None:
+    """Apply, once each, the events that arrived before this payment's capture (in the order they came)."""
+    kept = session.scalars(sa.select(WebhookEvent).where(WebhookEvent.gateway == gateway,
+                                                         WebhookEvent.waiting_for == gateway_payment_id)
+                           .order_by(WebhookEvent.id)).all()
+    for record in kept:
+        if session.execute(sa.update(WebhookEvent).where(WebhookEvent.id == record.id,
+                                                         WebhookEvent.waiting_for.is_not(None))
+                           .values(waiting_for=None).execution_options(synchronize_session=False)).rowcount != 1:
+            continue  # applied by another delivery meanwhile
+        event = json.loads(record.body)
+        if gateway == "stripe":
+            outcome = _apply_stripe(session, event["type"], event.get("data"), record, record.body)
+        else:
+            outcome = _apply_razorpay(session, gateways.upi(), event["event"], event["payload"], record, record.body)
+        session.execute(sa.update(WebhookEvent).where(WebhookEvent.id == record.id)
+                        .values(outcome=f"applied at capture: {outcome}"[:200])
+                        .execution_options(synchronize_session=False))
 
 
 def stripe_webhook(session: Session, body: str, signature: str) -> Answer:
@@ -627,10 +829,10 @@ def stripe_webhook(session: Session, body: str, signature: str) -> Answer:
     record = _record_event(session, "stripe", event["id"], event["type"])
     if record is None:
         return Answer(200, "duplicate")
-    return _applied(session, record, lambda: _apply_stripe(session, event["type"], event.get("data")))
+    return _applied(session, record, lambda: _apply_stripe(session, event["type"], event.get("data"), record, body))
 
 
-def _apply_stripe(session: Session, kind: str, data) -> str:
+def _apply_stripe(session: Session, kind: str, data, record: WebhookEvent, body: str) -> str:
     if kind.startswith("checkout.session."):
         obj = _shaped(_shaped(data, "data").get("object"), "checkout.session", id=TEXT, amount_total=MAYBE_WHOLE,
                       payment_status=MAYBE_TEXT, status=MAYBE_TEXT, payment_intent=MAYBE_TEXT)
@@ -645,8 +847,8 @@ def _apply_stripe(session: Session, kind: str, data) -> str:
         payment = session.scalar(sa.select(Payment).where(Payment.gateway == "stripe",
                                                           Payment.gateway_payment_id == obj["payment_intent"])) \
             if obj["payment_intent"] else None
-        if payment is None:
-            return "not ours"
+        if payment is None:  # a refund whose payment's session completes later here: kept until then
+            return _keep(record, body, obj["payment_intent"]) if obj["payment_intent"] else "not ours"
         return gateway_refund(session, payment, {**obj, "notes": obj.get("metadata")}, "webhook")
     return "ignored"
 
