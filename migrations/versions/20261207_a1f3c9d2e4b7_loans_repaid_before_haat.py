@@ -1,14 +1,14 @@
 """loans: instalments repaid before Haat (a loan she already had when she joined)
 
 Revision ID: a1f3c9d2e4b7
-Revises: 7e4c673c6c0b
+Revises: 3b7e0c1d9a55
 Create Date: 2026-12-07 18:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'a1f3c9d2e4b7'
-down_revision = '7e4c673c6c0b'
+down_revision = '3b7e0c1d9a55'
 branch_labels = None
 depends_on = None
 

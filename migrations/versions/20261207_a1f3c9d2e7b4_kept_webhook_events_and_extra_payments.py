@@ -2,7 +2,7 @@
 how the order was paid
 
 Revision ID: a1f3c9d2e7b4
-Revises: 7e4c673c6c0b
+Revises: a1f3c9d2e4b7
 Create Date: 2026-12-07 18:30:00
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 import market.db
 
 revision = 'a1f3c9d2e7b4'
-down_revision = '7e4c673c6c0b'
+down_revision = 'a1f3c9d2e4b7'
 branch_labels = None
 depends_on = None
 
