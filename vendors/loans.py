@@ -429,6 +429,9 @@ def _replay(terms: Terms, payments: list[Payment], on: date) -> tuple[list[_Slot
 def position(terms: Terms, payments: list[Payment], on: date) -> Position:
     """The loan's state at the end of `on`, from the payments made on or before that day.
 
+    The payments are taken as dated: pass them through `toward_instalments` first to have money paid ahead
+    settle the next instalments (what the app does); given raw, money beyond what is due is a prepayment.
+
     Each payment pays what is due up to its date, OLDEST instalment first, and within an instalment the late
     fee, then interest, then principal. An instalment not fully paid by the end of its due date owes the late
     fee once (paying on the due date itself is on time). Money beyond that is a prepayment:

@@ -397,3 +397,17 @@ def test_paying_each_instalment_by_its_due_date_split_any_way_is_never_late(loan
             pos = position(terms, counted, day)
             assert pos.overdue_days == 0 and pos.penalties == {}, (row.number, day)
     assert position(terms, counted, schedule(terms)[-1].due).closed
+
+
+@settings(deadline=None, max_examples=100)
+@given(loans())
+def test_money_paid_ahead_is_neither_lost_nor_counted_before_it_came(loan):
+    terms, payments, on = loan
+    counted = toward_instalments(terms, payments)
+    assert sum(p.amount_paise for p in counted) == sum(p.amount_paise for p in payments)
+    assert all(p.amount_paise > 0 for p in counted)
+    for day in {p.on for p in counted} | {p.on for p in payments}:  # never counted before it was paid
+        assert sum(p.amount_paise for p in counted if p.on <= day) <= sum(p.amount_paise for p in payments
+                                                                           if p.on <= day)
+    pos = position(terms, counted, on)
+    assert pos.outstanding_principal_paise >= 0 and pos.arrears_paise >= 0
