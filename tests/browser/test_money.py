@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import choose_language
 from tests.browser.test_ordering import add, log_in
 from tests.factories import gen_product
 from vendors import finance
@@ -87,7 +88,7 @@ def test_her_plan_names_each_loan_shows_a_worked_example_and_keeps_her_order(pag
     expect(page.locator(".plan li").first).to_contain_text("Bank linkage loan, SBI Pune")
     expect(page.locator(".plan-example li").first).to_contain_text("₹100.00")
 
-    page.goto(live_server + "/language/hi")
+    choose_language(page, live_server, "hi")
     page.goto(live_server + "/seller/money")
     assert page.evaluate("document.documentElement.lang") == "hi"
     expect(page.locator(".plan li").first).to_contain_text("SBI Pune")
