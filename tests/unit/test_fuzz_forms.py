@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from catalog.forms import ImportForm, ProductForm, RupeeField, ShopForm
 from market import create_app
 from market.config import LOCALES
-from market.forms import EraseForm, LoginForm, PasswordForm, SignupForm, StaffForm
+from market.forms import EraseForm, LoginForm, PasswordForm, SignupCodeForm, SignupForm, StaffForm
 from market.i18n import HaatForm
 from market.money import MAX_PAISE
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
@@ -32,7 +32,7 @@ from vendors.forms import GoalForm, LoanForm, OnboardingForm, RepaymentForm, Sav
 
 FORMS = [ImportForm, ProductForm, ShopForm, EraseForm, LoginForm, PasswordForm, SignupForm, StaffForm, AddToCartForm,
          CheckoutForm, MessageForm, SaleForm, GoalForm, LoanForm, OnboardingForm, RepaymentForm, SavingForm,
-         WelcomeForm]
+         WelcomeForm, SignupCodeForm]
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -231,6 +231,7 @@ GOOD = {  # per form, a post that validates
     RepaymentForm: {"amount": "1060.50", "paid_on": "2025-02-01"},
     SavingForm: {"monthly": "100"},
     WelcomeForm: {"phone": "9812345678", "code": "12345678", "password": PASSWORD, "again": PASSWORD},
+    SignupCodeForm: {"code": "12345678"},
 }
 
 
