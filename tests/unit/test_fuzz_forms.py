@@ -163,7 +163,8 @@ def fill(app, form_class, data: MultiDict, locale: str):
     as the page would."""
     body = MultiDict([(k, (io.BytesIO(v.stream.getvalue()), v.filename) if isinstance(v, FileStorage) else v)
                       for k, v in data.items(multi=True)])
-    with app.test_request_context(method="POST", data=body, headers={"Cookie": f"lang={locale}"}):
+    with app.test_request_context(method="POST", data=body, headers={"Cookie": f"lang={locale}"}) as context:
+        context.request.max_content_length = 100 * 1024 * 1024  # views set theirs: test_request_bodies.py
         form = form_class(meta={"csrf": False})
         offer_choices(form)
         valid = form.validate()
