@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from bench.common import build_database, percentile
 from catalog.models import Product
-from market import ROOT, create_app, db
+from market import ROOT, create_app
+from market.core import db
 
 PER_PAGE = 24
 

@@ -45,7 +45,7 @@ from alembic import command
 from bench.common import percentile
 from bench.serve import HOST, CpuMeter, CpuUse, Server, ServerSpec
 from market.cli import alembic_config
-from market.config import normalise_database_url
+from market.core.config import normalise_database_url
 
 MARKER = "Checkout bench programme"  # a database with tables but without this programme is never emptied
 SELLER_PHONE = "+919800000001"
@@ -84,9 +84,9 @@ def seed(app, stock: int, buyers: int) -> Seeded:
     """One shop with one product of `stock` pieces; `buyers` buyer accounts with one piece in the cart each."""
     from catalog.models import Category
     from catalog.services import ProductData, VariantData, create_product
-    from market import db
-    from market.models import Role, User
-    from market.security import make_hasher
+    from market.core import db
+    from market.core.models import Role, User
+    from market.core.security import make_hasher
     from orders.models import Cart, CartItem
     from vendors.models import Organisation, Programme, SelfHelpGroup
     from vendors.services import NewMember, onboard_member, open_business
@@ -131,9 +131,9 @@ def session_cookies(app, user_ids: list[int]) -> list[str]:
     from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
-    from market import db
-    from market.models import User
-    from market.services import start_login_session
+    from market.core import db
+    from market.core.accounts import start_login_session
+    from market.core.models import User
 
     serializer = app.session_interface.get_signing_serializer(app)
     cookies = []
@@ -424,7 +424,7 @@ def run(args, spec: ServerSpec, url: str, workdir: Path, post_only: bool) -> Run
     seeded = seed(app, args.stock, args.stock + args.extra)
     cookies = session_cookies(app, seeded.buyer_ids)
     with app.app_context():
-        from market import db
+        from market.core import db
 
         db.engine().dispose()
     server = Server(spec, {"HAAT_ENV": "production", "HAAT_SECRET_KEY": secret, "DATABASE_URL": url,

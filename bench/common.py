@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import command
 
 from market.cli import alembic_config
-from market.config import normalise_database_url
-from market.db import make_engine
+from market.core.config import normalise_database_url
+from market.core.db import make_engine
 
 STATES = ("MH", "TN", "WB", "KA", "TS")
 

@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from alembic import command
 
 from bench.common import percentile
-from market import create_app, db
+from market import create_app
 from market.cli import DEMO_PASSWORD, alembic_config
-from market.config import normalise_database_url
+from market.core import db
+from market.core.config import normalise_database_url
 
 
 def ensure_database(url: str) -> None:
@@ -59,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
                       "PASSWORD_HASH_FAST": True})
     with app.app_context():
         if not db.session.scalar(sa.text("SELECT count(*) FROM members")):
+            from market.core.security import hash_password
             from market.demo_large import load_large
-            from market.security import hash_password
 
             started = time.perf_counter()
             load_large(db.session, hash_password(DEMO_PASSWORD),
@@ -72,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             with db.engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("VACUUM ANALYZE"))
         if not db.session.scalar(sa.text("SELECT count(*) FROM users WHERE role = 'admin'")):
-            from market.models import Role
-            from market.services import create_user
+            from market.core.accounts import create_user
+            from market.core.models import Role
 
             create_user(db.session, name="Bench admin", login="bench-admin@example.org", password=DEMO_PASSWORD,
                         role=Role.ADMIN)

@@ -32,8 +32,9 @@ import sqlalchemy as sa
 from bench.common import percentile
 from bench.search import prepare_catalogue, query_mix
 from bench.serve import CpuMeter, Server, ServerSpec, load
-from market import ROOT, create_app, db
-from market.config import normalise_database_url
+from market import ROOT, create_app
+from market.core import db
+from market.core.config import normalise_database_url
 
 PER_PAGE = 24
 TARGET_SHARE, TARGET_P99_MS = 0.5, 100.0

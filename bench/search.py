@@ -22,7 +22,8 @@ import sqlalchemy as sa
 
 from bench.common import ITEMS, MODIFIERS, STATES, add_details, build_database, percentile
 from catalog.search import SearchQuery, get_backend, reindex_all
-from market import ROOT, create_app, db
+from market import ROOT, create_app
+from market.core import db
 
 PRICE_BUCKETS = [(None, 500_00), (500_00, 1000_00), (1000_00, 2000_00), (2000_00, None)]
 TYPOS = ["pickel", "jumka", "kurtta", "sarre", "chakali", "bangels", "dupata", "neckless", "laddu", "murrukku",

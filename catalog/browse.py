@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from catalog.models import Category, Product
-from market.pagination import parse_id
+from market.core.pagination import parse_id
 from vendors.models import Business
 from vendors.states import STATES
 

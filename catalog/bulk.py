@@ -29,10 +29,10 @@ from catalog.services import (
     check_listing_text,
     create_product,
 )
-from market import uploads
-from market.money import MoneyError, parse_rupees
-from market.security import PublicTextError
-from market.uploads import UploadError
+from market.core import uploads
+from market.core.money import MoneyError, parse_rupees
+from market.core.security import PublicTextError
+from market.core.uploads import UploadError
 
 MAX_ROWS = 500
 MAX_ZIP_ENTRIES = 3_000

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from market.i18n import N_
+from market.core.i18n import N_
 
 CATEGORY_NAMES = (
     # the four trades

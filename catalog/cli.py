@@ -26,7 +26,7 @@ def register(app: Flask) -> None:
     def reindex():
         """Rebuild the search index from the products table (listed products only)."""
         from catalog.search import SearchBusy, reindex_all
-        from market import db
+        from market.core import db
 
         bar = None
         shown = 0
@@ -55,7 +55,7 @@ def register(app: Flask) -> None:
     def search_worker(interval: float, once: bool):
         """Apply queued product changes to the search index every second until Ctrl+C (one per installation)."""
         from catalog.search import maintain, sync
-        from market import db
+        from market.core import db
 
         if not once:
             click.echo("Keeping the search index up to date; Ctrl+C stops.")

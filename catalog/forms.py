@@ -21,8 +21,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from catalog.category_names import category_name
 from catalog.services import MAX_STOCK, ProductData, TierData, VariantData
-from market.i18n import HaatForm, TranslatedMeta
-from market.money import MoneyError, parse_rupees
+from market.core.i18n import HaatForm, TranslatedMeta
+from market.core.money import MoneyError, parse_rupees
 
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
 

@@ -9,12 +9,12 @@ from catalog.bulk import COLUMNS, run_import
 from catalog.forms import ImportForm
 from catalog.models import ImportJob
 from catalog.views import media_dir, update_search_index
-from market import db
-from market.bodies import MB, body_limit
-from market.models import Role
-from market.permissions import role_required
-from market.services import audit
-from market.uploads import in_background
+from market.core import db
+from market.core.accounts import audit
+from market.core.bodies import MB, body_limit
+from market.core.models import Role
+from market.core.permissions import role_required
+from market.core.uploads import in_background
 from vendors.models import Business
 from vendors.permissions import can_view_organisation
 

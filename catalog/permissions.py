@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from catalog.models import Product
-from market.models import Role, User
+from market.core.models import Role, User
 from vendors.models import Business
 
 

@@ -135,7 +135,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 # -- shared by both backends -------------------------------------------------------------------------
 
 def _session() -> Session:
-    from market import db
+    from market.core import db
 
     return db.session
 

@@ -16,9 +16,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from catalog.models import Category, Photo, Product, SearchQueue, Status, Variant, WholesaleTier
-from market.db import utcnow
-from market.money import MAX_STORED_PAISE
-from market.security import check_public_text
+from market.core.db import utcnow
+from market.core.money import MAX_STORED_PAISE
+from market.core.security import check_public_text
 from vendors.models import Business
 
 if TYPE_CHECKING:

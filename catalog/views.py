@@ -32,12 +32,12 @@ from catalog.services import (
     taxonomy,
     update_product,
 )
-from market import db
-from market.bodies import FORM, body_limit
-from market.models import Role
-from market.pagination import parse_cursor
-from market.permissions import role_required
-from market.security import PublicTextError
+from market.core import db
+from market.core.bodies import FORM, body_limit
+from market.core.models import Role
+from market.core.pagination import parse_cursor
+from market.core.permissions import role_required
+from market.core.security import PublicTextError
 from vendors.models import Business
 from vendors.services import ShopNameError, member_for_user, update_storefront
 

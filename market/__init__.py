@@ -16,11 +16,11 @@ from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from market import bodies, config, db, security
-from market.config import LOCALES
-from market.extensions import babel, compress, csrf, limiter, login_manager
-from market.i18n import select_locale
-from market.money import format_count, format_inr
+from market.core import bodies, config, db, security
+from market.core.config import LOCALES
+from market.core.extensions import babel, compress, csrf, limiter, login_manager
+from market.core.i18n import select_locale
+from market.core.money import format_count, format_inr
 from vendors.states import state_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,9 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from market.db import utcnow
-    from market.models import LoginSession, User
-    from market.services import SEEN_EVERY, live_login_session
+    from market.core.accounts import SEEN_EVERY, live_login_session
+    from market.core.db import utcnow
+    from market.core.models import LoginSession, User
 
     # No context processor of its own: globals_for_templates() gives the templates current_user, a guest
     # when the database cannot load her, so that the error page still renders.
@@ -184,7 +184,7 @@ def _header_data(again: bool = False) -> int:
 
 
 def _read_header_data() -> int:
-    from market.notifications import unread_count
+    from market.core.notifications import unread_count
 
     user = None
     try:
@@ -233,7 +233,7 @@ def _register_error_pages(app: Flask) -> None:
             _header_data(again=True)
         return render_template("errors/error.html", code=code, message=messages[code]()), code
 
-    for code in messages:  # 413 is market.bodies'
+    for code in messages:  # 413 is market.core.bodies'
         app.register_error_handler(code, lambda exc, code=code: render(code))
 
     @app.errorhandler(CSRFError)

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from market import db
+from market.core import db
+from market.core.accounts import AccountError, audit, create_user
+from market.core.models import AuditEntry, Role, User
+from market.core.pagination import after_id_page, parse_cursor
+from market.core.permissions import role_required
 from market.forms import StaffForm
-from market.models import AuditEntry, Role, User
-from market.pagination import after_id_page, parse_cursor
-from market.permissions import role_required
-from market.services import AccountError, audit, create_user
 from vendors.models import Business, Member, Organisation, SelfHelpGroup, StaffAssignment
 from vendors.services import assign_staff
 

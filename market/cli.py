@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 
-from market import db
+from market.core import db
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - the published demo password, demo data only
 
@@ -37,7 +37,8 @@ def register(app: Flask) -> None:
                   help="Folder with the Noto Sans .ttf files (default: the system's fonts-noto-core).")
     def make_fonts(source: str | None):
         """Cut Noto Sans per script into static/fonts (WOFF2) and write static/css/fonts.css."""
-        from market import ROOT, fonts
+        from market import ROOT
+        from market.core import fonts
 
         static = ROOT / "static"
         written = fonts.make(static / "fonts", Path(source) if source else fonts.SOURCE)
@@ -98,7 +99,7 @@ def register(app: Flask) -> None:
         """Send sign-up codes and pending notification e-mails (one worker per installation is enough)."""
         import time
 
-        from market.notifications import deliver_pending, deliver_signup_codes, sender_from_config
+        from market.core.notifications import deliver_pending, deliver_signup_codes, sender_from_config
 
         sender = sender_from_config()
         while True:
@@ -116,8 +117,8 @@ def register(app: Flask) -> None:
     @click.password_option()
     def create_user_command(role: str, name: str, login: str, password: str):
         """Create an account (for the first admin of a new installation)."""
-        from market.models import Role
-        from market.services import AccountError, create_user
+        from market.core.accounts import AccountError, create_user
+        from market.core.models import Role
 
         try:
             create_user(db.session, name=name, login=login, password=password, role=Role(role))
@@ -137,7 +138,7 @@ def _register_dashboards(app: Flask) -> None:
         """Recompute every loan's standing (run daily: instalments fall due as days pass)."""
         import sqlalchemy as sa
 
-        from market import db
+        from market.core import db
         from vendors.finance import refresh_status
         from vendors.models import Loan
 
@@ -154,8 +155,8 @@ def _register_dashboards(app: Flask) -> None:
     @dashboards_group.command("rebuild")
     def rebuild():
         """Recount the monthly sales from payments, cash sales and refunds."""
-        from market import db
-        from market.rollups import rebuild as recount
+        from market.core import db
+        from market.reports.rollups import rebuild as recount
 
         counted = recount(db.session)
         db.session.commit()
@@ -163,8 +164,8 @@ def _register_dashboards(app: Flask) -> None:
 
 
 def _seed_large() -> None:
+    from market.core.security import hash_password
     from market.demo_large import load_large
-    from market.security import hash_password
 
     shown: dict[str, int] = {}
 

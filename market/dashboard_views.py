@@ -11,12 +11,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from catalog.category_names import category_name
-from market import db
-from market.dashboards import figures, members_to_visit, scope_for, shared
-from market.exports import csv_bytes, rupees, xlsx_bytes
-from market.models import Role
-from market.permissions import role_required
-from market.services import audit
+from market.core import db
+from market.core.accounts import audit
+from market.core.exports import csv_bytes, rupees, xlsx_bytes
+from market.core.models import Role
+from market.core.permissions import role_required
+from market.reports.dashboards import figures, members_to_visit, scope_for, shared
 from vendors.finance import today
 from vendors.models import Organisation, Programme, SelfHelpGroup
 from vendors.permissions import visible_organisation_ids
@@ -111,8 +111,8 @@ def _units_table(scope, rows: list[dict], title: str | None = None) -> tuple[str
 
 
 def _shared_table(scope) -> dict[str, tuple[str, list[str], list[list]]]:
-    """To share outside the programme (market.dashboards.shared): aggregates only, small cells hidden; a file with
-    nothing to share says why in its one line."""
+    """To share outside the programme (market.reports.dashboards.shared): aggregates only, small cells hidden; a
+    file with nothing to share says why in its one line."""
     rows = shared(db.session, scope, today().replace(day=1))
     title = UNIT_TITLES[scope.level] if scope.level in ("programme", "state") else _("Organisation")
     table = _units_table(scope, rows, str(title))

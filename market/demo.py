@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from catalog.demo import load_products
 from catalog.models import Product
-from market.models import Role, User
-from market.services import create_user
+from market.core.accounts import create_user
+from market.core.models import Role, User
 from vendors.models import Organisation, Programme, SelfHelpGroup
 from vendors.services import NewMember, assign_staff, onboard_member, open_business
 

@@ -143,7 +143,7 @@ def load_large(session: Session, password_hash: str, scale: dict[str, int] | Non
 
 def count_rollups(session: Session) -> None:
     """The sales rollups counted from the orders in SQL (the large seed has no ledger to replay)."""
-    from market.rollups import derive
+    from market.reports.rollups import derive
 
     if session.get_bind().dialect.name == "postgresql":
         month = "date_trunc('month', o.placed_at AT TIME ZONE 'Asia/Kolkata')::date"

@@ -7,8 +7,8 @@ from wtforms import BooleanField, HiddenField, PasswordField, RadioField, Select
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from market.i18n import HaatForm
-from market.services import MAX_PASSWORD, AccountError, check_password_rules, parse_login
+from market.core.accounts import MAX_PASSWORD, AccountError, check_password_rules, parse_login
+from market.core.i18n import HaatForm
 
 
 def valid_login(_form, field) -> None:

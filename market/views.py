@@ -28,15 +28,8 @@ from werkzeug.exceptions import HTTPException
 from catalog.browse import Filters, listed_products
 from catalog.services import root_categories
 from catalog.views import after_withdrawal
-from market import db
-from market.config import LOCALES
-from market.db import utcnow
-from market.extensions import limiter
-from market.forms import EraseForm, LoginForm, PasswordForm, SignupCodeForm, SignupForm
-from market.models import Role
-from market.notifications import Notification
-from market.security import is_safe_next
-from market.services import (
+from market.core import db
+from market.core.accounts import (
     TAKEN,
     AccountError,
     account_key,
@@ -50,6 +43,13 @@ from market.services import (
     request_signup,
     start_login_session,
 )
+from market.core.config import LOCALES
+from market.core.db import utcnow
+from market.core.extensions import limiter
+from market.core.models import Role
+from market.core.notifications import Notification
+from market.core.security import is_safe_next
+from market.forms import EraseForm, LoginForm, PasswordForm, SignupCodeForm, SignupForm
 from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
 from vendors.services import erase_member, export_member
 

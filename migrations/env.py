@@ -30,7 +30,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    from market.db import make_engine
+    from market.core.db import make_engine
 
     connection = config.attributes.get("connection")
     if connection is None:

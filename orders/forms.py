@@ -7,8 +7,8 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, StringF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from market.db import MAX_ID
-from market.i18n import HaatForm
+from market.core.db import MAX_ID
+from market.core.i18n import HaatForm
 from orders.services import MAX_QUANTITY
 
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}

@@ -39,8 +39,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from market.db import Base, UTCDateTime, utcnow
-from market.security import hide_contacts
+from market.core.db import Base, UTCDateTime, utcnow
+from market.core.security import hide_contacts
 from orders.hsn import GST_STATE_CODES, GSTIN_STATE_CODES, UnknownCategory, pincode_state, rule_for, state_label
 from orders.models import Order, OrderEvent, WholesalerProfile
 from orders.status import OrderStatus

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Product, Variant
-from market.db import Base, UTCDateTime, utcnow
-from market.models import User
+from market.core.db import Base, UTCDateTime, utcnow
+from market.core.models import User
 from vendors.models import Business
 
 STATUSES = ("placed", "confirmed", "packed", "ready_for_pickup", "shipped", "delivered", "completed",

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from catalog.models import Product
-from market import db
-from market.models import Role
-from market.money import MoneyError, parse_rupees
-from market.permissions import role_required
+from market.core import db
+from market.core.models import Role
+from market.core.money import MoneyError, parse_rupees
+from market.core.permissions import role_required
 from orders.models import QuoteRequest
 from orders.quotes import answer, order_from_quote, quote_actor, request_quote
 from orders.services import DELIVERY_FEES, OrderError, is_approved_wholesaler

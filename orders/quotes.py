@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Variant
 from catalog.permissions import owns_business
-from market.db import MAX_ID
-from market.models import Role, User
-from market.money import MAX_STORED_PAISE
-from market.notifications import notify
-from market.security import hide_contacts
+from market.core.db import MAX_ID
+from market.core.models import Role, User
+from market.core.money import MAX_STORED_PAISE
+from market.core.notifications import notify
+from market.core.security import hide_contacts
 from orders.models import Checkout, Order, OrderEvent, OrderLine, QuoteRequest
 from orders.services import (
     DELIVERY_FEES,

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session, joinedload
 
 from catalog.models import Product, Variant
 from catalog.permissions import owns_business
-from market.db import utcnow
-from market.models import Role, User
-from market.money import MAX_STORED_PAISE, format_inr
-from market.notifications import notify
-from market.security import hide_contacts
+from market.core.db import utcnow
+from market.core.models import Role, User
+from market.core.money import MAX_STORED_PAISE, format_inr
+from market.core.notifications import notify
+from market.core.security import hide_contacts
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent, OrderLine, OrderMessage, WholesalerProfile
 from orders.status import OPEN, RELEASES_STOCK, Actor, OrderStatus, check_move
 from vendors.models import Business, SelfHelpGroup

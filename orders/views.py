@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy.orm import selectinload
 
-from market import db
-from market.db import utcnow
-from market.models import Role
-from market.permissions import role_required
-from market.services import audit
+from market.core import db
+from market.core.accounts import audit
+from market.core.db import utcnow
+from market.core.models import Role
+from market.core.permissions import role_required
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
 from orders.models import Checkout, Order, QuoteRequest, WholesalerProfile
 from orders.services import (

@@ -24,8 +24,8 @@ def register(app: Flask) -> None:
     @click.option("--days", default=3, show_default=True, help="Also re-check refunds of payments this recent.")
     def reconcile(repair: bool, days: int):
         """Report (and with --repair, fix) payments that differ from the gateway's record."""
-        from market import db
-        from market.db import utcnow
+        from market.core import db
+        from market.core.db import utcnow
         from payments.gateways import GatewayUnavailable
         from payments.models import Payment
         from payments.services import reconcile_payment, to_reconcile

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from market.i18n import HaatForm
+from market.core.i18n import HaatForm
 
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
 

@@ -18,17 +18,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.models import Variant
-from market import rollups
-from market.db import utcnow
-from market.models import User
-from market.money import format_inr
-from market.notifications import notify
-from market.security import hide_contacts
+from market.core import ledger as books
+from market.core.db import utcnow
+from market.core.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
+from market.core.models import User
+from market.core.money import format_inr
+from market.core.notifications import notify
+from market.core.security import hide_contacts
+from market.reports import rollups
 from orders.models import Checkout, Order
 from orders.status import Actor, OrderStatus, can_move
 from payments import gateways
-from payments import ledger as books
-from payments.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
 from payments.models import CashSale, ExtraPayment, Payment, PaymentEvent, Refund, Transfer, WebhookEvent
 from payments.status import MONEY_TAKEN, WAITING, PaymentStatus, after_refund, check_move
 from vendors.models import Business

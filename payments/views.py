@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from catalog.models import Product, Variant
-from market import db
-from market.bodies import WEBHOOK, body_limit
-from market.extensions import csrf
-from market.models import Role
-from market.money import MoneyError, format_inr, parse_rupees
-from market.pagination import after_id_page, parse_cursor
-from market.permissions import role_required
-from market.security import CSP, is_safe_next
+from market.core import db
+from market.core.bodies import WEBHOOK, body_limit
+from market.core.extensions import csrf
+from market.core.models import Role
+from market.core.money import MoneyError, format_inr, parse_rupees
+from market.core.pagination import after_id_page, parse_cursor
+from market.core.permissions import role_required
+from market.core.security import CSP, is_safe_next
 from orders.models import Checkout, Order
 from orders.services import OrderError, actor_for
 from orders.status import Actor

@@ -15,8 +15,8 @@ from alembic import command
 
 from market import ROOT, create_app
 from market.cli import alembic_config
-from market.db import Base
-from market.models import Role
+from market.core.db import Base
+from market.core.models import Role
 from tests import factories
 
 REQUIRE_ALL = os.environ.get("HAAT_REQUIRE_ALL") == "1"
@@ -63,7 +63,7 @@ def database_url(tmp_path_factory) -> str:
         url = os.environ.get("TEST_DATABASE_URL")
         if not url:
             unavailable("HAAT_TEST_DATABASE=postgres needs TEST_DATABASE_URL")
-        from market.config import normalise_database_url
+        from market.core.config import normalise_database_url
 
         url = normalise_database_url(url)
         engine = sa.create_engine(url)
@@ -95,7 +95,7 @@ def make_app(database_url, tmp_path):
     apps = []
 
     def build(**overrides):
-        from market.extensions import limiter
+        from market.core.extensions import limiter
 
         config = {**TEST_CONFIG, "DATABASE_URL": database_url, "MEDIA_DIR": str(tmp_path / "media"),
                   "SEARCH_INDEX_DIR": str(tmp_path / "search"), **overrides}
@@ -109,7 +109,7 @@ def make_app(database_url, tmp_path):
     yield build
     for app in apps:
         with app.app_context():
-            from market.db import engine
+            from market.core.db import engine
 
             engine().dispose()
     try:
@@ -120,7 +120,7 @@ def make_app(database_url, tmp_path):
 
 def check_ledger_balances(url: str) -> None:
     """After every test: each ledger entry sums to zero, so the whole ledger does too."""
-    from market.db import make_engine
+    from market.core.db import make_engine
 
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -136,7 +136,7 @@ REFERENCE_TABLES = {"categories"}  # rows written by the migrations themselves
 
 def empty_all_tables(url: str) -> None:
     """Delete every row but the migrations' reference data, children first, so the next test starts clean."""
-    from market.db import make_engine
+    from market.core.db import make_engine
 
     engine = make_engine(url)
     with engine.begin() as conn:
@@ -165,7 +165,7 @@ def session(make_app):
     `g`, the logged-in user and the session between the test and every request). Call
     `reload(session)` after requests to see what they committed.
     """
-    from market import db
+    from market.core import db
 
     with make_app().app_context():
         yield db.session
@@ -203,7 +203,7 @@ class CodeSender:
 
 def code_sent_to(session, login_value: str) -> str:
     """The sign-up code, as the notify worker sends it to the phone or e-mail (read from what it sent)."""
-    from market.notifications import deliver_signup_codes
+    from market.core.notifications import deliver_signup_codes
 
     sender = CodeSender()
     deliver_signup_codes(session, sender)

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Category, Product
 from catalog.services import ProductData, TierData, VariantData, create_product
-from market.models import Role, User
-from market.services import create_user
+from market.core.accounts import create_user
+from market.core.models import Role, User
 from vendors.models import Business, Member, Organisation, Programme, SelfHelpGroup
 from vendors.services import NewMember, assign_staff, onboard_member, open_business
 

@@ -24,7 +24,7 @@ def post_worker_init(worker) -> None:
     import sqlalchemy as sa
     from sqlalchemy.orm import Session
 
-    from market import db
+    from market.core import db
 
     fault = Path(path)
 

@@ -1,6 +1,6 @@
 """Her financial plan, fed by her sales: loans, group savings, goals, and the share of each sale for them.
 
-Every paisa moves as a ledger entry (payments.ledger): a sale's share goes from where the money is (what
+Every paisa moves as a ledger entry (market.core.ledger): a sale's share goes from where the money is (what
 Haat owes her business for an online sale, or the cash in her hand) to her loan, savings or goal account.
 Nothing here stores a balance: a loan's repayments are the credits on its account, replayed through the
 loan's schedule (vendors.loans) to say what is paid, overdue or due next.
@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from market.models import User
-from payments import ledger as books
-from payments.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
+from market.core import ledger as books
+from market.core.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
+from market.core.models import User
 from vendors import loans
 from vendors.models import AllocationRule, Business, Goal, Loan, Member
 
@@ -143,7 +143,7 @@ def month_start(on: date) -> datetime:
 
 def refresh_status(session: Session, loan: Loan, on: date | None = None) -> None:
     """Write the loan's standing for the dashboards (outstanding, days overdue, what the next instalment needs)."""
-    from market.rollups import LoanStatus
+    from market.reports.rollups import LoanStatus
 
     state = loan_state(session, loan, on)
     group = session.get(Member, loan.member_id).group

@@ -19,8 +19,8 @@ from wtforms import (
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from catalog.forms import NUMERIC, RupeeField
-from market.i18n import HaatForm
-from market.services import MAX_PASSWORD
+from market.core.accounts import MAX_PASSWORD
+from market.core.i18n import HaatForm
 
 
 def finite(_form, field) -> None:

@@ -11,8 +11,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
-from market.db import Base, UTCDateTime, utcnow
-from market.models import User
+from market.core.db import Base, UTCDateTime, utcnow
+from market.core.models import User
 
 
 class Programme(Base):
@@ -79,7 +79,7 @@ class Member(Base):
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("self_help_groups.id"))
     legal_name: Mapped[str] = mapped_column(sa.String(120))
     joined_on: Mapped[date] = mapped_column(default=date.today)
-    # For the dashboards' "members who need a visit", kept by market.rollups and vendors.finance.refresh_status:
+    # For the dashboards' "members who need a visit", kept by market.reports.rollups and vendors.finance.refresh_status:
     last_sold_in: Mapped[date | None]  # the latest month in which one of her shops made a sale
     late_days: Mapped[int] = mapped_column(default=0, server_default="0")  # her most overdue instalment
 

@@ -21,13 +21,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from market import uploads
-from market.db import utcnow
-from market.models import Role, User
-from market.money import MoneyError, parse_rupees
-from market.security import hash_password, verify_password
-from market.services import AccountError, check_password_rules, parse_login
-from market.uploads import UploadError
+from market.core import uploads
+from market.core.accounts import AccountError, check_password_rules, parse_login
+from market.core.db import utcnow
+from market.core.models import Role, User
+from market.core.money import MoneyError, parse_rupees
+from market.core.security import hash_password, verify_password
+from market.core.uploads import UploadError
 from vendors import finance, loans
 from vendors.models import Member, OnboardingJob, Organisation, SelfHelpGroup, SetupCode
 from vendors.services import TRADES, ShopNameError, check_public_text, open_business

@@ -18,15 +18,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market import db
-from market.bodies import FORM, body_limit
-from market.config import LOCALES
-from market.exports import csv_bytes
-from market.extensions import limiter
-from market.models import Role, User
-from market.permissions import role_required
-from market.services import account_key, audit
-from market.uploads import MAX_CSV_BYTES, in_background
+from market.core import db
+from market.core.accounts import account_key, audit
+from market.core.bodies import FORM, body_limit
+from market.core.config import LOCALES
+from market.core.exports import csv_bytes
+from market.core.extensions import limiter
+from market.core.models import Role, User
+from market.core.permissions import role_required
+from market.core.uploads import MAX_CSV_BYTES, in_background
 from market.views import home_for, log_in
 from vendors import onboarding
 from vendors.forms import OnboardingForm, WelcomeForm

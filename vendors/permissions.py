@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from market.models import Role, User
+from market.core.models import Role, User
 from vendors.models import StaffAssignment
 
 

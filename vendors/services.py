@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_ngettext
 from sqlalchemy.orm import Session, selectinload
 
-from market import security
-from market.models import Role, User
-from market.security import PublicTextError
-from market.services import AccountError, create_user
+from market.core import security
+from market.core.accounts import AccountError, create_user
+from market.core.models import Role, User
+from market.core.security import PublicTextError
 from vendors.models import Business, Member, Organisation, SelfHelpGroup, StaffAssignment
 
 TRADES = ("garments", "food", "jewellery", "handicrafts")

@@ -9,12 +9,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market import db, rollups
-from market.models import Role
-from market.money import MoneyError, format_inr, parse_rupees
-from market.pagination import after_id_page, parse_cursor
-from market.permissions import role_required
-from market.services import audit
+from market.core import db
+from market.core.accounts import audit
+from market.core.models import Role
+from market.core.money import MoneyError, format_inr, parse_rupees
+from market.core.pagination import after_id_page, parse_cursor
+from market.core.permissions import role_required
+from market.reports import rollups
 from vendors import finance, loans
 from vendors.forms import GoalForm, LoanForm, RepaymentForm, SavingForm, bps
 from vendors.models import Goal, Loan, Member, Organisation, SelfHelpGroup

@@ -7,7 +7,7 @@ Create Date: 2026-11-25 07:37:30.926881
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = '19606330a5f5'
 down_revision = '6cf2c2468fed'
@@ -29,8 +29,8 @@ def upgrade() -> None:
     sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('requested', 'countered', 'accepted', 'declined', 'ordered')", name=op.f('ck_quote_requests_status_known')),
     sa.CheckConstraint('counter_price_paise IS NULL OR counter_price_paise > 0', name=op.f('ck_quote_requests_counter_positive')),
     sa.CheckConstraint('quantity BETWEEN 1 AND 100000', name=op.f('ck_quote_requests_quantity_sane')),

@@ -7,7 +7,7 @@ Create Date: 2026-11-25 06:33:46.673902
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = '1c619aa6e161'
 down_revision = 'e31e7fca8099'
@@ -55,7 +55,7 @@ def upgrade() -> None:
     op.create_table('search_queue',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
-    sa.Column('queued_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('queued_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_search_queue'))
     )
     with op.batch_alter_table('search_queue', schema=None) as batch_op:
@@ -79,9 +79,9 @@ def upgrade() -> None:
     sa.Column('diet', sa.String(length=8), nullable=True),
     sa.Column('state_code', sa.String(length=2), nullable=False),
     sa.Column('listed', sa.Boolean(), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', market.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("diet IS NULL OR diet IN ('veg', 'nonveg', 'egg')", name=op.f('ck_products_diet_known')),
     sa.CheckConstraint("status IN ('draft', 'active', 'archived')", name=op.f('ck_products_status_known')),
     sa.CheckConstraint('lead_time_days IS NULL OR lead_time_days BETWEEN 0 AND 120', name=op.f('ck_products_lead_time_sane')),

@@ -7,7 +7,7 @@ Create Date: 2026-11-25 07:37:50.953118
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = '5ff004e4be7e'
 down_revision = '19606330a5f5'
@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('number', sa.String(length=16), nullable=False),
     sa.Column('fy', sa.String(length=7), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('issued_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('issued_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('issued_on', sa.Date(), nullable=False),
     sa.Column('supplier_name', sa.String(length=80), nullable=False),
     sa.Column('supplier_trade_name', sa.String(length=100), nullable=True),

@@ -7,7 +7,7 @@ Create Date: 2026-11-25 07:28:01.135232
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = '6cf2c2468fed'
 down_revision = 'cc982cf7b199'
@@ -21,7 +21,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=43), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_carts_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_carts')),
     sa.UniqueConstraint('token', name=op.f('uq_carts_token')),
@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.Column('buyer_id', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=64), nullable=False),
     sa.Column('total_paise', sa.Integer(), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('total_paise >= 0', name=op.f('ck_checkouts_total_not_negative')),
     sa.ForeignKeyConstraint(['buyer_id'], ['users.id'], name=op.f('fk_checkouts_buyer_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checkouts')),
@@ -47,7 +47,7 @@ def upgrade() -> None:
     sa.Column('gstin', sa.String(length=15), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', market.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name=op.f('ck_wholesaler_profiles_status_known')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_wholesaler_profiles_decided_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_wholesaler_profiles_user_id_users'), ondelete='CASCADE'),
@@ -68,8 +68,8 @@ def upgrade() -> None:
     sa.Column('subtotal_paise', sa.Integer(), nullable=False),
     sa.Column('delivery_fee_paise', sa.Integer(), nullable=False),
     sa.Column('total_paise', sa.Integer(), nullable=False),
-    sa.Column('placed_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('placed_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("delivery IN ('pickup', 'local', 'courier')", name=op.f('ck_orders_delivery_known')),
     sa.CheckConstraint("status IN ('placed', 'confirmed', 'packed', 'ready_for_pickup', 'shipped', 'delivered', 'completed', 'cancelled', 'refund_requested', 'refunded')", name=op.f('ck_orders_status_known')),
     sa.CheckConstraint('subtotal_paise >= 0 AND delivery_fee_paise >= 0', name=op.f('ck_orders_money_not_negative')),
@@ -87,7 +87,7 @@ def upgrade() -> None:
     op.create_table('order_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_role', sa.String(length=10), nullable=False),
     sa.Column('from_status', sa.String(length=20), nullable=True),
@@ -106,7 +106,7 @@ def upgrade() -> None:
     sa.Column('sender_id', sa.Integer(), nullable=True),
     sa.Column('from_seller', sa.Boolean(), nullable=False),
     sa.Column('body', sa.String(length=1000), nullable=False),
-    sa.Column('at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_messages_order_id_orders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['sender_id'], ['users.id'], name=op.f('fk_order_messages_sender_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_messages'))

@@ -8,7 +8,7 @@ Create Date: 2026-11-25 12:15:15.620955
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = '734771362db9'
 down_revision = '9ccfb62c1576'
@@ -51,7 +51,7 @@ def upgrade() -> None:
     # ### end Alembic commands ###
     from sqlalchemy.orm import Session
 
-    from market.rollups import derive
+    from market.reports.rollups import derive
 
     derive(Session(bind=op.get_bind()))
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-25 13:32:15.241399
 """
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = '7e4c673c6c0b'
 down_revision = '8f8c7edc3c4d'

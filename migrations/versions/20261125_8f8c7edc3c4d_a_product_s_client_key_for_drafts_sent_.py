@@ -7,7 +7,7 @@ Create Date: 2026-11-25 12:37:31.453655
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = '8f8c7edc3c4d'
 down_revision = 'bca8233967d5'

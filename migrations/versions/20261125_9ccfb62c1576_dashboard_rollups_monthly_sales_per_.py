@@ -7,7 +7,7 @@ Create Date: 2026-11-25 10:43:21.357917
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = '9ccfb62c1576'
 down_revision = 'e8465d2b40c0'

@@ -7,7 +7,7 @@ Create Date: 2026-11-25 07:46:55.386486
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = '9ef0641a9782'
 down_revision = '5ff004e4be7e'
@@ -23,8 +23,8 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body', sa.String(length=1000), nullable=False),
     sa.Column('link', sa.String(length=200), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', market.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('email_state', sa.String(length=8), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.CheckConstraint("email_state IN ('pending', 'sent', 'skipped', 'failed')", name=op.f('ck_notifications_email_state_known')),

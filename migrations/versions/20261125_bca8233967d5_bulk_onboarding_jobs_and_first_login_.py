@@ -7,7 +7,7 @@ Create Date: 2026-11-25 12:19:04.586938
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = 'bca8233967d5'
 down_revision = '734771362db9'
@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table('setup_codes',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('code_hash', sa.String(length=255), nullable=False),
-    sa.Column('expires_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('made_by_id', sa.Integer(), nullable=False),
     sa.Column('tries', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['made_by_id'], ['users.id'], name=op.f('fk_setup_codes_made_by_id_users')),
@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('done', sa.Integer(), nullable=False),

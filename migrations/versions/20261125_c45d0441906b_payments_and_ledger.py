@@ -8,7 +8,7 @@ Create Date: 2026-11-25 09:38:22.006595
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = 'c45d0441906b'
 down_revision = '9ef0641a9782'
@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('gateway', sa.String(length=10), nullable=False),
     sa.Column('event_id', sa.String(length=100), nullable=False),
     sa.Column('event_type', sa.String(length=60), nullable=False),
-    sa.Column('received_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('outcome', sa.String(length=200), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_events')),
     sa.UniqueConstraint('gateway', 'event_id', name='uq_webhook_events_gateway_event')
@@ -53,9 +53,9 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('refunded_paise', sa.BigInteger(), nullable=False),
     sa.Column('fee_paise', sa.Integer(), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('captured_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('captured_at', market.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("gateway IN ('razorpay', 'demo', 'stripe', 'cash')", name=op.f('ck_payments_gateway_known')),
     sa.CheckConstraint("status IN ('created', 'authorized', 'captured', 'partly_refunded', 'refunded', 'expired')", name=op.f('ck_payments_status_known')),
     sa.CheckConstraint('amount_paise > 0', name=op.f('ck_payments_amount_positive')),
@@ -80,8 +80,8 @@ def upgrade() -> None:
     sa.Column('variant_id', sa.Integer(), nullable=True),
     sa.Column('quantity', sa.Integer(), nullable=True),
     sa.Column('note', sa.String(length=200), nullable=False),
-    sa.Column('sold_on', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sold_on', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('client_id', sa.String(length=40), nullable=True),
     sa.CheckConstraint("method IN ('cash', 'upi_qr')", name=op.f('ck_cash_sales_method_known')),
     sa.CheckConstraint('amount_paise > 0', name=op.f('ck_cash_sales_amount_positive')),
@@ -98,7 +98,7 @@ def upgrade() -> None:
     op.create_table('payment_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('payment_id', sa.Integer(), nullable=False),
-    sa.Column('at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('from_status', sa.String(length=16), nullable=True),
     sa.Column('to_status', sa.String(length=16), nullable=False),
     sa.Column('source', sa.String(length=12), nullable=False),
@@ -120,8 +120,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('reason', sa.String(length=200), nullable=False),
     sa.Column('requested_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('processed_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', market.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'processed', 'failed')", name=op.f('ck_refunds_status_known')),
     sa.CheckConstraint('amount_paise > 0', name=op.f('ck_refunds_amount_positive')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_refunds_order_id_orders')),
@@ -141,7 +141,7 @@ def upgrade() -> None:
     sa.Column('recipient', sa.String(length=40), nullable=False),
     sa.Column('amount_paise', sa.BigInteger(), nullable=False),
     sa.Column('gateway_transfer_id', sa.String(length=255), nullable=True),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount_paise > 0', name=op.f('ck_transfers_amount_positive')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_transfers_order_id_orders')),
     sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_transfers_payment_id_payments')),
@@ -154,7 +154,7 @@ def upgrade() -> None:
 
     op.create_table('ledger_entries',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('memo', sa.String(length=200), nullable=False),
     sa.Column('payment_id', sa.Integer(), nullable=True),

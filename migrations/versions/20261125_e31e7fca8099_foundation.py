@@ -7,7 +7,7 @@ Create Date: 2026-11-25 06:27:29.986651
 import sqlalchemy as sa
 from alembic import op
 
-import market.db
+import market.core.db
 
 revision = 'e31e7fca8099'
 down_revision = None
@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('locale', sa.String(length=8), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("role IN ('entrepreneur', 'buyer', 'wholesaler', 'staff', 'admin')", name=op.f('ck_users_role_known')),
     sa.CheckConstraint('email IS NOT NULL OR phone IS NOT NULL OR is_active = false', name=op.f('ck_users_has_login')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -45,7 +45,7 @@ def upgrade() -> None:
 
     op.create_table('audit_entries',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('subject_type', sa.String(length=40), nullable=False),
@@ -106,7 +106,7 @@ def upgrade() -> None:
     sa.Column('trade', sa.String(length=40), nullable=False),
     sa.Column('show_group', sa.Boolean(), nullable=False),
     sa.Column('is_paused', sa.Boolean(), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('individual', 'group')", name=op.f('ck_businesses_kind_known')),
     sa.ForeignKeyConstraint(['group_id'], ['self_help_groups.id'], name=op.f('fk_businesses_group_id_self_help_groups')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_businesses')),

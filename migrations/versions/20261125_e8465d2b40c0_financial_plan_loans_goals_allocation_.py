@@ -7,7 +7,7 @@ Create Date: 2026-11-25 10:12:11.205669
 import sqlalchemy as sa
 from alembic import op
 
-import market.db  # noqa: F401 - autogenerate writes market.db.UTCDateTime
+import market.core.db  # noqa: F401 - autogenerate writes market.core.db.UTCDateTime
 
 revision = 'e8465d2b40c0'
 down_revision = 'c45d0441906b'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=80), nullable=False),
     sa.Column('target_paise', sa.BigInteger(), nullable=False),
     sa.Column('target_date', sa.Date(), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('emergency', 'school', 'stock', 'other')", name=op.f('ck_goals_kind_known')),
     sa.CheckConstraint('target_paise > 0', name=op.f('ck_goals_target_positive')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_goals_member_id_members')),
@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('late_fee_paise', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("method IN ('declining', 'flat')", name=op.f('ck_loans_method_known')),
     sa.CheckConstraint("source IN ('shg', 'bank', 'seed', 'other')", name=op.f('ck_loans_source_known')),
     sa.CheckConstraint('principal_paise > 0 AND annual_rate_bps >= 0 AND tenure_months > 0 AND late_fee_paise >= 0', name=op.f('ck_loans_terms_sane')),

@@ -7,7 +7,7 @@ Create Date: 2026-12-07 18:40:00
 import sqlalchemy as sa
 from alembic import op
 
-import market.db
+import market.core.db
 
 revision = '3b7e0c1d9a55'
 down_revision = '7e4c673c6c0b'
@@ -20,9 +20,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', market.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_sessions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_sessions')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_login_sessions_token_hash'))
@@ -41,9 +41,9 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('nonce', sa.String(length=43), nullable=False),
     sa.Column('tries', sa.Integer(), nullable=False),
-    sa.Column('expires_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('code_state', sa.String(length=8), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("code_state IN ('pending', 'sent', 'skipped', 'failed')", name=op.f('ck_pending_signups_code_state_known')),
     sa.CheckConstraint("role IN ('buyer', 'wholesaler')", name=op.f('ck_pending_signups_role_self_signup')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_signups')),

@@ -8,7 +8,7 @@ Create Date: 2026-12-07 18:30:00
 import sqlalchemy as sa
 from alembic import op
 
-import market.db
+import market.core.db
 
 revision = 'a1f3c9d2e7b4'
 down_revision = 'a1f3c9d2e4b7'
@@ -33,8 +33,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('gateway_refund_id', sa.String(length=255), nullable=True),
     sa.Column('problem', sa.String(length=200), nullable=False),
-    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('resolved_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', market.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', market.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint('amount_paise > 0', name=op.f('ck_extra_payments_amount_positive')),
     sa.CheckConstraint('refunded_paise >= 0 AND refunded_paise <= amount_paise',
                        name=op.f('ck_extra_payments_refund_within_amount')),

@@ -11,7 +11,7 @@ import contextlib
 
 import pytest
 
-from market.db import make_engine
+from market.core.db import make_engine
 from tests.conftest import login
 from tests.factories import gen_user
 
@@ -86,7 +86,7 @@ def test_a_logged_in_visitor_gets_the_friendly_error_page_as_a_guest_and_stays_l
 def test_the_unread_count_alone_failing_still_renders_the_page(make_app, session, monkeypatch):
     import sqlalchemy as sa
 
-    from market import notifications
+    from market.core import notifications
 
     app = make_app(PROPAGATE_EXCEPTIONS=False)
     buyer = gen_user(session)

@@ -22,12 +22,12 @@ import sqlalchemy as sa
 
 from catalog import images
 from catalog.models import Photo, Product, Variant
-from market.notifications import Notification
-from market.rollups import TOTAL, SalesMonth
+from market.core.ledger import LedgerEntry, LedgerPosting
+from market.core.notifications import Notification
+from market.reports.rollups import TOTAL, SalesMonth
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent
 from orders.services import cart_for, set_quantity
 from payments.fake_razorpay import FakeRazorpay, MemoryStore
-from payments.ledger import LedgerEntry, LedgerPosting
 from payments.models import Payment, PaymentEvent, WebhookEvent
 from tests.conftest import login, reload
 from tests.factories import PASSWORD, category, gen_product, gen_user, photo_bytes
@@ -253,7 +253,7 @@ def test_a_dropped_database_connection_is_replaced_and_a_checkout_cut_off_by_it_
                     assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
 
         with app.app_context():
-            from market import db
+            from market.core import db
 
             engine = db.engine()
         sa.event.listen(engine, "before_cursor_execute", cut_mid_checkout)

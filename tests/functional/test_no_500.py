@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from catalog.images import process_upload
 from catalog.models import ImportJob
 from catalog.services import add_photo
-from market.i18n import HaatForm
-from market.services import start_login_session
+from market.core.accounts import start_login_session
+from market.core.i18n import HaatForm
 from orders.models import QuoteRequest, WholesalerProfile
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from payments.services import start as start_payment

@@ -18,7 +18,7 @@ from PIL import Image
 from catalog.images import MAX_UPLOAD_BYTES
 from catalog.models import Product
 from catalog.services import MAX_PHOTOS
-from market.bodies import FORM, WEBHOOK
+from market.core.bodies import FORM, WEBHOOK
 from payments.models import WebhookEvent
 from tests.conftest import login, reload
 from tests.factories import category

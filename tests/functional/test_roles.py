@@ -30,9 +30,9 @@ from catalog.images import process_upload
 from catalog.models import ImportJob
 from catalog.services import add_photo
 from market import create_app
-from market import db as market_db
-from market.db import Base, make_engine
-from market.extensions import limiter
+from market.core import db as market_db
+from market.core.db import Base, make_engine
+from market.core.extensions import limiter
 from orders.models import QuoteRequest, WholesalerProfile
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from payments import services as payments

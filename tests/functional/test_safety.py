@@ -3,8 +3,8 @@
 import logging
 import re
 
+from market.core.notifications import LogSender, deliver_signup_codes
 from market.models_registry import metadata
-from market.notifications import LogSender, deliver_signup_codes
 from tests.conftest import login
 from tests.factories import gen_product
 

@@ -11,7 +11,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from market import ROOT
-from market.config import LOCALES
+from market.core.config import LOCALES
 
 TRANSLATED = sorted(code for code in LOCALES if code != "en_IN")  # English is the source
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%%|\{[a-z]+\}")

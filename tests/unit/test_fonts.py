@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from fontTools.ttLib import TTFont
 
-from market import ROOT, fonts
+from market import ROOT
+from market.core import fonts
 
 STATIC = ROOT / "static"
 

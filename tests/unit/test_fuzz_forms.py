@@ -21,10 +21,10 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 
 from catalog.forms import ImportForm, ProductForm, RupeeField, ShopForm
 from market import create_app
-from market.config import LOCALES
+from market.core.config import LOCALES
+from market.core.i18n import HaatForm
+from market.core.money import MAX_PAISE
 from market.forms import EraseForm, LoginForm, PasswordForm, SignupCodeForm, SignupForm, StaffForm
-from market.i18n import HaatForm
-from market.money import MAX_PAISE
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
 from payments.forms import SaleForm
 from tests.conftest import TEST_CONFIG

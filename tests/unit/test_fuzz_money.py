@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from catalog.forms import RupeeField
 from market import create_app
-from market.config import LOCALES
-from market.money import MAX_PAISE, MoneyError, format_inr, parse_rupees
-from market.rollups import OTHER, order_parts
+from market.core.config import LOCALES
+from market.core.money import MAX_PAISE, MoneyError, format_inr, parse_rupees
+from market.reports.rollups import OTHER, order_parts
 from orders.services import DELIVERY_FEES, Quote, QuotedLine, QuotedShop, unit_price
 from tests.conftest import TEST_CONFIG
 

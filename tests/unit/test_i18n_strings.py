@@ -212,7 +212,7 @@ def _errors(bare_app, data: dict) -> dict:
     from wtforms import IntegerField, StringField
     from wtforms.validators import Length, NumberRange
 
-    from market.i18n import HaatForm
+    from market.core.i18n import HaatForm
 
     class Example(HaatForm):
         count = IntegerField(validators=[NumberRange(1, 10)])
@@ -225,14 +225,14 @@ def _errors(bare_app, data: dict) -> dict:
 
 
 def test_wtforms_messages_are_translated_by_haat_catalogue(bare_app, monkeypatch):
-    import market.i18n
+    import market.core.i18n
 
     pseudo = _catalogue("hi", {  # stand-ins, not translations: the real catalogues are written elsewhere
         "Not a valid integer value.": "[hi] not a whole number",
         ("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."):
             ("[hi] at most %(max)d letter", "[hi] at most %(max)d letters"),
     })
-    monkeypatch.setattr(market.i18n, "get_translations", lambda: pseudo)
+    monkeypatch.setattr(market.core.i18n, "get_translations", lambda: pseudo)
     errors = _errors(bare_app, {"count": "abc", "name": "toolong"})
     assert errors["count"][0] == "[hi] not a whole number"
     assert errors["name"] == ["[hi] at most 3 letters"]
@@ -248,15 +248,15 @@ def test_wtforms_own_catalogue_answers_what_haat_has_not_translated(bare_app, mo
     from babel.support import NullTranslations
     from wtforms.i18n import get_translations as wtforms_translations
 
-    import market.i18n
+    import market.core.i18n
 
-    monkeypatch.setattr(market.i18n, "get_translations", NullTranslations)  # Haat's catalogue has nothing
+    monkeypatch.setattr(market.core.i18n, "get_translations", NullTranslations)  # Haat's catalogue has nothing
     tamil = wtforms_translations(["ta"]).gettext("Not a valid integer value.")
     assert tamil != "Not a valid integer value."
     with bare_app.test_request_context(method="POST", data={"count": "abc"}, headers={"Cookie": "lang=ta"}):
         from wtforms import IntegerField
 
-        class Example(market.i18n.HaatForm):
+        class Example(market.core.i18n.HaatForm):
             count = IntegerField()
 
         form = Example()

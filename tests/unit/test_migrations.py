@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 
 from catalog.search import include_object
 from market.cli import alembic_config
-from market.db import make_engine
+from market.core.db import make_engine
 from market.models_registry import metadata
 
 

@@ -8,7 +8,8 @@ import io
 import pytest
 from babel.messages.pofile import read_po
 
-from market import ROOT, rollups
+from market import ROOT
+from market.reports import rollups
 from tests.conftest import login
 from tests.factories import category, gen_product
 

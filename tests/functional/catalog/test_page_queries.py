@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from catalog.models import Photo
 from catalog.services import VariantData
-from market import db
+from market.core import db
 from tests.factories import gen_product
 
 

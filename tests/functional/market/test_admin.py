@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from market.models import AuditEntry, User
+from market.core.models import AuditEntry, User
 from tests.conftest import login, reload
 from vendors.permissions import visible_organisation_ids
 

@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from market.db import utcnow
-from market.models import PendingSignup, User
-from market.notifications import Notification
-from market.services import authenticate
+from market.core.accounts import authenticate
+from market.core.db import utcnow
+from market.core.models import PendingSignup, User
+from market.core.notifications import Notification
 from tests.conftest import code_sent_to, csrf_token, login, reload
 from tests.factories import PASSWORD, gen_user
 

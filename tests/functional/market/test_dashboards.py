@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from market import rollups
-from market.dashboards import figures, scope_for
-from market.models import AuditEntry
+from market.core.models import AuditEntry
+from market.reports import rollups
+from market.reports.dashboards import figures, scope_for
 from payments import services as payments
 from tests.conftest import login
 from tests.factories import gen_business, gen_group, gen_member

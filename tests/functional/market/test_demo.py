@@ -8,8 +8,8 @@ from PIL import Image
 
 from catalog.demo import demo_photo
 from catalog.models import Photo, Product
+from market.core.models import User
 from market.demo import MEMBERS
-from market.models import User
 from vendors.models import Business, Member, Organisation, SelfHelpGroup
 
 

@@ -2,9 +2,9 @@
 
 import sqlalchemy as sa
 
-from market.dashboards import figures, scope_for
 from market.demo_large import load_large
-from market.rollups import TOTAL, SalesMonth
+from market.reports.dashboards import figures, scope_for
+from market.reports.rollups import TOTAL, SalesMonth
 from vendors.finance import today
 
 

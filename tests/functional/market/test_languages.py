@@ -6,7 +6,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from market import ROOT
-from market.config import LOCALES
+from market.core.config import LOCALES
 from tests.conftest import csrf_token, login
 
 

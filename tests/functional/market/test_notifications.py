@@ -4,7 +4,7 @@ import logging
 
 import sqlalchemy as sa
 
-from market.notifications import Notification, deliver_pending, notify
+from market.core.notifications import Notification, deliver_pending, notify
 from orders.services import Delivery, cart_for, move, place_order, set_quantity
 from orders.status import Actor, OrderStatus
 from tests.conftest import login, reload

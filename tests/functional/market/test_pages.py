@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from market.models import User
+from market.core.models import User
 from tests.conftest import login, reload
 from tests.factories import gen_user
 

@@ -5,7 +5,7 @@ import threading
 import sqlalchemy as sa
 
 from catalog.models import Variant
-from market import db
+from market.core import db
 from orders.models import OrderLine
 from orders.services import Delivery, OrderError, cart_for, place_order, set_quantity
 from tests.factories import gen_product, gen_user
@@ -27,7 +27,7 @@ def test_concurrent_checkouts_never_oversell(make_app, session):
 
     def buy(buyer_id: int) -> None:
         with app.app_context():
-            from market.models import User
+            from market.core.models import User
 
             buyer = db.session.get(User, buyer_id)
             cart = cart_for(db.session, buyer, None)

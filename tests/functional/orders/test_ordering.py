@@ -257,7 +257,7 @@ def test_a_phone_number_or_email_typed_in_a_message_never_reaches_the_other_side
     reload(session)
     stored = session.scalar(sa.select(OrderMessage.body))
     assert not re.search(r"\d{4}", stored.replace(" ", "").replace("-", "")) and "@" not in stored, stored
-    from market.notifications import Notification
+    from market.core.notifications import Notification
 
     told = " ".join(session.scalars(sa.select(Notification.body).where(Notification.user_id == world.buyer.id)))
     assert "12345" not in told and "२३४५" not in told and "sunita.k" not in told

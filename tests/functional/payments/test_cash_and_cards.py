@@ -7,8 +7,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from market.core import ledger
 from orders.models import Order
-from payments import ledger
 from payments.models import Payment, Refund, WebhookEvent
 from tests.conftest import login, reload
 from tests.functional.payments.conftest import checkout
@@ -227,7 +227,7 @@ def waiting_refunds(session, order) -> list[Refund]:
 
 def test_a_refund_processed_by_a_worker_holding_an_old_copy_of_the_payment_adds_to_the_real_total(
         client, session, world, goods, make_app):
-    from market import db
+    from market.core import db
     from payments import services
 
     order, payment = cash_order_part_refunded(client, session, world, goods)
@@ -247,7 +247,7 @@ def test_a_refund_processed_by_a_worker_holding_an_old_copy_of_the_payment_adds_
 def test_two_refunds_processed_at_the_same_moment_wait_for_each_other(client, session, world, goods, make_app):
     import threading
 
-    from market import db
+    from market.core import db
     from payments import services
 
     order, payment = cash_order_part_refunded(client, session, world, goods)
@@ -273,7 +273,7 @@ def test_two_refunds_processed_at_the_same_moment_wait_for_each_other(client, se
 
 
 def test_the_buyer_sees_and_hears_of_a_part_refund_and_its_reason_without_contacts(client, session, world, goods):
-    from market.notifications import Notification
+    from market.core.notifications import Notification
 
     order, payment = cash_order_part_refunded(client, session, world, goods)  # Rs 50 back, from the seller's form
     client.post(f"/orders/{order.id}/refund", data={"amount": "20", "reason": "one button missing, call 9822012345"})

@@ -8,9 +8,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from market import rollups
+from market.core import ledger
+from market.reports import rollups
 from orders.models import Order
-from payments import ledger
 from payments.models import Payment
 from tests.conftest import login, reload
 from tests.factories import gen_product

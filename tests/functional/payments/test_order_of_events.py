@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.models import Variant
-from market.notifications import Notification
+from market.core import ledger
+from market.core.ledger import LedgerAccount, LedgerEntry, LedgerPosting
+from market.core.notifications import Notification
 from orders.models import Order
-from payments import ledger
 from payments import services as payment_services
 from payments.fake_razorpay import Webhook
-from payments.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from payments.models import Payment, Refund
 from tests.conftest import login, reload
 from tests.factories import gen_product

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from market.notifications import Notification
+from market.core import ledger
+from market.core.ledger import LedgerAccount, LedgerEntry, LedgerPosting
+from market.core.notifications import Notification
 from orders.models import Order
-from payments import ledger
 from payments import services as payment_services
-from payments.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from payments.models import Payment, Refund, Transfer, WebhookEvent
 from tests.conftest import login, reload
 from tests.functional.payments.conftest import KEY_ID, KEY_SECRET, checkout, deliver, open_payment
@@ -261,7 +261,7 @@ def test_money_arriving_after_expiry_goes_straight_back(pay_app, client, session
     placed = checkout(client, session, world, goods)
     order_id = open_payment(client, session, placed)
     with pay_app.app_context():
-        from market import db
+        from market.core import db
 
         payment_services.expire(db.session, db.session.get(Payment, placed.payment.id), "test")
         db.session.commit()

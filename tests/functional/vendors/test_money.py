@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from payments import ledger
+from market.core import ledger
 from tests.conftest import login, reload
 from tests.factories import gen_product
 from vendors import finance
@@ -312,8 +312,8 @@ def _months_later(day: date, months: int) -> date:
 
 @pytest.mark.parametrize("paid", [4_442_44, 4_442_45, 5_442_44])
 def test_paying_a_little_over_an_instalment_before_it_is_due_keeps_her_off_the_dashboards(session, world, paid):
-    from market.dashboards import figures, scope_for
-    from market.rollups import LoanStatus
+    from market.reports.dashboards import figures, scope_for
+    from market.reports.rollups import LoanStatus
 
     start = finance.today() - timedelta(days=25)  # the first instalment (Rs 4,442.44) falls due in a few days
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200, "declining",
@@ -330,7 +330,7 @@ def test_paying_a_little_over_an_instalment_before_it_is_due_keeps_her_off_the_d
 
 
 def test_a_flat_loan_paid_far_ahead_is_not_at_risk(session, world):
-    from market.dashboards import figures, members_to_visit, scope_for
+    from market.reports.dashboards import figures, members_to_visit, scope_for
 
     start = finance.today() - timedelta(days=5)
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 12_000_00, 2400, "flat", 12,
@@ -360,7 +360,7 @@ def _running_since() -> date:
 @pytest.mark.parametrize("already", [{"paid_instalments": "1"}, {"owed": "19,000"}, {"paid_instalments": "1",
                                                                                     "last_paid": "start+20"}])
 def test_a_loan_she_already_repays_is_on_time_on_her_first_day(client, session, world, already):
-    from market.rollups import LoanStatus
+    from market.reports.rollups import LoanStatus
 
     start = _running_since()
     already = {k: (start + timedelta(days=20)).isoformat() if v == "start+20" else v for k, v in already.items()}
@@ -397,7 +397,7 @@ def test_every_screen_and_export_names_a_loans_money_the_same_way(client, sessio
     import csv
     import io
 
-    from market.money import format_inr
+    from market.core.money import format_inr
 
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 20_000_00, 1200, "declining",
                             12, _running_since())

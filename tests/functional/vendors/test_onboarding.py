@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from market.db import utcnow
-from market.models import AuditEntry, User
+from market.core.db import utcnow
+from market.core.models import AuditEntry, User
 from tests.conftest import login
 from vendors import onboarding
 from vendors.models import Business, Member, OnboardingJob, SelfHelpGroup, SetupCode
@@ -236,7 +236,7 @@ def test_the_rows_problems_are_written_in_the_staff_members_language(client, ses
 
 def test_a_phone_taken_while_the_file_is_checked_adds_nothing_and_logs_no_phone(client, session, world, monkeypatch,
                                                                                caplog):
-    from market.models import Role
+    from market.core.models import Role
 
     login(client, world.staff_a.email)
     before = counts(session)

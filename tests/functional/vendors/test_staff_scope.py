@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from market.models import AuditEntry
+from market.core.models import AuditEntry
 from tests.conftest import login, reload
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from catalog.category_names import CATEGORY_NAMES, category_name
 from catalog.models import Category
 from market import ROOT
-from market.config import LOCALES
+from market.core.config import LOCALES
 
 TRANSLATED = sorted(code for code in LOCALES if code != "en_IN")
 

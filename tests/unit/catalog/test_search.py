@@ -16,7 +16,7 @@ from catalog.cli import register
 from catalog.models import Product, SearchQueue, Status
 from catalog.search import SearchBusy, SearchConfigError, SearchQuery, get_backend, reindex_all, sync
 from catalog.services import TierData, set_shop_paused, set_status
-from market import db
+from market.core import db
 from tests.conftest import ON_POSTGRES
 from tests.factories import category, gen_business, gen_group, gen_member, gen_organisation, gen_product
 

@@ -1,6 +1,6 @@
 """Test data for contact hiding: contact details written the ways people in India write them (CONTACTS), and
 ordinary messages full of numbers that are not contacts (ORDINARY). tests/unit/market/test_contacts.py measures
-market.security.hide_contacts on both.
+market.core.security.hide_contacts on both.
 
 The numbers are made up. Each contact is a sentence someone might send, with the contact written in one of many
 ways: spaced 5-5, 3-3-4, 4-3-3, with +91, 0, 091 or 0091, dots, slashes, commas, brackets, dashes of every

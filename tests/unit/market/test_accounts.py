@@ -3,10 +3,10 @@
 import pytest
 import sqlalchemy as sa
 
-from market.models import PendingSignup, Role, User
-from market.notifications import Notification
-from market.security import signup_code
-from market.services import AccountError, authenticate, change_password, finish_signup, parse_login, request_signup
+from market.core.accounts import AccountError, authenticate, change_password, finish_signup, parse_login, request_signup
+from market.core.models import PendingSignup, Role, User
+from market.core.notifications import Notification
+from market.core.security import signup_code
 from tests.factories import PASSWORD, gen_user
 
 

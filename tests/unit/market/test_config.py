@@ -1,7 +1,7 @@
 import pytest
 
 from market import create_app
-from market.config import ConfigError, normalise_database_url
+from market.core.config import ConfigError, normalise_database_url
 
 
 def test_production_refuses_to_start_without_a_secret(monkeypatch):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from market.security import hide_contacts
+from market.core.security import hide_contacts
 from tests.unit.market.contact_corpus import CONTACTS, ORDINARY
 
 
@@ -45,7 +45,7 @@ def test_only_the_contact_is_replaced_and_her_other_words_stay_as_written(text, 
 
 
 def test_spans_point_into_the_original_text():
-    from market.security import contact_spans
+    from market.core.security import contact_spans
     text = "फोन: ९८१२३\u00ad४५६७८ — asha＠gmail．com"
     assert [(text[s:e], kind) for s, e, kind in contact_spans(text)] == [
         ("९८१२३\u00ad४५६७८", "phone"), ("asha＠gmail．com", "email")]

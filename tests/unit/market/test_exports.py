@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from market.exports import csv_bytes, xlsx_bytes
+from market.core.exports import csv_bytes, xlsx_bytes
 
 FORMULAS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1", "＝1+1", "＋1+1", "－1+1", "＠SUM(A1)",
             "|calc", " =1+1", "\u3000=1+1", "\u00a0+1", " \t-1", "\n=1+1"]

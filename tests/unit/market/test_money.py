@@ -1,7 +1,7 @@
 import pytest
 
-from market.config import LOCALES
-from market.money import MoneyError, format_count, format_inr, parse_rupees
+from market.core.config import LOCALES
+from market.core.money import MoneyError, format_count, format_inr, parse_rupees
 
 
 @pytest.mark.parametrize("locale", list(LOCALES) + ["mr_IN", "kn_IN"])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from market.security import PublicTextError, check_public_text, names_in
+from market.core.security import PublicTextError, check_public_text, names_in
 
 MEMBER = ["Sunita Kamble"]
 

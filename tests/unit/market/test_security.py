@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from market.security import RedactContactDetails, is_safe_next
+from market.core.security import RedactContactDetails, is_safe_next
 
 
 @pytest.mark.parametrize("target", ["/", "/seller/", "/auth/account?x=1", "/staff/groups/3"])

@@ -1,6 +1,6 @@
 """Small cells of the export to share outside the programme: hidden, and never given back by a difference."""
 
-from market.dashboards import suppress_small_cells
+from market.reports.dashboards import suppress_small_cells
 
 
 def row(name, sellers, last_sellers=10, income=100_00):

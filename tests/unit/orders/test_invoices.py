@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError
 
 from catalog.models import Category, Product
-from market import db
+from market.core import db
 from orders import hsn, invoices
 from orders.invoices import (
     BILL_OF_SUPPLY,

@@ -95,7 +95,7 @@ def test_a_wholesaler_waiting_for_approval_cannot_ask_yet(session):
 def test_a_contact_in_a_quote_note_is_hidden_and_the_e_mail_about_it_carries_none(session):
     """The wholesaler's note reaches the seller without his number or address (and hers never reaches him);
     a notification e-mail goes through the same hiding, whatever text it was given."""
-    from market.notifications import Notification, notify
+    from market.core.notifications import Notification, notify
 
     product = gen_product(session, price_paise=45_000, stock=300)
     trader = gen_wholesaler(session)

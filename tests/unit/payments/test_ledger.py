@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import DatabaseError
 
-from payments import ledger
-from payments.ledger import EntryKind, LedgerEntry, LedgerPosting, Unbalanced
+from market.core import ledger
+from market.core.ledger import EntryKind, LedgerEntry, LedgerPosting, Unbalanced
 from tests.factories import gen_business
 
 

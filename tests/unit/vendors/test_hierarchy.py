@@ -2,7 +2,7 @@
 
 import pytest
 
-from market.models import Role
+from market.core.models import Role
 from tests.factories import gen_business, gen_group, gen_member, gen_organisation, gen_user
 from vendors.permissions import can_view_organisation, visible_organisation_ids
 from vendors.services import assign_staff, open_business, slugify

@@ -7,8 +7,8 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
-from market.extensions import login_manager
-from market.models import Role
+from market.core.extensions import login_manager
+from market.core.models import Role
 
 
 def role_required(*roles: Role):

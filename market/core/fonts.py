@@ -64,7 +64,7 @@ def css(folder: Path | None = None) -> str:
     script first after Latin (so a Bengali page's danda comes from the Bengali file, not the Devanagari one)."""
     import hashlib
 
-    folder = folder or Path(__file__).resolve().parent.parent / "static" / "fonts"
+    folder = folder or Path(__file__).resolve().parents[2] / "static" / "fonts"
     rules = []
     for stem, (_family, ranges, weights) in SCRIPTS.items():
         for weight in weights:

@@ -19,9 +19,9 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from market.db import Base, UTCDateTime, utcnow
-from market.models import PendingSignup, User
-from market.security import hide_contacts, signup_code
+from market.core.db import Base, UTCDateTime, utcnow
+from market.core.models import PendingSignup, User
+from market.core.security import hide_contacts, signup_code
 
 MAX_ATTEMPTS = 5
 

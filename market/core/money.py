@@ -9,7 +9,7 @@ from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import lazy_gettext as _l
 
-from market.db import MAX_ID
+from market.core.db import MAX_ID
 
 # Babel groups INR in lakhs for en_IN, hi, ta, te and bn but not for mr_IN or kn_IN: pin the pattern.
 LAKH_CURRENCY = "¤#,##,##0.00"

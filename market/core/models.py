@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.db import Base, UTCDateTime, utcnow
+from market.core.db import Base, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
@@ -86,7 +86,7 @@ class LoginSession(Base):
 class PendingSignup(Base):
     """A sign-up waiting for the code sent to its phone or e-mail: no account exists until the code comes back,
     so sign-up answers alike whether or not the login already has an account. The code is not stored: it is made
-    from the row's nonce and the app's secret (market.services.signup_code) when sent and when checked."""
+    from the row's nonce and the app's secret (market.core.accounts.signup_code) when sent and when checked."""
 
     __tablename__ = "pending_signups"
     __table_args__ = (

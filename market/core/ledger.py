@@ -33,8 +33,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from market import rollups
-from market.db import Base, UTCDateTime, utcnow
+from market.core.db import Base, UTCDateTime, utcnow
+from market.reports import rollups
 
 
 class EntryKind(enum.StrEnum):

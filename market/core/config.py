@@ -32,7 +32,7 @@ DEFAULTS = {
     "PROXY_COUNT": 0,  # how many reverse proxies set X-Forwarded-For in front of the app
     "BABEL_DEFAULT_LOCALE": "en_IN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Kolkata",
-    "MAX_CONTENT_LENGTH": 64 * 1024,  # an ordinary form; pages with files say their own (market.bodies)
+    "MAX_CONTENT_LENGTH": 64 * 1024,  # an ordinary form; pages with files say their own (market.core.bodies)
     "MEDIA_DIR": None,  # None: instance/media
     "SEARCH_BACKEND": "whoosh",  # or "postgres" when several app servers share one database
     "SEARCH_INDEX_DIR": None,  # None: instance/search

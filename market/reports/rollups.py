@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from market.db import Base, utcnow
+from market.core.db import Base, utcnow
 
 INDIA = ZoneInfo("Asia/Kolkata")
 TOTAL = -1  # the row with the business's whole month

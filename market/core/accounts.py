@@ -16,10 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from market.db import utcnow
-from market.models import AuditEntry, LoginSession, PendingSignup, Role, User
-from market.notifications import notify
-from market.security import hash_password, signup_code, verify_password
+from market.core.db import utcnow
+from market.core.models import AuditEntry, LoginSession, PendingSignup, Role, User
+from market.core.notifications import notify
+from market.core.security import hash_password, signup_code, verify_password
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 # zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses or more): not a word, a name, a keyboard row, a

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from market.db import MAX_ID
+from market.core.db import MAX_ID
 
 MAX_PER_PAGE = 100
 

@@ -17,7 +17,7 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 from wtforms import FileField
 from wtforms.i18n import messages_path
 
-from market.config import LOCALES
+from market.core.config import LOCALES
 
 
 def N_(text: str) -> str:  # the name gettext tools look for

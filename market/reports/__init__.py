@@ -1,0 +1,3 @@
+"""Read models: the programme dashboards' monthly rollups, the dashboards and their exports.
+
+They read the features' tables and are fed by domain events; no feature imports them."""
