@@ -19,7 +19,7 @@ from catalog.forms import RupeeField
 from market import create_app
 from market.core.config import LOCALES
 from market.core.money import MAX_PAISE, MoneyError, format_inr, parse_rupees
-from market.reports.rollups import OTHER, order_parts
+from market.reports.rollups import order_parts
 from orders.services import DELIVERY_FEES, Quote, QuotedLine, QuotedShop, unit_price
 from tests.conftest import TEST_CONFIG
 
@@ -159,7 +159,7 @@ def test_an_amount_split_over_categories_adds_up_and_keeps_its_sign(order, amoun
     parts = order_parts(order, amount)
     assert sum(p for _c, p in parts) == amount
     assert all(p >= 0 for _c, p in parts) if amount >= 0 else all(p <= 0 for _c, p in parts)
-    expected = [line.product.category_id for line in order.lines] + ([OTHER] if order.delivery_fee_paise else [])
+    expected = [line.product.category_id for line in order.lines]  # the delivery charge is not a sale: no OTHER
     assert [c for c, _p in parts] == expected
 
 
@@ -174,8 +174,7 @@ def test_a_full_refund_cancels_the_sale_in_every_category(order, amount):
 @given(order=orders(), amount=st.integers(0, 10**10))
 def test_no_category_gets_more_than_its_share_and_a_paisa_per_line(order, amount):
     parts = order_parts(order, amount)
-    weights = [line.line_total_paise for line in order.lines] + (
-        [order.delivery_fee_paise] if order.delivery_fee_paise else [])
+    weights = [line.line_total_paise for line in order.lines]  # goods only: the delivery charge is not a sale
     whole = sum(weights)
     if whole:
         for (_c, part), weight in zip(parts, weights, strict=True):
@@ -207,7 +206,7 @@ def test_the_fee_given_back_is_in_proportion_and_never_more_than_was_taken(app, 
     total, rate, parts = case
     app.config["PLATFORM_FEE_BPS"] = rate
     with app.app_context():
-        order = SimpleNamespace(total_paise=total)
+        order = SimpleNamespace(total_paise=total, subtotal_paise=total, delivery_fee_paise=0)  # goods only
         fee = platform_fee(total)
         given = [fee_given_back(order, amount, sum(parts[:n])) for n, amount in enumerate(parts)]
         assert 0 <= fee <= total and fee_given_back(order, total) == fee  # a whole refund gives all of it back
