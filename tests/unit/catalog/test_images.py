@@ -32,6 +32,7 @@ from catalog.images import (
     rendition_path,
     valid_key,
 )
+from tests.conftest import NO_CLOCK_CHECKS, examples
 from tests.unit.catalog import hostile
 
 NOT_A_PHOTO = "not a photo we can use"
@@ -818,8 +819,8 @@ def seeds() -> list[bytes]:
             hostile.raw_png(24, 16, 4, 16), hostile.mpo()[:4000]]
 
 
-@settings(max_examples=300, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(300), derandomize=True,  # a fuzzer: three times the profile's
+          suppress_health_check=[*NO_CLOCK_CHECKS, HealthCheck.function_scoped_fixture])
 @given(which=st.integers(0, 8), edits=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2**20),
                                                          st.integers(0, 255)), min_size=1, max_size=8))
 def test_a_mutated_photo_is_a_clean_photo_or_a_clear_refusal(tmp_path_factory, seeds, work, which, edits):
