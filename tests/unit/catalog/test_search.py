@@ -290,13 +290,13 @@ def test_sync_gives_up_at_once_when_another_process_holds_the_lock(search_app, s
 
     monkeypatch.setattr(whoosh_writing, "try_for", try_once)
     with search_app.app_context():
-        engine = db.engine()
-    sa.event.listen(engine, "before_cursor_execute", no_waiting)
+        app_engine = db.engine()
+    sa.event.listen(app_engine, "before_cursor_execute", no_waiting)
     try:
         assert apply_queue(search_app, session) == 0
         assert queued(session) == 1
     finally:
-        sa.event.remove(engine, "before_cursor_execute", no_waiting)
+        sa.event.remove(app_engine, "before_cursor_execute", no_waiting)
         release()
     assert waits == [] and len(attempts) == (1 if search_app.config["SEARCH_BACKEND"] == "whoosh" else 0)
     assert apply_queue(search_app, session) == 1
