@@ -33,14 +33,16 @@ run: translations
 	@echo "Haat is serving on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# With TEST_DATABASE_URL set (a PostgreSQL URL) the suite runs a second time against it.
+# With TEST_DATABASE_URL set (a PostgreSQL URL) the suite runs a second time against it. Two pytest-xdist workers
+# (TEST_WORKERS=0 for one process), each with its own SQLite file or PostgreSQL database.
+TEST_WORKERS ?= 2
 test: translations
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r market catalog orders payments vendors
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
-		HAAT_TEST_DATABASE=postgres $(BIN)/python -m pytest; \
+		HAAT_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_WORKERS); \
 	fi
 
 lint: install

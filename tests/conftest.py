@@ -1,4 +1,6 @@
-"""Fixtures shared by every test: one migrated database per run, emptied after each test.
+"""Fixtures shared by every test: one migrated database per run (per xdist worker), two apps built once per run,
+and for each test one connection whose transaction is rolled back at its end (`real_commits` tests: the tables
+are emptied instead). See the README's Tests section.
 
 HAAT_TEST_DATABASE=postgres runs the suite against TEST_DATABASE_URL instead of a SQLite file.
 HAAT_REQUIRE_ALL=1 (set by CI) turns a missing PostgreSQL or Chromium into a failure, never a skip.
@@ -8,19 +10,44 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from flask import Flask
+from hypothesis import HealthCheck, settings
+from sqlalchemy.orm import Session, sessionmaker
 
 from market import ROOT, create_app
 from market.cli import alembic_config
-from market.core.db import Base
+from market.core.db import Base, make_engine
 from market.core.models import Role
 from tests import factories
 
 REQUIRE_ALL = os.environ.get("HAAT_REQUIRE_ALL") == "1"
+# How long a test waits for what will come (a server starting, a page changing, a browser's element) before it
+# calls it a hang. Long on purpose: a busy machine must never be taken for a broken one. No test times anything.
+PATIENCE = 120
+PATIENCE_MS = PATIENCE * 1000
 ON_POSTGRES = os.environ.get("HAAT_TEST_DATABASE") == "postgres"
+
+# Hypothesis: "dev" (the default) tries a quarter of the examples, "ci" (.ci/run sets HYPOTHESIS_PROFILE=ci, or
+# pass --hypothesis-profile=ci) all of them. Neither has a deadline or a too-slow check: a busy machine is slow,
+# not wrong, and no test may fail for it. A test that needs more (or fewer) examples than the profile's asks
+# for examples(n): n at CI depth, scaled down with the profile.
+CI_EXAMPLES = 100
+NO_CLOCK_CHECKS = [HealthCheck.too_slow]  # a test suppressing a check of its own lists these too
+settings.register_profile("ci", max_examples=CI_EXAMPLES, deadline=None, suppress_health_check=NO_CLOCK_CHECKS)
+settings.register_profile("dev", max_examples=CI_EXAMPLES // 4, deadline=None, suppress_health_check=NO_CLOCK_CHECKS)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def examples(at_ci_depth: int) -> int:
+    """How many examples a test with its own number tries under the profile in force (read at import, after
+    --hypothesis-profile has been applied)."""
+    return max(1, at_ci_depth * settings.default.max_examples // CI_EXAMPLES)
 
 
 def unavailable(reason: str):
@@ -52,8 +79,10 @@ def compiled_catalogues():
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as source:
                 catalog = read_po(source)
-            with mo.open("wb") as target:
+            part = mo.with_name(f"{mo.name}.{os.getpid()}")  # another xdist worker may be reading it meanwhile
+            with part.open("wb") as target:
                 write_mo(target, catalog)  # fuzzy translations are left out, as pybabel compile does
+            os.replace(part, mo)
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +94,7 @@ def database_url(tmp_path_factory) -> str:
             unavailable("HAAT_TEST_DATABASE=postgres needs TEST_DATABASE_URL")
         from market.core.config import normalise_database_url
 
-        url = normalise_database_url(url)
+        url = _database_of_this_worker(normalise_database_url(url))
         engine = sa.create_engine(url)
         with engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
@@ -79,6 +108,21 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist (-n 2) each worker has a database of its own on the same server: <name>_gw0, ..."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    given = sa.make_url(url)
+    name = f"{given.database}_{worker}"
+    server = sa.create_engine(given.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))  # a name made here: <database>_gw<N>
+    server.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
@@ -89,45 +133,221 @@ TEST_CONFIG = {
 }
 
 
+def build_app(database_url: str, folder: Path, **overrides) -> Flask:
+    """An app on the test database whose files (photos, search index, instance) live under `folder`."""
+    config = {**TEST_CONFIG, "DATABASE_URL": database_url, "MEDIA_DIR": str(folder / "media"),
+              "SEARCH_INDEX_DIR": str(folder / "search"), **overrides}
+    app = create_app(config)
+    app.instance_path = str(folder / "instance")
+    return app
+
+
+# -- one connection per test, rolled back -------------------------------------------------------------------
+
+
+class JoinedSessions(sessionmaker):
+    """The sessions of every app of a test (its requests, its `session`, a second "worker"), all on the test's
+    one connection, each inside a SAVEPOINT of the outer transaction (SQLAlchemy's "Joining a Session into an
+    External Transaction"): a request's commit releases its savepoint, so the test and later requests see it,
+    and the test's end rolls everything back.
+
+    Savepoints on one connection nest: a request begun while the test's session holds a savepoint would be
+    released into it, and the test's `reload` (a rollback) would undo what the request committed. Separate
+    connections do not have that problem, so when one of these sessions begins a transaction, the others'
+    transactions that wrote nothing are ended first (a commit of nothing: what they read stays loaded, as
+    it would on a connection of their own)."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        super().__init__(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        self.made: list[weakref.ref] = []
+        sa.event.listen(self, "after_transaction_create", self._settle_others)
+        sa.event.listen(self, "after_flush", self._wrote)
+        sa.event.listen(self, "do_orm_execute", self._executed)
+        sa.event.listen(self, "after_transaction_end", self._ended)
+
+    def __call__(self, **local_kw) -> Session:
+        session = super().__call__(**local_kw)
+        self.made = [ref for ref in self.made if ref() is not None]
+        self.made.append(weakref.ref(session))
+        return session
+
+    def sessions(self) -> list[Session]:
+        return [s for s in (ref() for ref in self.made) if s is not None]
+
+    def _settle_others(self, session: Session, transaction) -> None:
+        if transaction.parent is not None:
+            return
+        for other in self.sessions():
+            if other is not session and other.in_transaction() and not _wrote_in(other):
+                try:
+                    other.commit()
+                except sa.exc.SQLAlchemyError:  # its transaction had failed: the test's own rollback is due
+                    other.rollback()
+
+    @staticmethod
+    def _wrote(session: Session, _context) -> None:
+        session.info["test_wrote"] = True
+
+    @staticmethod
+    def _executed(state) -> None:
+        if not state.is_select:
+            state.session.info["test_wrote"] = True
+
+    @staticmethod
+    def _ended(session: Session, transaction) -> None:
+        if transaction.parent is None:
+            session.info.pop("test_wrote", None)
+
+    def close_all(self) -> None:
+        for session in self.sessions():
+            session.close()
+
+
+def _wrote_in(session: Session) -> bool:
+    return bool(session.info.get("test_wrote") or session.new or session.dirty or session.deleted)
+
+
+class PerTestDatabase:
+    """This test's database: one connection whose outer transaction is rolled back at the end, or, for a test
+    marked `real_commits` (threads, other processes, a live server), the database itself, emptied afterwards."""
+
+    def __init__(self, url: str, engine: sa.Engine | None) -> None:
+        self.url = url
+        self.real = engine is None
+        if engine is not None:
+            self.connection = engine.connect()
+            self.outer = self.connection.begin()
+            self.connection.begin_nested()  # a floor: a Session(bind=connection) made by the app nests too
+            self.sessions = JoinedSessions(self.connection)
+
+    def attach(self, app: Flask) -> Flask:
+        """Point the app's sessions at this test's connection (unless it commits for real)."""
+        if not self.real and app.config["DATABASE_URL"] == self.url:
+            app.extensions["haat.db"] = self.sessions
+        return app
+
+    def finish(self) -> None:
+        """Check the ledger with the test's rows, then roll them back (or empty the tables)."""
+        if self.real:
+            try:
+                check_ledger_balances(self.url)
+            finally:
+                empty_all_tables(self.url)
+            return
+        try:
+            self.sessions.close_all()
+            assert_ledger_balances(self.connection)
+        finally:
+            self.outer.rollback()
+            self.connection.close()
+
+
+def _transactional_engine(url: str) -> sa.Engine:
+    """The engine of the tests' connections. On SQLite the driver's own transaction handling (BEGIN only before
+    a write) would let the first RELEASE SAVEPOINT commit: here SQLAlchemy says BEGIN itself."""
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        @sa.event.listens_for(engine, "connect")
+        def no_driver_transactions(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
+
+        @sa.event.listens_for(engine, "begin")
+        def begin(connection):
+            connection.exec_driver_sql("BEGIN")
+    return engine
+
+
+@pytest.fixture(scope="session")
+def _engine(database_url):
+    engine = _transactional_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def make_app(database_url, tmp_path):
-    """Build apps on the test database with extra settings; tables are emptied afterwards."""
+def database(request, database_url, _engine):
+    """This test's database (see PerTestDatabase); mark a test `real_commits` when its commits must reach other
+    connections: threads, gunicorn workers, the browser's live server."""
+    real = request.node.get_closest_marker("real_commits") is not None
+    test_db = PerTestDatabase(database_url, None if real else _engine)
+    yield test_db
+    test_db.finish()
+
+
+# -- apps: built once per run, made clean for each test -----------------------------------------------------
+
+
+class SharedApp:
+    """An app built once per run. Each test gets it back as it was built: its settings, its own photo and
+    search folders, no gateway or cached list left by the test before, rate limits reset."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.config = dict(app.config)
+        self.extensions = dict(app.extensions)
+
+    def ready(self, test_db: PerTestDatabase, folder: Path) -> Flask:
+        from market.core.extensions import limiter
+
+        app = self.app
+        app.config.clear()
+        app.config.update(self.config, MEDIA_DIR=str(folder / "media"), SEARCH_INDEX_DIR=str(folder / "search"))
+        app.instance_path = str(folder / "instance")
+        taxonomy = app.extensions.get("haat.taxonomy")  # the categories: reference data the migrations wrote
+        app.extensions.clear()
+        app.extensions.update(self.extensions, **{"haat.gateways": {}})
+        if taxonomy is not None:
+            app.extensions["haat.taxonomy"] = taxonomy
+        test_db.attach(app)
+        with app.app_context():
+            limiter.reset()
+        return app
+
+
+@pytest.fixture(scope="session")
+def _shared_apps(database_url, tmp_path_factory):
+    """Two apps for the whole run: the one requests go to (`app`) and the one the test's `session` lives in."""
+    folder = tmp_path_factory.mktemp("apps")
+    apps = [SharedApp(build_app(database_url, folder / name)) for name in ("serving", "checking")]
+    yield apps
+    for shared in apps:
+        shared.extensions["haat.db"].kw["bind"].dispose()
+
+
+@pytest.fixture
+def make_app(database, tmp_path):
+    """Build an app of its own on the test database with extra settings (create_app runs again: use `app`
+    unless the settings differ)."""
     apps = []
 
     def build(**overrides):
         from market.core.extensions import limiter
 
-        config = {**TEST_CONFIG, "DATABASE_URL": database_url, "MEDIA_DIR": str(tmp_path / "media"),
-                  "SEARCH_INDEX_DIR": str(tmp_path / "search"), **overrides}
-        app = create_app(config)
-        app.instance_path = str(tmp_path / "instance")
+        app = build_app(database.url, tmp_path, **overrides)
+        engine = app.extensions["haat.db"].kw["bind"]
+        database.attach(app)
         with app.app_context():
             limiter.reset()
-        apps.append(app)
+        apps.append(engine)
         return app
 
     yield build
-    for app in apps:
-        with app.app_context():
-            from market.core.db import engine
-
-            engine().dispose()
-    try:
-        check_ledger_balances(database_url)
-    finally:
-        empty_all_tables(database_url)
+    for engine in apps:
+        engine.dispose()
 
 
 def check_ledger_balances(url: str) -> None:
     """After every test: each ledger entry sums to zero, so the whole ledger does too."""
-    from market.core.db import make_engine
-
     engine = make_engine(url)
     with engine.connect() as conn:
-        unbalanced = conn.execute(sa.text("SELECT entry_id, SUM(amount_paise) FROM ledger_postings "
-                                          "GROUP BY entry_id HAVING SUM(amount_paise) <> 0")).all()
-        total = conn.execute(sa.text("SELECT COALESCE(SUM(amount_paise), 0) FROM ledger_postings")).scalar()
+        assert_ledger_balances(conn)
     engine.dispose()
+
+
+def assert_ledger_balances(conn: sa.Connection) -> None:
+    unbalanced = conn.execute(sa.text("SELECT entry_id, SUM(amount_paise) FROM ledger_postings "
+                                      "GROUP BY entry_id HAVING SUM(amount_paise) <> 0")).all()
+    total = conn.execute(sa.text("SELECT COALESCE(SUM(amount_paise), 0) FROM ledger_postings")).scalar()
     assert not unbalanced and total == 0, f"the ledger does not balance: {unbalanced}, total {total}"
 
 
@@ -136,8 +356,6 @@ REFERENCE_TABLES = {"categories"}  # rows written by the migrations themselves
 
 def empty_all_tables(url: str) -> None:
     """Delete every row but the migrations' reference data, children first, so the next test starts clean."""
-    from market.core.db import make_engine
-
     engine = make_engine(url)
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
@@ -147,8 +365,11 @@ def empty_all_tables(url: str) -> None:
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app()
+def app(_shared_apps, database, tmp_path):
+    """The app requests go to: built once per run, clean for each test, on this test's database. A test may change
+    settings read at request time (app.config.update): they are put back for the next test. Settings that
+    create_app reads (CSRF, rate limits, the database) need an app of their own: make_app(**settings)."""
+    return _shared_apps[0].ready(database, tmp_path)
 
 
 @pytest.fixture
@@ -157,7 +378,7 @@ def client(app):
 
 
 @pytest.fixture
-def session(make_app):
+def session(_shared_apps, database, tmp_path):
     """A session for arranging and checking data.
 
     It lives in the context of a second app on the same database: a request from `client` then
@@ -167,7 +388,8 @@ def session(make_app):
     """
     from market.core import db
 
-    with make_app().app_context():
+    checking = _shared_apps[1]
+    with checking.ready(database, tmp_path).app_context():
         yield db.session
 
 

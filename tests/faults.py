@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from market import ROOT
-from tests.conftest import csrf_token
+from tests.conftest import PATIENCE, csrf_token
 
 HOST = "127.0.0.1"
 CONFIG = Path(__file__).with_name("faults_gunicorn.py")
@@ -63,7 +63,7 @@ class Gunicorn:
                **{f"HAAT_{k}": v for k, v in settings.items()}}
         env.pop("HAAT_ENV", None)
         cmd = [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT), "-c", str(CONFIG), "--bind",
-               f"{HOST}:{self.port}", "--workers", "1", "--worker-class", "sync", "--timeout", "30",
+               f"{HOST}:{self.port}", "--workers", "1", "--worker-class", "sync", "--timeout", str(PATIENCE),
                "--graceful-timeout", "2", "--preload", "--log-level", "warning", "market:create_app()"]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
@@ -79,7 +79,7 @@ class Gunicorn:
         pids = children_of(self.process.pid)
         return pids[0] if pids else None
 
-    def wait_ready(self, not_pid: int | None = None, timeout: float = 60) -> int:
+    def wait_ready(self, not_pid: int | None = None, timeout: float = PATIENCE) -> int:
         """Until a worker (another than not_pid) answers /healthz; returns its pid."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -88,7 +88,7 @@ class Gunicorn:
             pid = self.worker_pid()
             if pid is not None and pid != not_pid:
                 try:
-                    if requests.get(self.url + "/healthz", timeout=10).status_code == 200:
+                    if requests.get(self.url + "/healthz", timeout=PATIENCE).status_code == 200:
                         return pid
                 except requests.ConnectionError:
                     pass
@@ -133,11 +133,11 @@ class Browser:
 
     def get(self, path: str) -> requests.Response:
         """GET a path of the server."""
-        return self.http.get(self.base + path, allow_redirects=False, timeout=30)
+        return self.http.get(self.base + path, allow_redirects=False, timeout=PATIENCE)
 
     def post(self, path: str, data: dict | None = None, **kwargs) -> requests.Response:
         """POST a form to a path of the server."""
-        return self.http.post(self.base + path, data=data, allow_redirects=False, timeout=30, **kwargs)
+        return self.http.post(self.base + path, data=data, allow_redirects=False, timeout=PATIENCE, **kwargs)
 
     def login(self, login: str, password: str) -> None:
         """Log in through the real form, CSRF token and all."""

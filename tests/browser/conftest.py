@@ -7,17 +7,20 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.conftest import unavailable
+from tests.conftest import PATIENCE_MS, unavailable
 
 CHROMIUM = os.environ.get("HAAT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+expect.set_options(timeout=PATIENCE_MS)  # a wait for what will come, not a speed budget (5 s by default)
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.real_commits)  # the live server answers from threads of its own
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +44,7 @@ def browser():
 def page(browser, live_server):
     """A fresh phone-sized tab with no cookies; closed before the server stops, so no request is cut off."""
     context = browser.new_context(**browser.phone, locale="en-IN")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(PATIENCE_MS)
     yield context.new_page()
     context.close()
 

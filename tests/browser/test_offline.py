@@ -6,6 +6,7 @@ from playwright.sync_api import Page, expect
 
 from catalog.models import Product
 from tests.browser.test_ordering import log_in
+from tests.conftest import PATIENCE_MS
 from tests.factories import photo_bytes
 
 
@@ -37,7 +38,7 @@ def test_a_product_listed_offline_is_sent_once_when_the_signal_returns(page: Pag
     expect(status).to_contain_text("1 product is waiting on this phone")
 
     page.context.set_offline(False)
-    expect(status).to_contain_text("1 product from this phone was sent", timeout=15_000)
+    expect(status).to_contain_text("1 product from this phone was sent", timeout=PATIENCE_MS)
     session.expire_all()
     products = session.scalars(sa.select(Product)).all()
     assert [(p.title, p.price_paise, p.listed, len(p.photos)) for p in products] == \

@@ -32,7 +32,7 @@ from payments.models import Payment, PaymentEvent, WebhookEvent
 from tests.conftest import login, reload
 from tests.factories import PASSWORD, category, gen_product, gen_user, photo_bytes
 from tests.fakes.server import serve
-from tests.faults import Browser, Gunicorn, csrf_token, hidden
+from tests.faults import PATIENCE, Browser, Gunicorn, csrf_token, hidden
 
 KEY_ID, KEY_SECRET, WEBHOOK_SECRET = "rzp_test_faults0000000", "faults-key-secret", "faults-webhook-secret"
 STOCK, WANTED, PRICE = 5, 2, 45_000
@@ -124,6 +124,7 @@ CHECKOUT_FAULTS = {  # where in "Place order" the worker dies
 }
 
 
+@pytest.mark.real_commits  # gunicorn's worker reads what the test wrote, on connections of its own
 @pytest.mark.parametrize("where", list(CHECKOUT_FAULTS))
 def test_a_worker_killed_during_checkout_then_place_order_again_places_it_once(served, session, where):
     buyer, variant_id, shop_id = buyer_with_cart(session)
@@ -201,6 +202,7 @@ WEBHOOK_FAULTS = {  # where in handling "payment.captured" the worker dies
 }
 
 
+@pytest.mark.real_commits
 @pytest.mark.parametrize("where", list(WEBHOOK_FAULTS))
 def test_a_worker_killed_during_a_webhook_then_delivered_again_records_the_payment_once(served, razorpay, session,
                                                                                        where):
@@ -210,7 +212,7 @@ def test_a_worker_killed_during_a_webhook_then_delivered_again_records_the_payme
 
     def deliver() -> requests.Response:
         return requests.post(served.url + "/payments/webhooks/razorpay", data=hook.body.encode(),
-                             headers=hook.headers, timeout=30)
+                             headers=hook.headers, timeout=PATIENCE)
 
     kill_during(served, WEBHOOK_FAULTS[where], deliver)
     saved = where == "after the commit"
@@ -224,6 +226,7 @@ def test_a_worker_killed_during_a_webhook_then_delivered_again_records_the_payme
 
 
 @pytest.mark.postgres_only
+@pytest.mark.real_commits  # the connections are dropped by the server: the app must open new ones
 def test_a_dropped_database_connection_is_replaced_and_a_checkout_cut_off_by_it_is_not_half_done(
         make_app, database_url, session):
     buyer, variant_id, shop_id = buyer_with_cart(session)

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import DateField, DecimalField, FieldList, FormField, IntegerField, SelectFieldBase, SelectMultipleField
@@ -27,13 +27,13 @@ from market.core.money import MAX_PAISE
 from market.forms import EraseForm, LoginForm, PasswordForm, SignupCodeForm, SignupForm, StaffForm
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
 from payments.forms import SaleForm
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, examples
 from vendors.forms import GoalForm, LoanForm, OnboardingForm, RepaymentForm, SavingForm, WelcomeForm, bps
 
 FORMS = [ImportForm, ProductForm, ShopForm, EraseForm, LoginForm, PasswordForm, SignupForm, StaffForm, AddToCartForm,
          CheckoutForm, MessageForm, SaleForm, GoalForm, LoanForm, OnboardingForm, RepaymentForm, SavingForm,
          WelcomeForm, SignupCodeForm]
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(30), derandomize=True)  # a form per example: a third of the profile's
 
 
 class Shop:

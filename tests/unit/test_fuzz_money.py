@@ -21,9 +21,9 @@ from market.core.config import LOCALES
 from market.core.money import MAX_PAISE, MoneyError, format_inr, parse_rupees
 from market.reports.rollups import order_parts
 from orders.services import DELIVERY_FEES, Quote, QuotedLine, QuotedShop, unit_price
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, examples
 
-PURE = settings(max_examples=200, deadline=None, derandomize=True)
+PURE = settings(max_examples=examples(200), derandomize=True)  # pure functions: cheap, so twice the profile's
 paise = st.integers(0, MAX_PAISE)
 locales = st.sampled_from(sorted(LOCALES) + ["mr_IN", "kn_IN"])
 

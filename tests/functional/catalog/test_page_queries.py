@@ -12,12 +12,16 @@ from catalog.services import VariantData
 from market.core import db
 from tests.factories import gen_product
 
+SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+
 
 def queries_for(client, app, path: str) -> int:
+    """How many statements the page sends (not the savepoints that keep each test's rows in one transaction)."""
     seen = []
 
-    def count(*_args):
-        seen.append(1)
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.startswith(SAVEPOINTS):
+            seen.append(statement)
 
     with app.app_context():
         engine = db.engine()

@@ -2,17 +2,20 @@
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from catalog.models import Variant
 from market.core import db
 from orders.models import OrderLine
 from orders.services import Delivery, OrderError, cart_for, place_order, set_quantity
+from tests.conftest import PATIENCE
 from tests.factories import gen_product, gen_user
 
 BUYERS, STOCK, EACH = 12, 20, 2  # 24 pieces wanted, 20 there
 
 
+@pytest.mark.real_commits
 def test_concurrent_checkouts_never_oversell(make_app, session):
     product = gen_product(session, stock=STOCK)
     variant_id, shop_id = product.variants[0].id, product.business_id
@@ -45,7 +48,7 @@ def test_concurrent_checkouts_never_oversell(make_app, session):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(30)
+        t.join(PATIENCE)
     session.rollback()
     session.expire_all()
     sold = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(OrderLine.quantity), 0)))

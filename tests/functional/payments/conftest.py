@@ -37,12 +37,14 @@ def stripe_fake():
 
 
 @pytest.fixture
-def pay_app(make_app, razorpay, stripe_fake):
-    """The app with Razorpay (and Stripe) keys, its SDKs pointed at the local fakes."""
-    return make_app(PAYMENT_GATEWAY="razorpay", RAZORPAY_KEY_ID=KEY_ID, RAZORPAY_KEY_SECRET=KEY_SECRET,
-                    RAZORPAY_WEBHOOK_SECRET=WEBHOOK_SECRET, RAZORPAY_BASE_URL=razorpay.url,
-                    STRIPE_SECRET_KEY=STRIPE_KEY, STRIPE_WEBHOOK_SECRET=STRIPE_WEBHOOK_SECRET,
-                    STRIPE_API_BASE=stripe_fake.url)
+def pay_app(app, razorpay, stripe_fake):
+    """The app with Razorpay (and Stripe) keys, its SDKs pointed at the local fakes (gateways read these settings
+    when first used, so the shared app takes them; they are reset for the next test)."""
+    app.config.update(PAYMENT_GATEWAY="razorpay", RAZORPAY_KEY_ID=KEY_ID, RAZORPAY_KEY_SECRET=KEY_SECRET,
+                      RAZORPAY_WEBHOOK_SECRET=WEBHOOK_SECRET, RAZORPAY_BASE_URL=razorpay.url,
+                      STRIPE_SECRET_KEY=STRIPE_KEY, STRIPE_WEBHOOK_SECRET=STRIPE_WEBHOOK_SECRET,
+                      STRIPE_API_BASE=stripe_fake.url)
+    return app
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from market.core import ledger
 from orders.models import Order
 from payments.models import Payment, Refund, WebhookEvent
-from tests.conftest import login, reload
+from tests.conftest import PATIENCE, login, reload
 from tests.functional.payments.conftest import checkout
 
 
@@ -244,6 +244,7 @@ def test_a_refund_processed_by_a_worker_holding_an_old_copy_of_the_payment_adds_
 
 
 @pytest.mark.postgres_only
+@pytest.mark.real_commits
 def test_two_refunds_processed_at_the_same_moment_wait_for_each_other(client, session, world, goods, make_app):
     import threading
 
@@ -266,7 +267,7 @@ def test_two_refunds_processed_at_the_same_moment_wait_for_each_other(client, se
         worker.join(1.0)
         assert worker.is_alive()  # waiting for this transaction's lock on the payment
         db.session.commit()
-    worker.join(10)
+    worker.join(PATIENCE)
     reload(session)
     assert session.get(Payment, payment.id).refunded_paise == 35_000
     assert ledger.balance(session, ledger.cash(world.shop_a.id)) == 90_000 - 35_000

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from market.core import ledger
-from tests.conftest import login, reload
+from tests.conftest import NO_CLOCK_CHECKS, examples, login, reload
 from tests.factories import gen_product
 from vendors import finance
 from vendors.models import AllocationRule, Goal, Loan
@@ -210,7 +210,8 @@ share_strategy = st.lists(st.tuples(st.sampled_from(["loan", "savings", "goal"])
                                     st.integers(1, 10_000)), max_size=4)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60),  # database work: fewer
+          suppress_health_check=[*NO_CLOCK_CHECKS, HealthCheck.function_scoped_fixture])
 @given(shares=share_strategy, sales=st.lists(st.integers(1, 5_000_00), min_size=1, max_size=6),
        saving=st.integers(0, 500_00))
 def test_allocations_never_create_or_lose_a_paisa(session, world, shares, sales, saving):

@@ -1,4 +1,7 @@
-"""The photo pipeline: what is refused, what is kept, what never reaches a stored file, and how fast."""
+"""The photo pipeline: what is refused, what is kept, what never reaches a stored file, and how much work it is.
+
+No test here times anything (a busy machine is slow, not wrong): the `work` fixture counts the pictures Pillow
+decodes, resamples and encodes instead. bench/photos.py measures the time."""
 
 from __future__ import annotations
 
@@ -6,15 +9,15 @@ import io
 import math
 import os
 import struct
-import time
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from flask_babel.speaklater import LazyString
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageFile
 from PIL.JpegImagePlugin import JpegImageFile
 from werkzeug.datastructures import FileStorage
 
@@ -29,6 +32,7 @@ from catalog.images import (
     rendition_path,
     valid_key,
 )
+from tests.conftest import NO_CLOCK_CHECKS, examples
 from tests.unit.catalog import hostile
 
 NOT_A_PHOTO = "not a photo we can use"
@@ -47,6 +51,50 @@ def media(tmp_path):
     path = tmp_path / "media"
     path.mkdir()
     return path
+
+
+@dataclass
+class Work:
+    """What the pipeline had Pillow do: the size of each picture decoded (after any reduced-scale decoding),
+    of each picture resampled (its source) and of each file encoded."""
+
+    decoded: list[tuple[int, int]] = field(default_factory=list)
+    resampled: list[tuple[int, int]] = field(default_factory=list)
+    encoded: list[tuple[int, int]] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.decoded.clear()
+        self.resampled.clear()
+        self.encoded.clear()
+
+
+def pixels(sizes: list[tuple[int, int]]) -> int:
+    return sum(w * h for w, h in sizes)
+
+
+@pytest.fixture
+def work(monkeypatch) -> Work:
+    """Counts the work: every decode goes through ImageFile.load (WebP's too, after its frame is read)."""
+    seen = Work()
+    real_load, real_resize, real_save = ImageFile.ImageFile.load, Image.Image.resize, Image.Image.save
+
+    def load(self):
+        if self.tile:  # pixels still to decode; a loaded picture has none
+            seen.decoded.append(self.size)
+        return real_load(self)
+
+    def resize(self, size, *args, **kwargs):
+        seen.resampled.append(self.size)
+        return real_resize(self, size, *args, **kwargs)
+
+    def save(self, fp, format=None, **params):
+        seen.encoded.append(self.size)
+        return real_save(self, fp, format, **params)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    monkeypatch.setattr(Image.Image, "resize", resize)
+    monkeypatch.setattr(Image.Image, "save", save)
+    return seen
 
 
 def stored_files(media_dir) -> list[str]:
@@ -132,13 +180,14 @@ def test_the_catalogue_thumbnail_is_small_enough_for_mobile_data(media, phone_ph
     assert rendition_path(media, photo.key, 320, "jpg").stat().st_size <= 40 * 1024
 
 
-def test_a_12_megapixel_photo_is_processed_within_one_and_a_half_seconds(media, phone_photo):
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        process_upload(phone_photo, media)
-        timings.append(time.perf_counter() - start)
-    assert min(timings) <= 1.5  # bench/photos.py measures this properly, pinned to one core
+def test_a_12_megapixel_photo_costs_one_decode_at_a_quarter_of_its_pixels_and_small_resamples(
+        media, phone_photo, work):
+    photo = process_upload(phone_photo, media)
+
+    assert work.decoded == [(2000, 1500)]  # once, at half its width: a quarter of its 12 MP
+    # Shrunk once from what was decoded; each smaller rendition from that 1080 px picture, not from the decode.
+    assert work.resampled == [(2000, 1500)] + [(1080, 810)] * 3
+    assert sorted(work.encoded) == sorted((w, w * 3 // 4) for w in photo.widths for _format in ("webp", "jpg"))
 
 
 @pytest.mark.parametrize(("size", "widths", "stored"), [
@@ -411,10 +460,9 @@ def test_size_in_pixels_is_checked_from_the_header_before_decoding(media, monkey
         raise AssertionError("decoded pixels")
 
     monkeypatch.setattr("PIL.ImageFile.ImageFile.load", no_decoding)
-    start = time.perf_counter()
+    monkeypatch.setattr("PIL.Image.Image.verify", no_decoding)
     with pytest.raises(PhotoError, match=TOO_LARGE):
         process_upload(hostile.jpeg_with_size(50_000, 3000), media)
-    assert time.perf_counter() - start < 0.5
 
 
 def test_a_decompression_bomb_warning_becomes_a_refusal_for_this_call_only(media):
@@ -627,10 +675,12 @@ def test_messages_are_plain_for_the_seller(media):
 # --- more hostile files: each one a clean photo or a clear refusal, quickly ---------------------------------
 
 
-def clean_or_refused(media, data: bytes, seconds: float = 2.0) -> StoredPhoto | PhotoError:
+def clean_or_refused(media, data: bytes, work: Work) -> StoredPhoto | PhotoError:
     """The pipeline's answer to data: a stored photo whose renditions are plain RGB without metadata, or a
-    PhotoError with a translatable message and nothing stored. Anything else, or taking too long, fails."""
-    start = time.perf_counter()
+    PhotoError with a translatable message and nothing stored. Anything else fails, and so does more work than
+    a photo needs: more than one picture decoded (every frame of an animation, say), more pixels than the limit,
+    or a rendition resampled from the whole decoded picture rather than from the largest rendition."""
+    work.clear()
     try:
         photo = process_upload(data, media)
     except PhotoError as exc:
@@ -642,7 +692,12 @@ def clean_or_refused(media, data: bytes, seconds: float = 2.0) -> StoredPhoto | 
             with Image.open(path) as im:
                 assert im.mode == "RGB" and not im.getexif() and "icc_profile" not in im.info, path.name
         outcome = photo
-    assert time.perf_counter() - start < seconds
+    assert len(work.decoded) <= 1, f"decoded {len(work.decoded)} pictures"
+    assert pixels(work.decoded) <= images.MAX_PIXELS
+    if isinstance(outcome, StoredPhoto):
+        largest = pixels([(outcome.width, outcome.height)])
+        assert pixels(work.resampled) <= pixels(work.decoded) + len(outcome.widths) * largest, work.resampled
+        assert len(work.encoded) == 2 * len(outcome.widths)
     return outcome
 
 
@@ -659,8 +714,8 @@ def png_kinds():
 
 
 @pytest.mark.parametrize("source", list(png_kinds()))
-def test_every_kind_of_png_becomes_a_plain_rgb_photo(media, source):
-    photo = clean_or_refused(media, source)
+def test_every_kind_of_png_becomes_a_plain_rgb_photo(media, source, work):
+    photo = clean_or_refused(media, source, work)
 
     assert isinstance(photo, StoredPhoto) and (photo.width, photo.height) == (40, 30)
 
@@ -682,8 +737,8 @@ ODD_BUT_READABLE = {
 
 
 @pytest.mark.parametrize("make", ODD_BUT_READABLE.values(), ids=ODD_BUT_READABLE.keys())
-def test_odd_files_are_a_clean_photo_or_a_clear_refusal(media, make):
-    clean_or_refused(media, make())
+def test_odd_files_are_a_clean_photo_or_a_clear_refusal(media, make, work):
+    clean_or_refused(media, make(), work)
 
 
 MORE_REFUSED = {
@@ -704,16 +759,16 @@ MORE_REFUSED = {
 
 
 @pytest.mark.parametrize(("make", "message"), MORE_REFUSED.values(), ids=MORE_REFUSED.keys())
-def test_more_hostile_files_are_refused_with_the_reason(media, make, message):
-    refusal = clean_or_refused(media, make())
+def test_more_hostile_files_are_refused_with_the_reason(media, make, message, work):
+    refusal = clean_or_refused(media, make(), work)
 
     assert isinstance(refusal, PhotoError)
     assert any(m in str(refusal) for m in (message if isinstance(message, tuple) else (message,))), str(refusal)
 
 
 @pytest.mark.parametrize("tiff", hostile.HOSTILE_EXIF.values(), ids=hostile.HOSTILE_EXIF.keys())
-def test_lying_exif_never_refuses_the_photo_or_survives_it(media, tiff):
-    photo = clean_or_refused(media, hostile.jpeg_with_exif(tiff))
+def test_lying_exif_never_refuses_the_photo_or_survives_it(media, tiff, work):
+    photo = clean_or_refused(media, hostile.jpeg_with_exif(tiff), work)
 
     assert isinstance(photo, StoredPhoto)
     assert (photo.width, photo.height) in ((320, 160), (160, 320))  # turned, or kept as taken
@@ -727,8 +782,10 @@ def test_lying_exif_never_refuses_the_photo_or_survives_it(media, tiff):
     pytest.param(lambda: hostile.animated("PNG", 100), id="apng, 100 frames"),
     pytest.param(lambda: hostile.animated("MPO", 20), id="mpo, 20 pictures"),
 ])
-def test_an_animation_of_many_frames_keeps_only_the_first_quickly(media, source):
-    photo = clean_or_refused(media, source(), seconds=1.0)
+def test_an_animation_of_many_frames_keeps_only_the_first_and_decodes_no_other(media, source, work):
+    photo = clean_or_refused(media, source(), work)
+
+    assert work.decoded == [(400, 300)]  # the first frame, and not one more
 
     with Image.open(rendition_path(media, photo.key, photo.width, "webp")) as im:
         assert getattr(im, "n_frames", 1) == 1 and is_red(im.getpixel((10, 10)))
@@ -742,9 +799,13 @@ UNDER = math.isqrt(images.MAX_PIXELS_UNSCALED)  # 4,898 x 4,898: just under the 
     pytest.param(lambda: hostile.zero_png(UNDER, UNDER, colour_type=0, depth=16), id="png 16-bit grey under it"),
     pytest.param(lambda: hostile.zero_webp(UNDER, UNDER), id="webp rgba just under the limit, 34 bytes"),
 ])
-def test_a_bomb_just_under_the_pixel_limit_is_decoded_within_seconds(media, source):
+def test_a_bomb_just_under_the_pixel_limit_is_decoded_once_and_shrunk_once(media, source, work):
     # Refused would be fine too; within the limit, Pillow decodes it whole (about 100 MB for RGBA).
-    clean_or_refused(media, source(), seconds=4.0)
+    photo = clean_or_refused(media, source(), work)
+
+    if isinstance(photo, StoredPhoto):
+        assert work.decoded == [(UNDER, UNDER)]
+        assert work.resampled[0] == (UNDER, UNDER) and (UNDER, UNDER) not in work.resampled[1:]
 
 
 @pytest.fixture(scope="module")
@@ -758,11 +819,11 @@ def seeds() -> list[bytes]:
             hostile.raw_png(24, 16, 4, 16), hostile.mpo()[:4000]]
 
 
-@settings(max_examples=300, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(300), derandomize=True,  # a fuzzer: three times the profile's
+          suppress_health_check=[*NO_CLOCK_CHECKS, HealthCheck.function_scoped_fixture])
 @given(which=st.integers(0, 8), edits=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2**20),
                                                          st.integers(0, 255)), min_size=1, max_size=8))
-def test_a_mutated_photo_is_a_clean_photo_or_a_clear_refusal(tmp_path_factory, seeds, which, edits):
+def test_a_mutated_photo_is_a_clean_photo_or_a_clear_refusal(tmp_path_factory, seeds, work, which, edits):
     """Bytes overwritten, inserted, deleted or cut off anywhere in a valid file."""
     media = tmp_path_factory.mktemp("media")
-    clean_or_refused(media, hostile.mutate(seeds[which], edits))
+    clean_or_refused(media, hostile.mutate(seeds[which], edits), work)

@@ -5,11 +5,10 @@ Whoosh always runs; PostgreSQL only when the suite runs on it (HAAT_TEST_DATABAS
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlalchemy as sa
 from whoosh import index as whoosh_index
+from whoosh import writing as whoosh_writing
 
 from catalog import search
 from catalog.cli import register
@@ -30,14 +29,17 @@ def fresh_backends(monkeypatch):
 
 
 @pytest.fixture(params=BACKENDS)
-def search_app(request, make_app, tmp_path):
-    """An app searching with one backend; a Whoosh index of its own under tmp_path."""
-    return make_app(SEARCH_BACKEND=request.param, SEARCH_INDEX_DIR=str(tmp_path / "search"))
+def search_app(request, app, tmp_path):
+    """An app searching with one backend; a Whoosh index of its own under tmp_path (read when searching, so the
+    shared app takes these settings for this test)."""
+    app.config.update(SEARCH_BACKEND=request.param, SEARCH_INDEX_DIR=str(tmp_path / "search"))
+    return app
 
 
 @pytest.fixture
-def whoosh_app(make_app, tmp_path):
-    return make_app(SEARCH_BACKEND="whoosh", SEARCH_INDEX_DIR=str(tmp_path / "search"))
+def whoosh_app(app, tmp_path):
+    app.config.update(SEARCH_BACKEND="whoosh", SEARCH_INDEX_DIR=str(tmp_path / "search"))
+    return app
 
 
 def find(app, text: str = "", **kwargs) -> search.SearchResult:
@@ -260,7 +262,8 @@ def test_sync_applies_the_queue_and_empties_it(search_app, session):
     assert apply_queue(search_app, session) == 0
 
 
-def test_sync_gives_up_at_once_when_another_process_holds_the_lock(search_app, session, tmp_path):
+@pytest.mark.real_commits  # on PostgreSQL the other worker's connection must see the queued row
+def test_sync_gives_up_at_once_when_another_process_holds_the_lock(search_app, session, tmp_path, monkeypatch):
     product = gen_product(session, title="Cotton kurti")
     session.commit()
     if search_app.config["SEARCH_BACKEND"] == "whoosh":
@@ -274,13 +277,28 @@ def test_sync_gives_up_at_once_when_another_process_holds_the_lock(search_app, s
         def release():
             connection.close()
             engine.dispose()
+    attempts, waits = [], []  # "at once": the lock is tried once, and no statement waits for a row lock
+    real_try_for = whoosh_writing.try_for
+
+    def try_once(acquire, timeout=5.0, delay=0.1):
+        return real_try_for(lambda: attempts.append(1) or acquire(), timeout, delay)
+
+    def no_waiting(_conn, _cursor, statement, *_args):
+        if "FOR UPDATE" in statement and "SKIP LOCKED" not in statement and "NOWAIT" not in statement:
+            waits.append(statement)
+            raise AssertionError(f"this would wait for the other worker: {statement}")  # rather than hang
+
+    monkeypatch.setattr(whoosh_writing, "try_for", try_once)
+    with search_app.app_context():
+        app_engine = db.engine()
+    sa.event.listen(app_engine, "before_cursor_execute", no_waiting)
     try:
-        started = time.monotonic()
         assert apply_queue(search_app, session) == 0
-        assert time.monotonic() - started < 1
         assert queued(session) == 1
     finally:
+        sa.event.remove(app_engine, "before_cursor_execute", no_waiting)
         release()
+    assert waits == [] and len(attempts) == (1 if search_app.config["SEARCH_BACKEND"] == "whoosh" else 0)
     assert apply_queue(search_app, session) == 1
     assert queued(session) == 0
     assert ids(search_app, "kurti") == [product.id]

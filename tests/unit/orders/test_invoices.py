@@ -33,6 +33,7 @@ from orders.invoices import (
     validate_gstin,
 )
 from orders.models import Checkout, Order, OrderEvent, OrderLine, WholesalerProfile
+from tests.conftest import PATIENCE
 from tests.factories import gen_business, gen_group, gen_member, gen_organisation, gen_product, gen_user
 from vendors.services import ShopNameError
 
@@ -459,6 +460,7 @@ def test_a_long_wholesale_order_runs_over_pages_with_the_total_at_the_end(sessio
     assert "1,80,000.00" in reader.pages[-1].extract_text()  # 45 x 10 x Rs 400, grouped in lakhs
 
 
+@pytest.mark.real_commits
 def test_concurrent_issuing_numbers_each_order_once_without_gaps(make_app, session, shop):
     """Six orders, each invoiced from two threads at once, on the business's first day of a year.
 
@@ -477,7 +479,7 @@ def test_concurrent_issuing_numbers_each_order_once_without_gaps(make_app, sessi
         with app.app_context():
             try:
                 order = db.session.get(Order, order_id)
-                start.wait(timeout=30)
+                start.wait(timeout=PATIENCE)
                 numbers[order_id].add(issue_invoice(db.session, order, at=at_ist("2027-04-01 09:00")).number)
                 db.session.commit()
             except BaseException as exc:  # reported below: a thread's exception would otherwise vanish
@@ -488,7 +490,7 @@ def test_concurrent_issuing_numbers_each_order_once_without_gaps(make_app, sessi
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(PATIENCE)
     assert not failures
     session.rollback()
     assert all(len(n) == 1 for n in numbers.values())  # both threads got the same invoice

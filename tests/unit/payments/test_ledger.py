@@ -8,6 +8,7 @@ from sqlalchemy.exc import DatabaseError
 
 from market.core import ledger
 from market.core.ledger import EntryKind, LedgerEntry, LedgerPosting, Unbalanced
+from tests.conftest import NO_CLOCK_CHECKS, examples
 from tests.factories import gen_business
 
 
@@ -95,7 +96,8 @@ def balanced(draw):
     return [*lines, (draw(st.sampled_from(ACCOUNTS)), -sum(a for _c, a in lines))]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40),  # database work: fewer
+          suppress_health_check=[*NO_CLOCK_CHECKS, HealthCheck.function_scoped_fixture])
 @given(entries=st.lists(balanced(), min_size=1, max_size=5))
 def test_whatever_is_posted_the_balances_sum_to_zero(session, entries):
     expected = {code: 0 for code in ACCOUNTS}

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from vendors.loans import (
     Allocation,
     LoanError,
@@ -248,7 +249,7 @@ def loans(draw: st.DrawFn) -> tuple[Terms, list[Payment], date]:
     return terms, payments, on
 
 
-@settings(deadline=None, max_examples=200)
+@settings(max_examples=examples(200))  # pure arithmetic: cheap
 @given(loans())
 def test_no_paisa_is_created_or_lost(loan):
     terms, payments, on = loan
@@ -275,7 +276,7 @@ def test_no_paisa_is_created_or_lost(loan):
         assert pos.closed
 
 
-@settings(deadline=None, max_examples=200)
+@settings(max_examples=examples(200))  # pure arithmetic: cheap
 @given(loans())
 def test_schedules_are_sound(loan):
     terms = loan[0]
@@ -291,7 +292,7 @@ def test_schedules_are_sound(loan):
         assert abs(sum(r.interest_paise for r in rows) - exact) <= 0.5
 
 
-@settings(deadline=None, max_examples=200)
+@settings(max_examples=examples(200))  # pure arithmetic: cheap
 @given(loans())
 def test_paying_every_instalment_on_its_due_date_closes_the_loan(loan):
     terms = loan[0]
@@ -305,7 +306,7 @@ def test_paying_every_instalment_on_its_due_date_closes_the_loan(loan):
     assert middle.arrears_paise == 0 and middle.overdue_days == 0
 
 
-@settings(deadline=None, max_examples=200)
+@settings(max_examples=examples(200))  # pure arithmetic: cheap
 @given(loans())
 def test_paying_the_closure_amount_closes_the_loan_exactly(loan):
     terms, payments, on = loan
@@ -322,7 +323,7 @@ def test_paying_the_closure_amount_closes_the_loan_exactly(loan):
     assert closure_amount(terms, [*made, Payment(on, amount)], on) == 0
 
 
-@settings(deadline=None, max_examples=50)
+@settings(max_examples=examples(50))
 @given(st.integers(100_000, 5_000_000), st.integers(100, 3600), st.integers(2, 60))
 def test_a_flat_loan_costs_more_than_its_nominal_rate(principal, rate, tenure):
     terms = Terms(principal, rate, tenure, Method.FLAT, date(2024, 1, 1))
