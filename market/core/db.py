@@ -59,11 +59,21 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _begin_before_savepoint(connection: sa.Connection, _name: str) -> None:
+    """Python's sqlite3 begins a transaction only before a write, not before SAVEPOINT: a savepoint that came
+    first would be a transaction of its own, committed by its RELEASE, and the request's rollback could not undo
+    it. So the outer transaction is begun first."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
 def make_engine(url: str) -> sa.Engine:
     """An engine configured for SQLite (embedded default) or PostgreSQL (production)."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 5}, hide_parameters=True)
         sa.event.listen(engine, "connect", _on_sqlite_connect)
+        sa.event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     # hide_parameters: an error's message (logged) never carries the values: phones, names, addresses.
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
