@@ -96,6 +96,7 @@ def test_sign_up_is_limited_per_number_in_any_spelling_and_per_address(make_app,
                                   environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 302
 
 
+@pytest.mark.real_commits  # the other sign-up commits on a connection of its own
 def test_a_sign_up_racing_another_for_one_login_gets_an_answer_not_an_error(make_app, session):
     """Two sign-ups for one login at once: the other one's row lands between this one's check and its write."""
     app = make_app()
@@ -368,6 +369,7 @@ def test_log_out_of_every_other_phone_and_computer(make_app, session):
     assert laptop.get("/auth/account").status_code == 302
 
 
+@pytest.mark.real_commits  # the other sign-up commits on a connection of its own
 def test_two_sign_up_forms_sent_at_once_for_one_login_both_get_the_code_page(make_app, session):
     """The other form's pending sign-up lands between this one's look-up and its write: the same answer, no 500."""
     app = make_app()
