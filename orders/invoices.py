@@ -29,7 +29,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from market.core.clock import INDIA, day_of
 from market.core.db import Base, UTCDateTime, utcnow
 from market.core.security import hide_contacts
 from orders.hsn import GST_STATE_CODES, GSTIN_STATE_CODES, UnknownCategory, pincode_state, rule_for, state_label
@@ -48,7 +49,6 @@ from vendors.models import Business
 from vendors.services import check_public_text
 from vendors.states import STATES
 
-IST = timezone(timedelta(hours=5, minutes=30), "IST")  # India keeps no daylight saving time
 TAX_INVOICE, BILL_OF_SUPPLY = "tax_invoice", "bill_of_supply"
 MAX_NUMBER_LENGTH = 16  # CGST rule 46(b)
 
@@ -245,11 +245,6 @@ def financial_year(day: date) -> str:
     """The Indian financial year (April-March) of a date: '2026-27'."""
     start = day.year if day.month >= 4 else day.year - 1
     return f"{start}-{(start + 1) % 100:02d}"
-
-
-def india_date(moment: datetime) -> date:
-    """The calendar date in India at that moment."""
-    return moment.astimezone(IST).date()
 
 
 def _base36(n: int) -> str:
@@ -489,7 +484,7 @@ def issue_invoice(session: Session, order: Order, *, at: datetime | None = None)
         raise InvoiceError(f"order {order.number}: invoice total {total} is not the order total {order.total_paise}")
 
     issued_at = at or utcnow()
-    issued_on = india_date(issued_at)
+    issued_on = day_of(issued_at)
     fy = financial_year(issued_on)
     buyer_name, buyer_gstin = _buyer(session, order)
     billed = bool(order.ship_to_address)  # delivered to her, or collected but of Rs 50,000 or more (rule 46(e))
@@ -632,7 +627,7 @@ def render_pdf(invoice: Invoice) -> bytes:
     pdf = doc.pdf
     pdf.set_title(f"{_title(invoice)} {invoice.number}")
     pdf.set_creator("Haat")
-    pdf.set_creation_date(invoice.issued_at.astimezone(IST))  # the same invoice gives the same file
+    pdf.set_creation_date(invoice.issued_at.astimezone(INDIA))  # the same invoice gives the same file
     pdf.add_page()
     width = pdf.epw
 

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from catalog.images import process_upload
 from catalog.models import ImportJob
 from catalog.services import add_photo
+from market.core import clock
 from market.core.accounts import start_login_session
 from market.core.i18n import HaatForm
 from orders.models import QuoteRequest, WholesalerProfile
@@ -114,8 +115,8 @@ def stage(world, session, app):
                            needed_by=date.today() + timedelta(days=30)) for status in ("requested", "accepted")]
     session.add_all(quotes)
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 12_000_00, 1200, "declining",
-                            12, finance.today() - timedelta(days=40))
-    goal = finance.add_goal(session, world.member_a, "stock", "Diwali", 5_000_00, finance.today() + timedelta(days=90))
+                            12, clock.today() - timedelta(days=40))
+    goal = finance.add_goal(session, world.member_a, "stock", "Diwali", 5_000_00, clock.today() + timedelta(days=90))
     session.commit()
     orders = [o.id for checkout, _p in checkouts for o in checkout.orders]
     ids = {

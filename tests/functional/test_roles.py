@@ -30,6 +30,7 @@ from catalog.images import process_upload
 from catalog.models import ImportJob
 from catalog.services import add_photo
 from market import create_app
+from market.core import clock
 from market.core import db as market_db
 from market.core.db import Base, make_engine
 from market.core.extensions import limiter
@@ -93,7 +94,7 @@ def csv_file(text: str, name: str) -> tuple[io.BytesIO, str]:
 def loan_form(_ids: dict) -> dict:
     """A loan she can add to her plan."""
     return {"source": "shg", "lender": "Our SHG", "principal": "12000", "rate": "12", "method": "declining",
-            "tenure": "12", "start": (finance.today() - timedelta(days=10)).isoformat()}
+            "tenure": "12", "start": (clock.today() - timedelta(days=10)).isoformat()}
 
 
 # (endpoint, method) -> what each role gets. Objects: {org}, {group}, {member} are organisation A's; {product},
@@ -145,7 +146,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                    data=lambda ids: {"share-savings": "10"}),
     ("seller.repaid", "POST"): row("/seller/money/loans/{loan}/repaid", {**only(OWNER, ok=302), OTHER: 404},
                                    writes=(OWNER,),
-                                   data=lambda ids: {"amount": "1000", "paid_on": finance.today().isoformat()}),
+                                   data=lambda ids: {"amount": "1000", "paid_on": clock.today().isoformat()}),
     ("seller.saved_in_cash", "POST"): row("/seller/money/savings", only(*SELLERS, ok=302), writes=SELLERS,
                                           data=lambda ids: {"monthly": "100"}),
 
@@ -383,7 +384,7 @@ def build(app) -> tuple[dict, dict[str, str]]:
     session.add_all([job, onboarding, WholesalerProfile(user_id=world.wholesaler.id, business_name="Traders",
                                                         status="pending")])
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "Our SHG", 12_000_00, 1200,
-                            "declining", 12, finance.today() - timedelta(days=40))
+                            "declining", 12, clock.today() - timedelta(days=40))
     checkout = place_cash_order(session, world, variant, "matrix-open")
     paid = place_cash_order(session, world, variant, "matrix-paid").orders[0]
     payments.cash_received(session, paid, world.member_a.user)
