@@ -115,7 +115,7 @@ class Business(Base):
     # GST registration, normally of the group enterprise or collective, never under a member's own PAN (the
     # public GSTIN search would show her legal name). The GSTIN and trade name are printed on invoices: the
     # business enters them knowing they are public. There is deliberately no legal-name column.
-    # Set through orders.invoices.set_gst_registration, which checks the GSTIN.
+    # Set through orders.invoices.gst.set_gst_registration, which checks the GSTIN.
     gst_registered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     gstin: Mapped[str | None] = mapped_column(sa.String(15))  # a collective may register several storefronts
     gst_trade_name: Mapped[str | None] = mapped_column(sa.String(100))
