@@ -1,6 +1,7 @@
 """Imports every package's models so Base.metadata knows all tables (for Alembic and tests)."""
 
 from catalog import models as _catalog  # noqa: F401
+from market.core import jobs as _jobs  # noqa: F401
 from market.core import ledger as _ledger  # noqa: F401
 from market.core import models as _market  # noqa: F401
 from market.core import notifications as _notifications  # noqa: F401

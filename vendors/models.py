@@ -225,36 +225,6 @@ class AllocationRule(Base):
     position: Mapped[int] = mapped_column(default=0)  # rules apply in this order
 
 
-class OnboardingJob(Base):
-    """A staff member's CSV of SHGs and members for one organisation: every row goes in, or none does."""
-
-    __tablename__ = "onboarding_jobs"
-    __table_args__ = (
-        sa.CheckConstraint("status IN ('queued', 'checking', 'saving', 'done', 'failed')", name="status_known"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
-    total: Mapped[int] = mapped_column(default=0)
-    done: Mapped[int] = mapped_column(default=0)
-    groups_created: Mapped[int] = mapped_column(default=0)
-    members_created: Mapped[int] = mapped_column(default=0)
-    errors: Mapped[str] = mapped_column(sa.Text, default="")  # one "row N: message" per line
-
-    organisation: Mapped[Organisation] = relationship()
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.errors.splitlines() if line]
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.status in ("saving", "done") else (100 * self.done // self.total if self.total else 0)
-
-
 class SetupCode(Base):
     """A one-time code staff hand a new member at the meeting, to choose her own password (only its hash)."""
 
