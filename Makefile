@@ -31,7 +31,7 @@ run: translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Haat is serving on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	HAAT_JOBS_INLINE=true $(FLASK) run --host $(HOST) --port $(PORT)  # long jobs run in the request: no worker
 
 # With TEST_DATABASE_URL set (a PostgreSQL URL) the suite runs a second time against it. Two pytest-xdist workers
 # (TEST_WORKERS=0 for one process), each with its own SQLite file or PostgreSQL database.

@@ -21,7 +21,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.common import ITEMS, MODIFIERS, STATES, add_details, build_database, percentile
-from catalog.search import SearchQuery, get_backend, reindex_all
+from catalog.search import get_backend, reindex_all
+from catalog.search.query import SearchQuery
 from market import ROOT, create_app
 from market.core import db
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from catalog.images import MAX_UPLOAD_BYTES, PhotoError
-from catalog.models import Category, ImportJob
+from catalog.models import Category
 from catalog.services import (
     MAX_PHOTOS,
     CatalogError,
@@ -29,10 +29,12 @@ from catalog.services import (
     check_listing_text,
     create_product,
 )
-from market.core import uploads
+from market.core import jobs, uploads
+from market.core.jobs import Job, JobFailed
 from market.core.money import MoneyError, parse_rupees
 from market.core.security import PublicTextError
 from market.core.uploads import UploadError
+from vendors.models import Business
 
 MAX_ROWS = 500
 MAX_ZIP_ENTRIES = 3_000
@@ -122,53 +124,36 @@ def category_lookup(session: Session) -> dict[str, int]:
     return out
 
 
-def run_import(session: Session, job: ImportJob, csv_raw: bytes, zip_raw: bytes | None, media_dir: Path,
-               publish: bool = False) -> ImportJob:
-    """Check every row, then write all products in one transaction, or none. Commits progress as it goes."""
-    job.status = "running"
-    session.commit()
-    errors: list[str] = []
+def run_import(session: Session, job: Job, media_dir: Path) -> dict:
+    """The product-import job: check every row, then write all products (flushed; the job runner commits them
+    with the job's "done"), or raise JobFailed with each row's problem. Its files: products.csv, photos.zip."""
+    business = session.get(Business, job.data["business_id"])
     with StagedPhotos(media_dir) as staged:
         try:
-            rows = read_csv(csv_raw)
-            photos = PhotoZip(zip_raw)
+            rows = read_csv(jobs.read_file(job, "products.csv") or b"")
+            photos = PhotoZip(jobs.read_file(job, "photos.zip"))
         except ImportError_ as exc:
-            return _finish(session, job, [str(exc)])
-        job.total = len(rows)
-        session.commit()
+            raise JobFailed([str(exc)]) from exc
+        jobs.progress(session, job, 0, len(rows))
         categories = category_lookup(session)
         parsed: list[tuple[Row, list]] = []
+        errors: list[str] = []
         for number, raw in enumerate(rows, start=2):  # row 1 is the header, as a spreadsheet numbers it
             try:
                 row = parse_row(session, number, raw, categories)
-                check_listing_text(job.business, row.data)
+                check_listing_text(business, row.data)
                 stored = [staged.add(photos.read(name)) for name in row.photos]
                 parsed.append((row, stored))
             except (CatalogError, PhotoError, PublicTextError) as exc:
                 errors.append(_("row %(n)d: %(e)s", n=number, e=exc))
-            job.done = number - 1
             if number % 10 == 0 or number - 1 == len(rows):
-                session.commit()
+                jobs.progress(session, job, number - 1)
         if errors:
-            return _finish(session, job, errors)
-        try:
-            for row, stored in parsed:
-                product = create_product(session, job.business, row.data, publish=publish)
-                for photo in stored:
-                    add_photo(session, product, photo)
-            job.created = len(parsed)
-            job.status = "done"
-            session.commit()
-        except Exception:
-            session.rollback()
-            _finish(session, job, [_("Something went wrong while saving; nothing was imported. Try again.")])
-            raise
-        staged.keep()
-    return job
-
-
-def _finish(session: Session, job: ImportJob, errors: list[str]) -> ImportJob:
-    session.rollback()
-    job.status, job.errors, job.created = "failed", "\n".join(errors), 0
-    session.commit()
-    return job
+            raise JobFailed(errors)
+        for row, stored in parsed:
+            product = create_product(session, business, row.data, publish=job.data.get("publish", False))
+            for photo in stored:
+                add_photo(session, product, photo)
+        session.flush()
+        staged.keep()  # if the commit then fails, the files are orphans, never a product without its photo
+    return {"created": len(parsed), "shop": business.public_name, "slug": business.slug}

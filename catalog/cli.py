@@ -25,7 +25,8 @@ def register(app: Flask) -> None:
     @app.cli.command("reindex")
     def reindex():
         """Rebuild the search index from the products table (listed products only)."""
-        from catalog.search import SearchBusy, reindex_all
+        from catalog.search import reindex_all
+        from catalog.search.query import SearchBusy
         from market.core import db
 
         bar = None

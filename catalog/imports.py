@@ -1,20 +1,21 @@
-"""Staff pages for bulk listing: upload a CSV and a zip for a member's shop, then watch the progress."""
+"""Staff pages for bulk listing: upload a CSV and a zip for a member's shop; the import runs as a job
+(market.core.jobs) whose page shows its progress."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from catalog.bulk import COLUMNS, run_import
 from catalog.forms import ImportForm
-from catalog.models import ImportJob
 from catalog.views import media_dir, update_search_index
-from market.core import db
+from market.core import db, jobs
 from market.core.accounts import audit
 from market.core.bodies import MB, body_limit
 from market.core.models import Role
 from market.core.permissions import role_required
-from market.core.uploads import in_background
 from vendors.models import Business
 from vendors.permissions import can_view_organisation
 
@@ -37,28 +38,28 @@ def new():
     business = _business_in_scope(request.args.get("business", type=int))
     form = ImportForm()
     if form.validate_on_submit():
-        job = ImportJob(business_id=business.id, created_by_id=current_user.id)
-        db.session.add(job)
-        audit(db.session, current_user, "bulk_import", "business", business.id)
+        files = {"products.csv": form.csv_file.data.read()}
+        if form.photos_zip.data:
+            files["photos.zip"] = form.photos_zip.data.read()
+        job = jobs.enqueue(db.session, IMPORT, current_user.id, locale=str(get_locale()),
+                           organisation_id=business.group.organisation_id, files=files,
+                           payload={"business_id": business.id, "publish": bool(form.publish.data)})
+        audit(db.session, current_user, "bulk_import", "business", business.id, f"job {job.id}")
         db.session.commit()
-        csv_raw = form.csv_file.data.read()
-        zip_raw = form.photos_zip.data.read() if form.photos_zip.data else None
-        _start(job.id, csv_raw, zip_raw, form.publish.data)
-        return redirect(url_for("imports.show", job_id=job.id))
+        jobs.after_enqueue(db.session)
+        return redirect(url_for("jobs.show", job_id=job.id))
     return render_template("catalog/import_new.html", form=form, shop=business, columns=COLUMNS)
 
 
-def _start(job_id: int, csv_raw: bytes, zip_raw: bytes | None, publish: bool) -> None:
-    def work() -> None:
-        run_import(db.session, db.session.get(ImportJob, job_id), csv_raw, zip_raw, media_dir(), publish=publish)
-        update_search_index()
+IMPORT = "product_import"
+JOB = jobs.Kind(
+    run=lambda session, job: run_import(session, job, media_dir()),
+    heading=lambda job: _("Products for %(shop)s", shop=job.outcome.get("shop") or _shop_name(job)),
+    result_template="catalog/import_result.html",
+    again=lambda job: url_for("imports.new", business=job.data["business_id"]),
+    after=lambda job: update_search_index())
 
-    in_background(f"import-{job_id}", work)
 
-
-@imports.get("/<int:job_id>")
-@role_required(Role.STAFF, Role.ADMIN)
-def show(job_id: int):
-    job = db.session.get(ImportJob, job_id) or abort(404)
-    _business_in_scope(job.business_id)
-    return render_template("catalog/import_show.html", job=job)
+def _shop_name(job: jobs.Job) -> str:
+    business = db.session.get(Business, job.data["business_id"])
+    return business.public_name if business else ""

@@ -171,32 +171,3 @@ class SearchQueue(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(index=True)  # no FK: a deleted product must still be unindexed
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ImportJob(Base):
-    """A staff member's CSV upload of products for a shop; all rows go in together or none do."""
-
-    __tablename__ = "import_jobs"
-    __table_args__ = (
-        sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_known"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    business_id: Mapped[int] = mapped_column(sa.ForeignKey("businesses.id"), index=True)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
-    total: Mapped[int] = mapped_column(default=0)
-    done: Mapped[int] = mapped_column(default=0)
-    created: Mapped[int] = mapped_column(default=0)
-    errors: Mapped[str] = mapped_column(sa.Text, default="")  # one "row N: message" per line
-
-    business: Mapped[Business] = relationship()
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.errors.splitlines() if line]
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.status in ("done", "failed") else int(100 * self.done / self.total) if self.total else 0

@@ -115,7 +115,8 @@ def browse_products(slug: str | None = None):
 
 @catalog.get("/search")
 def search():
-    from catalog.search import SearchQuery, get_backend
+    from catalog.search import get_backend
+    from catalog.search.query import SearchQuery
 
     filters = browse.Filters.from_args(request.args)
     text = (request.args.get("q") or "").strip()[:100]

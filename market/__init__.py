@@ -110,20 +110,25 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from catalog.imports import imports
+    from catalog import imports as product_imports
     from catalog.views import catalog, products
     from market.admin import admin
+    from market.core import jobs
     from market.dashboard_views import dashboards
+    from market.job_views import job_pages
     from market.views import auth, main
     from orders.quote_views import quotes
     from orders.views import orders
     from payments.views import payments
-    from vendors.onboarding_views import pages as onboarding
+    from vendors import onboarding_views
     from vendors.views import seller, staff
 
-    for blueprint in (main, auth, admin, seller, staff, catalog, products, imports, orders, quotes, payments,
-                      dashboards, onboarding):
+    for blueprint in (main, auth, admin, seller, staff, catalog, products, product_imports.imports, orders, quotes,
+                      payments, dashboards, onboarding_views.pages, job_pages):
         app.register_blueprint(blueprint)
+    # The long jobs each feature runs on market.core.jobs (its worker: flask --app market jobs-worker).
+    jobs.register(product_imports.IMPORT, product_imports.JOB)
+    jobs.register(onboarding_views.ONBOARDING, onboarding_views.JOB)
 
 
 def _register_static_caching(app: Flask) -> None:

@@ -110,6 +110,23 @@ def register(app: Flask) -> None:
                 return
             time.sleep(interval)
 
+    @app.cli.command("jobs-worker")
+    @click.option("--once", is_flag=True, help="run what is queued and stop")
+    @click.option("--interval", default=1.0, help="seconds between looks at the queue")
+    def jobs_worker(once: bool, interval: float):
+        """Run the long jobs (product imports, onboarding); a job whose worker died is taken again after its lease."""
+        import time
+
+        from market.core.jobs import run_pending
+
+        while True:
+            ran = run_pending(db.session)
+            if ran:
+                click.echo(f"{ran} jobs run")
+            if once:
+                return
+            time.sleep(interval)
+
     @app.cli.command("create-user")
     @click.option("--role", type=click.Choice(["admin", "staff", "buyer", "wholesaler"]), required=True)
     @click.option("--name", required=True)

@@ -13,11 +13,11 @@ from flask_login import current_user
 from catalog.category_names import category_name
 from market.core import db
 from market.core.accounts import audit
+from market.core.clock import today
 from market.core.exports import csv_bytes, rupees, xlsx_bytes
 from market.core.models import Role
 from market.core.permissions import role_required
 from market.reports.dashboards import figures, members_to_visit, scope_for, shared
-from vendors.finance import today
 from vendors.models import Organisation, Programme, SelfHelpGroup
 from vendors.permissions import visible_organisation_ids
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from catalog.demo import load_products
 from catalog.models import Product
+from market.core import clock
 from market.core.accounts import create_user
 from market.core.models import Role, User
 from vendors.models import Organisation, Programme, SelfHelpGroup
@@ -121,7 +122,7 @@ def _demo_plan(session: Session, member) -> None:
 
     member.group.monthly_saving_paise = 200_00
     loan = finance.add_loan(session, member, member.user, "shg", "", 20_000_00, 1200, "declining", 12,
-                            finance.today() - timedelta(days=20))
+                            clock.today() - timedelta(days=20))
     finance.set_shares(session, member, [finance.Share("loan", percent_bps=3000, loan_id=loan.id),
                                          finance.Share("savings", percent_bps=1000)])
 

@@ -4,7 +4,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from catalog.search import include_object
+from catalog.search.postgres_backend import include_object
 from market.models_registry import metadata
 
 config = context.config

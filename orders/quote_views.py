@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from catalog.models import Product
-from market.core import db
+from market.core import clock, db
 from market.core.models import Role
 from market.core.money import MoneyError, parse_rupees
 from market.core.permissions import role_required
@@ -54,7 +54,7 @@ def new(product_id: int):
             db.session.commit()
             flash(_("Your request is sent. The seller will answer here."), "success")
             return redirect(url_for("quotes.show", quote_id=quote.id))
-    return render_template("orders/quote_new.html", product=product, today=date.today().isoformat(),
+    return render_template("orders/quote_new.html", product=product, today=clock.today().isoformat(),
                            waiting=not is_approved_wholesaler(db.session, current_user))
 
 

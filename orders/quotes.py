@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Variant
 from catalog.permissions import owns_business
+from market.core import clock
 from market.core.db import MAX_ID
 from market.core.models import Role, User
 from market.core.money import MAX_STORED_PAISE
@@ -70,7 +71,7 @@ def request_quote(session: Session, buyer: User, variant_id: int, quantity: int,
         raise OrderError(_l("Offer a price above zero."))
     if quantity * target_price_paise > MAX_STORED_PAISE:
         raise OrderError(_l("That amount is too large."))
-    if needed_by < (today or date.today()):
+    if needed_by < (today or clock.today()):
         raise OrderError(_l("The date needed cannot be in the past."))
     quote = QuoteRequest(buyer_id=buyer.id, business_id=variant.product.business_id, variant_id=variant.id,
                          quantity=quantity, target_price_paise=target_price_paise, needed_by=needed_by,

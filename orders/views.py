@@ -165,7 +165,7 @@ def checkout():
 
 @orders.app_template_global("may_invoice")
 def may_invoice_view(order: Order) -> bool:
-    from orders.invoices import may_invoice
+    from orders.invoices.issue import may_invoice
 
     return may_invoice(db.session, order)
 
@@ -236,7 +236,9 @@ def change_status(order_id: int):
 @orders.get("/orders/<int:order_id>/invoice.pdf")
 @login_required
 def invoice(order_id: int):
-    from orders.invoices import InvoiceError, issue_invoice, render_pdf
+    from orders.invoices.issue import issue_invoice
+    from orders.invoices.models import InvoiceError
+    from orders.invoices.pdf import render_pdf
 
     order, _actor = _order_for_me(order_id)
     try:

@@ -129,7 +129,7 @@ TEST_CONFIG = {
     "PASSWORD_HASH_FAST": True,
     "WTF_CSRF_ENABLED": False,
     "SERVER_NAME": None,
-    "IMPORTS_IN_BACKGROUND": False,  # one test runs them in a thread; the rest wait for the result
+    "JOBS_INLINE": True,  # the request that enqueues a job runs it (run_pending); the jobs tests turn it off
 }
 
 

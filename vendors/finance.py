@@ -9,34 +9,24 @@ loan's schedule (vendors.loans) to say what is paid, overdue or due next.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from market.core import ledger as books
+from market.core.clock import day_of, month_start, noon, today
 from market.core.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
 from market.core.models import User
 from vendors import loans
 from vendors.models import AllocationRule, Business, Goal, Loan, Member
 
-INDIA = ZoneInfo("Asia/Kolkata")
 MAX_RULES = 6
 
 
 class PlanError(ValueError):
     """A plan change that cannot be made; the message is for the member."""
-
-
-def today() -> date:
-    return datetime.now(INDIA).date()
-
-
-def _noon(day: date) -> datetime:
-    """A ledger time for something that happened on `day` in India."""
-    return datetime.combine(day, time(12), INDIA).astimezone(UTC)
 
 
 def terms(loan: Loan) -> loans.Terms:
@@ -57,7 +47,7 @@ def repayments(session: Session, loan: Loan) -> list[loans.Payment]:
     made: list[list] = []
     for at, amount in _postings(session, books.member_loan(loan.member_id, loan.id)):
         if amount < 0:
-            made.append([at.astimezone(INDIA).date(), -amount])
+            made.append([day_of(at), -amount])
             continue
         while amount and made:
             take = min(amount, made[-1][1])
@@ -135,10 +125,6 @@ def loan_position(session: Session, loan: Loan, on: date | None = None) -> loans
 def _credits_since(session: Session, code: str, since: datetime | None = None) -> int:
     """What was put into an account (credits less reversals), since a time or ever."""
     return -sum(amount for at, amount in _postings(session, code) if since is None or at >= since)
-
-
-def month_start(on: date) -> datetime:
-    return _noon(on.replace(day=1)) - timedelta(hours=12)
 
 
 def refresh_status(session: Session, loan: Loan, on: date | None = None) -> None:
@@ -354,7 +340,7 @@ def record_repayment(session: Session, loan: Loan, amount_paise: int, on: date) 
         raise PlanError(_l("The date is between the loan's start and today."))
     books.post(session, EntryKind.ALLOCATION, [(books.member_own_cash(loan.member_id), amount_paise),
                                                (books.member_loan(loan.member_id, loan.id), -amount_paise)],
-               "repaid in cash", at=_noon(on))
+               "repaid in cash", at=noon(on))
     refresh_status(session, loan)
 
 

@@ -115,7 +115,7 @@ class Business(Base):
     # GST registration, normally of the group enterprise or collective, never under a member's own PAN (the
     # public GSTIN search would show her legal name). The GSTIN and trade name are printed on invoices: the
     # business enters them knowing they are public. There is deliberately no legal-name column.
-    # Set through orders.invoices.set_gst_registration, which checks the GSTIN.
+    # Set through orders.invoices.gst.set_gst_registration, which checks the GSTIN.
     gst_registered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     gstin: Mapped[str | None] = mapped_column(sa.String(15))  # a collective may register several storefronts
     gst_trade_name: Mapped[str | None] = mapped_column(sa.String(100))
@@ -223,36 +223,6 @@ class AllocationRule(Base):
     percent_bps: Mapped[int | None]
     fixed_paise: Mapped[int | None]
     position: Mapped[int] = mapped_column(default=0)  # rules apply in this order
-
-
-class OnboardingJob(Base):
-    """A staff member's CSV of SHGs and members for one organisation: every row goes in, or none does."""
-
-    __tablename__ = "onboarding_jobs"
-    __table_args__ = (
-        sa.CheckConstraint("status IN ('queued', 'checking', 'saving', 'done', 'failed')", name="status_known"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
-    total: Mapped[int] = mapped_column(default=0)
-    done: Mapped[int] = mapped_column(default=0)
-    groups_created: Mapped[int] = mapped_column(default=0)
-    members_created: Mapped[int] = mapped_column(default=0)
-    errors: Mapped[str] = mapped_column(sa.Text, default="")  # one "row N: message" per line
-
-    organisation: Mapped[Organisation] = relationship()
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.errors.splitlines() if line]
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.status in ("saving", "done") else (100 * self.done // self.total if self.total else 0)
 
 
 class SetupCode(Base):

@@ -21,15 +21,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from market.core import uploads
+from market.core import jobs, uploads
 from market.core.accounts import AccountError, check_password_rules, parse_login
 from market.core.db import utcnow
+from market.core.jobs import Job, JobFailed
 from market.core.models import Role, User
 from market.core.money import MoneyError, parse_rupees
 from market.core.security import hash_password, verify_password
 from market.core.uploads import UploadError
 from vendors import finance, loans
-from vendors.models import Member, OnboardingJob, Organisation, SelfHelpGroup, SetupCode
+from vendors.models import Member, Organisation, SelfHelpGroup, SetupCode
 from vendors.services import TRADES, ShopNameError, check_public_text, open_business
 
 MAX_ROWS = 3_000
@@ -143,18 +144,17 @@ def check_row(number: int, row: dict[str, str], groups: set[str], seen: set[str]
     return NewRow(number, group, area, name, login.value, trade, shop_name, check_loan(row))
 
 
-def run(session: Session, job: OnboardingJob, raw: bytes) -> OnboardingJob:
-    """Check every row, then write everything in one transaction, or nothing. Commits progress as it goes."""
-    job.status = "checking"
-    session.commit()
+def run(session: Session, job: Job) -> dict:
+    """The onboarding job: check every row, then write everything (flushed; the job runner commits it with the
+    job's "done"), or raise JobFailed with each row's problem. Its file: members.csv."""
+    organisation = session.get(Organisation, job.organisation_id)
     try:
-        rows = read_csv(raw)
+        rows = read_csv(jobs.read_file(job, "members.csv") or b"")
     except OnboardingError as exc:
-        return _failed(session, job, [str(exc)])
-    job.total = len(rows)
-    session.commit()
+        raise JobFailed([str(exc)]) from exc
+    jobs.progress(session, job, 0, len(rows))
     groups = {g.name.lower(): g for g in session.scalars(
-        sa.select(SelfHelpGroup).where(SelfHelpGroup.organisation_id == job.organisation_id))}
+        sa.select(SelfHelpGroup).where(SelfHelpGroup.organisation_id == organisation.id))}
     phones = [_phone_or_none(row.get("phone", "")) for row in rows]
     taken = set(session.scalars(sa.select(User.phone).where(User.phone.in_([p for p in phones if p]))))
     known = set(groups) | {row.get("group", "").lower() for row in rows if len(row.get("area", "")) >= 2}
@@ -164,26 +164,17 @@ def run(session: Session, job: OnboardingJob, raw: bytes) -> OnboardingJob:
             checked.append(check_row(number, row, known, seen, taken.__contains__))
         except ValueError as exc:
             errors.append(_("row %(n)d: %(e)s", n=number, e=exc))
-        job.done = number - 1
         if number % 50 == 0 or number - 1 == len(rows):
-            session.commit()
+            jobs.progress(session, job, number - 1)
     if errors:
-        return _failed(session, job, errors)
-    job.status = "saving"
-    session.commit()
+        raise JobFailed(errors)
     try:
-        job.groups_created = _write(session, job.organisation, checked, groups, session.get(User, job.created_by_id))
-        job.members_created = len(checked)
-        job.status = "done"
-        session.commit()
-    except sa.exc.IntegrityError:  # a phone number got an account (a sign-up, another file) while checking
-        return _failed(session, job, [_("A phone number in the file got an account while the file was being "
-                                        "checked; nothing was added. Upload the file again to see which.")])
-    except Exception:
-        session.rollback()
-        _failed(session, job, [_("Something went wrong while saving; nothing was added. Try again.")])
-        raise
-    return job
+        groups_created = _write(session, organisation, checked, groups, session.get(User, job.created_by_id))
+        session.flush()
+    except sa.exc.IntegrityError as exc:  # a phone number got an account (a sign-up, another file) while checking
+        raise JobFailed([_("A phone number in the file got an account while the file was being checked; nothing "
+                           "was added. Upload the file again to see which.")]) from exc
+    return {"members": len(checked), "groups": groups_created}
 
 
 def _phone_or_none(text: str) -> str | None:
@@ -217,13 +208,6 @@ def _write(session: Session, organisation: Organisation, rows: list[NewRow],
         if row.loan:
             finance.add_loan(session, member, by, **row.loan)
     return created
-
-
-def _failed(session: Session, job: OnboardingJob, errors: list[str]) -> OnboardingJob:
-    session.rollback()
-    job.status, job.errors, job.groups_created, job.members_created = "failed", "\n".join(errors), 0, 0
-    session.commit()
-    return job
 
 
 # -- first login -------------------------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.core import db
+from market.core import db, jobs
 from market.core.accounts import account_key, audit
 from market.core.bodies import FORM, body_limit
 from market.core.config import LOCALES
@@ -26,11 +27,11 @@ from market.core.exports import csv_bytes
 from market.core.extensions import limiter
 from market.core.models import Role, User
 from market.core.permissions import role_required
-from market.core.uploads import MAX_CSV_BYTES, in_background
+from market.core.uploads import MAX_CSV_BYTES
 from market.views import home_for, log_in
 from vendors import onboarding
 from vendors.forms import OnboardingForm, WelcomeForm
-from vendors.models import Member, OnboardingJob, Organisation, SelfHelpGroup
+from vendors.models import Member, Organisation, SelfHelpGroup
 from vendors.permissions import can_view_organisation, visible_organisation_ids
 
 pages = Blueprint("onboarding", __name__)
@@ -50,26 +51,27 @@ def new():
     form = OnboardingForm()
     form.organisation.choices = [tuple(row) for row in db.session.execute(query)]
     if form.validate_on_submit():
-        job = OnboardingJob(organisation_id=form.organisation.data, created_by_id=current_user.id)
-        db.session.add(job)
-        db.session.flush()
+        job = jobs.enqueue(db.session, ONBOARDING, current_user.id, locale=str(get_locale()),
+                           organisation_id=form.organisation.data, files={"members.csv": form.csv_file.data.read()})
         audit(db.session, current_user, "bulk_onboarding", "organisation", job.organisation_id, f"job {job.id}")
         db.session.commit()
-        raw, job_id = form.csv_file.data.read(), job.id
-        in_background(f"onboarding-{job_id}",
-                      lambda: onboarding.run(db.session, db.session.get(OnboardingJob, job_id), raw))
-        return redirect(url_for("onboarding.show", job_id=job.id))
+        jobs.after_enqueue(db.session)
+        return redirect(url_for("jobs.show", job_id=job.id))
     return render_template("vendors/onboarding_new.html", form=form, columns=onboarding.COLUMNS,
                            required=onboarding.REQUIRED, max_rows=onboarding.MAX_ROWS)
 
 
-@pages.get("/staff/onboarding/<int:job_id>")
-@role_required(Role.STAFF, Role.ADMIN)
-def show(job_id: int):
-    job = db.session.get(OnboardingJob, job_id) or abort(404)
-    if not can_view_organisation(db.session, current_user, job.organisation_id):
-        abort(403)
-    return render_template("vendors/onboarding_show.html", job=job)
+def _organisation_name(job: jobs.Job) -> str:
+    organisation = db.session.get(Organisation, job.organisation_id) if job.organisation_id else None
+    return organisation.name if organisation else ""
+
+
+ONBOARDING = "onboarding"
+JOB = jobs.Kind(
+    run=onboarding.run,
+    heading=lambda job: _("Groups and members for %(org)s", org=_organisation_name(job)),
+    result_template="vendors/onboarding_result.html",
+    again=lambda job: url_for("onboarding.new"))
 
 
 @pages.get("/staff/onboarding/sample.csv")

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.core import db
+from market.core import clock, db
 from market.core.accounts import audit
 from market.core.models import Role
 from market.core.money import MoneyError, format_inr, parse_rupees
@@ -96,7 +96,7 @@ def _me() -> Member:
 def money():
     member = _me()
     return render_template("vendors/money.html", view=finance.my_money(db.session, member), member=member,
-                           repay_form=RepaymentForm(paid_on=finance.today()))
+                           repay_form=RepaymentForm(paid_on=clock.today()))
 
 
 def _my_loan(loan_id: int) -> Loan:

@@ -36,7 +36,8 @@ DEFAULTS = {
     "MEDIA_DIR": None,  # None: instance/media
     "SEARCH_BACKEND": "whoosh",  # or "postgres" when several app servers share one database
     "SEARCH_INDEX_DIR": None,  # None: instance/search
-    "IMPORTS_IN_BACKGROUND": True,  # bulk CSV imports run in a thread; the page shows their progress
+    "JOBS_INLINE": False,  # long jobs (imports, onboarding) run in `flask jobs-worker`; True: in the request (dev)
+    "JOBS_DIR": None,  # None: instance/jobs (a job's uploaded files until it finishes; web and worker share it)
     # Payments: the demo gateway (a local Razorpay) unless Razorpay's keys are given; Stripe only with its keys.
     "PAYMENT_GATEWAY": "demo",  # or razorpay
     "RAZORPAY_KEY_ID": None,

@@ -1,15 +1,11 @@
-"""Staff uploads (bulk listing, bulk onboarding): reading their CSV files, and running the work in a thread so
-the page can show its progress."""
+"""Staff uploads (bulk listing, bulk onboarding): reading their CSV files (the work runs as a job:
+market.core.jobs)."""
 
 from __future__ import annotations
 
 import csv
 import io
-import threading
-from collections.abc import Callable
 
-from flask import current_app
-from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 MAX_CSV_BYTES = 1024 * 1024
@@ -43,22 +39,3 @@ def read_csv(raw: bytes, required: tuple[str, ...], max_rows: int, empty: str, t
     if len(rows) > max_rows:
         raise UploadError(too_many)
     return rows
-
-
-def in_background(name: str, work: Callable[[], None]) -> None:
-    """Run `work` in a thread with the app and the staff member's language (the thread has no request), or at
-    once where IMPORTS_IN_BACKGROUND is off (tests). Its failure is recorded by `work` and logged here."""
-    app = current_app._get_current_object()
-    locale = str(get_locale())
-
-    def run() -> None:
-        with app.app_context(), force_locale(locale):
-            try:
-                work()
-            except Exception:  # the job row says it failed; the traceback goes to the log
-                app.logger.exception("%s failed", name)
-
-    if app.config.get("IMPORTS_IN_BACKGROUND", True):
-        threading.Thread(target=run, name=name, daemon=True).start()
-    else:
-        run()

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from catalog.models import Category
+from market.core.clock import month_of_day
 from market.core.pagination import parse_id
 from market.reports.rollups import GROUP, ORGANISATION, OTHER, TOTAL, AreaMonth, LoanStatus, apply
 from vendors.models import Member, Organisation, Programme, SelfHelpGroup
@@ -123,10 +124,6 @@ def figures(session: Session, scope: Scope, today: date) -> Figures:
                                        .where(*total))),
         saving_members=saving_members, saved_in_full=saved_in_full, to_visit=to_visit,
         rows=breakdown(session, scope, this, units))
-
-
-def month_of_day(day: date) -> date:
-    return day.replace(day=1)
 
 
 def _in_scope(query: sa.Select, scope: Scope) -> sa.Select:

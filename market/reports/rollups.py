@@ -16,14 +16,13 @@ one is the new minus what was added.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from market.core.db import Base, utcnow
+from market.core.clock import INDIA, month_of
+from market.core.db import Base
 
-INDIA = ZoneInfo("Asia/Kolkata")
 TOTAL = -1  # the row with the business's whole month
 OTHER = 0  # sold, but not a listed product (a stall sale of something else, delivery fees)
 LAKHPATI_PAISE = 10_000_00  # Rs 10,000 a month: the "Lakhpati Didi" threshold (Rs 1 lakh a year)
@@ -82,10 +81,6 @@ class AreaMonth(Base):
     lakhpati: Mapped[int] = mapped_column(default=0)  # members whose own shop earned Rs 10,000+ (TOTAL rows)
     saved_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # savings posted (TOTAL rows)
     saved_in_full: Mapped[int] = mapped_column(default=0)  # members who saved the group's amount (TOTAL rows)
-
-
-def month_of(moment: datetime | None = None) -> date:
-    return (moment or utcnow()).astimezone(INDIA).date().replace(day=1)
 
 
 def _bump(session: Session, model, keys: dict, fixed: dict, **added: int) -> int | None:
@@ -276,7 +271,7 @@ def rebuild(session: Session) -> int:
 
 def _month_sql(session: Session, column: str) -> str:
     if session.get_bind().dialect.name == "postgresql":
-        return f"date_trunc('month', {column} AT TIME ZONE 'Asia/Kolkata')::date"
+        return f"date_trunc('month', {column} AT TIME ZONE '{INDIA.key}')::date"
     return f"date({column}, '+330 minutes', 'start of month')"
 
 

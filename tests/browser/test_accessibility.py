@@ -58,17 +58,17 @@ def test_the_sellers_pages_have_no_serious_violation(page: Page, live_server, wo
 
 
 def test_the_staff_pages_have_no_serious_violation(page: Page, live_server, world, session):
-    from vendors.models import OnboardingJob
+    from market.core.jobs import Job
 
-    job = OnboardingJob(organisation_id=world.org_a.id, created_by_id=world.staff_a.id, status="checking", total=40,
-                        done=12)
+    job = Job(kind="onboarding", organisation_id=world.org_a.id, created_by_id=world.staff_a.id, status="running",
+              total=40, done=12)
     session.add(job)
     session.commit()
     log_in(page, live_server, world.staff_a.email)
     found = {}
     for path in ("/staff/", f"/staff/organisations/{world.org_a.id}", f"/staff/groups/{world.group_a.id}",
                  f"/staff/dashboard/organisation/{world.org_a.id}", f"/staff/dashboard/group/{world.group_a.id}",
-                 "/staff/onboarding/new", f"/staff/onboarding/{job.id}"):
+                 "/staff/onboarding/new", f"/jobs/{job.id}"):
         page.goto(live_server + path)
         found[path] = serious(page)
     assert not any(found.values()), {p: v for p, v in found.items() if v}

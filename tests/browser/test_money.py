@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from market.core import clock
 from tests.browser.conftest import choose_language
 from tests.browser.test_ordering import add, log_in
 from tests.factories import gen_product
@@ -19,7 +20,7 @@ SHOTS = Path(os.environ.get("HAAT_SCREENSHOTS") or tempfile.gettempdir())
 def test_a_paid_sale_raises_the_cover_of_her_next_instalment(page: Page, live_server, world, session):
     kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 12_000_00, 1200, "declining",
-                            12, finance.today() - timedelta(days=3))
+                            12, clock.today() - timedelta(days=3))
     finance.set_shares(session, world.member_a, [finance.Share("loan", percent_bps=5000, loan_id=loan.id)])
     session.commit()
 
@@ -52,7 +53,7 @@ def test_a_paid_sale_raises_the_cover_of_her_next_instalment(page: Page, live_se
 
 def test_her_plan_names_each_loan_shows_a_worked_example_and_keeps_her_order(page: Page, live_server, world,
                                                                              session):
-    start = finance.today() - timedelta(days=3)
+    start = clock.today() - timedelta(days=3)
     shg = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 12_000_00, 1200, "declining",
                            12, start)
     bank = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "SBI Pune", 50_000_00, 1100,

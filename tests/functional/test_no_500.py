@@ -23,17 +23,17 @@ import pytest
 import sqlalchemy as sa
 
 from catalog.images import process_upload
-from catalog.models import ImportJob
 from catalog.services import add_photo
+from market.core import clock
 from market.core.accounts import start_login_session
 from market.core.i18n import HaatForm
+from market.core.jobs import Job
 from orders.models import QuoteRequest, WholesalerProfile
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from payments.services import start as start_payment
 from tests.factories import gen_product, gen_wholesaler, photo_bytes
 from tests.unit.catalog import hostile
 from vendors import finance
-from vendors.models import OnboardingJob
 
 SEED = int(os.environ.get("HAAT_FUZZ_SEED", "8128"))
 ROUNDS = int(os.environ.get("HAAT_FUZZ_ROUNDS", "2"))
@@ -96,8 +96,11 @@ def stage(world, session, app):
     with app.app_context():
         stored = process_upload(photo_bytes(), Path(app.config["MEDIA_DIR"]))
     photo = add_photo(session, product, stored)
-    session.add(ImportJob(business_id=world.shop_a.id, created_by_id=world.staff_a.id, status="done"))
-    session.add(OnboardingJob(organisation_id=world.org_a.id, created_by_id=world.staff_a.id, status="done"))
+    session.add(Job(kind="product_import", created_by_id=world.staff_a.id, organisation_id=world.org_a.id,
+                    status="done", payload=json.dumps({"business_id": world.shop_a.id}),
+                    result=json.dumps({"created": 1, "shop": world.shop_a.public_name, "slug": world.shop_a.slug})))
+    session.add(Job(kind="onboarding", created_by_id=world.staff_a.id, organisation_id=world.org_a.id,
+                    status="failed", errors="row 2: the phone number is not a mobile number"))
     checkouts = []
     for key, how in (("fuzz-cash", "cash"), ("fuzz-upi", "upi")):
         cart = cart_for(session, world.buyer, None, create=True)
@@ -114,8 +117,8 @@ def stage(world, session, app):
                            needed_by=date.today() + timedelta(days=30)) for status in ("requested", "accepted")]
     session.add_all(quotes)
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 12_000_00, 1200, "declining",
-                            12, finance.today() - timedelta(days=40))
-    goal = finance.add_goal(session, world.member_a, "stock", "Diwali", 5_000_00, finance.today() + timedelta(days=90))
+                            12, clock.today() - timedelta(days=40))
+    goal = finance.add_goal(session, world.member_a, "stock", "Diwali", 5_000_00, clock.today() + timedelta(days=90))
     session.commit()
     orders = [o.id for checkout, _p in checkouts for o in checkout.orders]
     ids = {
@@ -126,7 +129,7 @@ def stage(world, session, app):
         "business_id": [world.shop_a.id, world.shop_b.id], "group_id": [world.group_a.id, world.group_b.id],
         "organisation_id": [world.org_a.id, world.org_b.id], "member_id": [world.member_a.id, world.member_b.id],
         "user_id": [pending.id, world.wholesaler.id, world.buyer.id],
-        "job_id": list(session.scalars(sa.select(ImportJob.id))) + list(session.scalars(sa.select(OnboardingJob.id))),
+        "job_id": list(session.scalars(sa.select(Job.id))),
         "width": list(stored.widths),
     }
     words = {  # for the parts of paths, as <name>: a form may have a field of the same name
@@ -388,9 +391,7 @@ UPLOADS = {
 def test_an_upload_with_nasty_cells_ends_done_or_failed_with_reasons(app, world, session, caplog, kind):
     """Per column, a file of good rows but for one nasty value in that column each. Every job ends "failed" with
     the rows' reasons (or "done"), never stuck half-way with only a traceback in the log."""
-    from catalog.models import ImportJob
     from tests.conftest import reload
-    from vendors.models import OnboardingJob
 
     app.config["PROPAGATE_EXCEPTIONS"] = True
     columns, good, page, fields = UPLOADS[kind]
@@ -414,7 +415,8 @@ def test_an_upload_with_nasty_cells_ends_done_or_failed_with_reasons(app, world,
 
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     reload(session)
-    jobs = session.scalars(sa.select(ImportJob if kind == "products" else OnboardingJob).order_by("id")).all()
+    jobs = session.scalars(sa.select(Job).where(Job.kind == ("product_import" if kind == "products" else
+                                                          "onboarding")).order_by(Job.id)).all()
     assert len(jobs) == 2 + len(columns)
     assert jobs[0].status == "done", jobs[0].errors
     for job in jobs[1:]:

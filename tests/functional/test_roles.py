@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -27,19 +28,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalog.images import process_upload
-from catalog.models import ImportJob
 from catalog.services import add_photo
 from market import create_app
+from market.core import clock
 from market.core import db as market_db
 from market.core.db import Base, make_engine
 from market.core.extensions import limiter
+from market.core.jobs import Job
 from orders.models import QuoteRequest, WholesalerProfile
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from payments import services as payments
 from tests import factories
 from tests.conftest import TEST_CONFIG, check_ledger_balances, empty_all_tables, login
 from vendors import finance
-from vendors.models import OnboardingJob
 
 ANON, BUYER, WHOLESALER = "anonymous", "buyer", "wholesaler"
 OWNER, OTHER = "owner_seller", "other_seller"  # member A owns shop A; member B owns shop B (organisation B)
@@ -93,7 +94,7 @@ def csv_file(text: str, name: str) -> tuple[io.BytesIO, str]:
 def loan_form(_ids: dict) -> dict:
     """A loan she can add to her plan."""
     return {"source": "shg", "lender": "Our SHG", "principal": "12000", "rate": "12", "method": "declining",
-            "tenure": "12", "start": (finance.today() - timedelta(days=10)).isoformat()}
+            "tenure": "12", "start": (clock.today() - timedelta(days=10)).isoformat()}
 
 
 # (endpoint, method) -> what each role gets. Objects: {org}, {group}, {member} are organisation A's; {product},
@@ -145,7 +146,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                    data=lambda ids: {"share-savings": "10"}),
     ("seller.repaid", "POST"): row("/seller/money/loans/{loan}/repaid", {**only(OWNER, ok=302), OTHER: 404},
                                    writes=(OWNER,),
-                                   data=lambda ids: {"amount": "1000", "paid_on": finance.today().isoformat()}),
+                                   data=lambda ids: {"amount": "1000", "paid_on": clock.today().isoformat()}),
     ("seller.saved_in_cash", "POST"): row("/seller/money/savings", only(*SELLERS, ok=302), writes=SELLERS,
                                           data=lambda ids: {"monthly": "100"}),
 
@@ -168,7 +169,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                             "group,area,name,phone,trade,shop_name\n"
                                             "Navi Disha SHG,Ward 4,Meena Shinde,9812345691,garments,\n",
                                             "members.csv")}),
-    ("onboarding.show", "GET"): row("/staff/onboarding/{onboarding}", only(STAFF_A, ADMIN)),
     ("onboarding.sample", "GET"): row("/staff/onboarding/sample.csv", only(*STAFF)),
     ("onboarding.setup_codes", "POST"): row("/staff/groups/{group}/setup-codes", only(STAFF_A, ADMIN),
                                             writes=(STAFF_A, ADMIN)),
@@ -205,7 +205,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("imports.new", "POST"): row("/staff/imports/new?business={shop_id}", only(STAFF_A, ADMIN, ok=302),
                                  writes=(STAFF_A, ADMIN), data=lambda ids: {"csv_file": csv_file(
                                      "title,category,price,stock\nJhumka,earrings,250,3\n", "products.csv")}),
-    ("imports.show", "GET"): row("/staff/imports/{job}", only(STAFF_A, ADMIN)),
+    # A long job's page: its creator and the staff of its organisation (B is neither), and admins.
+    ("jobs.show", "GET"): row(("/jobs/{job}", "/jobs/{onboarding}"), only(STAFF_A, ADMIN)),
 
     ("orders.cart", "GET"): row("/cart", every(200)),
     ("orders.add_to_cart", "POST"): row("/cart/add", every(302), writes=ROLES,  # a guest gets a cart too
@@ -378,12 +379,15 @@ def build(app) -> tuple[dict, dict[str, str]]:
     product = factories.gen_product(session, world.shop_a)
     add_photo(session, product, process_upload(factories.photo_bytes(), Path(app.config["MEDIA_DIR"])))
     variant, photo = product.variants[0], product.photos[0]
-    job = ImportJob(business_id=world.shop_a.id, created_by_id=world.staff_a.id, status="done")
-    onboarding = OnboardingJob(organisation_id=world.org_a.id, created_by_id=world.staff_a.id, status="done")
+    job = Job(kind="product_import", created_by_id=world.staff_a.id, organisation_id=world.org_a.id, status="done",
+              payload=json.dumps({"business_id": world.shop_a.id}),
+              result=json.dumps({"created": 1, "shop": world.shop_a.public_name, "slug": world.shop_a.slug}))
+    onboarding = Job(kind="onboarding", created_by_id=world.staff_a.id, organisation_id=world.org_a.id,
+                     status="done", result=json.dumps({"members": 1, "groups": 0}))
     session.add_all([job, onboarding, WholesalerProfile(user_id=world.wholesaler.id, business_name="Traders",
                                                         status="pending")])
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "Our SHG", 12_000_00, 1200,
-                            "declining", 12, finance.today() - timedelta(days=40))
+                            "declining", 12, clock.today() - timedelta(days=40))
     checkout = place_cash_order(session, world, variant, "matrix-open")
     paid = place_cash_order(session, world, variant, "matrix-paid").orders[0]
     payments.cash_received(session, paid, world.member_a.user)

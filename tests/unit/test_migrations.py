@@ -5,7 +5,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from catalog.search import include_object
+from catalog.search.postgres_backend import include_object
 from market.cli import alembic_config
 from market.core.db import make_engine
 from market.models_registry import metadata

@@ -1,15 +1,14 @@
 """Staff add many products from a CSV and a zip of photos: all rows or none, with each row's problem."""
 
 import io
-import threading
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from catalog.models import ImportJob, Photo, Product
+from catalog.models import Photo, Product
+from market.core.jobs import Job
 from tests.conftest import login, reload
 from tests.factories import photo_bytes
 
@@ -75,7 +74,7 @@ def test_one_bad_row_stops_the_whole_file_and_says_which(staff, world, session, 
     assert session.scalar(sa.select(sa.func.count()).select_from(Photo)) == 0
     media = Path(app.config["MEDIA_DIR"])
     assert not media.exists() or list(media.iterdir()) == []
-    assert session.scalar(sa.select(ImportJob.status)) == "failed"
+    assert session.scalar(sa.select(Job.status)) == "failed"
 
 
 def test_a_hostile_photo_in_the_zip_is_a_row_error(staff, world, session):
@@ -100,27 +99,7 @@ def test_staff_cannot_import_into_another_organisations_shop(staff, world, sessi
     assert staff.get(f"/staff/imports/new?business={world.shop_b.id}").status_code == 403
     assert upload(staff, world.shop_b.id, GOOD_CSV).status_code == 403
     reload(session)
-    assert session.scalar(sa.select(sa.func.count()).select_from(ImportJob)) == 0
-
-
-@pytest.mark.real_commits
-def test_the_import_runs_in_the_background_and_the_page_shows_progress(make_app, world, session):
-    app = make_app(IMPORTS_IN_BACKGROUND=True)
-    client = app.test_client()
-    login(client, world.staff_a.email)
-    response = upload(client, world.shop_a.id, GOOD_CSV, photos_zip("kurti.jpg", "pickle.png", "pickle2.jpg"))
-    location = response.headers["Location"]
-    worker = next(t for t in threading.enumerate() if t.name.startswith("import-"))
-    while True:  # however slow the machine: until the import has ended (its thread ends after it)
-        alive = worker.is_alive()
-        page = client.get(location).text
-        if "products added" in page:
-            break
-        assert alive, "the import thread ended with its job unfinished"
-        assert 'data-running' in page and "<progress" in page
-        time.sleep(0.05)
-    assert "3 products added" in page
-    worker.join()  # it still updates the search index: let it finish with its connection
+    assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
 
 
 @pytest.mark.parametrize("bad_row", [

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from market.core import clock
 from market.core.models import AuditEntry
 from market.reports import rollups
 from market.reports.dashboards import figures, scope_for
@@ -29,18 +30,18 @@ def data(session, world):
     last_month = datetime.now(UTC).replace(day=1) - timedelta(days=3)
     rollups.add(session, world.shop_a, [(rollups.OTHER, 10_000_00)], 1, when=last_month)
     finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 12_000_00, 1200, "declining", 12,
-                     finance.today() - timedelta(days=75))
+                     clock.today() - timedelta(days=75))
     finance.add_loan(session, world.member_b, world.member_b.user, "shg", "", 20_000_00, 1200, "flat", 10,
-                     finance.today() - timedelta(days=3))
+                     clock.today() - timedelta(days=3))
     session.commit()
     return world
 
 
 def test_an_organisations_figures_match_the_hand_counted_ones(session, data):
     scope = scope_for(session, "organisation", str(data.org_a.id), None)
-    f = figures(session, scope, finance.today())
+    f = figures(session, scope, clock.today())
     assert (f.income_paise, f.last_month_paise, f.orders, f.active_sellers) == (11_000_00, 10_000_00, 2, 1)
-    assert f.months[-1] == (finance.today().replace(day=1), 11_000_00) and len(f.months) == 12
+    assert f.months[-1] == (clock.today().replace(day=1), 11_000_00) and len(f.months) == 12
     assert f.lakhpati == 1  # Rs 10,000 last month
     assert f.top_categories == [("Other", 11_000_00 + 10_000_00)]
     assert (f.loans, f.on_track, f.overdue, f.outstanding_paise) == (1, 0, 1, 12_000_00)
@@ -51,11 +52,11 @@ def test_an_organisations_figures_match_the_hand_counted_ones(session, data):
 
 def test_the_programme_sums_every_state_for_an_admin_and_only_her_own_for_staff(session, data):
     programme = str(data.org_a.programme_id)
-    everything = figures(session, scope_for(session, "programme", programme, None), finance.today())
+    everything = figures(session, scope_for(session, "programme", programme, None), clock.today())
     assert (everything.loans, everything.outstanding_paise) == (2, 32_000_00)
     assert everything.par30_bps == 12_000_00 * 10_000 // 32_000_00  # 37.5%
     assert [r["name"] for r in everything.rows] == ["Maharashtra", "Tamil Nadu"]
-    own = figures(session, scope_for(session, "programme", programme, {data.org_a.id}), finance.today())
+    own = figures(session, scope_for(session, "programme", programme, {data.org_a.id}), clock.today())
     assert (own.loans, own.outstanding_paise, [r["name"] for r in own.rows]) == (1, 12_000_00, ["Maharashtra"])
 
 
@@ -99,7 +100,7 @@ def test_every_table_of_the_page_exports(client, session, data):
     assert float(summary["Business income this month (Rs)"]) == 11000.0
     assert float(summary["Portfolio at risk, 30 days (per cent)"]) == 100.0
     months = list(csv.reader(io.StringIO(client.get(base + ".csv?table=months").data.decode("utf-8-sig"))))
-    assert len(months) == 13 and months[-1] == [finance.today().isoformat()[:7], "11000.00"]
+    assert len(months) == 13 and months[-1] == [clock.today().isoformat()[:7], "11000.00"]
     categories = list(csv.reader(io.StringIO(client.get(base + ".csv?table=categories").data.decode("utf-8-sig"))))
     assert categories[1] == ["Other", "21000.00"]
     assert client.get(base + ".csv?table=visits").status_code == 404  # only on a group's page
@@ -264,18 +265,18 @@ def test_savings_earners_and_active_sellers_follow_each_sale_and_refund(client, 
     data.group_a.monthly_saving_paise = 300_00
     finance.record_saving(session, data.member_a, 100_00)
     session.flush()
-    f = figures(session, scope, finance.today())
+    f = figures(session, scope, clock.today())
     assert (f.saved_paise, f.saving_members, f.saved_in_full) == (100_00, 1, 0)
     finance.record_saving(session, data.member_a, 200_00)
-    f = figures(session, scope, finance.today())
+    f = figures(session, scope, clock.today())
     assert (f.saved_paise, f.saved_in_full) == (300_00, 1)
     data.group_a.monthly_saving_paise = 500_00  # staff raise it: she has not saved the new amount in full
     rollups.saving_changed(session, data.group_a)
-    assert figures(session, scope, finance.today()).saved_in_full == 0
-    this_month = finance.today().replace(day=1)
+    assert figures(session, scope, clock.today()).saved_in_full == 0
+    this_month = clock.today().replace(day=1)
     # A refund of the whole month's income: no longer an active seller (and no longer a Rs 10,000 earner).
     rollups.add(session, data.shop_a, [(rollups.OTHER, -11_000_00)], 0)
-    f = figures(session, scope, finance.today())
+    f = figures(session, scope, clock.today())
     assert (f.income_paise, f.orders, f.active_sellers) == (0, 2, 0)
     month = session.get(rollups.MemberMonth, (this_month, data.member_a.id))
     assert month.income_paise == 0 and month.saved_paise == 300_00
@@ -286,7 +287,7 @@ def test_savings_earners_and_active_sellers_follow_each_sale_and_refund(client, 
 
 
 def test_area_rows_are_written_once_at_the_commit_and_forgotten_on_a_rollback(session, data):
-    this_month = finance.today().replace(day=1)
+    this_month = clock.today().replace(day=1)
     key = (this_month, rollups.ORGANISATION, data.org_a.id, rollups.TOTAL)
     before = session.get(rollups.AreaMonth, key).income_paise
     rollups.add(session, data.shop_a, [(rollups.OTHER, 700_00)], 1)
@@ -302,12 +303,12 @@ def test_area_rows_are_written_once_at_the_commit_and_forgotten_on_a_rollback(se
 
 def test_a_member_who_sold_nothing_for_three_months_needs_a_visit(session, data):
     scope = scope_for(session, "organisation", str(data.org_b.id), None)
-    assert figures(session, scope, finance.today()).to_visit == 1  # member B has never sold
+    assert figures(session, scope, clock.today()).to_visit == 1  # member B has never sold
     rollups.add(session, data.shop_b, [(rollups.OTHER, 500_00)], 1,
                 when=datetime.now(UTC) - timedelta(days=62))
-    assert figures(session, scope, finance.today()).to_visit == 0
+    assert figures(session, scope, clock.today()).to_visit == 0
     session.refresh(data.member_b)
-    assert data.member_b.last_sold_in == rollups.month_of(datetime.now(UTC) - timedelta(days=62))
+    assert data.member_b.last_sold_in == clock.month_of(datetime.now(UTC) - timedelta(days=62))
     rollups.add(session, data.shop_b, [(rollups.OTHER, -500_00)], 0)  # a refund is not a sale
     session.refresh(data.member_b)
-    assert data.member_b.last_sold_in == rollups.month_of(datetime.now(UTC) - timedelta(days=62))
+    assert data.member_b.last_sold_in == clock.month_of(datetime.now(UTC) - timedelta(days=62))

@@ -2,10 +2,10 @@
 
 import sqlalchemy as sa
 
+from market.core.clock import today
 from market.demo_large import load_large
 from market.reports.dashboards import figures, scope_for
 from market.reports.rollups import TOTAL, SalesMonth
-from vendors.finance import today
 
 
 def test_the_large_seed_fills_a_programme_whose_rollups_match_its_orders(session):

@@ -7,7 +7,8 @@ import re
 
 import sqlalchemy as sa
 
-from orders.invoices import issue_invoice, render_pdf
+from orders.invoices.issue import issue_invoice
+from orders.invoices.pdf import render_pdf
 from orders.models import Order
 from tests.conftest import login, reload
 from tests.factories import gen_product

@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from market.core import ledger
+from market.core import clock, ledger
 from market.reports import rollups
 from orders.models import Order
 from payments.models import Payment
@@ -96,7 +96,7 @@ def test_an_online_order_s_delivery_charge_is_not_her_income_nor_the_base_of_her
     member_month = session.scalar(sa.select(rollups.MemberMonth.income_paise)
                                   .where(rollups.MemberMonth.member_id == world.member_a.id))
     assert member_month == KURTA - FEE  # the Rs 10,000-a-month count adds goods only
-    assert finance.month_income(session, [shop], finance.today()) == KURTA - FEE  # her card's "income this month"
+    assert finance.month_income(session, [shop], clock.today()) == KURTA - FEE  # her card's "income this month"
     client.post(f"/orders/{order.id}/status", data={"to": "cancelled"})  # the buyer cancels: all of it back
     reload(session)
     assert session.get(Order, order.id).status == "refunded"

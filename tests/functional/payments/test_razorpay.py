@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from market.core import ledger
+from market.core import clock, ledger
 from market.core.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from market.core.notifications import Notification
 from orders.models import Order
@@ -378,7 +378,7 @@ def test_her_plan_shares_of_an_order_refunded_in_parts_all_come_back(make_app, r
     from vendors import finance
 
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200,
-                            "declining", 12, finance.today() - timedelta(days=5))
+                            "declining", 12, clock.today() - timedelta(days=5))
     world.group_a.monthly_saving_paise = 1_000_00
     finance.set_shares(session, world.member_a, [finance.Share("loan", percent_bps=3333, loan_id=loan.id),
                                                  finance.Share("savings", percent_bps=3333)])

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from market.core import ledger
+from market.core import clock, ledger
 from tests.conftest import NO_CLOCK_CHECKS, examples, login, reload
 from tests.factories import gen_product
 from vendors import finance
@@ -19,7 +19,7 @@ from vendors.models import AllocationRule, Goal, Loan
 
 def add_loan(client, **change):
     data = {"source": "shg", "lender": "Our SHG", "principal": "12000", "rate": "12", "method": "declining",
-            "tenure": "12", "start": (finance.today() - timedelta(days=10)).isoformat(), **change}
+            "tenure": "12", "start": (clock.today() - timedelta(days=10)).isoformat(), **change}
     return client.post("/seller/money/loans/new", data=data, follow_redirects=True)
 
 
@@ -95,7 +95,7 @@ def test_shares_must_be_hers_and_not_more_than_the_whole_sale(client, session, w
     with pytest.raises(finance.PlanError):
         finance.set_shares(session, world.member_b, [finance.Share("loan", percent_bps=1000, loan_id=loan.id)])
     assert client.post(f"/seller/money/loans/{loan.id}/repaid",
-                       data={"amount": "100", "paid_on": finance.today().isoformat()}).status_code == 404
+                       data={"amount": "100", "paid_on": clock.today().isoformat()}).status_code == 404
 
 
 def cash_sale_with_her_plan(session, world, make_app, shares: list[int]):
@@ -105,7 +105,7 @@ def cash_sale_with_her_plan(session, world, make_app, shares: list[int]):
 
     client = make_app().test_client()
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200,
-                            "declining", 12, finance.today() - timedelta(days=5))
+                            "declining", 12, clock.today() - timedelta(days=5))
     world.group_a.monthly_saving_paise = 1_000_00
     targets = [{"loan_id": loan.id, "target": "loan"}, {"target": "savings"}]
     finance.set_shares(session, world.member_a, [finance.Share(percent_bps=bps, **targets[n])
@@ -155,12 +155,12 @@ def test_a_cash_repayment_at_the_meeting_counts(client, session, world):
     login(client, world.member_a.user.phone)
     add_loan(client)
     loan = session.scalar(sa.select(Loan))
-    tomorrow = (finance.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     assert "between the loan" in client.post(f"/seller/money/loans/{loan.id}/repaid",
                                              data={"amount": "100", "paid_on": tomorrow},
                                              follow_redirects=True).text
     client.post(f"/seller/money/loans/{loan.id}/repaid", data={"amount": "1066.19",
-                                                               "paid_on": finance.today().isoformat()})
+                                                               "paid_on": clock.today().isoformat()})
     reload(session)
     assert finance.loan_position(session, loan).next_due.number == 2
 
@@ -195,12 +195,12 @@ def test_my_money_with_nothing_set_up_explains_itself(client, session, world):
 
 
 def test_a_payment_while_an_instalment_is_late_pays_it_at_once(session, world):
-    start = finance.today() - timedelta(days=45)  # instalment 1 fell due about two weeks ago
+    start = clock.today() - timedelta(days=45)  # instalment 1 fell due about two weeks ago
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 12_000_00, 1200, "declining",
                             12, start, late_fee_paise=50_00)
     late = finance.loan_position(session, loan)
     assert late.overdue_days > 0 and late.arrears_paise == 1_066_19 + 50_00  # the fine is due too
-    finance.record_repayment(session, loan, 1_116_19, finance.today())
+    finance.record_repayment(session, loan, 1_116_19, clock.today())
     now = finance.loan_position(session, loan)
     assert now.overdue_days == 0 and now.arrears_paise == 0 and now.next_due.number == 2
     session.rollback()
@@ -224,9 +224,9 @@ def test_allocations_never_create_or_lose_a_paisa(session, world, shares, sales,
 def _allocate_and_check(session, world, shares, sales, saving):
     world.group_a.monthly_saving_paise = saving
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 20_000_00, 1400, "flat", 10,
-                            finance.today() - timedelta(days=3))
+                            clock.today() - timedelta(days=3))
     goal = finance.add_goal(session, world.member_a, "stock", "Diwali stock", 3_000_00,
-                            finance.today() + timedelta(days=60))
+                            clock.today() + timedelta(days=60))
     rules, percent_left, seen = [], 10_000, set()
     for target, as_percent, size in shares:
         if target in seen:
@@ -258,7 +258,7 @@ def _allocate_and_check(session, world, shares, sales, saving):
 def test_savings_paid_in_cash_and_sales_add_up_in_the_group_fund(client, session, world):
     world.group_a.monthly_saving_paise = 300_00
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 6_000_00, 1200, "flat", 6,
-                            finance.today() - timedelta(days=3))
+                            clock.today() - timedelta(days=3))
     finance.set_shares(session, world.member_a, [finance.Share("savings", percent_bps=1000)])
     session.commit()
     login(client, world.member_a.user.phone)
@@ -267,7 +267,7 @@ def test_savings_paid_in_cash_and_sales_add_up_in_the_group_fund(client, session
     client.post("/seller/money/savings", data={"monthly": "100"})
     sale(client, "1000", world.shop_a.id)  # 10% -> Rs 100 more
     client.post(f"/seller/money/loans/{loan.id}/repaid", data={"amount": "1060",
-                                                               "paid_on": finance.today().isoformat()})
+                                                               "paid_on": clock.today().isoformat()})
     reload(session)
     fund = finance.group_fund(session, world.group_a.id)
     # The first instalment is not due yet: the Rs 1,060 is set aside for it, not repaid, and no principal is back.
@@ -281,7 +281,7 @@ def test_savings_paid_in_cash_and_sales_add_up_in_the_group_fund(client, session
 
 def test_her_loan_page_shows_the_schedule_and_the_real_cost_of_a_flat_loan(client, session, world):
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200, "flat", 12,
-                            finance.today() - timedelta(days=3))
+                            clock.today() - timedelta(days=3))
     session.commit()
     login(client, world.member_a.user.phone)
     page = client.get(f"/seller/money/loans/{loan.id}").text
@@ -295,10 +295,10 @@ def test_her_loan_page_shows_the_schedule_and_the_real_cost_of_a_flat_loan(clien
 @pytest.mark.parametrize("method", ["declining", "flat"])
 def test_paying_the_closure_amount_closes_her_loan_today(session, world, method):
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 30_000_00, 1500, method, 12,
-                            finance.today() - timedelta(days=50))
-    finance.record_repayment(session, loan, 2_800_00, finance.today() - timedelta(days=15))  # instalment 1
+                            clock.today() - timedelta(days=50))
+    finance.record_repayment(session, loan, 2_800_00, clock.today() - timedelta(days=15))  # instalment 1
     closing = finance.closure_paise(session, loan)  # what her loan page says closes it today
-    finance.record_repayment(session, loan, closing, finance.today())
+    finance.record_repayment(session, loan, closing, clock.today())
     position = finance.loan_position(session, loan)
     assert position.closed and position.outstanding_principal_paise == 0
     session.rollback()
@@ -316,10 +316,10 @@ def test_paying_a_little_over_an_instalment_before_it_is_due_keeps_her_off_the_d
     from market.reports.dashboards import figures, scope_for
     from market.reports.rollups import LoanStatus
 
-    start = finance.today() - timedelta(days=25)  # the first instalment (Rs 4,442.44) falls due in a few days
+    start = clock.today() - timedelta(days=25)  # the first instalment (Rs 4,442.44) falls due in a few days
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200, "declining",
                             12, start, 100_00)
-    finance.record_repayment(session, loan, paid, finance.today())
+    finance.record_repayment(session, loan, paid, clock.today())
     day_after = _months_later(start, 1) + timedelta(days=1)
     finance.refresh_status(session, loan, day_after)
     status = session.get(LoanStatus, loan.id)
@@ -333,10 +333,10 @@ def test_paying_a_little_over_an_instalment_before_it_is_due_keeps_her_off_the_d
 def test_a_flat_loan_paid_far_ahead_is_not_at_risk(session, world):
     from market.reports.dashboards import figures, members_to_visit, scope_for
 
-    start = finance.today() - timedelta(days=5)
+    start = clock.today() - timedelta(days=5)
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 12_000_00, 2400, "flat", 12,
                             start)
-    finance.record_repayment(session, loan, 11_000_00, finance.today())
+    finance.record_repayment(session, loan, 11_000_00, clock.today())
     later = _months_later(start, 3)  # two months after the first instalment
     finance.refresh_status(session, loan, later)
     scope = scope_for(session, "organisation", str(world.org_a.id), None)
@@ -351,7 +351,7 @@ def test_a_flat_loan_paid_far_ahead_is_not_at_risk(session, world):
 def _running_since() -> date:
     """A loan given a month and six days ago: its first instalment fell due six days ago."""
     from vendors.loans import due_date
-    today = finance.today()
+    today = clock.today()
     start = today - timedelta(days=36)
     while due_date(start, 1) > today - timedelta(days=6):
         start -= timedelta(days=1)
@@ -403,7 +403,7 @@ def test_every_screen_and_export_names_a_loans_money_the_same_way(client, sessio
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "", 20_000_00, 1200, "declining",
                             12, _running_since())
     emi = finance.loan_state(session, loan).position.next_due.total_paise
-    finance.record_repayment(session, loan, emi + 789_00, finance.today())  # the late instalment, and Rs 789 ahead
+    finance.record_repayment(session, loan, emi + 789_00, clock.today())  # the late instalment, and Rs 789 ahead
     session.commit()
     state = finance.loan_state(session, loan)
     assert (state.repaid_paise, state.set_aside_paise, state.arrears_paise) == (emi, 789_00, 0)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-import time
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from market.core.db import utcnow
+from market.core.jobs import Job
 from market.core.models import AuditEntry, User
 from tests.conftest import login
 from vendors import onboarding
-from vendors.models import Business, Member, OnboardingJob, SelfHelpGroup, SetupCode
+from vendors.models import Business, Member, SelfHelpGroup, SetupCode
 
 HEADER = "group,area,name,phone,trade,shop_name\n"
 
@@ -38,10 +37,10 @@ def test_a_good_file_adds_groups_members_and_shops_in_one_go(client, session, wo
             "Navi Disha SHG,Ward 4,Meena Shinde,+91 9812345691,Garments,\n"
             "Navi Disha SHG,,Lata More,9812345692,jewellery,Shine Beads\n\n")
     response = upload(client, world.org_a.id, text)
-    job = session.scalar(sa.select(OnboardingJob))
-    assert response.headers["Location"].endswith(f"/staff/onboarding/{job.id}"), job.errors
-    assert (job.status, job.total, job.done, job.groups_created, job.members_created, job.percent) == \
-        ("done", 3, 3, 1, 3, 100), job.errors
+    job = session.scalar(sa.select(Job))
+    assert response.headers["Location"].endswith(f"/jobs/{job.id}"), job.errors
+    assert (job.status, job.total, job.done, job.outcome, job.percent) == \
+        ("done", 3, 3, {"members": 3, "groups": 1}, 100), job.errors
     assert counts(session) == tuple(n + d for n, d in zip(before, (1, 3, 3, 3), strict=True))
     asha = session.scalar(sa.select(Member).where(Member.legal_name == "Asha Pawar"))
     assert asha.group_id == world.group_a.id  # an existing group, whatever its case in the file
@@ -51,7 +50,7 @@ def test_a_good_file_adds_groups_members_and_shops_in_one_go(client, session, wo
     assert meena.group.area == "Ward 4" and meena.group.organisation_id == world.org_a.id
     assert re.fullmatch(r"Haat shop \d{6}", meena.businesses[0].public_name)  # she chooses a name later
     assert meena.businesses[0].trade == "garments"
-    page = client.get(f"/staff/onboarding/{job.id}").text
+    page = client.get(f"/jobs/{job.id}").text
     assert "3 members added, 1 new groups." in page
     assert session.scalar(sa.select(AuditEntry.action).where(AuditEntry.subject_id == world.org_a.id)) == \
         "bulk_onboarding"
@@ -71,7 +70,7 @@ def test_one_bad_row_adds_nothing_and_every_problem_is_listed(client, session, w
             "New SHG,,Kavita Rao,9812345693,food,Good Food\n"  # this one is right
             "New SHG,,Lata Kale,9812345694,food,Papad 98123.45695\n")  # a phone number in the shop name
     upload(client, world.org_a.id, text)
-    job = session.scalar(sa.select(OnboardingJob))
+    job = session.scalar(sa.select(Job))
     assert job.status == "failed" and counts(session) == before
     lines = job.error_lines
     assert lines[0].startswith("row 2: the shop name contains the member's own name")
@@ -81,7 +80,7 @@ def test_one_bad_row_adds_nothing_and_every_problem_is_listed(client, session, w
     assert lines[4].startswith("row 6: write the member's name")
     assert lines[5].startswith("row 8: the shop name contains a phone number")
     assert len(lines) == 6
-    page = client.get(f"/staff/onboarding/{job.id}").text
+    page = client.get(f"/jobs/{job.id}").text
     assert "Nothing was added" in page and "row 3: the phone number 9812345690 is in the file twice" in page
 
 
@@ -93,7 +92,7 @@ def test_one_bad_row_adds_nothing_and_every_problem_is_listed(client, session, w
 def test_a_file_that_cannot_be_read_says_why(client, session, world, text, message):
     login(client, world.staff_a.email)
     upload(client, world.org_a.id, text)
-    assert session.scalar(sa.select(OnboardingJob.errors)) == message
+    assert session.scalar(sa.select(Job.errors)) == message
 
 
 def test_a_crash_while_saving_leaves_nothing_half_imported(client, session, world, monkeypatch):
@@ -112,7 +111,7 @@ def test_a_crash_while_saving_leaves_nothing_half_imported(client, session, worl
            HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345691,food,\n")
     assert len(calls) == 2
     session.expire_all()
-    job = session.scalar(sa.select(OnboardingJob))
+    job = session.scalar(sa.select(Job))
     assert job.status == "failed" and "nothing was added" in job.errors and counts(session) == before
 
 
@@ -122,34 +121,11 @@ def test_staff_add_members_only_to_their_own_organisations(client, session, worl
     assert world.org_a.name in form and world.org_b.name not in form
     response = upload(client, world.org_b.id, HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\n")
     assert response.status_code == 200 and "Not a valid choice" in response.text
-    assert session.scalar(sa.select(sa.func.count()).select_from(OnboardingJob)) == 0
-    job = OnboardingJob(organisation_id=world.org_b.id, created_by_id=world.staff_b.id, status="done")
+    assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+    job = Job(kind="onboarding", organisation_id=world.org_b.id, created_by_id=world.staff_b.id, status="done")
     session.add(job)
     session.commit()
-    assert client.get(f"/staff/onboarding/{job.id}").status_code == 403
-
-
-@pytest.mark.real_commits
-def test_the_import_runs_in_the_background_while_the_page_shows_progress(make_app, session, world):
-    app = make_app(IMPORTS_IN_BACKGROUND=True)
-    client = app.test_client()
-    login(client, world.staff_a.email)
-    rows = "".join(f"Big SHG,Ward 9,Member Number{n},98{n + 20000000:08d},food,\n" for n in range(120))
-    upload(client, world.org_a.id, HEADER + rows)
-    job_id = session.scalar(sa.select(OnboardingJob.id))
-    worker = next(t for t in threading.enumerate() if t.name == f"onboarding-{job_id}")
-    while True:  # however slow the machine: until the job has ended (its thread ends after it)
-        alive = worker.is_alive()
-        page = client.get(f"/staff/onboarding/{job_id}").text  # first the page, then the job's state
-        session.expire_all()
-        job = session.get(OnboardingJob, job_id)
-        if job.status in ("done", "failed"):
-            break
-        assert alive, "the import thread ended with its job unfinished"
-        assert 'data-running' in page and "<progress" in page  # it was running when the page was made
-        time.sleep(0.05)
-    assert (job.status, job.members_created) == ("done", 120)
-    assert 'data-running' not in client.get(f"/staff/onboarding/{job_id}").text
+    assert client.get(f"/jobs/{job.id}").status_code == 403
 
 
 def new_member(client, session, world) -> Member:
@@ -235,7 +211,7 @@ def test_the_rows_problems_are_written_in_the_staff_members_language(client, ses
     login(client, world.staff_a.email)
     upload(client, world.org_a.id,
            HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345690,food,\n")
-    errors = session.scalar(sa.select(OnboardingJob.errors))
+    errors = session.scalar(sa.select(Job.errors))
     assert hindi % {"p": "9812345690"} in errors and "twice" not in errors
 
 
@@ -255,7 +231,7 @@ def test_a_phone_taken_while_the_file_is_checked_adds_nothing_and_logs_no_phone(
     monkeypatch.setattr(onboarding, "_write", racing_sign_up)
     upload(client, world.org_a.id,
            HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345691,food,\n")
-    job = session.scalar(sa.select(OnboardingJob))
+    job = session.scalar(sa.select(Job))
     assert job.status == "failed" and "got an account while the file was being checked" in job.errors
     assert counts(session) == before
     assert "9812345691" not in caplog.text and "Meena" not in caplog.text
@@ -283,7 +259,7 @@ def test_a_members_running_loan_in_the_file_gets_the_same_schedule_as_her_own_fo
             f"{world.group_a.name},,Lata More,9812345692,food,,bank,20000,12,,24,{start},,19000\n"
             f"{world.group_a.name},,Meena Shinde,9812345691,food,,,,,,,,,\n")
     upload(client, world.org_a.id, text)
-    job = session.scalar(sa.select(OnboardingJob))
+    job = session.scalar(sa.select(Job))
     assert job.status == "done", job.errors
     asha, lata = (session.scalar(sa.select(Loan).join(Member, Member.id == Loan.member_id)
                                  .where(Member.legal_name == name)) for name in ("Asha Pawar", "Lata More"))
@@ -303,7 +279,7 @@ def test_a_wrong_loan_in_the_file_is_a_rows_problem(client, session, world):
             f"{world.group_a.name},,Lata More,9812345692,food,,car,20000,12,,24,2026-11-01,,\n"
             f"{world.group_a.name},,Rekha,9812345693,food,,shg,lots,12,,24,2026-11-01,,\n")
     upload(client, world.org_a.id, text)
-    job = session.scalar(sa.select(OnboardingJob))
+    job = session.scalar(sa.select(Job))
     assert job.status == "failed" and len(job.error_lines) == 3, job.errors
     assert "instalments paid fewer" in job.error_lines[0] and "shg, bank, seed, other" in job.error_lines[1]
     assert "loan_amount" in job.error_lines[2]

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from whoosh import index as whoosh_index
 from whoosh import writing as whoosh_writing
 
-from catalog import search
+import catalog.search
 from catalog.cli import register
 from catalog.models import Product, SearchQueue, Status
-from catalog.search import SearchBusy, SearchConfigError, SearchQuery, get_backend, reindex_all, sync
+from catalog.search import get_backend, postgres_backend, query, reindex_all, sync, whoosh_backend
+from catalog.search.query import SearchBusy, SearchConfigError, SearchQuery
 from catalog.services import TierData, set_shop_paused, set_status
 from market.core import db
 from tests.conftest import ON_POSTGRES
@@ -25,7 +26,7 @@ BACKENDS = ["whoosh", "postgres"] if ON_POSTGRES else ["whoosh"]
 @pytest.fixture(autouse=True)
 def fresh_backends(monkeypatch):
     """Each test gets its own backends (and so its own searcher), whatever earlier tests left behind."""
-    monkeypatch.setattr(search, "_backends", {})
+    monkeypatch.setattr(catalog.search, "_backends", {})
 
 
 @pytest.fixture(params=BACKENDS)
@@ -42,7 +43,7 @@ def whoosh_app(app, tmp_path):
     return app
 
 
-def find(app, text: str = "", **kwargs) -> search.SearchResult:
+def find(app, text: str = "", **kwargs) -> query.SearchResult:
     """Search as a request of `app` would."""
     with app.app_context():
         return get_backend().search(SearchQuery(text=text, **kwargs))
@@ -130,7 +131,7 @@ def test_no_suggestion_when_the_words_find_enough(search_app, session):
 def test_nothing_like_it_finds_nothing_and_suggests_nothing(search_app, session):
     gen_product(session, title="Mango pickle", category_slug="pickles")
     apply_queue(search_app, session)
-    assert find(search_app, "bluetooth speaker") == search.SearchResult(ids=[], total=0, suggestion=None)
+    assert find(search_app, "bluetooth speaker") == query.SearchResult(ids=[], total=0, suggestion=None)
 
 
 def test_short_words_are_not_corrected(search_app, session):
@@ -202,7 +203,8 @@ def test_pages(search_app, catalogue):
 
 
 def test_totals_stop_at_the_cap(search_app, catalogue, monkeypatch):
-    monkeypatch.setattr(search, "MAX_TOTAL", 3)
+    for module in (query, whoosh_backend, postgres_backend):  # each reads the cap it imported
+        monkeypatch.setattr(module, "MAX_TOTAL", 3)
     assert find(search_app, "kurti").total == 3
     assert find(search_app, "").total == 3
 
@@ -267,7 +269,7 @@ def test_sync_gives_up_at_once_when_another_process_holds_the_lock(search_app, s
     product = gen_product(session, title="Cotton kurti")
     session.commit()
     if search_app.config["SEARCH_BACKEND"] == "whoosh":
-        holder = search.open_index(tmp_path / "search").writer()  # as another worker would
+        holder = whoosh_backend.open_index(tmp_path / "search").writer()  # as another worker would
         release = holder.cancel
     else:  # another worker busy with these very rows
         engine = sa.create_engine(search_app.config["DATABASE_URL"])
@@ -327,7 +329,7 @@ def test_reindex_all_replaces_what_the_index_had(whoosh_app, session):
 
 
 def test_reindex_all_refuses_while_another_process_writes(whoosh_app, session, tmp_path):
-    holder = search.open_index(tmp_path / "search").writer()
+    holder = whoosh_backend.open_index(tmp_path / "search").writer()
     try:
         with whoosh_app.app_context(), pytest.raises(SearchBusy):
             reindex_all(db.session)
@@ -351,7 +353,7 @@ def test_the_searcher_is_reused_and_sees_changes_after_sync(whoosh_app, session)
     with whoosh_app.app_context():
         assert get_backend() is backend
         assert backend.searcher() is not first
-    assert find(whoosh_app, "kurti") == search.SearchResult(ids=[newer.id], total=1)
+    assert find(whoosh_app, "kurti") == query.SearchResult(ids=[newer.id], total=1)
     assert ids(whoosh_app, "saree") == [product.id]
 
 
@@ -369,7 +371,7 @@ def test_the_backend_is_made_once_per_process_and_settings(make_app, tmp_path):
     two = make_app(SEARCH_INDEX_DIR=str(tmp_path / "two"))
     with one.app_context():
         backend = get_backend()
-        assert isinstance(backend, search.WhooshBackend) and get_backend() is backend
+        assert isinstance(backend, whoosh_backend.WhooshBackend) and get_backend() is backend
     with two.app_context():
         assert get_backend() is not backend
 
@@ -378,7 +380,7 @@ def test_whoosh_is_the_default_under_the_instance_folder(make_app):
     app = make_app(SEARCH_BACKEND=None, SEARCH_INDEX_DIR=None)
     with app.app_context():
         backend = get_backend()
-    assert isinstance(backend, search.WhooshBackend)
+    assert isinstance(backend, whoosh_backend.WhooshBackend)
     assert str(backend.index_dir).startswith(app.instance_path)
 
 

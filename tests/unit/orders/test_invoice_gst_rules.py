@@ -3,7 +3,8 @@ the order was paid. Read from the PDF's text, as a buyer or a tax officer reads 
 
 from __future__ import annotations
 
-from orders.invoices import issue_invoice, render_pdf
+from orders.invoices.issue import issue_invoice
+from orders.invoices.pdf import render_pdf
 from payments.models import Payment
 from tests.unit.orders.test_invoices import make_order, pdf_text, product, registered, shop  # noqa: F401
 

@@ -15,23 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog.models import Category, Product
 from market.core import db
-from orders import hsn, invoices
-from orders.invoices import (
-    BILL_OF_SUPPLY,
-    TAX_INVOICE,
-    GstinError,
-    Invoice,
-    InvoiceCounter,
-    InvoiceError,
-    amount_in_words,
-    financial_year,
-    gstin_check_character,
-    issue_invoice,
-    render_pdf,
-    set_gst_registration,
-    split_inclusive,
-    validate_gstin,
-)
+from orders import hsn
+from orders.invoices import numbers, pdf
+from orders.invoices.gst import gstin_check_character, set_gst_registration, split_inclusive, validate_gstin
+from orders.invoices.issue import issue_invoice
+from orders.invoices.models import BILL_OF_SUPPLY, TAX_INVOICE, GstinError, Invoice, InvoiceCounter, InvoiceError
+from orders.invoices.numbers import amount_in_words, financial_year
+from orders.invoices.pdf import render_pdf
 from orders.models import Checkout, Order, OrderEvent, OrderLine, WholesalerProfile
 from tests.conftest import PATIENCE
 from tests.factories import gen_business, gen_group, gen_member, gen_organisation, gen_product, gen_user
@@ -218,7 +208,7 @@ def test_serials_run_per_business_and_financial_year(session, shop):
         order = make_order(session, business, [(item_, 1, item_.price_paise)])
         return issue_invoice(session, order, at=at_ist(when)).number
 
-    b, o = invoices._base36(shop.id), invoices._base36(other.id)
+    b, o = numbers._base36(shop.id), numbers._base36(other.id)
     assert issue(shop, item, "2027-03-31 23:59:59") == f"{b}/26-27/0001"
     assert issue(shop, item, "2027-04-01 00:00:00") == f"{b}/27-28/0001"  # midnight in India, 18:30 UTC
     assert issue(shop, item, "2027-04-02 10:00:00") == f"{b}/27-28/0002"
@@ -236,9 +226,9 @@ def test_financial_years_turn_on_the_first_of_april():
 
 
 def test_invoice_numbers_stay_within_sixteen_characters():
-    assert invoices.invoice_number(36**4 - 1, "2026-27", 99_999) == "ZZZZ/26-27/99999"
+    assert numbers.invoice_number(36**4 - 1, "2026-27", 99_999) == "ZZZZ/26-27/99999"
     with pytest.raises(InvoiceError):
-        invoices.invoice_number(36**4, "2026-27", 99_999)
+        numbers.invoice_number(36**4, "2026-27", 99_999)
 
 
 def test_issuing_twice_gives_the_same_invoice_and_a_later_product_edit_changes_nothing(session, registered):
@@ -429,7 +419,7 @@ def test_the_pdf_prints_indian_scripts_and_works_without_noto(session, shop, mon
     invoice = issue_invoice(session, order)
     assert render_pdf(invoice).startswith(b"%PDF")
 
-    monkeypatch.setattr(invoices, "FONT_DIRS", ())  # a machine without fonts-noto-core: Helvetica and "Rs."
+    monkeypatch.setattr(pdf, "FONT_DIRS", ())  # a machine without fonts-noto-core: Helvetica and "Rs."
     text = pdf_text(render_pdf(invoice))
     assert "Total (Rs.)" in text and invoice.number in text and "530.00" in text
 

@@ -1,0 +1,142 @@
+"""The PostgreSQL backend: full-text search in the products table itself, and the migration hook for its objects."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from catalog.models import Product, SearchQueue
+from catalog.search.query import (
+    FEW,
+    MAX_TOTAL,
+    SearchBusy,
+    SearchQuery,
+    SearchResult,
+    _best,
+    _browse,
+    _facets,
+    _session,
+    _with_corrections,
+    max_edits,
+)
+
+# Made by migration 7d3e5b1a9c42 on PostgreSQL only, outside the models: see include_object().
+POSTGRES_ONLY = frozenset({"search_vector", "ix_products_search_vector"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object hook: leave the PostgreSQL-only search objects out of model comparisons."""
+    return not (reflected and compare_to is None and name in POSTGRES_ONLY)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------------
+
+# products.search_vector and search_words are made by migration 7d3e5b1a9c42, on PostgreSQL only, and
+# are not in the models (SQLite has no tsvector).
+VECTOR = sa.literal_column("products.search_vector")
+WORDS_REFRESH_SECONDS = 600  # search_words may lag this long behind new titles (typo corrections only)
+WORDS_LOCK = 0x4861617453  # pg_try_advisory_xact_lock key: one refresh of search_words at a time
+
+
+class PostgresBackend:
+    """Full-text search in the products table itself: always current, so sync only empties the queue."""
+
+    def __init__(self):
+        self._words_refreshed: float | None = None
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """The page of product ids that `query` asks for."""
+        session = _session()
+        words = query.words
+        if not words:
+            return _browse(session, query)
+        return _with_corrections(words, lambda alternatives: self._run(session, alternatives, query),
+                                 lambda words: [self._correction(session, w) for w in words])
+
+    @staticmethod
+    def _tsquery(alternatives: list[list[str]]):
+        """Every word (or one of its alternatives), stemmed by PostgreSQL's English configuration."""
+        english = sa.literal_column("'english'::regconfig")
+        clauses = []
+        for words in alternatives:
+            clause = sa.func.plainto_tsquery(english, words[0])
+            for word in words[1:]:
+                clause = clause.op("||")(sa.func.plainto_tsquery(english, word))
+            clauses.append(clause)
+        tsquery = clauses[0]
+        for clause in clauses[1:]:
+            tsquery = tsquery.op("&&")(clause)
+        return tsquery
+
+    def _run(self, session: Session, alternatives: list[list[str]], query: SearchQuery) -> tuple[list[int], int]:
+        tsquery = self._tsquery(alternatives)
+        # All matches are read anyway, to rank (or sort) and count them; MATERIALIZED makes PostgreSQL find
+        # them through the GIN index. Without it, for a price sort it walks the whole price index hoping
+        # to stop after a page, which the count never lets it do (114 ms for "pickles", not 10).
+        matches = (sa.select(Product.id, Product.price_paise, sa.func.ts_rank(VECTOR, tsquery).label("rank")
+                             if query.sort == "relevance" else sa.null().label("rank"))
+                   .where(*_facets(query), VECTOR.op("@@")(tsquery)).cte("matches").prefix_with("MATERIALIZED"))
+        order = {  # ts_rank weighs the title (A) 1.0 and the description (B) 0.4
+            "relevance": (matches.c.rank.desc(), matches.c.id.desc()),
+            "newest": (matches.c.id.desc(),),
+            "price_asc": (matches.c.price_paise, matches.c.id),
+            "price_desc": (matches.c.price_paise.desc(), matches.c.id.desc()),
+        }[query.sort]
+        rows = session.execute(sa.select(matches.c.id, sa.func.count().over()).order_by(*order)
+                               .offset((query.page - 1) * query.per_page).limit(query.per_page)).all()
+        if not rows and query.page > 1:  # past the last page: count on their own
+            return [], min(session.scalar(sa.select(sa.func.count()).select_from(matches)), MAX_TOTAL)
+        return [row[0] for row in rows], min(rows[0][1] if rows else 0, MAX_TOTAL)
+
+    def _correction(self, session: Session, word: str) -> str | None:
+        """The closest common title word to a word that (nearly) no product has; else None."""
+        if not max_edits(word):
+            return None
+        # No LIMIT: with one, PostgreSQL bets on finding a few rows early in a sequential scan, and loses
+        # the bet (60 ms) when the word is nowhere, which is when this runs.
+        known = session.scalar(sa.select(sa.func.count()).where(Product.listed, VECTOR.op("@@")(
+            self._tsquery([[word]]))))
+        if known >= FEW:
+            return None
+        # `%`: trigram similarity >= pg_trgm.similarity_threshold (0.3); "pickel" ~ "pickle" is 0.4.
+        candidates = session.execute(sa.text(
+            "SELECT word, ndoc FROM search_words WHERE word % :word ORDER BY similarity(word, :word) DESC LIMIT 20"),
+            {"word": word})
+        return _best(word, candidates)
+
+    def sync(self, session: Session) -> int:
+        """Empty the queue (the table is its own index); rows another process is deleting are skipped."""
+        with Session(bind=session.get_bind()) as own:
+            locked = sa.select(SearchQueue.id).with_for_update(skip_locked=True).scalar_subquery()
+            deleted = own.execute(sa.delete(SearchQueue).where(SearchQueue.id.in_(locked))).rowcount
+            own.commit()
+        return deleted
+
+    def maintain(self, session: Session) -> None:
+        """Refresh the words for typo corrections every WORDS_REFRESH_SECONDS (about 0.3 s at 200,000)."""
+        if self._words_refreshed is None or time.monotonic() - self._words_refreshed >= WORDS_REFRESH_SECONDS:
+            self._refresh_words(session)
+
+    def reindex(self, session: Session, progress: Callable[[int, int], None] | None = None) -> int:
+        """Nothing to rebuild but the words for suggestions; empties the queue. Returns the listed products."""
+        if not self._refresh_words(session):
+            raise SearchBusy("another process is refreshing the search words")
+        self.sync(session)
+        total = session.scalar(sa.select(sa.func.count()).where(Product.listed)) or 0
+        if progress:
+            progress(total, total)
+        return total
+
+    def _refresh_words(self, session: Session) -> bool:
+        """Refresh search_words (readers are not blocked); False if another process is doing it."""
+        with Session(bind=session.get_bind()) as own:
+            refreshed = bool(own.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(WORDS_LOCK))))
+            if refreshed:
+                own.execute(sa.text("REFRESH MATERIALIZED VIEW CONCURRENTLY search_words"))
+            own.commit()
+        if refreshed:
+            self._words_refreshed = time.monotonic()
+        return refreshed

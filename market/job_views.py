@@ -1,0 +1,26 @@
+"""The one page of every long job (product import, onboarding): its progress while it runs, then its result or
+its errors, and the way back. Staff see their own jobs and their organisations'; admins every job."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from market.core import db
+from market.core.jobs import KINDS, Job
+from market.core.models import Role
+from market.core.permissions import role_required
+from vendors.permissions import visible_organisation_ids
+
+job_pages = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+@job_pages.get("/<int:job_id>")
+@role_required(Role.STAFF, Role.ADMIN)
+def show(job_id: int):
+    job = db.session.get(Job, job_id) or abort(404)
+    visible = visible_organisation_ids(db.session, current_user)  # None: an admin's, every organisation
+    if not (job.created_by_id == current_user.id or visible is None or job.organisation_id in visible):
+        abort(403)
+    kind = KINDS.get(job.kind) or abort(404)
+    return render_template("jobs/show.html", job=job, kind=kind, heading=kind.heading(job))
