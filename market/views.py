@@ -39,7 +39,9 @@ from market.core.accounts import (
     end_other_login_sessions,
     erase_account,
     export_account,
+    finish_reset,
     finish_signup,
+    request_reset,
     request_signup,
     start_login_session,
 )
@@ -49,7 +51,7 @@ from market.core.extensions import limiter
 from market.core.models import Role
 from market.core.notifications import Notification
 from market.core.security import is_safe_next
-from market.forms import EraseForm, LoginForm, PasswordForm, SignupCodeForm, SignupForm
+from market.forms import EraseForm, ForgotForm, LoginForm, PasswordForm, ResetForm, SignupCodeForm, SignupForm
 from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
 from vendors.services import erase_member, export_member
 
@@ -246,6 +248,48 @@ def signup_code():
             flash(_("Welcome to Haat! Your account is ready."), "success")
             return redirect(home_for(user))
     return render_template("market/signup_code.html", form=form, login=login)
+
+
+def _reset_key() -> str:
+    return "reset:" + account_key(request.form.get("login", ""))
+
+
+@auth.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"], scope="reset-address")
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_LOGIN"], methods=["POST"], key_func=_reset_key,
+               scope="reset-login")
+def forgot():
+    """'Forgot password': a code to her phone or e-mail. The same answer whether it has an account or not."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        session["reset_login"] = request_reset(db.session, form.login.data)
+        db.session.commit()
+        return redirect(url_for("auth.reset"))
+    return render_template("market/forgot.html", form=form)
+
+
+@auth.route("/forgot/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_login_failed, scope="reset-code-address")
+def reset():
+    """The code from her phone or e-mail and a new password: she is logged in here, and out everywhere else."""
+    login = session.get("reset_login")
+    if not login:
+        return redirect(url_for("auth.forgot"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            user = finish_reset(db.session, login, form.code.data, form.new.data)
+        except AccountError as exc:
+            db.session.commit()  # a wrong code counts as a try
+            g.login_failed = True
+            form.code.errors.append(str(exc))
+        else:
+            session.pop("reset_login", None)
+            log_in(user)
+            flash(_("Your new password is saved. Every other phone and computer is logged out."), "success")
+            return redirect(home_for(user))
+    return render_template("market/reset.html", form=form, login=login)
 
 
 @auth.post("/logout")

@@ -27,6 +27,8 @@ DEFAULTS = {
     "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
     "SIGNUP_LIMIT_PER_LOGIN": "3 per hour",  # sign-ups asked for one phone number or e-mail, however spelt
     "SIGNUP_LIMIT_PER_ADDRESS": "20 per hour",
+    "RESET_LIMIT_PER_LOGIN": "3 per hour",  # "forgot password" codes asked for one phone number or e-mail
+    "RESET_LIMIT_PER_ADDRESS": "20 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379/0 when several workers share limits
     "RATELIMIT_HEADERS_ENABLED": False,
     "PASSWORD_HASH_FAST": False,  # tests only: cheap argon2 parameters
