@@ -49,8 +49,18 @@ from market.core.config import LOCALES
 from market.core.db import utcnow
 from market.core.extensions import limiter
 from market.core.models import Role
-from market.core.notifications import Notification
+from market.core.notifications import (
+    CHANNELS,
+    EVENT_NAMES,
+    EVENTS,
+    Notification,
+    choose_channels,
+    chosen_channels,
+    deliver_all,
+    sender_from_config,
+)
 from market.core.security import is_safe_next
+from market.core.sms import provider_from_config
 from market.forms import EraseForm, ForgotForm, LoginForm, PasswordForm, ResetForm, SignupCodeForm, SignupForm
 from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
 from vendors.services import erase_member, export_member
@@ -97,6 +107,21 @@ def service_worker():
 @main.get("/offline")
 def offline():
     return render_template("market/offline.html")
+
+
+@main.get("/demo/sms")
+def demo_phone():
+    """The demo's phone: the text messages the demo SMS provider received, newest first. Only with the demo
+    provider (which production refuses to start with): anywhere else this page does not exist. It runs one round
+    of the notify worker first, so `flask run` alone shows codes without a worker running."""
+    if current_app.config["SMS_PROVIDER"] != "demo":
+        abort(404)
+    sms = provider_from_config()
+    deliver_all(db.session, sender_from_config(), sms)
+    fake, _ids = current_app.extensions["haat.demo_sms"]
+    response = make_response(render_template("market/demo_sms.html", messages=list(reversed(fake.messages()))[:30]))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @main.post("/language/<code>")
@@ -327,7 +352,20 @@ def account():
             login_user(current_user._get_current_object())  # re-issue the session with the new version
             flash(_("Your password is changed. Other phones and computers are logged out."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("market/account.html", form=form)
+    return render_template("market/account.html", form=form, alerts=chosen_channels(db.session, current_user),
+                           event_names=EVENT_NAMES)
+
+
+@auth.post("/account/alerts")
+@login_required
+def alerts():
+    """Which kinds of event reach her by SMS or e-mail (always in the app too)."""
+    choose_channels(db.session, current_user, {event: {channel for channel in CHANNELS
+                                                       if request.form.get(f"{event}-{channel}")}
+                                               for event in EVENTS})
+    db.session.commit()
+    flash(_("Saved: you get these alerts as you chose."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @auth.get("/my-data")

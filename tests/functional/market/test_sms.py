@@ -2,6 +2,7 @@
 that sends each notification's SMS at most once, with retries and backoff, in her language, as she chose."""
 
 import logging
+import re
 
 import pytest
 import requests
@@ -21,7 +22,7 @@ from market.core.notifications import (
 from market.core.sms import TEMPLATES, Sms, SmsError, SmsUnavailable, render, segments
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from tests.factories import gen_product
-from tests.fakes.sms import ENTITY, KEY, SENDER, SID, TEMPLATE_IDS, TOKEN, dlt, sms_server, twilio
+from tests.fakes.sms import ENTITY, KEY, SENDER, SID, TEMPLATE_IDS, TOKEN, dlt, dlt_settings, sms_server, twilio
 
 PHONE = "+919812345678"
 LONGEST = {"code": "12345678", "n": "H-000000123", "amount": "₹12,34,567.00"}
@@ -164,3 +165,33 @@ def test_a_worker_that_died_mid_send_never_sends_twice(session, world, fake):
     deliver_pending(session, LogSender(), dlt(fake))
     session.refresh(entry)
     assert entry.state == "failed" and fake.messages() == []
+
+
+def test_her_account_page_keeps_her_choice_of_channels(client, session, world):
+    from tests.conftest import login, reload
+
+    seller = world.member_a.user
+    login(client, seller.phone)
+    page = client.get("/auth/account").get_data(as_text=True)
+    assert 'name="new_order-sms" value="y" checked' in page and 'name="message-sms" value="y">' in page
+    assert "-email" not in page  # she has no e-mail address: no e-mail boxes
+    assert client.post("/auth/account/alerts", data={"message-sms": "y"}).status_code == 302
+    reload(session)
+    from market.core.notifications import chosen_channels
+
+    chosen = chosen_channels(session, seller)
+    assert chosen["message"] == {"sms"} and chosen["new_order"] == set() and chosen["payment_received"] == set()
+
+
+def test_the_demo_phone_shows_what_the_demo_provider_received(client, session):
+    client.post("/auth/signup", data={"name": "Asha", "login": "98765 43210", "password": "mango tree by the well",
+                                      "confirm": "mango tree by the well", "role": "buyer"})
+    page = client.get("/demo/sms").get_data(as_text=True)
+    assert "…3210" in page and "+919876543210" not in page
+    assert re.search(r"\b\d{8}\b", page)  # the sign-up code, sent through the worker to the demo provider
+
+
+def test_the_demo_phone_does_not_exist_with_a_real_provider(make_app, session):
+    with sms_server() as fake:
+        app = make_app(**dlt_settings(fake))
+        assert app.test_client().get("/demo/sms").status_code == 404
