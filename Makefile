@@ -30,8 +30,9 @@ messages: install
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Haat is serving on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Haat is serving on http://$(HOST):$(PORT)  (Ctrl+C stops it); texts it sends: /demo/sms"
+	$(FLASK) notify-worker --interval 2 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 # With TEST_DATABASE_URL set (a PostgreSQL URL) the suite runs a second time against it.
 test: translations

@@ -53,6 +53,7 @@ from market.core.notifications import (
     CHANNELS,
     EVENT_NAMES,
     EVENTS,
+    SMS_EVENTS,
     Notification,
     choose_channels,
     chosen_channels,
@@ -353,7 +354,7 @@ def account():
             flash(_("Your password is changed. Other phones and computers are logged out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("market/account.html", form=form, alerts=chosen_channels(db.session, current_user),
-                           event_names=EVENT_NAMES)
+                           event_names=EVENT_NAMES, sms_events=SMS_EVENTS)
 
 
 @auth.post("/account/alerts")

@@ -43,6 +43,7 @@ EVENTS = {
     "message": (),
     "other": ("email",),
 }
+SMS_EVENTS = ("new_order", "payment_received")  # the events with an SMS template (market.core.sms)
 EVENT_NAMES = {"new_order": _l("A new order"), "payment_received": _l("A payment received"),
                "order_update": _l("An order changes"), "message": _l("A message"), "other": _l("Anything else")}
 

@@ -173,14 +173,15 @@ def test_her_account_page_keeps_her_choice_of_channels(client, session, world):
     seller = world.member_a.user
     login(client, seller.phone)
     page = client.get("/auth/account").get_data(as_text=True)
-    assert 'name="new_order-sms" value="y" checked' in page and 'name="message-sms" value="y">' in page
+    assert 'name="new_order-sms" value="y" checked' in page and 'name="payment_received-sms" value="y" checked' in page
     assert "-email" not in page  # she has no e-mail address: no e-mail boxes
-    assert client.post("/auth/account/alerts", data={"message-sms": "y"}).status_code == 302
+    assert "message-sms" not in page  # no SMS is written for messages: no box that would do nothing
+    assert client.post("/auth/account/alerts", data={"payment_received-sms": "y"}).status_code == 302
     reload(session)
     from market.core.notifications import chosen_channels
 
     chosen = chosen_channels(session, seller)
-    assert chosen["message"] == {"sms"} and chosen["new_order"] == set() and chosen["payment_received"] == set()
+    assert chosen["payment_received"] == {"sms"} and chosen["new_order"] == set()
 
 
 def test_the_demo_phone_shows_what_the_demo_provider_received(client, session):
