@@ -11,8 +11,8 @@ from markupsafe import Markup
 
 def qr_svg(text: str, label: str) -> Markup:
     """An SVG QR code of `text` (error correction M: still reads when a corner is creased or stained), sized by
-    CSS; `label` is what a screen reader says."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
+    CSS, with the 4-module quiet zone the standard asks for; `label` is what a screen reader says."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
                          image_factory=qrcode.image.svg.SvgPathImage)
     code.add_data(text)
     code.make(fit=True)
