@@ -30,8 +30,9 @@ messages: install
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Haat is serving on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
-	HAAT_JOBS_INLINE=true $(FLASK) run --host $(HOST) --port $(PORT)  # long jobs run in the request: no worker
+	@echo "Haat is serving on http://$(HOST):$(PORT)  (Ctrl+C stops it); texts it sends: /demo/sms"
+	$(FLASK) notify-worker --interval 2 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+		HAAT_JOBS_INLINE=true $(FLASK) run --host $(HOST) --port $(PORT)  # long jobs run in the request: no jobs worker
 
 # With TEST_DATABASE_URL set (a PostgreSQL URL) the suite runs a second time against it. Two pytest-xdist workers
 # (TEST_WORKERS=0 for one process), each with its own SQLite file or PostgreSQL database.

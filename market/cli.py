@@ -96,16 +96,17 @@ def register(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="send what is pending and stop")
     @click.option("--interval", default=5.0, help="seconds between rounds")
     def notify_worker(once: bool, interval: float):
-        """Send sign-up codes and pending notification e-mails (one worker per installation is enough)."""
+        """Send sign-up and password codes and the notifications' e-mails and SMS (several workers may run)."""
         import time
 
-        from market.core.notifications import deliver_pending, deliver_signup_codes, sender_from_config
+        from market.core.notifications import deliver_all, sender_from_config
+        from market.core.sms import provider_from_config
 
-        sender = sender_from_config()
+        email, sms = sender_from_config(), provider_from_config()
         while True:
-            sent = deliver_signup_codes(db.session, sender) + deliver_pending(db.session, sender)
+            sent = deliver_all(db.session, email, sms)
             if sent:
-                click.echo(f"{sent} e-mails sent")
+                click.echo(f"{sent} messages sent")
             if once:
                 return
             time.sleep(interval)

@@ -65,6 +65,23 @@ class SignupCodeForm(HaatForm):
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
+class ForgotForm(HaatForm):
+    login = StringField(_l("Phone number or e-mail"),
+                        validators=[DataRequired(_l("Enter your phone number or e-mail.")), valid_login],
+                        render_kw={"autocomplete": "username", "inputmode": "email"})
+
+
+class ResetForm(HaatForm):
+    code = StringField(_l("The 6-digit code we sent you"),
+                       validators=[DataRequired(_l("Enter the code.")), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password.")), strong_password],
+                        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"),
+                            validators=[EqualTo("new", _l("The two passwords are not the same."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
 class PasswordForm(HaatForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))],
                             render_kw={"autocomplete": "current-password"})

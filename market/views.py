@@ -39,7 +39,9 @@ from market.core.accounts import (
     end_other_login_sessions,
     erase_account,
     export_account,
+    finish_reset,
     finish_signup,
+    request_reset,
     request_signup,
     start_login_session,
 )
@@ -47,9 +49,20 @@ from market.core.config import LOCALES
 from market.core.db import utcnow
 from market.core.extensions import limiter
 from market.core.models import Role
-from market.core.notifications import Notification
+from market.core.notifications import (
+    CHANNELS,
+    EVENT_NAMES,
+    EVENTS,
+    SMS_EVENTS,
+    Notification,
+    choose_channels,
+    chosen_channels,
+    deliver_all,
+    sender_from_config,
+)
 from market.core.security import is_safe_next
-from market.forms import EraseForm, LoginForm, PasswordForm, SignupCodeForm, SignupForm
+from market.core.sms import provider_from_config
+from market.forms import EraseForm, ForgotForm, LoginForm, PasswordForm, ResetForm, SignupCodeForm, SignupForm
 from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
 from vendors.services import erase_member, export_member
 
@@ -95,6 +108,21 @@ def service_worker():
 @main.get("/offline")
 def offline():
     return render_template("market/offline.html")
+
+
+@main.get("/demo/sms")
+def demo_phone():
+    """The demo's phone: the text messages the demo SMS provider received, newest first. Only with the demo
+    provider (which production refuses to start with): anywhere else this page does not exist. It runs one round
+    of the notify worker first, so `flask run` alone shows codes without a worker running."""
+    if current_app.config["SMS_PROVIDER"] != "demo":
+        abort(404)
+    sms = provider_from_config()
+    deliver_all(db.session, sender_from_config(), sms)
+    fake, _ids = current_app.extensions["haat.demo_sms"]
+    response = make_response(render_template("market/demo_sms.html", messages=list(reversed(fake.messages()))[:30]))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @main.post("/language/<code>")
@@ -248,6 +276,48 @@ def signup_code():
     return render_template("market/signup_code.html", form=form, login=login)
 
 
+def _reset_key() -> str:
+    return "reset:" + account_key(request.form.get("login", ""))
+
+
+@auth.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"], scope="reset-address")
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_LOGIN"], methods=["POST"], key_func=_reset_key,
+               scope="reset-login")
+def forgot():
+    """'Forgot password': a code to her phone or e-mail. The same answer whether it has an account or not."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        session["reset_login"] = request_reset(db.session, form.login.data)
+        db.session.commit()
+        return redirect(url_for("auth.reset"))
+    return render_template("market/forgot.html", form=form)
+
+
+@auth.route("/forgot/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_login_failed, scope="reset-code-address")
+def reset():
+    """The code from her phone or e-mail and a new password: she is logged in here, and out everywhere else."""
+    login = session.get("reset_login")
+    if not login:
+        return redirect(url_for("auth.forgot"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            user = finish_reset(db.session, login, form.code.data, form.new.data)
+        except AccountError as exc:
+            db.session.commit()  # a wrong code counts as a try
+            g.login_failed = True
+            form.code.errors.append(str(exc))
+        else:
+            session.pop("reset_login", None)
+            log_in(user)
+            flash(_("Your new password is saved. Every other phone and computer is logged out."), "success")
+            return redirect(home_for(user))
+    return render_template("market/reset.html", form=form, login=login)
+
+
 @auth.post("/logout")
 def logout():
     if current_user.is_authenticated:
@@ -283,7 +353,20 @@ def account():
             login_user(current_user._get_current_object())  # re-issue the session with the new version
             flash(_("Your password is changed. Other phones and computers are logged out."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("market/account.html", form=form)
+    return render_template("market/account.html", form=form, alerts=chosen_channels(db.session, current_user),
+                           event_names=EVENT_NAMES, sms_events=SMS_EVENTS)
+
+
+@auth.post("/account/alerts")
+@login_required
+def alerts():
+    """Which kinds of event reach her by SMS or e-mail (always in the app too)."""
+    choose_channels(db.session, current_user, {event: {channel for channel in CHANNELS
+                                                       if request.form.get(f"{event}-{channel}")}
+                                               for event in EVENTS})
+    db.session.commit()
+    flash(_("Saved: you get these alerts as you chose."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @auth.get("/my-data")

@@ -315,7 +315,9 @@ def announce(session: Session, orders: list[Order], paid: bool) -> None:
                lambda o=order: lazy_ngettext("%(num)s item. Open it to accept.",
                                              "%(num)s items. Open it to accept.",
                                              sum(line.quantity for line in o.lines)),
-               f"/orders/{order.id}")
+               f"/orders/{order.id}", kind="payment_received" if paid else "new_order",
+               sms=("payment_received" if paid else "new_order",
+                    lambda o=order: {"n": o.number, "amount": format_inr(o.total_paise)}))
 
 
 BILL_NAMES_BUYER_PAISE = 50_000_00  # CGST rule 46(e): an invoice of Rs 50,000 or more names the buyer's address
@@ -443,7 +445,8 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
     session.flush()
     payments.order_moved(session, order, before, target)
     notify(session, _other_side(order, actor), lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
-                                                           s=STATUS_NAMES[target]), "", f"/orders/{order.id}")
+                                                           s=STATUS_NAMES[target]), "", f"/orders/{order.id}",
+           kind="order_update")
 
 
 def post_message(session: Session, order: Order, user: User, actor: Actor, body: str) -> OrderMessage:
@@ -460,7 +463,7 @@ def post_message(session: Session, order: Order, user: User, actor: Actor, body:
     session.add(message)
     session.flush()
     notify(session, _other_side(order, actor), lambda: _l("New message about order %(n)s", n=order.number),
-           message.body[:200], f"/orders/{order.id}#messages")
+           message.body[:200], f"/orders/{order.id}#messages", kind="message")
     return message
 
 

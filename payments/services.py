@@ -535,7 +535,7 @@ def _cancel_if_all_returned(session: Session, order: Order) -> None:
         move(session, order, OrderStatus.CANCELLED, None, Actor.SYSTEM, "refunded in full at the gateway")
         notify(session, order.business.owner_users, lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
                                                                s=STATUS_NAMES[OrderStatus.CANCELLED]),
-               "", f"/orders/{order.id}")
+               "", f"/orders/{order.id}", kind="order_update")
     elif can_move(status, OrderStatus.REFUNDED, Actor.SYSTEM):
         move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "refunded in full at the gateway")
 

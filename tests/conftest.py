@@ -411,26 +411,27 @@ def login(client, user_login: str, password: str = factories.PASSWORD, **extra):
 
 
 class CodeSender:
-    """Keeps what the notify worker sends, by e-mail or text message."""
+    """Keeps what the notify worker sends by e-mail."""
 
     def __init__(self):
         self.sent = []
 
-    def send(self, to, subject, body, notification_id):
-        self.sent.append((to, body))
-
-    def send_text(self, to, body):
+    def send(self, to, subject, body, reference):
         self.sent.append((to, body))
 
 
-def code_sent_to(session, login_value: str) -> str:
-    """The sign-up code, as the notify worker sends it to the phone or e-mail (read from what it sent)."""
-    from market.core.notifications import deliver_signup_codes
+def code_sent_to(session, login_value: str, digits: int = 8) -> str:
+    """The code (sign-up: 8 digits; password: 6) as the notify worker sends it to the e-mail, or by SMS through
+    the real DLT client to the local fake provider (read from what it sent)."""
+    from market.core.notifications import deliver_all
+    from tests.fakes.sms import dlt, sms_server
 
-    sender = CodeSender()
-    deliver_signup_codes(session, sender)
-    [body] = [body for to, body in sender.sent if to == login_value]
-    return re.search(r"\b(\d{8})\b", body).group(1)
+    email = CodeSender()
+    with sms_server() as fake:
+        deliver_all(session, email, dlt(fake))
+        texts = [m["body"] for m in fake.messages(login_value)]
+    [body] = [body for to, body in email.sent if to == login_value] + texts
+    return re.search(rf"\b(\d{{{digits}}})\b", body).group(1)
 
 
 def csrf_token(html: str) -> str:

@@ -102,6 +102,27 @@ def setup_codes(group_id: int):
     return response
 
 
+@pages.post("/staff/members/<int:member_id>/login-code")
+@role_required(Role.STAFF, Role.ADMIN)
+def member_login_code(member_id: int):
+    """A new one-time login code for one member who cannot log in (a forgotten password, no SMS on a shared
+    phone): shown once to the staff member, who gives it to her in person; audited."""
+    member = db.session.get(Member, member_id) or abort(404)
+    if not can_view_organisation(db.session, current_user, member.group.organisation_id):
+        abort(403)
+    user = db.session.get(User, member.user_id)
+    if not user.is_active or not user.phone:
+        flash(_("This member has no mobile number to log in with: a login code cannot help."), "error")
+        return redirect(url_for("staff.member", member_id=member.id))
+    code = onboarding.make_setup_code(db.session, user, current_user)
+    audit(db.session, current_user, "make_login_code", "member", member.id)
+    db.session.commit()
+    response = make_response(render_template("vendors/member_login_code.html", member=member, code=code,
+                                             days=onboarding.CODE_DAYS))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _welcome_key() -> str:
     return "welcome:" + account_key(request.form.get("phone", ""))
 

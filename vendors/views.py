@@ -15,6 +15,7 @@ from market.core.models import Role
 from market.core.money import MoneyError, format_inr, parse_rupees
 from market.core.pagination import after_id_page, parse_cursor
 from market.core.permissions import role_required
+from market.core.qr import qr_svg
 from market.reports import rollups
 from vendors import finance, loans
 from vendors.forms import GoalForm, LoanForm, RepaymentForm, SavingForm, bps
@@ -31,6 +32,17 @@ staff = Blueprint("staff", __name__, url_prefix="/staff")
 def home():
     member = member_for_user(db.session, current_user)
     return render_template("vendors/seller_home.html", member=member)
+
+
+@seller.get("/shops/<int:business_id>/poster")
+@role_required(Role.ENTREPRENEUR)
+def poster(business_id: int):
+    """A printable poster for her stall: the shop's public name and a QR code of its page (never her name)."""
+    member = member_for_user(db.session, current_user)
+    shop = next((b for b in (member.businesses if member else []) if b.id == business_id), None) or abort(404)
+    link = url_for("catalog.shop", slug=shop.slug, _external=True)
+    return render_template("vendors/poster.html", shop=shop, link=link,
+                           qr=qr_svg(link, _("QR code of %(shop)s on Haat", shop=shop.public_name)))
 
 
 @staff.get("/")

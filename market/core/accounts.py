@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from market.core.db import utcnow
-from market.core.models import AuditEntry, LoginSession, PendingSignup, Role, User
+from market.core.models import AuditEntry, LoginSession, PasswordReset, PendingSignup, Role, User
 from market.core.notifications import notify
-from market.core.security import hash_password, signup_code, verify_password
+from market.core.security import hash_password, reset_code, signup_code, verify_password
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 # zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses or more): not a word, a name, a keyboard row, a
@@ -186,6 +186,59 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     user.session_version += 1
     end_other_login_sessions(session, user)
     session.flush()
+
+
+RESET_CODE_LIFE, RESET_CODE_TRIES = timedelta(minutes=10), 5
+WRONG_RESET_CODE = _l("That code is not right, or it is too old. Check the code, or ask for a new one.")
+
+
+def request_reset(session: Session, login: str) -> str:
+    """'Forgot password': a 6-digit code for the account of this phone number or e-mail, sent there by the notify
+    worker; returns the normalised login. For a login without an (active) account nothing is sent, and the
+    caller answers alike: the same page, the same work (one row's worth of random, no hash either way)."""
+    parsed = parse_login(login)
+    user = find_by_login(session, parsed)
+    nonce = secrets.token_urlsafe(32)
+    if user is None or not user.is_active:
+        return parsed.value
+    reset = session.scalar(sa.select(PasswordReset).where(PasswordReset.user_id == user.id)) \
+        or PasswordReset(user_id=user.id)
+    reset.login, reset.nonce, reset.tries, reset.code_state = parsed.value, nonce, 0, "pending"
+    reset.expires_at = utcnow() + RESET_CODE_LIFE
+    session.add(reset)
+    session.flush()
+    return parsed.value
+
+
+def check_reset_code(session: Session, login: str, code: str) -> PasswordReset:
+    """The reset this code opens (10 minutes, 5 tries, compared in constant time), else AccountError; a wrong
+    code counts as a try (the caller commits it)."""
+    reset = session.scalar(sa.select(PasswordReset).where(PasswordReset.login == login)) if login else None
+    typed = "".join((code or "").split())
+    if reset is None or reset.expires_at <= utcnow() or reset.tries >= RESET_CODE_TRIES:
+        hmac.compare_digest("000000", typed)  # the same work as a live one
+        raise AccountError(WRONG_RESET_CODE)
+    if not hmac.compare_digest(reset_code(reset), typed):
+        reset.tries += 1
+        session.flush()
+        raise AccountError(WRONG_RESET_CODE)
+    return reset
+
+
+def finish_reset(session: Session, login: str, code: str, new_password: str) -> User:
+    """Set a new password with the code sent to her phone or e-mail; the code works once, and every phone and
+    computer logged in to her account is logged out (whoever had her old password too)."""
+    reset = check_reset_code(session, login, code)
+    user = session.get(User, reset.user_id)
+    check_password_rules(new_password, (user.name, user.email, user.phone))
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    session.delete(reset)
+    audit(session, user, "reset_password", "user", user.id)
+    session.flush()
+    return user
 
 
 # -- login sessions: one row per login on a phone or computer, so that each can be ended on the server -----------

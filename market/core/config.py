@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -26,6 +27,8 @@ DEFAULTS = {
     "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
     "SIGNUP_LIMIT_PER_LOGIN": "3 per hour",  # sign-ups asked for one phone number or e-mail, however spelt
     "SIGNUP_LIMIT_PER_ADDRESS": "20 per hour",
+    "RESET_LIMIT_PER_LOGIN": "3 per hour",  # "forgot password" codes asked for one phone number or e-mail
+    "RESET_LIMIT_PER_ADDRESS": "20 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379/0 when several workers share limits
     "RATELIMIT_HEADERS_ENABLED": False,
     "PASSWORD_HASH_FAST": False,  # tests only: cheap argon2 parameters
@@ -50,6 +53,20 @@ DEFAULTS = {
     "DEMO_GATEWAY_STORE": None,  # None: instance/demo-razorpay.json
     "PLATFORM_FEE_BPS": 0,  # Haat's fee on online sales, in hundredths of a per cent
     "PAYMENT_TIMEOUT_MINUTES": 30,  # an unpaid online order is cancelled after this, its stock put back
+    # Text messages: the demo provider (a local fake, its inbox on /demo/sms) unless a real one is configured.
+    "SMS_PROVIDER": "demo",  # or dlt (an Indian DLT-registered sender, Exotel's API) or twilio
+    "SMS_DLT_BASE_URL": None,  # None: https://api.exotel.com; tests point it at a local fake
+    "SMS_DLT_SID": None,
+    "SMS_DLT_API_KEY": None,
+    "SMS_DLT_API_TOKEN": None,
+    "SMS_DLT_SENDER": None,  # the 6-letter sender header registered on DLT
+    "SMS_DLT_ENTITY_ID": None,  # the principal entity id registered on DLT
+    "SMS_DLT_TEMPLATES": None,  # JSON: {"reset_code": "<DLT template id>", "reset_code:hi": "...", ...}
+    "TWILIO_API_BASE": None,  # None: https://api.twilio.com
+    "TWILIO_ACCOUNT_SID": None,
+    "TWILIO_AUTH_TOKEN": None,
+    "TWILIO_FROM": None,  # a Twilio number or alphanumeric sender
+    "DEMO_SMS_STORE": None,  # None: instance/demo-sms.json
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: slow phones fill forms slowly
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -96,6 +113,7 @@ def load(app: Flask, test_config: dict | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'haat.db'}"
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
     _check_payments(app.config, production)
+    _check_sms(app.config, production)
 
 
 def _check_payments(config, production: bool) -> None:
@@ -110,6 +128,34 @@ def _check_payments(config, production: bool) -> None:
                           "HAAT_RAZORPAY_WEBHOOK_SECRET.")
     if bool(config["STRIPE_SECRET_KEY"]) != bool(config["STRIPE_WEBHOOK_SECRET"]):
         raise ConfigError("Stripe needs both HAAT_STRIPE_SECRET_KEY and HAAT_STRIPE_WEBHOOK_SECRET.")
+
+
+SMS_KEYS = {
+    "dlt": ("SMS_DLT_SID", "SMS_DLT_API_KEY", "SMS_DLT_API_TOKEN", "SMS_DLT_SENDER", "SMS_DLT_ENTITY_ID",
+            "SMS_DLT_TEMPLATES"),
+    "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"),
+    "demo": (),
+}
+
+
+def _check_sms(config, production: bool) -> None:
+    provider = config["SMS_PROVIDER"]
+    if provider not in SMS_KEYS:
+        raise ConfigError("HAAT_SMS_PROVIDER is dlt, twilio or demo.")
+    if production and provider == "demo":
+        raise ConfigError("The demo SMS provider sends nothing: set HAAT_SMS_PROVIDER=dlt or twilio in production.")
+    missing = [key for key in SMS_KEYS[provider] if not config[key]]
+    if missing:
+        raise ConfigError(f"HAAT_SMS_PROVIDER={provider} needs " + ", ".join(f"HAAT_{k}" for k in missing) + ".")
+    if provider == "dlt":
+        try:
+            templates = json.loads(config["SMS_DLT_TEMPLATES"])
+        except ValueError:
+            templates = None
+        needed = {"signup_code", "reset_code", "new_order", "payment_received"}
+        if not isinstance(templates, dict) or not needed <= templates.keys():
+            raise ConfigError("HAAT_SMS_DLT_TEMPLATES is JSON giving a DLT template id for each of "
+                              + ", ".join(sorted(needed)) + " (and optionally name:locale for each language).")
 
 
 def _development_secret(instance: Path) -> str:

@@ -1,16 +1,23 @@
-"""Notifications: in-app and by e-mail, through an outbox.
+"""Notifications: in-app, and by e-mail and SMS through an outbox.
 
 A notification is written in the same transaction as what it tells about (an order placed, a state
-change, a message), so it is never lost nor sent for something that was rolled back. A worker
-(`flask --app market notify-worker`) sends the e-mails; in development they are written to the log
-(without the address: logs never carry contact details). Accounts with only a phone number get the
-in-app notification; SMS is not sent yet.
+change, a message), so it is never lost nor sent for something that was rolled back. With it go its
+deliveries: one row per channel (e-mail, SMS) that she chose for that kind of event (`AlertChoice`, with
+defaults). One worker (`flask --app market notify-worker`) sends them all, and the sign-up and password
+codes too, with retries and backoff, and logs no contact details.
+
+Never twice: a delivery is claimed (state `sending`, committed) before the provider is called, and marked
+after. Neither SMTP nor the SMS providers take an idempotency key, so a crash between the call and the mark
+leaves the row `sending`; after STUCK it is marked `failed`, never sent again (at most once: a second "new
+order" SMS is worse than a missing one, which the in-app notification still tells). The reference
+(`haat-n<id>-sms`) goes with each message (Exotel's CustomField, the e-mail's Message-ID) to match it later.
 """
 
 from __future__ import annotations
 
+import json
 import smtplib
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import sqlalchemy as sa
@@ -20,20 +27,33 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from market.core.db import Base, UTCDateTime, utcnow
-from market.core.models import PendingSignup, User
-from market.core.security import hide_contacts, signup_code
+from market.core.models import PasswordReset, PendingSignup, User
+from market.core.security import hide_contacts, reset_code, signup_code
+from market.core.sms import Sms, SmsError, SmsUnavailable
 
 MAX_ATTEMPTS = 5
+BACKOFF = timedelta(minutes=1)  # after the n-th failed try, wait BACKOFF * 2**(n-1): 1, 2, 4, 8 minutes
+STUCK = timedelta(minutes=10)  # a delivery claimed this long ago and not marked: the worker died mid-send
+CHANNELS = ("sms", "email")
+# What each kind of event is sent by, unless she chose otherwise on her account page. Always in-app too.
+EVENTS = {
+    "new_order": ("sms", "email"),
+    "payment_received": ("sms", "email"),
+    "order_update": ("email",),
+    "message": (),
+    "other": ("email",),
+}
+SMS_EVENTS = ("new_order", "payment_received")  # the events with an SMS template (market.core.sms)
+EVENT_NAMES = {"new_order": _l("A new order"), "payment_received": _l("A payment received"),
+               "order_update": _l("An order changes"), "message": _l("A message"), "other": _l("Anything else")}
 
 
 class Notification(Base):
-    """Something a user should know; also the e-mail outbox row."""
+    """Something a user should know (in-app); its deliveries by e-mail or SMS are `OutboxEntry` rows."""
 
     __tablename__ = "notifications"
     __table_args__ = (
-        sa.CheckConstraint("email_state IN ('pending', 'sent', 'skipped', 'failed')", name="email_state_known"),
         sa.Index("ix_notifications_user_id_id", "user_id", "id"),
-        sa.Index("ix_notifications_email_state_id", "email_state", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,22 +61,87 @@ class Notification(Base):
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.String(1000), default="")
     link: Mapped[str] = mapped_column(sa.String(200), default="")
+    kind: Mapped[str] = mapped_column(sa.String(20), default="other")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    email_state: Mapped[str] = mapped_column(sa.String(8), default="pending")
+
+
+class OutboxEntry(Base):
+    """One notification on its way by one channel: the outbox row the worker sends from, at most once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("notification_id", "channel"),
+        sa.CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+        sa.CheckConstraint("state IN ('pending', 'sending', 'sent', 'skipped', 'failed')", name="state_known"),
+        sa.Index("ix_deliveries_state_next_at", "state", "next_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(sa.ForeignKey("notifications.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(sa.String(8))
+    state: Mapped[str] = mapped_column(sa.String(8), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    template: Mapped[str] = mapped_column(sa.String(40), default="")  # SMS: a market.core.sms template
+    values: Mapped[str] = mapped_column(sa.String(500), default="{}")  # SMS: its variables, JSON
+
+    @property
+    def reference(self) -> str:
+        return f"haat-n{self.notification_id}-{self.channel}"
 
 
-def notify(session: Session, users: list[User], subject, body="", link: str = "") -> None:
-    """Tell each user something, in her own language; `subject` and `body` are callables or lazy strings."""
+class AlertChoice(Base):
+    """Her choice of channels for one kind of event (no row: the defaults in EVENTS)."""
+
+    __tablename__ = "alert_choices"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    event: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    channels: Mapped[str] = mapped_column(sa.String(40), default="")  # comma-separated CHANNELS
+
+
+def chosen_channels(session: Session, user: User) -> dict[str, set[str]]:
+    """The channels she gets each kind of event by (her choices over the defaults)."""
+    chosen = {event: set(channels) for event, channels in EVENTS.items()}
+    for row in session.scalars(sa.select(AlertChoice).where(AlertChoice.user_id == user.id)):
+        if row.event in chosen:
+            chosen[row.event] = {c for c in row.channels.split(",") if c in CHANNELS}
+    return chosen
+
+
+def choose_channels(session: Session, user: User, chosen: dict[str, set[str]]) -> None:
+    """Keep her choice of channels for each kind of event."""
+    for event in EVENTS:
+        row = session.get(AlertChoice, (user.id, event)) or AlertChoice(user_id=user.id, event=event)
+        row.channels = ",".join(c for c in CHANNELS if c in chosen.get(event, set()))
+        session.add(row)
+    session.flush()
+
+
+def notify(session: Session, users: list[User], subject, body="", link: str = "", *, kind: str = "other",
+           sms: tuple[str, object] | None = None) -> None:
+    """Tell each user something, in her own language; `subject` and `body` are callables or lazy strings.
+    `kind` is one of EVENTS (which channels she gets it by); `sms` is (template, values or a callable giving
+    them, called in her language): without it the event goes by no SMS."""
     for user in users:
         with force_locale(user.locale or "en_IN"):
             text = str(subject() if callable(subject) else subject)
             more = str(body() if callable(body) else body)
+            values = (sms[1]() if callable(sms[1]) else sms[1]) if sms else {}
         # Sent by e-mail as written: no phone number or address in it, whatever text it was made from (an old
         # product title, a message).
-        session.add(Notification(user_id=user.id, subject=hide_contacts(text)[:200], body=hide_contacts(more)[:1000],
-                                 link=link[:200]))
+        note = Notification(user_id=user.id, subject=hide_contacts(text)[:200], body=hide_contacts(more)[:1000],
+                            link=link[:200], kind=kind)
+        session.add(note)
+        session.flush()
+        channels = chosen_channels(session, user).get(kind, set())
+        if "email" in channels and user.email:
+            session.add(OutboxEntry(notification_id=note.id, channel="email"))
+        if "sms" in channels and user.phone and sms:
+            session.add(OutboxEntry(notification_id=note.id, channel="sms", template=sms[0],
+                                 values=json.dumps({k: str(v) for k, v in values.items()})))
     session.flush()
 
 
@@ -69,12 +154,8 @@ def unread_count(session: Session, user: User) -> int:
 class LogSender:
     """Development: the e-mail goes to the log, with no address in it."""
 
-    def send(self, to: str, subject: str, body: str, notification_id: int) -> None:
-        current_app.logger.info("e-mail for notification %s: %s", notification_id, subject)
-
-    def send_text(self, to: str, body: str) -> None:
-        """A text message (a sign-up code): no SMS in development, so the log shows it, without the number."""
-        current_app.logger.info("text message: %s", body)
+    def send(self, to: str, subject: str, body: str, reference: str) -> None:
+        current_app.logger.info("e-mail %s: %s", reference, subject)
 
 
 class SmtpSender:
@@ -83,9 +164,10 @@ class SmtpSender:
     def __init__(self, host: str, port: int, username: str | None, password: str | None, sender: str):
         self.host, self.port, self.username, self.password, self.sender = host, port, username, password, sender
 
-    def send(self, to: str, subject: str, body: str, notification_id: int) -> None:
+    def send(self, to: str, subject: str, body: str, reference: str) -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
+        message["Message-ID"] = f"<{reference}@haat>"  # one id per delivery: mail systems drop repeats of it
         message.set_content(body)
         with smtplib.SMTP(self.host, self.port, timeout=20) as smtp:
             smtp.starttls()
@@ -103,58 +185,116 @@ def sender_from_config():
     return LogSender()
 
 
-def deliver_pending(session: Session, sender, limit: int = 100) -> int:
-    """Send pending e-mails (skip accounts without one); failures are retried up to MAX_ATTEMPTS. Commits."""
-    stmt = (sa.select(Notification).where(Notification.email_state == "pending").order_by(Notification.id)
-            .limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)  # several workers never send one e-mail twice
-    sent = 0
-    for item in session.scalars(stmt).all():
-        user = session.get(User, item.user_id)
-        if user is None or not user.email or not user.is_active:
-            item.email_state = "skipped"
-            continue
-        item.attempts += 1
-        try:
-            sender.send(user.email, item.subject, f"{item.body}\n\n{item.link}".strip(), item.id)
-        except (OSError, smtplib.SMTPException):
-            current_app.logger.warning("notification %s: e-mail attempt %s failed", item.id, item.attempts)
-            item.email_state = "failed" if item.attempts >= MAX_ATTEMPTS else "pending"
-            continue
-        item.email_state = "sent"
-        sent += 1
+TRY_AGAIN = (OSError, smtplib.SMTPException, SmsUnavailable)  # the provider may take it on a later try
+
+
+def deliver_pending(session: Session, email, sms, limit: int = 100) -> int:
+    """Send the deliveries that are due, each at most once: claimed and committed before the provider is called,
+    marked after; a failure the provider may get over is tried again later (backoff), up to MAX_ATTEMPTS.
+    `email` sends e-mail (LogSender, SmtpSender), `sms` is a market.core.sms provider. Commits."""
+    now = utcnow()
+    stuck = session.execute(sa.update(OutboxEntry).where(OutboxEntry.state == "sending",
+                                                         OutboxEntry.claimed_at < now - STUCK).values(state="failed"))
+    if stuck.rowcount:
+        current_app.logger.warning("%s deliveries were being sent when a worker stopped: not sent again",
+                                   stuck.rowcount)
+    due = session.scalars(sa.select(OutboxEntry.id).where(OutboxEntry.state == "pending", OutboxEntry.next_at <= now)
+                          .order_by(OutboxEntry.id).limit(limit)).all()
     session.commit()
+    sent = 0
+    for delivery_id in due:
+        claimed = session.execute(sa.update(OutboxEntry).where(OutboxEntry.id == delivery_id,
+                                                               OutboxEntry.state == "pending")
+                                  .values(state="sending", claimed_at=utcnow(), attempts=OutboxEntry.attempts + 1))
+        session.commit()  # claimed before the call: another worker, or this one after a crash, never sends it again
+        if not claimed.rowcount:
+            continue
+        delivery = session.get(OutboxEntry, delivery_id)
+        note = session.get(Notification, delivery.notification_id)
+        user = session.get(User, note.user_id)
+        state = _send(delivery, note, user, email, sms)
+        delivery.state = state
+        if state == "pending":
+            delivery.next_at = utcnow() + BACKOFF * 2 ** (delivery.attempts - 1)
+        sent += state == "sent"
+        session.commit()
     return sent
 
 
-def deliver_signup_codes(session: Session, sender, limit: int = 100) -> int:
-    """Send the code of each new pending sign-up to its e-mail, or to its phone by text message when the sender
-    can send one (SmtpSender cannot: no SMS gateway yet, so phone sign-ups are marked skipped). Commits."""
-    stmt = (sa.select(PendingSignup).where(PendingSignup.code_state == "pending").order_by(PendingSignup.id)
-            .limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+def _send(delivery: OutboxEntry, note: Notification, user: User, email, sms) -> str:
+    """Hand one delivery to its provider; the state it ends in."""
+    address = user.email if delivery.channel == "email" else user.phone
+    if not user.is_active or not address:
+        return "skipped"
+    try:
+        if delivery.channel == "email":
+            email.send(address, note.subject, f"{note.body}\n\n{note.link}".strip(), delivery.reference)
+        else:
+            sms.send(Sms(address, delivery.template, user.locale, json.loads(delivery.values), delivery.reference))
+    except SmsError as exc:
+        current_app.logger.warning("%s refused: %s", delivery.reference, hide_contacts(str(exc)))
+        return "failed"
+    except TRY_AGAIN:
+        current_app.logger.warning("%s: attempt %s failed", delivery.reference, delivery.attempts)
+        return "failed" if delivery.attempts >= MAX_ATTEMPTS else "pending"
+    return "sent"
+
+
+def _send_code(session: Session, row, locale: str | None, email, sms, template: str, subject: str, body: str,
+               code: str, what: str) -> bool:
+    """Send a code by e-mail or SMS, at most once: the row is marked sent and committed before the call (a code
+    lost to a crash is asked for again; a code sent twice would be confusing). Commits."""
+    row.code_state = "sent"
+    session.commit()
+    try:
+        if "@" in row.login:
+            email.send(row.login, subject, body, f"haat-{what}{row.id}")
+        else:
+            sms.send(Sms(row.login, template, locale, {"code": code},
+                         f"haat-{what}{row.id}-{row.nonce[:8]}"))
+    except (SmsError, *TRY_AGAIN):
+        current_app.logger.warning("%s %s: the code could not be sent", what, row.id)
+        row.code_state = "failed"
+        session.commit()
+        return False
+    return True
+
+
+def deliver_signup_codes(session: Session, email, sms, limit: int = 100) -> int:
+    """Send the code of each new pending sign-up to its e-mail or phone. Commits."""
+    rows = session.scalars(sa.select(PendingSignup).where(PendingSignup.code_state == "pending")
+                           .order_by(PendingSignup.id).limit(limit)).all()
     sent = 0
-    for pending in session.scalars(stmt).all():
+    for pending in rows:
         with force_locale(pending.locale or "en_IN"):
             code = signup_code(pending)
             subject = str(_l("Your Haat code: %(code)s", code=code))
             body = str(_l("Your code to finish making your Haat account is %(code)s. It works for one hour. If you "
                           "did not ask for it, do nothing: no account is made without it.", code=code))
-        try:
-            if "@" in pending.login:
-                sender.send(pending.login, subject, body, 0)
-            elif hasattr(sender, "send_text"):
-                sender.send_text(pending.login, body)
-            else:
-                pending.code_state = "skipped"
-                continue
-        except (OSError, smtplib.SMTPException):
-            current_app.logger.warning("sign-up %s: the code could not be sent", pending.id)
-            pending.code_state = "failed"
-            continue
-        pending.code_state = "sent"
-        sent += 1
+        sent += _send_code(session, pending, pending.locale, email, sms, "signup_code", subject, body, code, "signup")
     session.commit()
     return sent
+
+
+def deliver_reset_codes(session: Session, email, sms, limit: int = 100) -> int:
+    """Send the code of each new password reset to the phone or e-mail she asked it for. Commits."""
+    rows = session.scalars(sa.select(PasswordReset).where(PasswordReset.code_state == "pending",
+                                                          PasswordReset.expires_at > utcnow())
+                           .order_by(PasswordReset.id).limit(limit)).all()
+    sent = 0
+    for reset in rows:
+        user = session.get(User, reset.user_id)
+        with force_locale(user.locale or "en_IN"):
+            code = reset_code(reset)
+            subject = str(_l("Your Haat code: %(code)s", code=code))
+            body = str(_l("Your code to choose a new Haat password is %(code)s. It works for 10 minutes. If you did "
+                          "not ask for it, do nothing: your password stays as it is.", code=code))
+        sent += _send_code(session, reset, user.locale, email, sms, "reset_code", subject, body, code, "reset")
+    session.commit()
+    return sent
+
+
+def deliver_all(session: Session, email, sms) -> int:
+    """One round of the notify worker: codes first (someone is waiting for them), then the outbox."""
+    return (deliver_signup_codes(session, email, sms) + deliver_reset_codes(session, email, sms)
+            + deliver_pending(session, email, sms))

@@ -24,7 +24,16 @@ from market import create_app
 from market.core.config import LOCALES
 from market.core.i18n import HaatForm
 from market.core.money import MAX_PAISE
-from market.forms import EraseForm, LoginForm, PasswordForm, SignupCodeForm, SignupForm, StaffForm
+from market.forms import (
+    EraseForm,
+    ForgotForm,
+    LoginForm,
+    PasswordForm,
+    ResetForm,
+    SignupCodeForm,
+    SignupForm,
+    StaffForm,
+)
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
 from payments.forms import SaleForm
 from tests.conftest import TEST_CONFIG, examples
@@ -32,7 +41,7 @@ from vendors.forms import GoalForm, LoanForm, OnboardingForm, RepaymentForm, Sav
 
 FORMS = [ImportForm, ProductForm, ShopForm, EraseForm, LoginForm, PasswordForm, SignupForm, StaffForm, AddToCartForm,
          CheckoutForm, MessageForm, SaleForm, GoalForm, LoanForm, OnboardingForm, RepaymentForm, SavingForm,
-         WelcomeForm, SignupCodeForm]
+         WelcomeForm, SignupCodeForm, ForgotForm, ResetForm]
 SETTINGS = settings(max_examples=examples(30), derandomize=True)  # a form per example: a third of the profile's
 
 
@@ -233,6 +242,8 @@ GOOD = {  # per form, a post that validates
     SavingForm: {"monthly": "100"},
     WelcomeForm: {"phone": "9812345678", "code": "12345678", "password": PASSWORD, "again": PASSWORD},
     SignupCodeForm: {"code": "12345678"},
+    ForgotForm: {"login": "98123 45678"},
+    ResetForm: {"code": "123456", "new": PASSWORD + "8", "confirm": PASSWORD + "8"},
 }
 
 

@@ -283,3 +283,28 @@ def test_a_wrong_loan_in_the_file_is_a_rows_problem(client, session, world):
     assert job.status == "failed" and len(job.error_lines) == 3, job.errors
     assert "instalments paid fewer" in job.error_lines[0] and "shg, bank, seed, other" in job.error_lines[1]
     assert "loan_amount" in job.error_lines[2]
+
+
+def test_staff_give_a_member_who_forgot_her_password_a_new_login_code(make_app, client, session, world):
+    member = world.member_a
+    her_phone = make_app().test_client()
+    login(her_phone, member.user.phone)
+    login(client, world.staff_a.email)
+    assert "Make a new login code" in client.get(f"/staff/members/{member.id}").text
+    page = client.post(f"/staff/members/{member.id}/login-code")
+    assert page.headers["Cache-Control"] == "no-store"
+    code = re.search(r'class="code">(\d{4}) (\d{4})<', page.text)
+    code = code.group(1) + code.group(2)
+    assert session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "make_login_code",
+                                                      AuditEntry.subject_id == member.id))
+    fresh = make_app().test_client()
+    response = fresh.post("/welcome", data={"phone": member.user.phone, "code": code, "password": "my own secret 7",
+                                            "again": "my own secret 7"})
+    assert response.headers["Location"] == "/seller/"
+    assert her_phone.get("/seller/").status_code == 302  # the phone with the old password is logged out
+
+
+def test_staff_of_another_organisation_cannot_make_a_members_login_code(client, session, world):
+    login(client, world.staff_b.email)
+    assert client.post(f"/staff/members/{world.member_a.id}/login-code").status_code == 403
+    assert session.scalar(sa.select(sa.func.count()).select_from(SetupCode)) == 0

@@ -17,10 +17,16 @@ def test_production_refuses_to_start_without_a_database():
 
 RAZORPAY = {"PAYMENT_GATEWAY": "razorpay", "RAZORPAY_KEY_ID": "rzp_live_x", "RAZORPAY_KEY_SECRET": "s",
             "RAZORPAY_WEBHOOK_SECRET": "w"}
+TWILIO = {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t",
+          "TWILIO_FROM": "+15005550006"}
+DLT = {"SMS_PROVIDER": "dlt", "SMS_DLT_SID": "haat", "SMS_DLT_API_KEY": "k", "SMS_DLT_API_TOKEN": "t",
+       "SMS_DLT_SENDER": "HAATMK", "SMS_DLT_ENTITY_ID": "1101",
+       "SMS_DLT_TEMPLATES": '{"signup_code": "1", "reset_code": "2", "new_order": "3", "payment_received": "4"}'}
 
 
 def test_production_cookies_are_secure():
-    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **RAZORPAY})
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **RAZORPAY,
+                      **TWILIO})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
@@ -54,3 +60,27 @@ def test_settings_come_from_haat_environment_variables(monkeypatch, tmp_path):
 @pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db", "postgresql+psycopg://u@h/db"])
 def test_postgres_urls_use_psycopg3(url):
     assert normalise_database_url(url) == "postgresql+psycopg://u@h/db"
+
+
+def test_production_refuses_the_demo_sms_provider():
+    with pytest.raises(ConfigError, match="demo SMS provider"):
+        create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **RAZORPAY})
+
+
+@pytest.mark.parametrize(("provider", "missing"), [(TWILIO, "TWILIO_AUTH_TOKEN"), (TWILIO, "TWILIO_FROM"),
+                                                   (DLT, "SMS_DLT_ENTITY_ID"), (DLT, "SMS_DLT_SENDER"),
+                                                   (DLT, "SMS_DLT_TEMPLATES")])
+def test_an_sms_provider_needs_its_keys(provider, missing):
+    with pytest.raises(ConfigError, match=f"HAAT_{missing}"):
+        create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **provider, missing: None})
+
+
+def test_the_dlt_provider_needs_a_template_id_for_every_message():
+    with pytest.raises(ConfigError, match="reset_code"):
+        create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **DLT,
+                    "SMS_DLT_TEMPLATES": '{"signup_code": "1"}'})
+
+
+def test_real_sms_providers_start_with_their_keys():
+    for provider in (TWILIO, DLT):
+        assert create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **provider})
