@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from market.core.db import Base, UTCDateTime, utcnow
+from market.core.errors import Refusal
 from market.core.security import hide_contacts
 from orders.hsn import GST_STATE_CODES, GSTIN_STATE_CODES, UnknownCategory, pincode_state, rule_for, state_label
 from orders.models import Order, OrderEvent, WholesalerProfile
@@ -60,7 +61,7 @@ INVOICEABLE = frozenset({S.CONFIRMED, S.PACKED, S.READY_FOR_PICKUP, S.SHIPPED, S
 INVOICEABLE_IF_CONFIRMED = frozenset({S.CANCELLED, S.REFUNDED})
 
 
-class InvoiceError(ValueError):
+class InvoiceError(Refusal):
     """This order cannot have an invoice (yet), or the business's GST details are wrong; the message says why."""
 
 

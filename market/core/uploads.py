@@ -12,10 +12,12 @@ from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from market.core.errors import Refusal
+
 MAX_CSV_BYTES = 1024 * 1024
 
 
-class UploadError(ValueError):
+class UploadError(Refusal):
     """The file as a whole cannot be read; the message is for staff."""
 
 
