@@ -244,8 +244,9 @@ def _register_error_pages(app: Flask) -> None:
         with contextlib.suppress(sa.exc.SQLAlchemyError):  # nothing half done is kept
             db.session.rollback()
         _header_data(again=True)
-        response = current_app.make_response((render_template("errors/error.html", code=503, message=exc.notice),
-                                              503))
+        back = request.path if request.method == "GET" else None  # the same page again, in a minute
+        response = current_app.make_response((render_template("errors/error.html", code=503, message=exc.notice,
+                                                               back=back), 503))
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
 

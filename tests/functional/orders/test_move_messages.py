@@ -58,14 +58,14 @@ def test_an_order_moved_by_someone_else_meanwhile_says_look_again(app, client, w
     place(client, world, goods)
     order = session.scalar(sa.select(Order))
     login(client, world.member_a.user.phone)
-    moved = []
+    moved, buyers_session = [], session._get_current_object()  # not the proxy: inside the request it is the request's
 
     def buyer_cancels_first(_conn, _cursor, statement, *_args):
         """The buyer's cancel lands between the seller's page reading the order and moving it."""
         if statement.startswith("UPDATE orders SET status") and not moved:
             moved.append(True)
-            session.execute(sa.update(Order).where(Order.id == order.id).values(status="cancelled"))
-            session.commit()
+            buyers_session.execute(sa.update(Order).where(Order.id == order.id).values(status="cancelled"))
+            buyers_session.commit()
 
     engine = app.extensions["haat.db"].kw["bind"]
     sa.event.listen(engine, "before_cursor_execute", buyer_cancels_first)

@@ -33,6 +33,7 @@ def test_the_pay_page_with_the_gateway_unreachable_is_a_503_in_her_language(make
     assert page.status_code == 503
     assert page.headers["Retry-After"] == "60"
     assert HINDI_503 in page.text and 'lang="hi"' in page.text
+    assert f'href="/payments/pay/{placed.checkout.id}"' in page.text  # the same page again, to try once more
     assert any(r.levelname == "WARNING" and "GatewayUnavailable" in r.getMessage() for r in caplog.records)
     reload(session)
     payment = session.get(Payment, placed.payment.id)
