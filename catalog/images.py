@@ -27,6 +27,8 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from market.core.errors import Refusal
+
 WIDTHS = (160, 320, 640, 1080)
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 50_000_000
@@ -78,7 +80,7 @@ _NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 log = logging.getLogger(__name__)
 
 
-class PhotoError(ValueError):
+class PhotoError(Refusal):
     """A refused upload; str(exc) is a short, plain message for the seller."""
 
 

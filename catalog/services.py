@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Category, Photo, Product, SearchQueue, Status, Variant, WholesaleTier
 from market.core.db import utcnow
+from market.core.errors import Refusal
 from market.core.money import MAX_STORED_PAISE
 from market.core.security import check_public_text
 from vendors.models import Business
@@ -34,7 +35,7 @@ FSSAI = re.compile(r"^\d{14}$")
 TOO_MANY_PHOTOS = _l("A product can have at most %(n)d photos.", n=MAX_PHOTOS)
 
 
-class CatalogError(ValueError):
+class CatalogError(Refusal):
     """A product change that cannot be made; the message is for the seller."""
 
 

@@ -18,6 +18,7 @@ from werkzeug.routing import IntegerConverter
 
 from market.core import bodies, config, db, security
 from market.core.config import LOCALES
+from market.core.errors import Refusal, Unavailable
 from market.core.extensions import babel, compress, csrf, limiter, login_manager
 from market.core.i18n import select_locale
 from market.core.money import format_count, format_inr
@@ -240,6 +241,28 @@ def _register_error_pages(app: Flask) -> None:
 
     for code in messages:  # 413 is market.core.bodies'
         app.register_error_handler(code, lambda exc, code=code: render(code))
+
+    @app.errorhandler(Unavailable)
+    def unavailable(exc: Unavailable):
+        """A provider (gateway, SMS, mail) that cannot be reached: nothing she did was wrong; try again soon."""
+        current_app.logger.warning("%s on %s %s: %s", type(exc).__name__, request.method, request.path, exc)
+        with contextlib.suppress(sa.exc.SQLAlchemyError):  # nothing half done is kept
+            db.session.rollback()
+        _header_data(again=True)
+        back = request.path if request.method == "GET" else None  # the same page again, in a minute
+        response = current_app.make_response((render_template("errors/error.html", code=503, message=exc.notice,
+                                                               back=back), 503))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.errorhandler(Refusal)
+    def refused(exc: Refusal):
+        """A domain error no view caught: her request cannot be done, and the message says why (a view should
+        rather show it on her form, as she filled it)."""
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session.rollback()
+        _header_data(again=True)
+        return render_template("errors/error.html", code=400, message=str(exc)), 400
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_exc):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from catalog.models import Product, Variant
 from catalog.permissions import owns_business
 from market.core.db import utcnow
+from market.core.errors import Refusal
 from market.core.models import Role, User
 from market.core.money import MAX_STORED_PAISE, format_inr
 from market.core.notifications import notify
@@ -32,7 +33,7 @@ MAX_QUANTITY = 10_000
 DELIVERY_FEES = {"pickup": 0, "local": 40_00, "courier": 80_00}  # paise per business order
 
 
-class OrderError(ValueError):
+class OrderError(Refusal):
     """A cart or order request that cannot be done; the message is for the buyer or seller."""
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import lazy_gettext as _l
+
+from market.core.errors import Refusal
+
 
 class OrderStatus(enum.StrEnum):
     PLACED = "placed"
@@ -54,8 +58,13 @@ OPEN = frozenset({S.PLACED, S.CONFIRMED, S.PACKED, S.READY_FOR_PICKUP, S.SHIPPED
 RELEASES_STOCK = frozenset({S.CANCELLED})  # reaching this puts the stock back
 
 
-class IllegalTransition(ValueError):
-    """That move is not allowed from this state, or not for this actor."""
+class IllegalTransition(RuntimeError):
+    """A move not allowed from this state, or not for this actor, reached by code that should have checked first:
+    a bug (logged, the 500 page). A person's request is checked with `refuse_move` before it gets here."""
+
+
+class MoveRefused(Refusal):
+    """A person asked for a move the order cannot make now (a button on a page that is no longer current)."""
 
 
 def can_move(current: OrderStatus | str, target: OrderStatus | str, actor: Actor | str) -> bool:
@@ -71,6 +80,13 @@ def check_move(current: OrderStatus | str, target: OrderStatus | str, actor: Act
     """Raise IllegalTransition unless the move is allowed."""
     if not can_move(current, target, actor):
         raise IllegalTransition(f"{actor} cannot move an order from {current} to {target}")
+
+
+def refuse_move(current: OrderStatus | str, target: OrderStatus | str, actor: Actor | str) -> None:
+    """What a person's request is checked with before the order moves: MoveRefused, with a message for her,
+    unless the move is allowed (a stale page's button, or a form that names no state)."""
+    if not can_move(current, target, actor):
+        raise MoveRefused(_l("That cannot be done to this order now."))
 
 
 def next_moves(current: OrderStatus | str, actor: Actor | str) -> list[OrderStatus]:

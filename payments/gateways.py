@@ -15,14 +15,19 @@ import razorpay
 import requests
 import stripe
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
 from werkzeug.test import Client as WSGIClient
+
+from market.core.errors import Unavailable
 
 TIMEOUT = 15  # seconds for a call to a gateway
 
 
-class GatewayUnavailable(RuntimeError):
+class GatewayUnavailable(Unavailable):
     """The gateway could not be reached or refused the call; nothing was recorded here."""
+
+    notice = _l("Payments cannot be reached just now. Try again in a minute.")
 
 
 SDK_ERRORS = (BadRequestError, GatewayError, ServerError, requests.RequestException, stripe.StripeError)

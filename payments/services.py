@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from catalog.models import Variant
 from market.core import ledger as books
 from market.core.db import utcnow
+from market.core.errors import Refusal
 from market.core.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
 from market.core.models import User
 from market.core.money import format_inr
@@ -37,7 +38,7 @@ P = PaymentStatus
 UNALLOCATED = "platform:unallocated_refunds"  # a refund made at the gateway for no order we know
 
 
-class PaymentError(ValueError):
+class PaymentError(Refusal):
     """A payment request that cannot be done; the message is for the person who asked."""
 
 

@@ -37,8 +37,8 @@ WAITING = frozenset({P.CREATED, P.AUTHORIZED})  # no money yet
 MONEY_TAKEN = frozenset({P.CAPTURED, P.PARTLY_REFUNDED, P.REFUNDED})
 
 
-class IllegalPaymentMove(ValueError):
-    """That payment cannot go from this state to that one."""
+class IllegalPaymentMove(RuntimeError):
+    """That payment cannot go from this state to that one: code that should have looked first (a bug, logged)."""
 
 
 def check_move(current: PaymentStatus | str, target: PaymentStatus | str) -> None:

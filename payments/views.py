@@ -52,18 +52,12 @@ def pay(checkout_id: int):
         return redirect(url_for("orders.placed", checkout_id=checkout.id))
     if payment.status == PaymentStatus.EXPIRED:
         return render_template("payments/pay.html", checkout=checkout, payment=payment, options=None)
-    try:
-        options = services.open_at_gateway(
-            db.session, payment, callback_url=url_for("payments.callback", payment_id=payment.id, _external=True),
-            success_url=url_for("payments.stripe_done", payment_id=payment.id, _external=True),
-            cancel_url=url_for("payments.pay", checkout_id=checkout.id, _external=True))
-    except GatewayUnavailable:
-        db.session.rollback()
-        current_app.logger.warning("payment %s: gateway unavailable", payment.id)
-        flash(_("Payments cannot be reached just now. Your order is saved: try again in a minute."), "error")
-        options = None
-    else:
-        db.session.commit()
+    # A gateway that cannot be reached raises GatewayUnavailable: the app's handler answers 503, try again soon.
+    options = services.open_at_gateway(
+        db.session, payment, callback_url=url_for("payments.callback", payment_id=payment.id, _external=True),
+        success_url=url_for("payments.stripe_done", payment_id=payment.id, _external=True),
+        cancel_url=url_for("payments.pay", checkout_id=checkout.id, _external=True))
+    db.session.commit()
     response = current_app.make_response(render_template("payments/pay.html", checkout=checkout, payment=payment,
                                                          options=options))
     if payment.gateway == "razorpay":

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from market.core import ledger as books
 from market.core.clock import day_of, month_start, noon, today
+from market.core.errors import Refusal
 from market.core.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
 from market.core.models import User
 from vendors import loans
@@ -25,7 +26,7 @@ from vendors.models import AllocationRule, Business, Goal, Loan, Member
 MAX_RULES = 6
 
 
-class PlanError(ValueError):
+class PlanError(Refusal):
     """A plan change that cannot be made; the message is for the member."""
 
 
@@ -168,7 +169,7 @@ def add_loan(session: Session, member: Member, by: User, source: str, lender: st
         proposed = loans.Terms(principal_paise, annual_rate_bps, tenure_months, loans.Method(method), start,
                                late_fee_paise)
         loans.schedule(proposed)
-    except ValueError as exc:
+    except (loans.LoanError, ValueError) as exc:  # ValueError: a method that is not one of loans.Method
         raise PlanError(str(exc)) from None
     if owed_paise is not None and not 0 < owed_paise <= principal_paise:
         raise PlanError(_l("What is still owed is more than nothing and not more than the amount borrowed."))

@@ -25,6 +25,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
+from market.core.errors import Refusal
+
 MAX_PRINCIPAL_PAISE = 10_00_00_000  # Rs 1 crore
 MAX_RATE_BPS = 6000  # 60% a year
 MAX_TENURE_MONTHS = 360
@@ -35,7 +37,7 @@ _DEN = _BPS_MONTHS * _MONTH_DAYS  # an interest numerator balance * bps * days i
 _PREC = 60
 
 
-class LoanError(ValueError):
+class LoanError(Refusal):
     """Loan terms or repayments that make no sense; the message can be shown to a person."""
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from market.core import jobs, uploads
 from market.core.accounts import AccountError, check_password_rules, parse_login
 from market.core.db import utcnow
+from market.core.errors import Refusal
 from market.core.jobs import Job, JobFailed
 from market.core.models import Role, User
 from market.core.money import MoneyError, parse_rupees
@@ -46,6 +47,10 @@ CODE_TRIES = 5
 OnboardingError = UploadError  # the file as a whole cannot be read
 
 
+class RowError(Refusal):
+    """One row of the file cannot be taken; the message (for staff) says why."""
+
+
 @dataclass(frozen=True)
 class NewRow:
     number: int
@@ -65,10 +70,10 @@ def check_loan(row: dict[str, str]) -> dict | None:
         return None
     source = given["loan_source"].lower()
     if source not in ("shg", "bank", "seed", "other"):
-        raise ValueError(_l("the loan_source must be one of: shg, bank, seed, other"))
+        raise RowError(_l("the loan_source must be one of: shg, bank, seed, other"))
     method = given["loan_method"].lower() or "declining"
     if method not in ("declining", "flat"):
-        raise ValueError(_l("the loan_method must be declining or flat"))
+        raise RowError(_l("the loan_method must be declining or flat"))
     try:
         principal = parse_rupees(given["loan_amount"])
         owed = parse_rupees(given["loan_outstanding"]) if given["loan_outstanding"] else None
@@ -77,10 +82,10 @@ def check_loan(row: dict[str, str]) -> dict | None:
         paid = int(given["loan_instalments_paid"]) if given["loan_instalments_paid"] else None
         start = date.fromisoformat(given["loan_start"])
     except (MoneyError, InvalidOperation, ValueError):
-        raise ValueError(_l("the loan needs loan_amount, loan_rate (like 12), loan_months and loan_start "
+        raise RowError(_l("the loan needs loan_amount, loan_rate (like 12), loan_months and loan_start "
                             "(like 2026-11-01), written as numbers and a date")) from None
     if not rate.is_finite() or not 0 <= rate <= 60:
-        raise ValueError(_l("the loan_rate is between 0 and 60 (per cent a year)"))
+        raise RowError(_l("the loan_rate is between 0 and 60 (per cent a year)"))
     terms = {"source": source, "lender": "", "principal_paise": principal, "annual_rate_bps": int(rate * 100),
              "method": method, "tenure_months": months, "start": start, "paid_instalments": paid,
              "owed_paise": owed}
@@ -92,7 +97,7 @@ def check_loan(row: dict[str, str]) -> dict | None:
         loans.paid_before(proposed, paid if paid is not None else
                           (loans.instalments_paid_for(proposed, owed) if owed is not None else 0))
     except loans.LoanError:
-        raise ValueError(_l("the loan's terms do not add up (amount, rate, months, and instalments paid fewer "
+        raise RowError(_l("the loan's terms do not add up (amount, rate, months, and instalments paid fewer "
                             "than all of them)")) from None
     return terms
 
@@ -103,43 +108,43 @@ def read_csv(raw: bytes) -> list[dict[str, str]]:
 
 
 def check_row(number: int, row: dict[str, str], groups: set[str], seen: set[str], taken) -> NewRow:
-    """One row, checked; raises ValueError with the message for staff. `groups`: names (lower case) of the
+    """One row, checked; raises RowError with the message for staff. `groups`: names (lower case) of the
     organisation's groups and of the new ones given an area somewhere in the file; `seen`: phones earlier in
     the file; `taken(phone)`: whether an account has it already."""
     group, area, name = row.get("group", ""), row.get("area", ""), " ".join(row.get("name", "").split())
     if not 2 <= len(group) <= 120:
-        raise ValueError(_l("write the group's name (2 to 120 letters)"))
+        raise RowError(_l("write the group's name (2 to 120 letters)"))
     if len(area) > 120:
-        raise ValueError(_l("the area is longer than 120 letters"))
+        raise RowError(_l("the area is longer than 120 letters"))
     if group.lower() not in groups:
-        raise ValueError(_l("the group %(g)s is new: write its area (village or ward)", g=group))
+        raise RowError(_l("the group %(g)s is new: write its area (village or ward)", g=group))
     if not 2 <= len(name) <= 120:
-        raise ValueError(_l("write the member's name (2 to 120 letters)"))
+        raise RowError(_l("write the member's name (2 to 120 letters)"))
     try:
         login = parse_login(row.get("phone", ""))
     except AccountError as exc:
-        raise ValueError(_l("the phone number %(p)s is not a mobile number", p=row.get("phone", ""))) from exc
+        raise RowError(_l("the phone number %(p)s is not a mobile number", p=row.get("phone", ""))) from exc
     if login.kind != "phone":
-        raise ValueError(_l("write a mobile number, not an e-mail address"))
+        raise RowError(_l("write a mobile number, not an e-mail address"))
     if login.value in seen:
-        raise ValueError(_l("the phone number %(p)s is in the file twice", p=row.get("phone", "")))
+        raise RowError(_l("the phone number %(p)s is in the file twice", p=row.get("phone", "")))
     seen.add(login.value)
     if taken(login.value):
-        raise ValueError(_l("the phone number %(p)s already has an account", p=row.get("phone", "")))
+        raise RowError(_l("the phone number %(p)s already has an account", p=row.get("phone", "")))
     trade = row.get("trade", "").lower()
     if trade not in TRADES:
-        raise ValueError(_l("the trade must be one of: %(t)s", t=", ".join(TRADES)))
+        raise RowError(_l("the trade must be one of: %(t)s", t=", ".join(TRADES)))
     shop_name = " ".join(row.get("shop_name", "").split())
     if len(shop_name) > 80:
-        raise ValueError(_l("the shop name is longer than 80 letters"))
+        raise RowError(_l("the shop name is longer than 80 letters"))
     if shop_name:
         try:
             check_public_text([Member(legal_name=name)], shop_name=shop_name)
         except ShopNameError as exc:
             if exc.kind == "contact":
-                raise ValueError(_l("the shop name contains a phone number, e-mail address or UPI id: buyers "
+                raise RowError(_l("the shop name contains a phone number, e-mail address or UPI id: buyers "
                                     "must reach her only through Haat")) from exc
-            raise ValueError(_l("the shop name contains the member's own name: choose one about what she "
+            raise RowError(_l("the shop name contains the member's own name: choose one about what she "
                                 "makes")) from exc
     return NewRow(number, group, area, name, login.value, trade, shop_name, check_loan(row))
 
@@ -162,7 +167,7 @@ def run(session: Session, job: Job) -> dict:
     for number, row in enumerate(rows, start=2):  # row 1 is the header, as a spreadsheet numbers it
         try:
             checked.append(check_row(number, row, known, seen, taken.__contains__))
-        except ValueError as exc:
+        except RowError as exc:
             errors.append(_("row %(n)d: %(e)s", n=number, e=exc))
         if number % 50 == 0 or number - 1 == len(rows):
             jobs.progress(session, job, number - 1)
@@ -227,7 +232,7 @@ def make_setup_code(session: Session, user: User, by: User) -> str:
     return code
 
 
-class SetupError(ValueError):
+class SetupError(Refusal):
     """The code, phone or password cannot be taken; the message is for the member."""
 
 

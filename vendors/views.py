@@ -11,8 +11,9 @@ from flask_login import current_user
 
 from market.core import clock, db
 from market.core.accounts import audit
+from market.core.errors import Refusal
 from market.core.models import Role
-from market.core.money import MoneyError, format_inr, parse_rupees
+from market.core.money import format_inr, parse_rupees
 from market.core.pagination import after_id_page, parse_cursor
 from market.core.permissions import role_required
 from market.core.qr import qr_svg
@@ -221,10 +222,12 @@ def shares():
             chosen = [(_order(request.form, key), n, _share(request.form, key, fields))
                       for n, (key, _name, fields) in enumerate(targets)]
             finance.set_shares(db.session, member, [s for _o, _n, s in sorted(chosen, key=lambda c: c[:2]) if s])
-        except (finance.PlanError, MoneyError, ArithmeticError, ValueError) as exc:
+        except Refusal as exc:  # her plan or an amount that cannot be: the reason, in her words
             db.session.rollback()
-            flash(str(exc) if isinstance(exc, finance.PlanError | MoneyError) else
-                  _("Write each share as a number, like 10."), "error")
+            flash(str(exc), "error")
+        except (ArithmeticError, ValueError):  # Decimal() of text that is not a number (NaN, Infinity, "ten")
+            db.session.rollback()
+            flash(_("Write each share as a number, like 10."), "error")
         else:
             db.session.commit()
             flash(_("Saved. From the next sale, these shares are set aside for you."), "success")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from market.core.db import utcnow
+from market.core.errors import Refusal
 from market.core.models import AuditEntry, LoginSession, PasswordReset, PendingSignup, Role, User
 from market.core.notifications import notify
 from market.core.security import hash_password, reset_code, signup_code, verify_password
@@ -28,7 +29,7 @@ STRONG_ENOUGH = 3
 SELF_SIGNUP_ROLES = (Role.BUYER, Role.WHOLESALER)
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A request about an account that cannot be done; the message is for the user."""
 
 

@@ -157,7 +157,7 @@ class LedgerPosting(Base):
     account: Mapped[LedgerAccount] = relationship()
 
 
-class Unbalanced(ValueError):
+class Unbalanced(RuntimeError):
     """Postings that do not sum to zero (a bug: nothing is written)."""
 
 

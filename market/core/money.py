@@ -10,6 +10,7 @@ from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import lazy_gettext as _l
 
 from market.core.db import MAX_ID
+from market.core.errors import Refusal
 
 # Babel groups INR in lakhs for en_IN, hi, ta, te and bn but not for mr_IN or kn_IN: pin the pattern.
 LAKH_CURRENCY = "¤#,##,##0.00"
@@ -18,7 +19,7 @@ MAX_PAISE = 10**12  # Rs 1,000 crore: far above any sale; stops overflow and typ
 MAX_STORED_PAISE = MAX_ID  # Rs 2.1 crore: prices, order totals and quotes are 32-bit integer columns
 
 
-class MoneyError(ValueError):
+class MoneyError(Refusal):
     """A typed amount that is not a valid number of rupees; str(exc) is the message, in the reader's language."""
 
 

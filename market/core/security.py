@@ -14,6 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 
+from market.core.errors import Refusal
+
 CSP = "; ".join([
     "default-src 'self'",
     "img-src 'self' data: blob:",
@@ -259,7 +261,7 @@ def has_contact(text: str) -> bool:
     return bool(contact_spans(text))
 
 
-class PublicTextError(ValueError):
+class PublicTextError(Refusal):
     """Text that buyers would read and that would let them reach or find the seller. `field` names the field it
     came from, `text` is that field's value and `kind` says what was found ("contact" or "name")."""
 

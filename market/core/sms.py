@@ -30,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.test import Client as WSGIClient
 
 from market.core.config import LOCALES
+from market.core.errors import MessagesUnavailable
 from market.core.fake_sms import FakeSms, FileStore
 
 # GSM 03.38: the basic set (one septet each) and the extension table (two septets: escape + character).
@@ -107,7 +108,7 @@ class SmsError(Exception):
     """The provider refused the message (a 4xx: trying again would not help)."""
 
 
-class SmsUnavailable(Exception):
+class SmsUnavailable(MessagesUnavailable):
     """The provider could not be reached or failed (a 5xx or the network): try again later."""
 
 

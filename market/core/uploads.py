@@ -8,10 +8,12 @@ import io
 
 from flask_babel import gettext as _
 
+from market.core.errors import Refusal
+
 MAX_CSV_BYTES = 1024 * 1024
 
 
-class UploadError(ValueError):
+class UploadError(Refusal):
     """The file as a whole cannot be read; the message is for staff."""
 
 

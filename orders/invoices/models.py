@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.core.db import Base, UTCDateTime, utcnow
+from market.core.errors import Refusal
 from orders.models import Order
 from orders.status import OrderStatus
 from vendors.models import Business
@@ -23,7 +24,7 @@ INVOICEABLE = frozenset({S.CONFIRMED, S.PACKED, S.READY_FOR_PICKUP, S.SHIPPED, S
 INVOICEABLE_IF_CONFIRMED = frozenset({S.CANCELLED, S.REFUNDED})
 
 
-class InvoiceError(ValueError):
+class InvoiceError(Refusal):
     """This order cannot have an invoice (yet), or the business's GST details are wrong; the message says why."""
 
 
