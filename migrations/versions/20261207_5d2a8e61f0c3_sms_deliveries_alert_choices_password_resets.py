@@ -1,7 +1,7 @@
 """one outbox for every channel (deliveries), her choice of channels per event, password reset codes
 
 Revision ID: 5d2a8e61f0c3
-Revises: a1f3c9d2e7b4
+Revises: 5c1d2e3f4a6b
 Create Date: 2026-12-07 19:50:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import market.core.db
 
 revision = '5d2a8e61f0c3'
-down_revision = 'a1f3c9d2e7b4'
+down_revision = '5c1d2e3f4a6b'
 branch_labels = None
 depends_on = None
 
