@@ -19,7 +19,7 @@ from market.core.ledger import Unbalanced
 from market.core.money import MoneyError
 from market.core.security import PublicTextError
 from market.core.uploads import UploadError
-from orders.invoices import GstinError, InvoiceError
+from orders.invoices.models import GstinError, InvoiceError
 from orders.services import OrderError
 from orders.status import IllegalTransition, MoveRefused, check_move, refuse_move
 from payments.gateways import GatewayUnavailable
