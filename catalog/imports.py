@@ -50,7 +50,7 @@ def new():
 
 def _start(job_id: int, csv_raw: bytes, zip_raw: bytes | None, publish: bool) -> None:
     def work() -> None:
-        run_import(db.session, db.session.get(ImportJob, job_id), csv_raw, zip_raw, media_dir(), publish=publish)
+        run_import(db.session, db.session.get_one(ImportJob, job_id), csv_raw, zip_raw, media_dir(), publish=publish)
         update_search_index()
 
     in_background(f"import-{job_id}", work)

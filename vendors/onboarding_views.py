@@ -48,7 +48,7 @@ def new():
     if visible is not None:
         query = query.where(Organisation.id.in_(visible or [-1]))
     form = OnboardingForm()
-    form.organisation.choices = [tuple(row) for row in db.session.execute(query)]
+    form.organisation.choices = [(id_, name) for id_, name in db.session.execute(query)]
     if form.validate_on_submit():
         job = OnboardingJob(organisation_id=form.organisation.data, created_by_id=current_user.id)
         db.session.add(job)
@@ -57,7 +57,7 @@ def new():
         db.session.commit()
         raw, job_id = form.csv_file.data.read(), job.id
         in_background(f"onboarding-{job_id}",
-                      lambda: onboarding.run(db.session, db.session.get(OnboardingJob, job_id), raw))
+                      lambda: onboarding.run(db.session, db.session.get_one(OnboardingJob, job_id), raw))
         return redirect(url_for("onboarding.show", job_id=job.id))
     return render_template("vendors/onboarding_new.html", form=form, columns=onboarding.COLUMNS,
                            required=onboarding.REQUIRED, max_rows=onboarding.MAX_ROWS)

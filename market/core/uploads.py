@@ -45,10 +45,10 @@ def read_csv(raw: bytes, required: tuple[str, ...], max_rows: int, empty: str, t
     return rows
 
 
-def in_background(name: str, work: Callable[[], None]) -> None:
+def in_background(name: str, work: Callable[[], object]) -> None:
     """Run `work` in a thread with the app and the staff member's language (the thread has no request), or at
     once where IMPORTS_IN_BACKGROUND is off (tests). Its failure is recorded by `work` and logged here."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the Flask app
     locale = str(get_locale())
 
     def run() -> None:
