@@ -125,8 +125,9 @@ def parse_cursor(cursor: str | None, sort: str) -> tuple[int, int] | None:
     """(price, id) from 'price.id', or (0, id) from 'id'; junk means the first page."""
     if not cursor or len(cursor) > 40:
         return None
-    parts = [parse_id(p) for p in cursor.split(".")]
-    if None in parts:
+    parsed = [parse_id(p) for p in cursor.split(".")]
+    parts = [p for p in parsed if p is not None]
+    if len(parts) != len(parsed):
         return None
     if sort == "newest" and len(parts) == 1:
         return 0, parts[0]

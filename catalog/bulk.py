@@ -64,7 +64,8 @@ class PhotoZip:
     """The uploaded zip of photos, looked up by file name without folders, case-insensitively."""
 
     def __init__(self, raw: bytes | None):
-        self.archive, self.entries = None, {}
+        self.archive: zipfile.ZipFile | None = None
+        self.entries: dict[str, zipfile.ZipInfo] = {}
         if not raw:
             return
         try:
@@ -79,7 +80,7 @@ class PhotoZip:
     def read(self, name: str) -> bytes:
         """The photo's bytes; CatalogError if it is missing or larger than a photo may be."""
         info = self.entries.get(name)
-        if info is None:
+        if info is None or self.archive is None:  # no entries without an archive
             raise CatalogError(_("photo %(name)s is not in the zip file", name=name))
         if info.file_size > MAX_UPLOAD_BYTES:
             raise CatalogError(_("photo %(name)s is too large", name=name))

@@ -18,7 +18,7 @@ from catalog.services import ProductData, TierData, VariantData, add_photo, cate
 from vendors.models import Business
 
 # trade -> (title, category slug, price in rupees, description, sizes or None)
-PRODUCTS = {
+PRODUCTS: dict[str, list[tuple[str, str, int, str, list[str] | None]]] = {
     "garments": [
         ("Hand block-print cotton kurti", "kurtis-tops", 450, "Soft cotton, natural dyes, three-quarter sleeves.",
          ["S", "M", "L", "XL"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
@@ -29,6 +31,8 @@ NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
 
 class RupeeField(StringField):
     """Rupees as typed ('250', '250.50', '1,200'); `data` is paise (int) or None when empty."""
+
+    data: Any  # as every WTForms field's (WTForms is untyped here): an int once InputRequired passed
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})

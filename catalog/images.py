@@ -254,7 +254,10 @@ def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
         try:
             # A fresh sRGB profile per call: lcms profiles must not be shared between threads.
             srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-            return ImageCms.profileToProfile(im, ImageCms.ImageCmsProfile(io.BytesIO(icc)), srgb, outputMode="RGB")
+            converted = ImageCms.profileToProfile(im, ImageCms.ImageCmsProfile(io.BytesIO(icc)), srgb,
+                                                  outputMode="RGB")
+            if converted is not None:  # None only when converting in place, which this is not
+                return converted
         except (ImageCms.PyCMSError, *_BROKEN):
             pass  # a broken or mismatched profile: the plain conversion below is close enough
     return im.convert("RGB")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
@@ -78,6 +79,8 @@ class Product(Base):
     shelf_life_days: Mapped[int | None]
     diet: Mapped[str | None] = mapped_column(sa.String(8))
     state_code: Mapped[str] = mapped_column(sa.String(2), index=True)  # the business's organisation's state
+    if TYPE_CHECKING:  # a column_property set after Variant is defined (below); declared here for the type checker
+        variant_count: Mapped[int]
     listed: Mapped[bool] = mapped_column(default=False)  # active and the shop is open: buyers see it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

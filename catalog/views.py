@@ -108,7 +108,7 @@ def browse_products(slug: str | None = None):
     if filters.category and not ids:
         abort(404)
     page = browse.listed_products(db.session, filters, ids, request.args.get("after"))
-    current = taxonomy(db.session).by_slug[filters.category] if ids else None
+    current = taxonomy(db.session).by_slug[filters.category] if ids and filters.category else None
     return render_template("catalog/browse.html", page=page, filters=filters, current=current,
                            roots=root_categories(db.session))
 

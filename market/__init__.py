@@ -43,7 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app, test_config)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     if app.config["PROXY_COUNT"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
+        # Flask's documented way to add WSGI middleware; its annotations see wsgi_app only as a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
 
     db.init_app(app)
     bodies.install(app)  # before any hook that reads a form
@@ -138,9 +140,11 @@ def _register_static_caching(app: Flask) -> None:
     import hashlib
     from functools import cache
 
+    static = Path(app.static_folder or ROOT / "static")  # create_app always sets it
+
     @cache
     def version(filename: str) -> str:
-        path = Path(app.static_folder) / filename
+        path = static / filename
         return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else ""
 
     @app.url_defaults

@@ -52,7 +52,7 @@ def staff():
             flash(_("Staff account created."), "success")
             return redirect(url_for("admin.staff"))
     people = db.session.scalars(sa.select(User).where(User.role == Role.STAFF).order_by(User.name)).all()
-    assigned = {}
+    assigned: dict[int, list[str]] = {}
     for user_id, name in db.session.execute(
             sa.select(StaffAssignment.user_id, Organisation.name).join(Organisation)):
         assigned.setdefault(user_id, []).append(name)

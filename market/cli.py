@@ -163,7 +163,7 @@ def _register_dashboards(app: Flask) -> None:
         ids = db.session.scalars(sa.select(Loan.id).order_by(Loan.id)).all()
         with click.progressbar(ids, label="Loans") as bar:
             for n, loan_id in enumerate(bar, 1):
-                refresh_status(db.session, db.session.get(Loan, loan_id))
+                refresh_status(db.session, db.session.get_one(Loan, loan_id))
                 if n % 500 == 0:
                     db.session.commit()
                     db.session.expunge_all()

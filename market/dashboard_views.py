@@ -48,16 +48,16 @@ def _trail(scope) -> list[tuple[str, str, str]]:
     """(level, key, name) of the levels above, for the crumbs."""
     trail = []
     if scope.level == "group":
-        group = db.session.get(SelfHelpGroup, int(scope.key))
+        group = db.session.get_one(SelfHelpGroup, int(scope.key))
         trail.append(("organisation", str(group.organisation_id), group.organisation.name))
     if scope.level in ("group", "organisation"):
-        organisation = db.session.get(Organisation, int(trail[0][1] if trail else scope.key))
-        trail.insert(0, ("state", organisation.state_code, scope_for(db.session, "state", organisation.state_code,
-                                                                      None).name))
+        organisation = db.session.get_one(Organisation, int(trail[0][1] if trail else scope.key))
+        state = scope_for(db.session, "state", organisation.state_code, None)
+        trail.insert(0, ("state", organisation.state_code, state.name if state else organisation.state_code))
         trail.insert(0, ("programme", str(organisation.programme_id), organisation.programme.name))
     if scope.level == "state":
         programme = db.session.scalar(FIRST_PROGRAMME)
-        trail.append(("programme", str(programme), db.session.get(Programme, programme).name))
+        trail.append(("programme", str(programme), db.session.get_one(Programme, programme).name))
     return trail
 
 

@@ -133,7 +133,7 @@ def _demo_orders(session: Session, buyer: User, wholesaler: User, shop) -> None:
     from orders.services import Delivery, cart_for, move, place_order, quote, set_quantity
     from orders.status import Actor, OrderStatus
     from payments import services as payments
-    from payments.gateways import upi
+    from payments.gateways import DemoGateway, upi
 
     session.add(WholesalerProfile(user_id=wholesaler.id, business_name="Demo Traders, Pune", status="approved"))
     session.flush()
@@ -143,6 +143,7 @@ def _demo_orders(session: Session, buyer: User, wholesaler: User, shop) -> None:
     for n, product in enumerate(products[:2]):
         variant = next(v for v in product.variants if v.stock > 0 or product.made_to_order)
         cart = cart_for(session, buyer, None, create=True)
+        assert cart is not None  # create=True makes one
         set_quantity(session, cart, variant.id, 1)
         delivery = Delivery({shop.id: "pickup"})
         total = quote(session, cart, buyer).total_paise(delivery.methods)
@@ -154,6 +155,8 @@ def _demo_orders(session: Session, buyer: User, wholesaler: User, shop) -> None:
             payment = payments.start(session, checkout, "upi")[0]
             payments.open_at_gateway(session, payment, callback_url="http://127.0.0.1:5000/")
             gateway = upi()
+            assert isinstance(gateway, DemoGateway)  # the demo data is paid through the demo gateway
+            assert payment.gateway_order_id is not None  # open_at_gateway set it
             payments.confirm_callback(session, payment, gateway.fake.pay(payment.gateway_order_id))
             for hook in gateway.fake.take_webhooks():
                 payments.razorpay_webhook(session, hook.body, hook.signature, hook.event_id)

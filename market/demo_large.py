@@ -24,7 +24,9 @@ CHUNK = 50_000
 def _copy(session: Session, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()
+        driver = connection.connection.driver_connection
+        assert driver is not None  # None only once the connection is closed
+        cursor = driver.cursor()
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -95,7 +97,7 @@ def load_large(session: Session, password_hash: str, scale: dict[str, int] | Non
     orders = size["orders"]
     first = datetime(today.year - (today.month < 12), today.month % 12 + 1, 1, tzinfo=UTC)  # 11 months back
     span = int((now - first).total_seconds() // 60) - 24 * 60  # a day short, for time zones
-    price_of = dict(session.execute(sa.text("SELECT id, price_paise FROM products")).all())
+    price_of: dict[int, int] = dict(session.execute(sa.text("SELECT id, price_paise FROM products")).all())
     for part in _chunks(orders):
         rows = []
         for n in part:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalog.models import Variant
 from catalog.permissions import owns_business
 from market.core import clock
-from market.core.db import MAX_ID
+from market.core.db import MAX_ID, rows_matched
 from market.core.models import Role, User
 from market.core.money import MAX_STORED_PAISE
 from market.core.notifications import notify
@@ -121,7 +121,7 @@ def order_from_quote(session: Session, quote: QuoteRequest, buyer: User, deliver
     done = session.execute(sa.update(QuoteRequest).where(QuoteRequest.id == quote.id,
                                                          QuoteRequest.status == "accepted")
                            .values(status="ordered").execution_options(synchronize_session=False))
-    if done.rowcount != 1:
+    if rows_matched(done) != 1:
         raise OrderError(_l("This quote is already an order."))
     session.expire(quote, ["status"])
     variant = quote.variant

@@ -96,7 +96,7 @@ def add_to_cart():
 
 
 def _local(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
+    return url is not None and url.startswith(request.host_url)
 
 
 @orders.get("/cart")

@@ -34,7 +34,7 @@ def register(app: Flask) -> None:
         found = repaired = 0
         for payment_id in to_reconcile(db.session, now - timedelta(days=days)):
             try:
-                findings = reconcile_payment(db.session, db.session.get(Payment, payment_id), repair, now)
+                findings = reconcile_payment(db.session, db.session.get_one(Payment, payment_id), repair, now)
             except GatewayUnavailable as exc:
                 db.session.rollback()
                 click.echo(f"payment {payment_id}: gateway unavailable ({exc}); try again later")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import razorpay
@@ -17,6 +18,7 @@ import stripe
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
+from stripe.params.checkout import SessionCreateParams
 from werkzeug.test import Client as WSGIClient
 
 from market.core.errors import Unavailable
@@ -139,7 +141,8 @@ class InProcess(requests.adapters.BaseAdapter):
         super().__init__()
         self.app = app
 
-    def send(self, request, **_kwargs):
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
         url = urlsplit(request.url)
         body = request.body.encode() if isinstance(request.body, str) else request.body
         with WSGIClient(self.app).open(url.path, method=request.method, query_string=url.query,
@@ -148,7 +151,7 @@ class InProcess(requests.adapters.BaseAdapter):
             response.status_code = answer.status_code
             response._content = answer.get_data()
             response.headers = requests.structures.CaseInsensitiveDict(answer.headers)
-        response.url, response.request, response.encoding = request.url, request, "utf-8"
+        response.url, response.request, response.encoding = request.url or "", request, "utf-8"
         return response
 
     def close(self):
@@ -162,15 +165,16 @@ class StripeGateway:
 
     def __init__(self, secret_key: str, webhook_secret: str, api_base: str | None = None):
         self.webhook_secret = webhook_secret
-        options = {"base_addresses": {"api": api_base}} if api_base else {}
-        self.client = stripe.StripeClient(secret_key, max_network_retries=2, **options)
+        self.client = stripe.StripeClient(secret_key, max_network_retries=2,
+                                          base_addresses={"api": api_base} if api_base else {})
 
     def create_session(self, amount_paise: int, description: str, reference: str, success_url: str,
                        cancel_url: str, email: str | None) -> dict:
-        params = {"mode": "payment", "client_reference_id": reference, "metadata": {"checkout": reference},
-                  "success_url": success_url, "cancel_url": cancel_url,
-                  "line_items": [{"quantity": 1, "price_data": {"currency": "inr", "unit_amount": amount_paise,
-                                                                "product_data": {"name": description}}}]}
+        params: SessionCreateParams = {
+            "mode": "payment", "client_reference_id": reference, "metadata": {"checkout": reference},
+            "success_url": success_url, "cancel_url": cancel_url,
+            "line_items": [{"quantity": 1, "price_data": {"currency": "inr", "unit_amount": amount_paise,
+                                                          "product_data": {"name": description}}}]}
         if email:
             params["customer_email"] = email
         try:

@@ -8,6 +8,7 @@ loan's schedule (vendors.loans) to say what is paid, overdue or due next.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -133,7 +134,7 @@ def refresh_status(session: Session, loan: Loan, on: date | None = None) -> None
     from market.reports.rollups import LoanStatus
 
     state = loan_state(session, loan, on)
-    group = session.get(Member, loan.member_id).group
+    group = session.get_one(Member, loan.member_id).group
     values = {"member_id": loan.member_id, "group_id": group.id, "organisation_id": group.organisation_id,
               "state_code": group.organisation.state_code,
               "outstanding_paise": state.position.outstanding_principal_paise,
@@ -253,23 +254,31 @@ def _sole_owner(business: Business) -> Member | None:
 def still_due(session: Session, member: Member, rule: AllocationRule, on: date) -> int:
     """How much this rule may still take: never more than is due."""
     if rule.target == "loan":
-        state = loan_state(session, session.get(Loan, rule.loan_id), on)
+        state = loan_state(session, session.get_one(Loan, rule.loan_id), on)
         if state.position.closed:
             return 0
         return max(state.position.arrears_paise, state.position.next_due_left_paise - state.set_aside_paise)
     if rule.target == "savings":
         saved = _credits_since(session, books.member_savings(member.id), month_start(on))
         return max(0, member.group.monthly_saving_paise - saved)
-    goal = session.get(Goal, rule.goal_id)
+    goal = session.get_one(Goal, rule.goal_id)
     return max(0, goal.target_paise - _credits_since(session, books.member_goal(member.id, goal.id)))
 
 
 def _destination(member: Member, rule: AllocationRule) -> str:
-    if rule.target == "loan":
-        return books.member_loan(member.id, rule.loan_id)
     if rule.target == "savings":
         return books.member_savings(member.id)
-    return books.member_goal(member.id, rule.goal_id)
+    target_id = rule.loan_id if rule.target == "loan" else rule.goal_id
+    assert target_id is not None  # the table's target_named check: a loan rule names its loan, a goal rule its goal
+    return books.member_loan(member.id, target_id) if rule.target == "loan" else books.member_goal(member.id, target_id)
+
+
+def _wanted(rule: AllocationRule, sale_paise: int) -> int:
+    """What the rule asks of a sale: its percentage, or its fixed amount (percent_or_fixed: it has one)."""
+    if rule.percent_bps:
+        return sale_paise * rule.percent_bps // 10_000
+    assert rule.fixed_paise is not None
+    return rule.fixed_paise
 
 
 def allocate(session: Session, business: Business, earned_paise: int, source: str, **about: int) -> int:
@@ -282,9 +291,10 @@ def allocate(session: Session, business: Business, earned_paise: int, source: st
         return 0
     rules = session.scalars(sa.select(AllocationRule).where(AllocationRule.member_id == member.id)
                             .order_by(AllocationRule.position, AllocationRule.id)).all()
-    on, left, lines = today(), earned_paise, []
+    on, left = today(), earned_paise
+    lines: list[tuple[str, int]] = []
     for rule in rules:
-        wanted = earned_paise * rule.percent_bps // 10_000 if rule.percent_bps else rule.fixed_paise
+        wanted = _wanted(rule, earned_paise)
         destination = _destination(member, rule)
         already = -sum(a for code, a in lines if code == destination)  # set_shares allows one rule per place
         amount = min(wanted, left, still_due(session, member, rule, on) - already)
@@ -294,7 +304,7 @@ def allocate(session: Session, business: Business, earned_paise: int, source: st
     if not lines:
         return 0
     total = earned_paise - left
-    books.post(session, EntryKind.ALLOCATION, [(source, total), *lines], "share of a sale", **about)
+    books.post(session, EntryKind.ALLOCATION, [(source, total), *lines], "share of a sale", None, **about)
     _refresh_loans_in(session, [code for code, _a in lines])
     return total
 
@@ -302,7 +312,7 @@ def allocate(session: Session, business: Business, earned_paise: int, source: st
 def _refresh_loans_in(session: Session, codes: list[str]) -> None:
     for code in codes:
         if ":loan:" in code:
-            refresh_status(session, session.get(Loan, int(code.rsplit(":", 1)[1])))
+            refresh_status(session, session.get_one(Loan, int(code.rsplit(":", 1)[1])))
 
 
 def reverse_allocations(session: Session, order_id: int, refunded_paise: int, order_total_paise: int,
@@ -316,11 +326,11 @@ def reverse_allocations(session: Session, order_id: int, refunded_paise: int, or
     """
     funded = sa.case((LedgerEntry.refund_id.is_(None), LedgerPosting.amount_paise), else_=0)
     taken_back = sa.case((LedgerEntry.refund_id.is_not(None), LedgerPosting.amount_paise), else_=0)
-    rows = session.execute(
+    sums = session.execute(
         sa.select(LedgerAccount.code, sa.func.sum(funded), sa.func.sum(taken_back)).join(LedgerPosting.account)
         .join(LedgerPosting.entry).where(LedgerEntry.order_id == order_id, LedgerEntry.kind == EntryKind.ALLOCATION)
         .group_by(LedgerAccount.code)).all()
-    rows = sorted(((code, int(amount), int(back)) for code, amount, back in rows if amount),  # PostgreSQL: Decimal
+    rows = sorted(((code, int(amount), int(back)) for code, amount, back in sums if amount),  # PostgreSQL: Decimal
                   key=lambda row: not row[0].startswith("member:"))
     so_far = min(refunded_before_paise + refunded_paise, order_total_paise)
     lines = [(code, -(1 if amount > 0 else -1) * (abs(amount) * so_far // order_total_paise) - back)
@@ -392,8 +402,8 @@ class MoneyView:
     saved_this_month_paise: int
     saved_paise: int
     goals: list[tuple[Goal, int]]
-    rules: list[AllocationRule]
-    example: list[int] = ()  # what each rule takes from a sale of EXAMPLE_SALE_PAISE, if all of it were due
+    rules: Sequence[AllocationRule]
+    example: Sequence[int] = ()  # what each rule takes from a sale of EXAMPLE_SALE_PAISE, if all of it were due
     example_left_paise: int = 0  # and what is hers to take home
     example_sale_paise: int = 500_00
 
@@ -401,13 +411,12 @@ class MoneyView:
 EXAMPLE_SALE_PAISE = 500_00
 
 
-def example_split(rules: list[AllocationRule], sale_paise: int = EXAMPLE_SALE_PAISE) -> tuple[list[int], int]:
+def example_split(rules: Sequence[AllocationRule], sale_paise: int = EXAMPLE_SALE_PAISE) -> tuple[list[int], int]:
     """The worked example of her plan: what each rule, in her order, takes from a sale, and what is left. The same
     arithmetic as `allocate` without its cap at what is due."""
     left, taken = sale_paise, []
     for rule in rules:
-        wanted = sale_paise * rule.percent_bps // 10_000 if rule.percent_bps else rule.fixed_paise
-        taken.append(min(wanted, left))
+        taken.append(min(_wanted(rule, sale_paise), left))
         left -= taken[-1]
     return taken, left
 
@@ -415,10 +424,11 @@ def example_split(rules: list[AllocationRule], sale_paise: int = EXAMPLE_SALE_PA
 def month_income(session: Session, business_ids: list[int], on: date) -> int:
     """Her sales income this month: what Haat owes her business for online sales, and what she took herself."""
     codes = [books.payable(b) for b in business_ids] + [books.cash_sales(b) for b in business_ids]
-    total = session.scalar(
+    total = session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(LedgerPosting.amount_paise), 0)).join(LedgerPosting.account)
         .join(LedgerPosting.entry).where(LedgerAccount.code.in_(codes), LedgerEntry.at >= month_start(on),
-                                         LedgerEntry.kind.in_([EntryKind.PAYMENT, EntryKind.CASH, EntryKind.REFUND])))
+                                         LedgerEntry.kind.in_([EntryKind.PAYMENT, EntryKind.CASH, EntryKind.REFUND]))
+    ).scalar_one()
     return -int(total)
 
 

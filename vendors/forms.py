@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import overload
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -29,6 +30,10 @@ def finite(_form, field) -> None:
         raise StopValidation(field.gettext("Not a valid decimal value."))
 
 
+@overload
+def bps(percent: Decimal) -> int: ...
+@overload
+def bps(percent: None) -> None: ...
 def bps(percent: Decimal | None) -> int | None:
     """12.5 (per cent) -> 1250 basis points."""
     return None if percent is None else int(percent * 100)

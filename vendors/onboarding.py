@@ -86,11 +86,12 @@ def check_loan(row: dict[str, str]) -> dict | None:
                             "(like 2026-11-01), written as numbers and a date")) from None
     if not rate.is_finite() or not 0 <= rate <= 60:
         raise RowError(_l("the loan_rate is between 0 and 60 (per cent a year)"))
-    terms = {"source": source, "lender": "", "principal_paise": principal, "annual_rate_bps": int(rate * 100),
+    rate_bps = int(rate * 100)
+    terms = {"source": source, "lender": "", "principal_paise": principal, "annual_rate_bps": rate_bps,
              "method": method, "tenure_months": months, "start": start, "paid_instalments": paid,
              "owed_paise": owed}
     try:
-        proposed = loans.Terms(principal, terms["annual_rate_bps"], months, loans.Method(method), start)
+        proposed = loans.Terms(principal, rate_bps, months, loans.Method(method), start)
         loans.schedule(proposed)
         if owed is not None and not 0 < owed <= principal:
             raise loans.LoanError("owed")
@@ -163,7 +164,8 @@ def run(session: Session, job: Job) -> dict:
     phones = [_phone_or_none(row.get("phone", "")) for row in rows]
     taken = set(session.scalars(sa.select(User.phone).where(User.phone.in_([p for p in phones if p]))))
     known = set(groups) | {row.get("group", "").lower() for row in rows if len(row.get("area", "")) >= 2}
-    checked, errors, seen = [], [], set()
+    checked, errors = [], []
+    seen: set[str] = set()
     for number, row in enumerate(rows, start=2):  # row 1 is the header, as a spreadsheet numbers it
         try:
             checked.append(check_row(number, row, known, seen, taken.__contains__))
@@ -247,7 +249,7 @@ def choose_password(session: Session, phone: str, code: str, password: str) -> U
         raise wrong from None
     user = session.scalar(sa.select(User).where(User.phone == login.value)) if login.kind == "phone" else None
     row = session.get(SetupCode, user.id) if user else None
-    if row is None or not user.is_active or row.expires_at <= utcnow() or row.tries >= CODE_TRIES:
+    if user is None or row is None or not user.is_active or row.expires_at <= utcnow() or row.tries >= CODE_TRIES:
         verify_password(None, code)
         raise wrong
     if not verify_password(row.code_hash, "".join(code.split())):

@@ -49,7 +49,7 @@ def new():
     if visible is not None:
         query = query.where(Organisation.id.in_(visible or [-1]))
     form = OnboardingForm()
-    form.organisation.choices = [tuple(row) for row in db.session.execute(query)]
+    form.organisation.choices = [(id_, name) for id_, name in db.session.execute(query)]
     if form.validate_on_submit():
         job = jobs.enqueue(db.session, ONBOARDING, current_user.id, locale=str(get_locale()),
                            organisation_id=form.organisation.data, files={"members.csv": form.csv_file.data.read()})

@@ -46,9 +46,9 @@ def poster(business_id: int):
                            qr=qr_svg(link, _("QR code of %(shop)s on Haat", shop=shop.public_name)))
 
 
-@staff.get("/")
+@staff.get("/", endpoint="home")  # each blueprint has its own "home"
 @role_required(Role.STAFF, Role.ADMIN)
-def home():  # noqa: F811 - each blueprint has its own "home"
+def staff_home():
     rows = organisations_overview(db.session, visible_organisation_ids(db.session, current_user))
     return render_template("vendors/staff_home.html", rows=rows)
 
@@ -233,7 +233,7 @@ def shares():
             flash(_("Saved. From the next sale, these shares are set aside for you."), "success")
             return redirect(url_for("seller.money"))
     values = {key: current.get((f["target"], f.get("loan_id"), f.get("goal_id"))) for key, _name, f in targets}
-    targets.sort(key=lambda t: values[t[0]].position if values[t[0]] else len(targets))  # hers first, in her order
+    targets.sort(key=lambda t: rule.position if (rule := values[t[0]]) else len(targets))  # hers first, in her order
     return render_template("vendors/shares.html", targets=targets, values=values)
 
 

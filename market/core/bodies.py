@@ -27,7 +27,9 @@ def body_limit(max_bytes: int) -> Callable[[View], View]:
     """This view takes bodies up to max_bytes (it takes files)."""
 
     def mark(view: View) -> View:
-        view.body_limit = max_bytes  # functools.wraps copies it onto the wrappers (role_required...)
+        # A function attribute, which the type system does not model; functools.wraps copies it onto the wrappers
+        # (role_required...).
+        view.body_limit = max_bytes  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -48,12 +50,13 @@ def set_limits() -> None:
 def too_large(_exc=None):
     """The 413 page: what was too large, in her language, and the way back to the form."""
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if getattr(view, "body_limit", None):
+    limit = getattr(view, "body_limit", None)
+    if limit:
         message = _("Those files are too large together (at most %(mb)d MB). Send fewer or smaller ones. "
-                    "Nothing was saved.", mb=view.body_limit // MB)
+                    "Nothing was saved.", mb=limit // MB)
     else:
         message = _("That was too large to send here. Nothing was saved.")
-    back = request.full_path.rstrip("?") if request.url_rule and "GET" in request.url_rule.methods else None
+    back = request.full_path.rstrip("?") if request.url_rule and "GET" in (request.url_rule.methods or ()) else None
     return render_template("errors/error.html", code=413, message=message, back=back), 413
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -64,8 +65,15 @@ def _begin_before_savepoint(connection: sa.Connection, _name: str) -> None:
     first would be a transaction of its own, committed by its RELEASE, and the request's rollback could not undo
     it. So the outer transaction is begun first."""
     dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None  # None only once the connection is closed, never in an event
     if not dbapi_connection.in_transaction:
         dbapi_connection.execute("BEGIN")
+
+
+def rows_matched(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run by Session.execute matched (a conditional update's check).
+    Session.execute is annotated to return a Result; for these statements it is the CursorResult with the count."""
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 def make_engine(url: str) -> sa.Engine:

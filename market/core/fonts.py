@@ -28,7 +28,7 @@ SOURCE = Path("/usr/share/fonts/truetype/noto")
 
 
 def unicodes(ranges: str) -> list[int]:
-    found = []
+    found: list[int] = []
     for part in ranges.split(","):
         low, _sep, high = part.strip().removeprefix("U+").partition("-")
         found.extend(range(int(low, 16), int(high or low, 16) + 1))

@@ -103,7 +103,8 @@ class HaatForm(FlaskForm):
         def wrap_formdata(self, form, formdata):
             """Uploads reach the form's file fields only: a file posted under a text field's name would reach
             code that expects text (len(), .strip()) and fail there."""
-            wrapped = super().wrap_formdata(form, formdata)
+            # WTForms puts DefaultMeta after this class when it builds the form's Meta: super() has wrap_formdata.
+            wrapped = super().wrap_formdata(form, formdata)  # type: ignore[misc]
             if not isinstance(wrapped, CombinedMultiDict):
                 return wrapped
             files = {name for name, field in form._fields.items() if isinstance(field, FileField)}

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from market.core.db import Base, UTCDateTime, utcnow
@@ -168,10 +169,7 @@ def _account_ids(session: Session, codes: set[str]) -> dict[str, int]:
     missing = codes - found.keys()
     if missing:
         dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         rows = [{"code": c, "kind": kind_of(c), "business_id": _owner(c, "business:"),
                  "member_id": _owner(c, "member:")} for c in missing]
         session.execute(insert(LedgerAccount).values(rows).on_conflict_do_nothing(index_elements=["code"]))
@@ -214,8 +212,8 @@ def post(session: Session, kind: EntryKind, lines: Iterable[tuple[str, int]], me
 
 def balance(session: Session, code: str) -> int:
     """Debits minus credits of one account (0 for an account never used)."""
-    return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerPosting.amount_paise), 0))
-                              .join(LedgerAccount).where(LedgerAccount.code == code)))  # PostgreSQL: Decimal
+    return int(session.execute(sa.select(sa.func.coalesce(sa.func.sum(LedgerPosting.amount_paise), 0))
+                               .join(LedgerAccount).where(LedgerAccount.code == code)).scalar_one())  # PG: Decimal
 
 
 def unbalanced_entries(session: Session) -> list[int]:

@@ -60,7 +60,8 @@ def parse_rupees(text: str) -> int:
         amount = Decimal(cleaned)
     except InvalidOperation as exc:
         raise MoneyError(_l("Enter the amount in numbers, like 250 or 250.50.")) from exc
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+    exponent = amount.as_tuple().exponent  # a letter for NaN and infinity
+    if not isinstance(exponent, int) or exponent < -2:
         raise MoneyError(_l("Use at most two digits after the point, like 250.50."))
     if amount < 0:
         raise MoneyError(_l("The amount cannot be below zero."))

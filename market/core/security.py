@@ -7,6 +7,7 @@ import hmac
 import logging
 import re
 import unicodedata
+from typing import TypeGuard
 from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 from argon2 import PasswordHasher
@@ -47,8 +48,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     hasher: PasswordHasher = current_app.extensions["haat.hasher"]
     usable = password_hash is not None and not password_hash.startswith("!")  # "!": none chosen yet
     try:
-        return hasher.verify(password_hash if usable else current_app.extensions["haat.dummy_hash"], password) \
-            and usable
+        checked = password_hash if usable and password_hash is not None else current_app.extensions["haat.dummy_hash"]
+        return hasher.verify(checked, password) and usable
     except (VerificationError, InvalidHashError):
         return False
 
@@ -68,7 +69,7 @@ def reset_code(reset) -> str:
     return f"{int.from_bytes(digest[:8], 'big') % 10**6:06d}"
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return False
@@ -227,8 +228,8 @@ def contact_spans(text: str) -> list[tuple[int, int, str]]:
     for start, end, kind in sorted(found):
         start, end = origin[start], origin[end - 1] + 1
         if spans and start < spans[-1][1]:  # overlapping: one span, an e-mail if either is
-            last = spans.pop()
-            start, end, kind = last[0], max(end, last[1]), "email" if "email" in (kind, last[2]) else kind
+            before = spans.pop()
+            start, end, kind = before[0], max(end, before[1]), "email" if "email" in (kind, before[2]) else kind
         spans.append((start, end, kind))
     # A digit word at the edge maps to its first character: take the rest of the word too.
     return [(s, _word_end(text, e) if unicodedata.category(text[e - 1])[0] == "L" else e, k) for s, e, k in spans]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from catalog.models import Category
 from market.core.clock import month_of_day
@@ -120,8 +120,8 @@ def figures(session: Session, scope: Scope, today: date) -> Figures:
         top_categories=_top_categories(session, scope, months_back(this, 2)),
         loans=int(loans[0]), on_track=int(loans[0]) - int(loans[1]), overdue=int(loans[1]),
         outstanding_paise=outstanding, par30_bps=at_risk * 10_000 // outstanding if outstanding else 0,
-        saved_paise=int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(AreaMonth.saved_paise), 0))
-                                       .where(*total))),
+        saved_paise=int(session.execute(sa.select(sa.func.coalesce(sa.func.sum(AreaMonth.saved_paise), 0))
+                                        .where(*total)).scalar_one()),
         saving_members=saving_members, saved_in_full=saved_in_full, to_visit=to_visit,
         rows=breakdown(session, scope, this, units))
 
@@ -185,6 +185,7 @@ def breakdown(session: Session, scope: Scope, this: date, units: list[tuple] | N
     if scope.level == "group":
         return []
     units = units if units is not None else _units(session, scope, this)
+    unit: InstrumentedAttribute[int] | InstrumentedAttribute[str]
     if scope.level == "organisation":
         unit, rows = AreaMonth.unit_id, [AreaMonth.level == GROUP, AreaMonth.organisation_id == int(scope.key)]
     else:
@@ -279,7 +280,7 @@ def shared(session: Session, scope: Scope, this: date) -> list[dict]:
                 .where(AreaMonth.category_id == TOTAL, AreaMonth.month >= months_back(this, 1), *where)
                 .group_by(unit))}
     key = Organisation.state_code if scope.level == "programme" else Organisation.id
-    members = dict(session.execute(
+    members: dict[str | int, int] = dict(session.execute(
         sa.select(key, sa.func.sum(sizes.c.members)).select_from(SelfHelpGroup)
         .join(sizes, sizes.c.group_id == SelfHelpGroup.id)
         .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)

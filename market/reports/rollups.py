@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from market.core.clock import INDIA, month_of
@@ -83,12 +84,9 @@ class AreaMonth(Base):
     saved_in_full: Mapped[int] = mapped_column(default=0)  # members who saved the group's amount (TOTAL rows)
 
 
-def _bump(session: Session, model, keys: dict, fixed: dict, **added: int) -> int | None:
+def _bump(session: Session, model, keys: dict, fixed: dict, **added: int) -> int:
     """Add to a rollup row, creating it if missing; returns the first added column's new value."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(model).values(**keys, **fixed, **added)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys),
@@ -171,7 +169,7 @@ def saved(session: Session, member_id: int, paise: int, when: datetime | None = 
     """Count money put into a member's savings (negative when taken back), in the ledger's transaction."""
     from vendors.models import Member
 
-    month, group = month_of(when), session.get(Member, member_id).group
+    month, group = month_of(when), session.get_one(Member, member_id).group
     after = _bump(session, MemberMonth, {"month": month, "member_id": member_id}, {}, saved_paise=paise)
     due = group.monthly_saving_paise
     _areas(session, group, month, TOTAL, saved_paise=paise,
@@ -258,7 +256,7 @@ def rebuild(session: Session) -> int:
     before: dict[int, int] = {}  # paise of each order refunded by the refunds counted so far, in their order
     for refund in session.scalars(sa.select(Refund).where(Refund.status == "processed", Refund.order_id.isnot(None))
                                   .order_by(Refund.processed_at, Refund.id)):
-        order = session.get(Order, refund.order_id)
+        order = session.get_one(Order, refund.order_id)
         kept = delivery_given_back(order, refund.amount_paise, before.get(order.id, 0))
         if refund.payment.gateway != "cash":
             kept += fee_given_back(order, refund.amount_paise, before.get(order.id, 0))

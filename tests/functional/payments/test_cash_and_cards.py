@@ -109,6 +109,17 @@ def test_coming_back_from_stripe_asks_stripe_not_the_browser(client, session, wo
     assert session.get(Payment, placed.payment.id).status == "captured"
 
 
+def test_coming_back_from_stripe_after_cards_were_switched_off_is_confirmed_later_not_an_error(
+        app, client, session, world, goods, stripe_fake):
+    placed = checkout(client, session, world, goods, pay_with="card")
+    client.get(f"/payments/pay/{placed.checkout.id}")
+    app.config.update(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="")  # no card gateway any more
+    answer = client.get(f"/payments/{placed.payment.id}/stripe-done", follow_redirects=True)
+    assert answer.status_code == 200 and "being confirmed" in answer.text
+    reload(session)
+    assert session.get(Payment, placed.payment.id).status == "created"
+
+
 def test_card_is_not_offered_without_stripe_keys(make_app, session, world, goods):
     client = make_app(DEMO_GATEWAY_STORE=None).test_client()
     login(client, world.buyer.email)
