@@ -107,3 +107,11 @@ def test_staff_see_their_own_jobs_and_their_organisations_only(make_app, world, 
     assert client.get(f"/jobs/{own.id}").status_code == 200
     assert client.get(f"/jobs/{theirs.id}").status_code == 403
     assert client.get("/jobs/99999").status_code == 404
+
+
+def test_the_worker_command_runs_what_is_queued(make_app, staff, world, session):
+    upload(staff, world.shop_a.id, GOOD_CSV, photos_zip(*PHOTOS))
+    result = make_app(JOBS_INLINE=False).test_cli_runner().invoke(args=["jobs-worker", "--once"])
+    assert result.exit_code == 0 and "1 jobs run" in result.output, result.output
+    reload(session)
+    assert session.scalar(sa.select(Job.status)) == "done" and products(session) == 3
