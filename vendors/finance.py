@@ -74,7 +74,7 @@ def paid_before(loan: Loan) -> list[loans.Payment]:
 
 @dataclass(frozen=True)
 class LoanState:
-    """A loan's money on a day, in the words every screen and export uses (README, "Her plan"):
+    """A loan's money on a day, in the words every screen and export uses (docs/plan.md):
 
     * repaid: what has counted against its instalments (fines, interest, principal) by the day, through Haat
       (shares of sales and cash she recorded). What she repaid before Haat (a loan she already had) is apart,
