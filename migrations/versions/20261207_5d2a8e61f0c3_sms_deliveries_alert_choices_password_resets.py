@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'],
                             name=op.f('fk_deliveries_notification_id_notifications'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
-    sa.UniqueConstraint('notification_id', 'channel', name=op.f('uq_deliveries_notification_id'))
+    sa.UniqueConstraint('notification_id', 'channel', name=op.f('uq_deliveries_notification_id_channel'))
     )
     op.create_index('ix_deliveries_state_next_at', 'deliveries', ['state', 'next_at'], unique=False)
     # E-mails still waiting move to the new outbox as they were.
