@@ -233,6 +233,14 @@ def demo_fake(app):
                    entity_id=DEMO["entity"], templates=registered, store=FileStore(demo_store_path(app))), ids
 
 
+def demo_provider(app=None):
+    """The demo's fake provider and its template ids, made once per app."""
+    app = app or current_app._get_current_object()
+    if "haat.demo_sms" not in app.extensions:
+        app.extensions["haat.demo_sms"] = demo_fake(app)
+    return app.extensions["haat.demo_sms"]
+
+
 def provider_from_config(app=None):
     """The configured SMS provider."""
     app = app or current_app._get_current_object()
@@ -245,8 +253,7 @@ def provider_from_config(app=None):
         return DltProvider(config["SMS_DLT_BASE_URL"] or "https://api.exotel.com", config["SMS_DLT_SID"],
                            config["SMS_DLT_API_KEY"], config["SMS_DLT_API_TOKEN"], config["SMS_DLT_SENDER"],
                            config["SMS_DLT_ENTITY_ID"], json.loads(config["SMS_DLT_TEMPLATES"]))
-    fake, ids = app.extensions.get("haat.demo_sms") or demo_fake(app)
-    app.extensions["haat.demo_sms"] = (fake, ids)
+    fake, ids = demo_provider(app)
     http = requests.Session()
     http.mount("http://sms.demo/", InProcess(fake))
     return DltProvider("http://sms.demo", DEMO["sid"], DEMO["key"], DEMO["token"], DEMO["sender"], DEMO["entity"],

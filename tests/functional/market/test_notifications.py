@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from market.core.db import utcnow
 from market.core.notifications import BACKOFF, Notification, OutboxEntry, deliver_pending, notify
+from market.core.sms import provider_from_config
 from orders.services import Delivery, cart_for, move, place_order, set_quantity
 from orders.status import Actor, OrderStatus
 from tests.conftest import login, reload
@@ -61,12 +62,13 @@ def test_a_rolled_back_order_leaves_no_notification(session, world):
 
 
 def test_the_worker_emails_accounts_with_an_address_and_retries_failures(app, session, world, caplog):
+    sms = provider_from_config(app)  # the demo's: the seller's new-order SMS goes there
     order = order_for(session, world)
     move(session, order, OrderStatus.CONFIRMED, world.member_a.user, Actor.SELLER)
     session.commit()
     caplog.set_level(logging.INFO)
     with app.app_context():
-        deliver_pending(session, RecordingSender(fail_for=world.buyer.email), None)
+        deliver_pending(session, RecordingSender(fail_for=world.buyer.email), sms)
         states = dict(session.execute(sa.select(Notification.user_id, OutboxEntry.state)
                                       .join(OutboxEntry, OutboxEntry.notification_id == Notification.id)
                                       .where(OutboxEntry.channel == "email")).all())
@@ -75,7 +77,7 @@ def test_the_worker_emails_accounts_with_an_address_and_retries_failures(app, se
         session.execute(sa.update(OutboxEntry).values(next_at=utcnow() - BACKOFF))  # the wait is over
         session.commit()
         sender = RecordingSender()
-        assert deliver_pending(session, sender, None) == 1
+        assert deliver_pending(session, sender, sms) == 1
     assert sender.sent == [(world.buyer.email, f"Order {order.number} is now: accepted")]
     assert world.buyer.email not in caplog.text
 
