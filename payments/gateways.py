@@ -1,6 +1,6 @@
 """Payment gateways behind one small interface: Razorpay (UPI), the demo gateway (a local Razorpay), Stripe.
 
-Every call goes through the official SDKs. The demo gateway is `payments.fake_razorpay` reached through the
+Every call goes through the official SDKs. The demo gateway is `payments.fakes.razorpay` reached through the
 razorpay SDK itself (an in-process transport instead of HTTPS), so `make run` takes payments with no keys and
 every signature is made and checked exactly as with Razorpay.
 """
@@ -124,7 +124,7 @@ class DemoGateway(RazorpayGateway):
     """A local Razorpay for the embedded default: same SDK calls, same signatures, no money."""
 
     def __init__(self, settings: Settings, store_path: Path):
-        from payments.fake_razorpay import FakeRazorpay, FileStore
+        from payments.fakes.razorpay import FakeRazorpay, FileStore
 
         self.fake = FakeRazorpay(settings.key_id, settings.key_secret, settings.webhook_secret,
                                  store=FileStore(store_path))

@@ -8,7 +8,7 @@ Two providers, chosen by HAAT_SMS_PROVIDER:
   DltTemplateId, SmsType, CustomField).
 - `twilio`: numbers abroad, Twilio's REST API (`POST /2010-04-01/Accounts/{sid}/Messages.json`, basic auth
   account sid:auth token; To, From, Body). Twilio's SDK is not on this machine's mirror: plain `requests`.
-- `demo` (the default): the `dlt` client talking to `market.core.fake_sms` in this process, whose inbox the
+- `demo` (the default): the `dlt` client talking to `market.core.fakes.sms` in this process, whose inbox the
   demo's phone page (/demo/sms) shows. Production refuses it.
 
 Neither real API takes an idempotency key, so the notify worker sends at most once (see notifications.py); the
@@ -31,7 +31,7 @@ from werkzeug.test import Client as WSGIClient
 
 from market.core.config import LOCALES
 from market.core.errors import MessagesUnavailable
-from market.core.fake_sms import FakeSms, FileStore
+from market.core.fakes.sms import FakeSms, FileStore
 
 # GSM 03.38: the basic set (one septet each) and the extension table (two septets: escape + character).
 GSM7_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
