@@ -40,6 +40,7 @@ from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
 from catalog.models import Product, SearchQueue
+from market.core import db
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
 MAX_TOTAL = 10_000  # totals are counted up to this, then reported as this
@@ -135,8 +136,6 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 # -- shared by both backends -------------------------------------------------------------------------
 
 def _session() -> Session:
-    from market.core import db
-
     return db.session
 
 

@@ -18,6 +18,8 @@ from flask import Flask, current_app
 from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
 from werkzeug.test import Client as WSGIClient
 
+from payments.fake_razorpay import FakeRazorpay, FileStore
+
 TIMEOUT = 15  # seconds for a call to a gateway
 
 
@@ -25,7 +27,18 @@ class GatewayUnavailable(RuntimeError):
     """The gateway could not be reached or refused the call; nothing was recorded here."""
 
 
+class GatewayRefused(GatewayUnavailable):
+    """The gateway answered, and said no (a 4xx: an amount below its minimum, a refund larger than what is left):
+    trying again will not help; its reason is shown (`reason`). A GatewayUnavailable for handlers that only know
+    that the call did not happen."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 SDK_ERRORS = (BadRequestError, GatewayError, ServerError, requests.RequestException, stripe.StripeError)
+REFUSALS = (BadRequestError, stripe.InvalidRequestError, stripe.CardError)  # the gateway's 4xx answers
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,8 @@ class RazorpayGateway:
     def _call(self, fn, *args):
         try:
             return fn(*args, timeout=TIMEOUT)
+        except REFUSALS as exc:
+            raise GatewayRefused(str(exc)) from exc
         except SDK_ERRORS as exc:
             raise GatewayUnavailable(str(exc)) from exc
 
@@ -117,8 +132,6 @@ class DemoGateway(RazorpayGateway):
     """A local Razorpay for the embedded default: same SDK calls, same signatures, no money."""
 
     def __init__(self, settings: Settings, store_path: Path):
-        from payments.fake_razorpay import FakeRazorpay, FileStore
-
         self.fake = FakeRazorpay(settings.key_id, settings.key_secret, settings.webhook_secret,
                                  store=FileStore(store_path))
         session = requests.Session()
@@ -171,6 +184,8 @@ class StripeGateway:
         try:
             made = self.client.v1.checkout.sessions.create(params=params,
                                                           options={"idempotency_key": f"haat-checkout-{reference}"})
+        except REFUSALS as exc:
+            raise GatewayRefused(getattr(exc, "user_message", None) or str(exc)) from exc
         except stripe.StripeError as exc:
             raise GatewayUnavailable(str(exc)) from exc
         return {"id": made.id, "url": made.url}
@@ -178,6 +193,8 @@ class StripeGateway:
     def retrieve_session(self, session_id: str) -> dict:
         try:
             return self.client.v1.checkout.sessions.retrieve(session_id).to_dict()
+        except REFUSALS as exc:
+            raise GatewayRefused(getattr(exc, "user_message", None) or str(exc)) from exc
         except stripe.StripeError as exc:
             raise GatewayUnavailable(str(exc)) from exc
 
@@ -194,6 +211,8 @@ class StripeGateway:
         try:
             made = self.client.v1.refunds.create(params={"payment_intent": payment_intent, "amount": amount_paise},
                                                  options={"idempotency_key": key})
+        except REFUSALS as exc:
+            raise GatewayRefused(getattr(exc, "user_message", None) or str(exc)) from exc
         except stripe.StripeError as exc:
             raise GatewayUnavailable(str(exc)) from exc
         return made.to_dict()

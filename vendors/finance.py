@@ -20,7 +20,7 @@ from market.core import ledger as books
 from market.core.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
 from market.core.models import User
 from vendors import loans
-from vendors.models import AllocationRule, Business, Goal, Loan, Member
+from vendors.models import AllocationRule, Business, Goal, Loan, LoanStatus, Member
 
 INDIA = ZoneInfo("Asia/Kolkata")
 MAX_RULES = 6
@@ -143,8 +143,6 @@ def month_start(on: date) -> datetime:
 
 def refresh_status(session: Session, loan: Loan, on: date | None = None) -> None:
     """Write the loan's standing for the dashboards (outstanding, days overdue, what the next instalment needs)."""
-    from market.reports.rollups import LoanStatus
-
     state = loan_state(session, loan, on)
     group = session.get(Member, loan.member_id).group
     values = {"member_id": loan.member_id, "group_id": group.id, "organisation_id": group.organisation_id,

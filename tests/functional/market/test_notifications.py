@@ -5,7 +5,8 @@ import logging
 import sqlalchemy as sa
 
 from market.core.notifications import Notification, deliver_pending, notify
-from orders.services import Delivery, cart_for, move, place_order, set_quantity
+from market.flows.order_moves import move
+from orders.services import Delivery, cart_for, place_order, set_quantity
 from orders.status import Actor, OrderStatus
 from tests.conftest import login, reload
 from tests.factories import gen_product
