@@ -37,6 +37,7 @@ run: translations
 test: translations
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r market catalog orders payments vendors
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
@@ -46,6 +47,7 @@ test: translations
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r market catalog orders payments vendors
+	$(BIN)/lint-imports
 
 # Known vulnerabilities in the installed packages, from PyPI's JSON API (see the README: not on every machine).
 audit: install
