@@ -60,9 +60,10 @@ from market.core.notifications import (
 )
 from market.core.security import is_safe_next
 from market.core.sms import demo_provider
+from market.flows import erasure
 from market.forms import EraseForm, ForgotForm, LoginForm, PasswordForm, ResetForm, SignupCodeForm, SignupForm
 from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
-from vendors.services import erase_member, export_member
+from vendors.services import export_member
 
 main = Blueprint("main", __name__)
 auth = Blueprint("auth", __name__, url_prefix="/auth")
@@ -396,7 +397,7 @@ def erase():
             form.password.errors.append(str(exc))
             return render_template("market/erase.html", form=form)
         try:
-            photo_keys = erase_member(db.session, user)
+            photo_keys = erasure.erase(db.session, user)
         except AccountError as exc:  # orders still open in her shop
             db.session.rollback()
             form.form_errors.append(str(exc))

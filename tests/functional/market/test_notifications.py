@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from market.core.db import utcnow
 from market.core.notifications import BACKOFF, Notification, OutboxEntry, deliver_pending, notify
 from market.core.sms import provider_from_config
-from orders.services import Delivery, cart_for, move, place_order, set_quantity
+from market.flows.order_moves import move
+from orders.services import Delivery, cart_for, place_order, set_quantity
 from orders.status import Actor, OrderStatus
 from tests.conftest import login, reload
 from tests.factories import gen_product
