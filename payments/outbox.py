@@ -25,7 +25,7 @@ from market.core import db
 from orders.models import Order
 from payments import gateways
 from payments import services as payments
-from payments.models import Payment, Refund, Transfer
+from payments.models import ExtraPayment, Payment, Refund, Transfer
 from payments.status import MONEY_TAKEN
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,11 @@ def pending(session: Session) -> list[tuple[str, int]]:
         .order_by(Refund.id)).all()
     transfers = session.scalars(sa.select(Transfer.id).where(Transfer.gateway_transfer_id.is_(None))
                                 .order_by(Transfer.id)).all()
+    extras = session.scalars(sa.select(ExtraPayment.id).where(ExtraPayment.status == "pending",
+                                                              ExtraPayment.gateway_refund_id.is_(None))
+                             .order_by(ExtraPayment.id)).all()
     session.rollback()
-    return [("refund", i) for i in refunds] + [("transfer", i) for i in transfers]
+    return [("refund", i) for i in refunds] + [("transfer", i) for i in transfers] + [("extra", i) for i in extras]
 
 
 def send(session: Session, kind: str, row_id: int, *about: str) -> bool:
@@ -76,6 +79,9 @@ def send(session: Session, kind: str, row_id: int, *about: str) -> bool:
         if kind == "refund":
             session.execute(sa.update(Refund).where(Refund.id == row_id, Refund.status == "pending",
                                                     Refund.gateway_refund_id.is_(None)).values(status="failed"))
+            session.commit()
+        if kind == "extra":
+            payments.second_payment_refused(session, row_id, exc.reason)
             session.commit()
         return False
     except gateways.GatewayUnavailable as exc:
@@ -142,4 +148,21 @@ def _send_transfer(session: Session, transfer_id: int) -> bool:
     return True
 
 
-SENDERS = {"capture": _send_capture, "refund": _send_refund, "transfer": _send_transfer}
+def _send_extra(session: Session, extra_id: int) -> bool:
+    """Send back a second payment of a paid checkout, all that is left of it; one made before is adopted."""
+    extra = session.get(ExtraPayment, extra_id)
+    if extra is None or extra.status != "pending" or extra.gateway_refund_id:
+        session.rollback()
+        return True
+    gateway_payment_id, left = extra.gateway_payment_id, extra.amount_paise - extra.refunded_paise
+    session.rollback()  # nothing held while the gateway is asked
+    upi = gateways.upi()
+    answer = next((r for r in upi.refunds(gateway_payment_id)
+                   if (r.get("notes") or {}).get("haat_extra") == str(extra_id)), None) \
+        or upi.refund(gateway_payment_id, left, {"haat_extra": str(extra_id)})
+    payments.second_payment_returned(session, session.get_one(ExtraPayment, extra_id), answer)
+    session.commit()
+    return True
+
+
+SENDERS = {"capture": _send_capture, "refund": _send_refund, "transfer": _send_transfer, "extra": _send_extra}

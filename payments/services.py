@@ -249,24 +249,25 @@ def _second_payment(session: Session, payment: Payment, gateway_payment_id: str,
                       amount=format_inr(extra.amount_paise)), "", f"/orders/placed/{payment.checkout_id}")
     _apply_kept(session, payment.gateway, gateway_payment_id)  # its refund may have been reported already
     session.refresh(extra)
-    if extra.status == "pending":
-        return_second_payment(session, extra)
-    return "second payment: refunded" if extra.status == "refunded" else f"second payment: {extra.status}"
+    if extra.status == "pending":  # sent back after the commit (payments.outbox), never inside this transaction
+        to_send(session, "extra", extra.id)
+        return "second payment: to be returned"
+    return f"second payment: {extra.status}"
 
 
-def return_second_payment(session: Session, extra: ExtraPayment) -> None:
-    """Ask the gateway to send back what is left of a second payment; failed (for a person) when it cannot."""
-    try:
-        answer = gateways.upi().refund(extra.gateway_payment_id, extra.amount_paise - extra.refunded_paise,
-                                       {"haat_extra": str(extra.id)})
-    except gateways.GatewayUnavailable as exc:
-        extra.status, extra.problem = "failed", f"refund not made: {exc}"[:200]
-        session.flush()
-        return
-    extra.gateway_refund_id, extra.status, extra.problem = answer["id"], "pending", ""
+def second_payment_returned(session: Session, extra: ExtraPayment, answer: dict) -> None:
+    """The gateway's answer to our refund of a second payment (payments.outbox asked it, after the commit)."""
+    extra.gateway_refund_id, extra.problem = answer["id"], ""
     session.flush()
     if answer.get("status") == "processed":
         _extra_refund_news(session, extra, answer)
+
+
+def second_payment_refused(session: Session, extra_id: int, reason: str) -> None:
+    """The gateway would not send it back (a 4xx): a person must; the admin page lists it."""
+    session.execute(sa.update(ExtraPayment).where(ExtraPayment.id == extra_id, ExtraPayment.status == "pending")
+                    .values(status="failed", problem=f"refund not made: {reason}"[:200])
+                    .execution_options(synchronize_session=False))
 
 
 def _extra_refund_news(session: Session, extra: ExtraPayment, entity: dict) -> str:

@@ -277,3 +277,28 @@ def test_a_second_payment_the_gateway_will_not_refund_waits_on_the_admin_page(cl
     assert payment_services.second_payments_to_act_on(session) == []
     assert ledger.balance(session, payment_services.OWED_BACK) == 0
     assert second not in client.get("/admin/").text
+
+
+def test_a_second_payment_is_returned_after_the_commit_and_waits_for_a_gateway_that_is_down(
+        make_app, pay_app, client, session, world, goods, razorpay):
+    from tests.functional.payments.conftest import WEBHOOK_SECRET
+    from tests.functional.payments.test_gateway_outside_transactions import closed_port_url, work
+
+    placed, second = paid_twice(client, session, world, goods, razorpay)
+    down = make_app(PAYMENT_GATEWAY="razorpay", RAZORPAY_KEY_ID=KEY_ID, RAZORPAY_KEY_SECRET=KEY_SECRET,
+                    RAZORPAY_WEBHOOK_SECRET=WEBHOOK_SECRET, RAZORPAY_BASE_URL=closed_port_url())
+    for hook in razorpay.take_webhooks():  # its news reaches a server that cannot reach the gateway
+        assert deliver(down.test_client(), hook).status_code == 200
+    reload(session)
+    assert payment_services.second_payments_to_act_on(session) == []  # not failed: it waits for the worker
+    assert sdk(razorpay).payment.fetch_multiple_refund(second, {})["items"] == []
+    assert "1 waiting" in work(down).output
+    work(pay_app)
+    work(pay_app)  # and never twice
+    refunds = sdk(razorpay).payment.fetch_multiple_refund(second, {})["items"]
+    assert [r["amount"] for r in refunds] == [101_000]
+    for hook in razorpay.take_webhooks():  # the news of our refund
+        deliver(client, hook)
+    reload(session)
+    assert ledger.balance(session, payment_services.OWED_BACK) == 0
+    assert payment_services.second_payments_to_act_on(session) == []
