@@ -22,6 +22,17 @@ class RecordingSender:
         self.sent.append((to, subject))
 
 
+class RecordingSms:
+    """The SMS provider's place (the seller hears of a new order by SMS too); test_sms.py tests the real ones."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, sms):
+        self.sent.append(sms.to)
+        return f"sms-{len(self.sent)}"
+
+
 def order_for(session, world):
     product = gen_product(session, world.shop_a, title="Indigo kurti", stock=5)
     cart = cart_for(session, world.buyer, None, create=True)
@@ -66,7 +77,7 @@ def test_the_worker_emails_accounts_with_an_address_and_retries_failures(app, se
     session.commit()
     caplog.set_level(logging.INFO)
     with app.app_context():
-        deliver_pending(session, RecordingSender(fail_for=world.buyer.email), None)
+        deliver_pending(session, RecordingSender(fail_for=world.buyer.email), RecordingSms())
         states = dict(session.execute(sa.select(Notification.user_id, OutboxEntry.state)
                                       .join(OutboxEntry, OutboxEntry.notification_id == Notification.id)
                                       .where(OutboxEntry.channel == "email")).all())
@@ -75,7 +86,7 @@ def test_the_worker_emails_accounts_with_an_address_and_retries_failures(app, se
         session.execute(sa.update(OutboxEntry).values(next_at=utcnow() - BACKOFF))  # the wait is over
         session.commit()
         sender = RecordingSender()
-        assert deliver_pending(session, sender, None) == 1
+        assert deliver_pending(session, sender, RecordingSms()) == 1
     assert sender.sent == [(world.buyer.email, f"Order {order.number} is now: accepted")]
     assert world.buyer.email not in caplog.text
 
