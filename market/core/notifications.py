@@ -122,7 +122,7 @@ def choose_channels(session: Session, user: User, chosen: dict[str, set[str]]) -
 
 
 def notify(session: Session, users: list[User], subject, body="", link: str = "", *, kind: str = "other",
-           sms: tuple[str, Mapping[str, object] | Callable[[], Mapping[str, object]]] | None = None) -> None:
+           sms: tuple[str, Mapping[str, object] | Callable[..., Mapping[str, object]]] | None = None) -> None:
     """Tell each user something, in her own language; `subject` and `body` are callables or lazy strings.
     `kind` is one of EVENTS (which channels she gets it by); `sms` is (template, values or a callable giving
     them, called in her language): without it the event goes by no SMS."""
