@@ -40,6 +40,7 @@ TEST_WORKERS ?= 2
 test: translations
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r market catalog orders payments vendors
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -50,6 +51,7 @@ test: translations
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r market catalog orders payments vendors
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 # Known vulnerabilities in the installed packages, from PyPI's JSON API (see the README: not on every machine).

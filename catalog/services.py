@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from catalog.images import delete_photo, process_upload
 from catalog.models import Category, Photo, Product, SearchQueue, Status, Variant, WholesaleTier
 from market.core.db import utcnow
 from market.core.errors import Refusal
@@ -371,8 +372,6 @@ class StagedPhotos:
 
     def add(self, data) -> StoredPhoto:
         """Run one upload through the pipeline (raises images.PhotoError)."""
-        from catalog.images import process_upload
-
         stored = process_upload(data, self.media_dir)
         self.stored.append(stored)
         return stored
@@ -383,7 +382,5 @@ class StagedPhotos:
 
     def __exit__(self, *_exc) -> None:
         if not self._kept:
-            from catalog.images import delete_photo
-
             for stored in self.stored:
                 delete_photo(self.media_dir, stored.key)

@@ -15,6 +15,7 @@ from catalog.category_names import category_name
 from catalog.forms import ProductForm, ShopForm
 from catalog.models import Product, Status
 from catalog.permissions import can_edit_product, owns_business
+from catalog.search import SearchQuery, get_backend, sync
 from catalog.services import (
     MAX_PHOTOS,
     TOO_MANY_PHOTOS,
@@ -38,7 +39,7 @@ from market.core.models import Role
 from market.core.pagination import parse_cursor
 from market.core.permissions import role_required
 from market.core.security import PublicTextError
-from vendors.models import Business
+from vendors.models import Business, Organisation
 from vendors.services import ShopNameError, member_for_user, update_storefront
 
 catalog = Blueprint("catalog", __name__)
@@ -60,8 +61,6 @@ class SellingStates:
     (the form is on every list; organisations join a few times a year)."""
 
     def __iter__(self):
-        from vendors.models import Organisation
-
         expires, states = current_app.extensions.get("haat.selling_states", (0.0, []))
         if time.monotonic() >= expires:
             states = sorted(db.session.scalars(sa.select(Organisation.state_code).distinct()))
@@ -82,8 +81,6 @@ def media_dir() -> Path:
 
 def update_search_index() -> None:
     """Apply queued index changes now if no other process is writing; else the writer or worker will."""
-    from catalog.search import sync
-
     try:
         sync(db.session)
     except Exception:  # the change is committed and queued: search catches up later, the seller is not blocked
@@ -115,9 +112,6 @@ def browse_products(slug: str | None = None):
 
 @catalog.get("/search")
 def search():
-    from catalog.search import get_backend
-    from catalog.search.query import SearchQuery
-
     filters = browse.Filters.from_args(request.args)
     text = (request.args.get("q") or "").strip()[:100]
     if not text:  # nothing typed: the keyset-paginated list is the faster way to show everything

@@ -56,9 +56,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     compress.init_app(app)  # pages and static files, brotli or gzip as the browser accepts
     _init_login(app)
+    import market.flows  # noqa: F401  (the flows and the read models follow the domain events in every process:
+    import market.reports  # noqa: F401  web, CLI, workers)
     from payments.gateways import init_app as init_payments
 
     init_payments(app)
+    from payments import outbox
+
+    outbox.install(app)  # refunds and transfers go to the gateway after the request's commit
     _register_blueprints(app)
     _register_static_caching(app)
     _register_template_helpers(app)

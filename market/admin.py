@@ -14,6 +14,7 @@ from market.core.models import AuditEntry, Role, User
 from market.core.pagination import after_id_page, parse_cursor
 from market.core.permissions import role_required
 from market.forms import StaffForm
+from payments.services import second_payments_to_act_on
 from vendors.models import Business, Member, Organisation, SelfHelpGroup, StaffAssignment
 from vendors.services import assign_staff
 
@@ -26,8 +27,6 @@ def home():
     counts = {label: db.session.scalar(sa.select(sa.func.count()).select_from(model))
               for label, model in (("organisations", Organisation), ("groups", SelfHelpGroup),
                                    ("members", Member), ("businesses", Business), ("accounts", User))}
-    from payments.services import second_payments_to_act_on
-
     return render_template("market/admin_home.html", counts=counts,
                            second_payments=second_payments_to_act_on(db.session))
 

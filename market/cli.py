@@ -11,13 +11,12 @@ from flask import Flask, current_app
 
 from market.core import db
 
+ROOT = Path(__file__).resolve().parent.parent  # the repository (as market.ROOT: the app factory imports this module)
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - the published demo password, demo data only
 
 
 def alembic_config(url: str) -> Config:
     """Alembic settings pointing at this app's database."""
-    from market import ROOT
-
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
@@ -37,7 +36,6 @@ def register(app: Flask) -> None:
                   help="Folder with the Noto Sans .ttf files (default: the system's fonts-noto-core).")
     def make_fonts(source: str | None):
         """Cut Noto Sans per script into static/fonts (WOFF2) and write static/css/fonts.css."""
-        from market import ROOT
         from market.core import fonts
 
         static = ROOT / "static"

@@ -18,6 +18,14 @@ from catalog.models import Product
 from market.core import clock
 from market.core.accounts import create_user
 from market.core.models import Role, User
+from market.flows import checkout as checkout_flow
+from market.flows.order_moves import move
+from orders.models import WholesalerProfile
+from orders.services import Delivery, cart_for, quote, set_quantity
+from orders.status import Actor, OrderStatus
+from payments import services as payments
+from payments.gateways import DemoGateway, upi
+from vendors import finance
 from vendors.models import Organisation, Programme, SelfHelpGroup
 from vendors.services import NewMember, assign_staff, onboard_member, open_business
 
@@ -118,8 +126,6 @@ def load_demo(session: Session, password: str, media_dir: Path) -> bool:
 
 def _demo_plan(session: Session, member) -> None:
     """The demo entrepreneur's SHG loan, her group's monthly saving, and the shares of each sale for them."""
-    from vendors import finance
-
     member.group.monthly_saving_paise = 200_00
     loan = finance.add_loan(session, member, member.user, "shg", "", 20_000_00, 1200, "declining", 12,
                             clock.today() - timedelta(days=20))
@@ -129,12 +135,6 @@ def _demo_plan(session: Session, member) -> None:
 
 def _demo_orders(session: Session, buyer: User, wholesaler: User, shop) -> None:
     """An approved wholesaler, and two orders waiting in the demo entrepreneur's shop: one new, one accepted."""
-    from orders.models import WholesalerProfile
-    from orders.services import Delivery, cart_for, move, place_order, quote, set_quantity
-    from orders.status import Actor, OrderStatus
-    from payments import services as payments
-    from payments.gateways import DemoGateway, upi
-
     session.add(WholesalerProfile(user_id=wholesaler.id, business_name="Demo Traders, Pune", status="approved"))
     session.flush()
     products = sorted(session.scalars(sa.select(Product).where(Product.business_id == shop.id)),
@@ -147,12 +147,11 @@ def _demo_orders(session: Session, buyer: User, wholesaler: User, shop) -> None:
         set_quantity(session, cart, variant.id, 1)
         delivery = Delivery({shop.id: "pickup"})
         total = quote(session, cart, buyer).total_paise(delivery.methods)
-        checkout = place_order(session, buyer, cart, f"demo-{n}", delivery, total, announce_now=False)
+        checkout = checkout_flow.place(session, buyer, cart, f"demo-{n}", delivery, total, None,
+                                       "cash" if n == 0 else "upi")
         order = checkout.orders[0]
-        if n == 0:
-            payments.start(session, checkout, "cash")
-        else:  # paid by UPI through the demo gateway, as a buyer would
-            payment = payments.start(session, checkout, "upi")[0]
+        if n == 1:  # paid by UPI through the demo gateway, as a buyer would
+            payment = payments.payment_for(session, order)
             payments.open_at_gateway(session, payment, callback_url="http://127.0.0.1:5000/")
             gateway = upi()
             assert isinstance(gateway, DemoGateway)  # the demo data is paid through the demo gateway

@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from market.reports.rollups import derive
+
 STATES = ("MH", "TN", "WB", "KA", "TS")
 FULL = {"organisations": 100, "groups": 15_000, "members": 200_000, "orders": 5_000_000, "buyers": 2_000}
 CHUNK = 50_000
@@ -145,8 +147,6 @@ def load_large(session: Session, password_hash: str, scale: dict[str, int] | Non
 
 def count_rollups(session: Session) -> None:
     """The sales rollups counted from the orders in SQL (the large seed has no ledger to replay)."""
-    from market.reports.rollups import derive
-
     if session.get_bind().dialect.name == "postgresql":
         month = "date_trunc('month', o.placed_at AT TIME ZONE 'Asia/Kolkata')::date"
     else:

@@ -57,14 +57,13 @@ from market.core.notifications import (
     Notification,
     choose_channels,
     chosen_channels,
-    deliver_all,
-    sender_from_config,
 )
 from market.core.security import is_safe_next
-from market.core.sms import provider_from_config
+from market.core.sms import demo_provider
+from market.flows import erasure
 from market.forms import EraseForm, ForgotForm, LoginForm, PasswordForm, ResetForm, SignupCodeForm, SignupForm
 from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
-from vendors.services import erase_member, export_member
+from vendors.services import export_member
 
 main = Blueprint("main", __name__)
 auth = Blueprint("auth", __name__, url_prefix="/auth")
@@ -112,14 +111,12 @@ def offline():
 
 @main.get("/demo/sms")
 def demo_phone():
-    """The demo's phone: the text messages the demo SMS provider received, newest first. Only with the demo
-    provider (which production refuses to start with): anywhere else this page does not exist. It runs one round
-    of the notify worker first, so `flask run` alone shows codes without a worker running."""
+    """The demo's phone: the text messages the demo SMS provider received, newest first (the notify worker,
+    which `make run` starts, sends them). Only with the demo provider, which production refuses to start with:
+    anywhere else this page does not exist. Reading it changes nothing."""
     if current_app.config["SMS_PROVIDER"] != "demo":
         abort(404)
-    sms = provider_from_config()
-    deliver_all(db.session, sender_from_config(), sms)
-    fake, _ids = current_app.extensions["haat.demo_sms"]
+    fake, _ids = demo_provider()
     response = make_response(render_template("market/demo_sms.html", messages=list(reversed(fake.messages()))[:30]))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -280,14 +277,22 @@ def _reset_key() -> str:
     return "reset:" + account_key(request.form.get("login", ""))
 
 
+def _reset_asked(_response) -> bool:
+    return bool(g.get("reset_asked"))
+
+
 @auth.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"], scope="reset-address")
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_reset_asked, scope="reset-address")
 @limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_LOGIN"], methods=["POST"], key_func=_reset_key,
-               scope="reset-login")
+               deduct_when=_reset_asked, scope="reset-login")
 def forgot():
     """'Forgot password': a code to her phone or e-mail. The same answer whether it has an account or not."""
+    if current_user.is_authenticated:  # she knows it, or changes it on her account page
+        return redirect(url_for("auth.account"))
     form = ForgotForm()
     if form.validate_on_submit():
+        g.reset_asked = True
         session["reset_login"] = request_reset(db.session, form.login.data)
         db.session.commit()
         return redirect(url_for("auth.reset"))
@@ -392,7 +397,7 @@ def erase():
             form.password.errors.append(str(exc))
             return render_template("market/erase.html", form=form)
         try:
-            photo_keys = erase_member(db.session, user)
+            photo_keys = erasure.erase(db.session, user)
         except AccountError as exc:  # orders still open in her shop
             db.session.rollback()
             form.form_errors.append(str(exc))

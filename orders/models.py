@@ -222,3 +222,16 @@ class QuoteRequest(Base):
     def agreed_price_paise(self) -> int:
         """The price both sides accepted: the counter-offer if there was one, else the buyer's."""
         return self.counter_price_paise or self.target_price_paise
+
+
+def order_parts(order, amount_paise: int) -> list[tuple[int, int]]:
+    """Split an amount of an order's goods (their earnings, or a refund of them) over its lines' categories, to
+    the paisa. The delivery charge is not a sale: it is never part of the amount."""
+    weights = [(line.product.category_id, line.line_total_paise) for line in order.lines]
+    whole = sum(w for _c, w in weights) or 1
+    # The size is split and the sign put back: floor division of a refund (negative) would round each part away
+    # from zero, leaving the last part to make up the difference with the opposite sign.
+    sign, size = (-1 if amount_paise < 0 else 1), abs(amount_paise)
+    parts = [(category, sign * (size * weight // whole)) for category, weight in weights]
+    parts[-1] = (parts[-1][0], parts[-1][1] + amount_paise - sum(p for _c, p in parts))  # the last absorbs rounding
+    return parts

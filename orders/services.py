@@ -25,6 +25,7 @@ from market.core.models import Role, User
 from market.core.money import MAX_STORED_PAISE, format_inr
 from market.core.notifications import notify
 from market.core.security import hide_contacts
+from orders.hsn import pincode_state
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent, OrderLine, OrderMessage, WholesalerProfile
 from orders.status import OPEN, RELEASES_STOCK, Actor, OrderStatus, check_move
 from vendors.models import Business, SelfHelpGroup
@@ -335,8 +336,6 @@ def across_states_unregistered(current: Quote, methods: dict[int, str], pincode:
     """Shops not registered for GST that would send to another state: GST law does not let an unregistered
     supplier make an inter-state supply through an e-commerce operator, so checkout refuses it (no bill of
     supply across states). A pincode whose state we do not know is let through."""
-    from orders.hsn import pincode_state
-
     state = pincode_state(pincode.strip()) if pincode.strip() else None
     if state is None:
         return []
@@ -426,13 +425,9 @@ def actor_for(user: User, order: Order) -> Actor | None:
 
 def move(session: Session, order: Order, target: OrderStatus, user: User | None, actor: Actor,
          note: str = "") -> None:
-    """Move the order through its state machine and record who did it; cancelling puts stock back."""
-    from payments import services as payments
-
+    """Move the order through its state machine and record who did it; cancelling puts stock back. The money
+    follows in market.flows.order_moves, which is what views call."""
     check_move(order.status, target, actor)
-    if target == OrderStatus.CONFIRMED and not payments.may_accept(session, order):
-        raise OrderError(_l("Wait for the payment before accepting this order."))
-    before = OrderStatus(order.status)
     # A conditional update: two taps (or two people) moving the same order cannot both succeed.
     result = session.execute(sa.update(Order).where(Order.id == order.id, Order.status == order.status)
                              .values(status=target).execution_options(synchronize_session=False))
@@ -444,7 +439,6 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
         release_stock(session, order)
     session.expire(order)
     session.flush()
-    payments.order_moved(session, order, before, target)
     notify(session, _other_side(order, actor), lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
                                                            s=STATUS_NAMES[target]), "", f"/orders/{order.id}",
            kind="order_update")

@@ -17,7 +17,12 @@ from market.core.db import utcnow
 from market.core.errors import Refusal
 from market.core.models import Role
 from market.core.permissions import role_required
+from market.flows import checkout as checkout_flow
+from market.flows import order_moves
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
+from orders.invoices.issue import issue_invoice, may_invoice
+from orders.invoices.models import InvoiceError
+from orders.invoices.pdf import render_pdf
 from orders.models import Checkout, Order, QuoteRequest, WholesalerProfile
 from orders.services import (
     BILLING_ADDRESS_NEEDED,
@@ -31,9 +36,7 @@ from orders.services import (
     cart_for,
     decide_wholesaler,
     merge_guest_cart,
-    move,
     needs_billing_address,
-    place_order,
     post_message,
     quote,
     reorder,
@@ -42,8 +45,7 @@ from orders.services import (
 from orders.status import OPEN, Actor, OrderStatus, next_moves, refuse_move
 from payments import gateways as payment_gateways
 from payments.models import Payment
-from payments.services import PaymentError, accepts, awaiting_payment, payment_for, payments_for
-from payments.services import start as start_payment
+from payments.services import PaymentError, accepts, awaiting_payment, payment_for, payments_for, waiting_to_send
 from vendors.services import member_for_user
 
 orders = Blueprint("orders", __name__)
@@ -138,9 +140,8 @@ def checkout():
                             (form.ship_pincode.data or "").strip())
         try:
             online = form.pay_with.data != "cash"
-            placed = place_order(db.session, current_user, cart, form.key.data, delivery, form.expected_total.data,
-                                 current, announce_now=False)  # start_payment tells the sellers, once
-            start_payment(db.session, placed, form.pay_with.data)
+            placed = checkout_flow.place(db.session, current_user, cart, form.key.data, delivery,
+                                         form.expected_total.data, current, form.pay_with.data)
         except AlreadyPlaced as exc:
             db.session.rollback()
             done = exc.checkout_id or _placed_with(form.key.data)
@@ -166,8 +167,6 @@ def checkout():
 
 @orders.app_template_global("may_invoice")
 def may_invoice_view(order: Order) -> bool:
-    from orders.invoices.issue import may_invoice
-
     return may_invoice(db.session, order)
 
 
@@ -225,13 +224,16 @@ def change_status(order_id: int):
     try:
         refuse_move(order.status, wanted, actor)  # a stale page's button: her mistake; past here, a wrong move is a bug
         target = OrderStatus(wanted)
-        move(db.session, order, target, current_user, actor)
+        order_moves.move(db.session, order, target, current_user, actor)
     except Refusal as exc:  # what stopped it, in her words: paid first, moved meanwhile, a refund that failed...
         db.session.rollback()
         flash(str(exc), "error")
     else:
-        db.session.commit()
+        refunding = any(kind == "refund" for kind, _id in waiting_to_send(db.session))
+        db.session.commit()  # the gateway is asked after the response (payments.outbox), or by the worker
         flash(_("Order %(n)s: %(s)s.", n=order.number, s=STATUS_WORDS()[target]), "success")
+        if refunding:
+            flash(_("The refund is on its way."), "success")
     back = request.form.get("back")
     return redirect(url_for("orders.seller") if back == "seller" else url_for("orders.show", order_id=order.id))
 
@@ -239,13 +241,10 @@ def change_status(order_id: int):
 @orders.get("/orders/<int:order_id>/invoice.pdf")
 @login_required
 def invoice(order_id: int):
-    from orders.invoices.issue import issue_invoice
-    from orders.invoices.models import InvoiceError
-    from orders.invoices.pdf import render_pdf
-
     order, _actor = _order_for_me(order_id)
     try:
-        issued = issue_invoice(db.session, order)
+        payment = payment_for(db.session, order)
+        issued = issue_invoice(db.session, order, paid_with=payment.gateway if payment else None)
     except InvoiceError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -3,7 +3,11 @@
 Run it every few minutes (cron or a systemd timer). It finds payments the gateway took but we never heard
 of (a webhook lost, a worker killed halfway), refunds made on the gateway's dashboard, and online payments
 never made in time; with --repair it applies them through the same code the webhooks use, one payment per
-transaction, and cancels the overdue orders (their stock goes back).
+transaction, and cancels the overdue orders (their stock goes back); then it sends the refunds and transfers
+still waiting for the gateway.
+
+`flask --app market payments work [--once]`: the worker (in the Procfile) sends the refunds and transfers still
+waiting for the gateway (payments.outbox), again and again, waiting longer while the gateway cannot be reached.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ def register(app: Flask) -> None:
         """Report (and with --repair, fix) payments that differ from the gateway's record."""
         from market.core import db
         from market.core.db import utcnow
+        from payments import outbox
         from payments.gateways import GatewayUnavailable
         from payments.models import Payment
         from payments.services import reconcile_payment, to_reconcile
@@ -40,14 +45,38 @@ def register(app: Flask) -> None:
                 click.echo(f"payment {payment_id}: gateway unavailable ({exc}); try again later")
                 continue
             db.session.commit()
+            outbox.send_remembered(db.session)
             for finding in findings:
                 found += 1
                 repaired += finding.repaired
                 click.echo(f"payment {finding.payment_id}: {finding.problem}"
                            + (" - repaired" if finding.repaired else ""))
+        if repair:
+            waiting = sum(not outbox.send(db.session, kind, row_id) for kind, row_id in outbox.pending(db.session))
+            if waiting:
+                click.echo(f"{waiting} refunds or transfers still wait for the gateway.")
         if not found:
             click.echo("Nothing to repair: every payment matches the gateways." if repair
                        else "Every payment matches the gateways.")
         else:
             click.echo(f"{found} found, {repaired} repaired.")
 
+
+    @payments_group.command("work")
+    @click.option("--once", is_flag=True, help="Send what is waiting once, then stop.")
+    @click.option("--every", default=5.0, show_default=True, help="Seconds between rounds when all went out.")
+    def work(once: bool, every: float):
+        """Send the refunds and transfers waiting for the gateway, retrying with backoff."""
+        import time
+
+        from market.core import db
+        from payments import outbox
+
+        pause = every
+        while True:
+            waiting = sum(not outbox.send(db.session, kind, row_id) for kind, row_id in outbox.pending(db.session))
+            click.echo(f"{waiting} waiting for the gateway." if waiting else "Nothing waiting.")
+            if once:
+                return
+            pause = min(pause * 2, 300.0) if waiting else every  # the gateway down: ask it less often
+            time.sleep(pause)

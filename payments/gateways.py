@@ -1,6 +1,6 @@
 """Payment gateways behind one small interface: Razorpay (UPI), the demo gateway (a local Razorpay), Stripe.
 
-Every call goes through the official SDKs. The demo gateway is `payments.fake_razorpay` reached through the
+Every call goes through the official SDKs. The demo gateway is `payments.fakes.razorpay` reached through the
 razorpay SDK itself (an in-process transport instead of HTTPS), so `make run` takes payments with no keys and
 every signature is made and checked exactly as with Razorpay.
 """
@@ -22,6 +22,7 @@ from stripe.params.checkout import SessionCreateParams
 from werkzeug.test import Client as WSGIClient
 
 from market.core.errors import Unavailable
+from payments.fakes.razorpay import FakeRazorpay, FileStore
 
 TIMEOUT = 15  # seconds for a call to a gateway
 
@@ -32,7 +33,18 @@ class GatewayUnavailable(Unavailable):
     notice = _l("Payments cannot be reached just now. Try again in a minute.")
 
 
+class GatewayRefused(GatewayUnavailable):
+    """The gateway answered, and said no (a 4xx: an amount below its minimum, a refund larger than what is left):
+    trying again will not help; its reason is shown (`reason`). A GatewayUnavailable for handlers that only know
+    that the call did not happen."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 SDK_ERRORS = (BadRequestError, GatewayError, ServerError, requests.RequestException, stripe.StripeError)
+REFUSALS = (BadRequestError, stripe.InvalidRequestError, stripe.CardError)  # the gateway's 4xx answers
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,8 @@ class RazorpayGateway:
     def _call(self, fn, *args):
         try:
             return fn(*args, timeout=TIMEOUT)
+        except REFUSALS as exc:
+            raise GatewayRefused(str(exc)) from exc
         except SDK_ERRORS as exc:
             raise GatewayUnavailable(str(exc)) from exc
 
@@ -124,8 +138,6 @@ class DemoGateway(RazorpayGateway):
     """A local Razorpay for the embedded default: same SDK calls, same signatures, no money."""
 
     def __init__(self, settings: Settings, store_path: Path):
-        from payments.fake_razorpay import FakeRazorpay, FileStore
-
         self.fake = FakeRazorpay(settings.key_id, settings.key_secret, settings.webhook_secret,
                                  store=FileStore(store_path))
         session = requests.Session()
@@ -180,6 +192,8 @@ class StripeGateway:
         try:
             made = self.client.v1.checkout.sessions.create(params=params,
                                                           options={"idempotency_key": f"haat-checkout-{reference}"})
+        except REFUSALS as exc:
+            raise GatewayRefused(getattr(exc, "user_message", None) or str(exc)) from exc
         except stripe.StripeError as exc:
             raise GatewayUnavailable(str(exc)) from exc
         return {"id": made.id, "url": made.url}
@@ -187,6 +201,8 @@ class StripeGateway:
     def retrieve_session(self, session_id: str) -> dict:
         try:
             return self.client.v1.checkout.sessions.retrieve(session_id).to_dict()
+        except REFUSALS as exc:
+            raise GatewayRefused(getattr(exc, "user_message", None) or str(exc)) from exc
         except stripe.StripeError as exc:
             raise GatewayUnavailable(str(exc)) from exc
 
@@ -203,6 +219,8 @@ class StripeGateway:
         try:
             made = self.client.v1.refunds.create(params={"payment_intent": payment_intent, "amount": amount_paise},
                                                  options={"idempotency_key": key})
+        except REFUSALS as exc:
+            raise GatewayRefused(getattr(exc, "user_message", None) or str(exc)) from exc
         except stripe.StripeError as exc:
             raise GatewayUnavailable(str(exc)) from exc
         return made.to_dict()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.models import Variant
+from market.core import events
 from market.core import ledger as books
 from market.core.db import utcnow
 from market.core.errors import Refusal
@@ -26,9 +27,7 @@ from market.core.models import User
 from market.core.money import format_inr
 from market.core.notifications import notify
 from market.core.security import hide_contacts
-from market.reports import rollups
-from orders.models import Checkout, Order
-from orders.status import Actor, OrderStatus, can_move
+from orders.models import Checkout, Order, order_parts
 from payments import gateways
 from payments.models import CashSale, ExtraPayment, Payment, PaymentEvent, Refund, Transfer, WebhookEvent
 from payments.status import MONEY_TAKEN, WAITING, PaymentStatus, after_refund, check_move
@@ -116,21 +115,24 @@ def _note(session: Session, payment: Payment, source: str, note: str) -> None:
 
 # -- starting ---------------------------------------------------------------------------------------------------
 
-def start(session: Session, checkout: Checkout, how: str) -> list[Payment]:
-    """How the buyer pays for a checkout just placed: "upi" or "card" online, or "cash" to each seller."""
-    from orders.services import announce
+MIN_ONLINE_PAISE = 100  # Rs 1: the least Razorpay (and Stripe, in rupees) takes
 
+
+def start(session: Session, checkout: Checkout, how: str) -> list[Payment]:
+    """How the buyer pays for a checkout just placed: "upi" or "card" online, or "cash" to each seller (who are
+    to be told now: market.flows.checkout)."""
     if how == "cash":
         made = [Payment(checkout_id=checkout.id, order_id=o.id, gateway="cash", amount_paise=o.total_paise)
                 for o in checkout.orders]
         session.add_all(made)
         session.flush()
-        announce(session, checkout.orders, paid=False)
         return made
     if how == "card" and gateways.card() is None:
         raise PaymentError(_l("Card payments are not available now. Pay by UPI."))
     if how not in ("upi", "card"):
         raise PaymentError(_l("Choose how to pay."))
+    if checkout.total_paise < MIN_ONLINE_PAISE:
+        raise PaymentError(_l("Online payments start at ₹1. Pay this order in cash."))
     payment = Payment(checkout_id=checkout.id, gateway="stripe" if how == "card" else gateways.upi().name,
                       amount_paise=checkout.total_paise)
     session.add(payment)
@@ -197,11 +199,9 @@ def settle(session: Session, payment: Payment, entity: dict, source: str) -> str
     if entity.get("amount") != payment.amount_paise:
         _note(session, payment, source, f"amount {entity.get('amount')} is not {payment.amount_paise}: held")
         return "amount mismatch"
-    if status == "authorized" and payment.status not in MONEY_TAKEN:
-        gateway = gateways.upi()
-        entity = gateway.fetch_payment(entity["id"])  # it may have been captured since the event was sent
-        if entity["status"] == "authorized":
-            entity = gateway.capture(entity["id"], payment.amount_paise)
+    if status == "authorized" and payment.status not in MONEY_TAKEN and source != "capture":
+        to_send(session, "capture", payment.id, entity["id"])  # asked after the commit (payments.outbox)
+        return "capture asked"
     if entity.get("status") in ("captured", "refunded") or entity.get("captured"):
         return captured(session, payment, entity["id"], int(entity.get("fee") or 0), source)
     return f"gateway says {status}"
@@ -218,7 +218,7 @@ def captured(session: Session, payment: Payment, gateway_payment_id: str, fee_pa
         return _second_payment(session, payment, gateway_payment_id, fee_paise)
     orders = [payment.order] if payment.order_id else list(payment.checkout.orders)
     _post_capture(session, payment, orders)
-    _after_capture(session, payment, orders)
+    events.payment_captured.send(session, payment=payment, orders=orders)  # market.flows.capture follows
     _apply_kept(session, payment.gateway, payment.gateway_payment_id)
     return "captured"
 
@@ -306,17 +306,13 @@ def second_payments_to_act_on(session: Session) -> list[ExtraPayment]:
 
 
 def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
-    from vendors.finance import allocate
-
     if not payment.is_online:  # her sale is the goods; the delivery charge she took is kept apart
         order = orders[0]
         books.post(session, EntryKind.CASH, [(books.cash(order.business_id), payment.amount_paise),
                                              (books.cash_sales(order.business_id), -order.subtotal_paise),
                                              (books.delivery(order.business_id), -order.delivery_fee_paise)],
                    f"cash for {order.number}", payment_id=payment.id, order_id=order.id)
-        rollups.add(session, order.business, rollups.order_parts(order, order.subtotal_paise), 1)
-        allocate(session, order.business, order.subtotal_paise, books.set_aside(order.business_id),
-                 payment_id=payment.id, order_id=order.id)
+        events.sale_recorded.send(session, business=order.business, parts=order_parts(order, order.subtotal_paise))
         return
     gateway_account = books.gateway_account(payment.gateway)
     lines = [(gateway_account, payment.amount_paise)]
@@ -328,29 +324,10 @@ def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> No
         books.post(session, EntryKind.GATEWAY_FEE, [(books.GATEWAY_FEES, payment.fee_paise),
                                                     (gateway_account, -payment.fee_paise)],
                    f"{payment.gateway} fee", payment_id=payment.id)
-    # The dashboards' monthly income; her shares of each sale, to her loan, savings, goals. In the order of the
-    # shops, so that two payments touching the same shops lock their rows in the same order (no deadlock).
+    # The dashboards' monthly income, in the order of the shops, so that two payments touching the same shops
+    # lock their rows in the same order (no deadlock).
     for order in sorted(orders, key=lambda o: o.business_id):
-        earned = goods_earned(order)
-        rollups.add(session, order.business, rollups.order_parts(order, earned), 1)
-        if order.status != OrderStatus.CANCELLED:
-            allocate(session, order.business, earned, books.payable(order.business_id), payment_id=payment.id,
-                     order_id=order.id)
-
-
-def _after_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
-    """The orders' side of a capture: sellers hear of paid orders; orders cancelled meanwhile are refunded."""
-    from orders.services import announce, move
-
-    live = []
-    for order in orders:
-        if order.status == OrderStatus.CANCELLED:
-            refund(session, order, reason="paid after it was cancelled")
-            move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "payment came after cancelling")
-        else:
-            live.append(order)
-    if payment.is_online:
-        announce(session, live, paid=True)
+        events.sale_recorded.send(session, business=order.business, parts=order_parts(order, goods_earned(order)))
 
 
 def cash_received(session: Session, order: Order, seller: User) -> None:
@@ -364,15 +341,11 @@ def cash_received(session: Session, order: Order, seller: User) -> None:
 
 
 def expire(session: Session, payment: Payment, source: str, note: str = "") -> bool:
-    """Never paid: give up on it and cancel its orders that nobody has acted on, putting their stock back."""
-    from orders.services import move
-
+    """Never paid: give up on it (market.flows.order_moves then cancels its orders that nobody has acted on)."""
     if payment.status not in WAITING or not _move(session, payment, P.EXPIRED, source, note):
         return False
-    orders = [payment.order] if payment.order_id else payment.checkout.orders
-    for order in orders:
-        if order.status == OrderStatus.PLACED:
-            move(session, order, OrderStatus.CANCELLED, None, Actor.SYSTEM, "payment did not arrive")
+    orders = [payment.order] if payment.order_id else list(payment.checkout.orders)
+    events.payment_expired.send(session, payment=payment, orders=orders)
     return True
 
 
@@ -412,16 +385,37 @@ def refund(session: Session, order: Order, amount_paise: int | None = None, user
                f"{format_inr(amount)}{': ' + made.reason if made.reason else ''}", f"/orders/{order.id}")
     if payment.gateway == "cash":  # she hands the cash back herself
         _refund_processed(session, made, None, "seller")
-    elif payment.gateway == "stripe":
-        answer = gateways.card().refund(payment.gateway_payment_id, amount, f"haat-refund-{made.id}")
-        _refund_processed(session, made, answer["id"], "refund call") if answer["status"] == "succeeded" \
-            else _set_refund_id(session, made, answer["id"])
-    else:
-        answer = gateways.upi().refund(payment.gateway_payment_id, amount,
-                                       {"haat_refund": str(made.id), "order_id": str(order.id)})
-        _refund_processed(session, made, answer["id"], "refund call") if answer["status"] == "processed" \
-            else _set_refund_id(session, made, answer["id"])
+    else:  # asked of the gateway once this transaction has committed (payments.outbox)
+        to_send(session, "refund", made.id)
     return made
+
+
+# -- what the gateway is asked once the transaction that decided it has committed ------------------------------
+
+OUTBOX = "haat.to_send"
+
+
+def to_send(session: Session, kind: str, row_id: int, *about: str) -> None:
+    """Remember a call for the gateway (a refund, a transfer, a capture of the attempt `about` names) decided in
+    this transaction: the request's end (payments.outbox) sends it after the commit; the worker (refunds,
+    transfers) or reconcile (captures) if that fails."""
+    session.info.setdefault(OUTBOX, []).append((kind, row_id, *about))
+
+
+def waiting_to_send(session: Session) -> list[tuple]:
+    """The calls remembered in this session so far (sent or not)."""
+    return list(session.info.get(OUTBOX, ()))
+
+
+def refund_answered(session: Session, made: Refund, answer: dict) -> None:
+    """What the gateway said to our refund: processed now (Razorpay "processed", Stripe "succeeded"), or later
+    (its webhook, or reconcile, will say)."""
+    if made.status != "pending" or made.gateway_refund_id:
+        return
+    if answer.get("status") in ("processed", "succeeded"):
+        _refund_processed(session, made, answer["id"], "refund call")
+    else:
+        _set_refund_id(session, made, answer["id"])
 
 
 def _locked(session: Session, payment_id: int) -> Payment:
@@ -467,10 +461,8 @@ def _refund_processed(session: Session, made: Refund, gateway_refund_id: str | N
     books.post(session, EntryKind.REFUND, lines, f"refund {made.id}", payment_id=payment.id,
                order_id=made.order_id, refund_id=made.id)
     if order is not None:
-        rollups.add(session, order.business, rollups.order_parts(order, -lost), 0)
-        from vendors.finance import reverse_allocations
-
-        reverse_allocations(session, order.id, made.amount_paise, order.total_paise, made.id, before)
+        events.sale_refunded.send(session, business=order.business, parts=order_parts(order, lost))
+        events.refund_processed.send(session, refund=made, order=order, before=before)  # market.flows.refunds
     return True
 
 
@@ -495,8 +487,8 @@ def gateway_refund(session: Session, payment: Payment, entity: dict, source: str
             return "refund known"
         for part in parts[1:]:
             _refund_processed(session, part, None, source)
-        for order_id in {r.order_id for r in parts or [made] if r.order_id}:
-            _cancel_if_all_returned(session, session.get(Order, order_id))
+        for order_id in sorted({r.order_id for r in parts or [made] if r.order_id}):
+            events.refunded_at_gateway.send(session, order=session.get(Order, order_id))  # market.flows.refunds
         return "refund recorded"
     if entity.get("status") == "failed":
         session.execute(sa.update(Refund).where(Refund.id == made.id, Refund.status == "pending")
@@ -523,22 +515,6 @@ def _dashboard_refund(session: Session, payment: Payment, notes: dict, amount: i
     session.add_all(made)
     session.flush()
     return made
-
-
-def _cancel_if_all_returned(session: Session, order: Order) -> None:
-    """An order all of whose money went back at the gateway is cancelled by the system, as the buyer would."""
-    from orders.services import STATUS_NAMES, move
-
-    if refunded_for(session, order) < order.total_paise:
-        return
-    status = OrderStatus(order.status)
-    if can_move(status, OrderStatus.CANCELLED, Actor.SYSTEM):
-        move(session, order, OrderStatus.CANCELLED, None, Actor.SYSTEM, "refunded in full at the gateway")
-        notify(session, order.business.owner_users, lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
-                                                               s=STATUS_NAMES[OrderStatus.CANCELLED]),
-               "", f"/orders/{order.id}", kind="order_update")
-    elif can_move(status, OrderStatus.REFUNDED, Actor.SYSTEM):
-        move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "refunded in full at the gateway")
 
 
 # -- transfers to the business's own account (Razorpay Route) ---------------------------------------------------
@@ -581,15 +557,35 @@ def _transfer(session: Session, payment: Payment, order: Order, account: str,
     made = Transfer(payment_id=payment.id, order_id=order.id, recipient=account, amount_paise=amount)
     session.add(made)
     session.flush()  # the unique (order, account) stops a second transfer before the gateway is asked
-    gateway = gateways.upi()
-    # A transfer made before a crash (its row rolled back) is adopted, never sent twice.
-    sent = next((t for t in gateway.transfers(payment.gateway_payment_id) if t["recipient"] == account
-                 and (t.get("notes") or {}).get("order") == order.number), None)
-    made.gateway_transfer_id = (sent or gateway.transfer(payment.gateway_payment_id, account, amount,
-                                                         {"order": order.number}))["id"]
-    books.post(session, EntryKind.TRANSFER, [*debits, (books.gateway_account(payment.gateway), -amount)],
-               f"to {account} for {order.number}", payment_id=payment.id, order_id=order.id, transfer_id=made.id)
+    to_send(session, "transfer", made.id)  # pending until the gateway made it (payments.outbox)
     return made
+
+
+def transfer_debits(session: Session, made: Transfer) -> list[tuple[str, int]]:
+    """The ledger lines of a transfer (what it takes from the shop's or her plan's accounts), as `transfer_earnings`
+    decided them: the shop's earnings and delivery, or her plan's shares."""
+    order = session.get(Order, made.order_id)
+    if made.recipient != order.business.payout_account:
+        return [(books.group_transferred(order.business.group.id), made.amount_paise)]
+    delivery = order.delivery_fee_paise - delivery_given_back(order, refunded_for(session, order))
+    delivery = min(made.amount_paise, max(0, delivery))  # what she delivered; the rest is the goods' earnings
+    return [(books.payable(order.business_id), made.amount_paise - delivery),
+            (books.delivery(order.business_id), delivery)]
+
+
+def transfer_made(session: Session, made: Transfer, gateway_transfer_id: str) -> bool:
+    """The gateway made the transfer: record its id and post it, once."""
+    if session.execute(sa.update(Transfer).where(Transfer.id == made.id, Transfer.gateway_transfer_id.is_(None))
+                       .values(gateway_transfer_id=gateway_transfer_id)
+                       .execution_options(synchronize_session=False)).rowcount != 1:
+        return False
+    session.expire(made)
+    payment, order = session.get(Payment, made.payment_id), session.get(Order, made.order_id)
+    books.post(session, EntryKind.TRANSFER, [*transfer_debits(session, made),
+                                             (books.gateway_account(payment.gateway), -made.amount_paise)],
+               f"to {made.recipient} for {order.number}", payment_id=payment.id, order_id=order.id,
+               transfer_id=made.id)
+    return True
 
 
 # -- sales at a market stall ----------------------------------------------------------------------------------
@@ -603,10 +599,8 @@ def record_sale(session: Session, business_id: int, seller: User, amount_paise: 
     """A sale paid to the seller herself (cash, or UPI to her own QR); it counts as her income.
 
     `client_id` comes with the form: pressing "Save" twice records one sale. Stock of the product sold, when
-    she names one, goes down as for an order. Raises PaymentError.
+    she names one, goes down as for an order (market.flows.stall_sale). Raises PaymentError.
     """
-    from orders.services import OrderError, take_stock
-
     existing = session.scalar(sa.select(CashSale).where(CashSale.client_id == client_id))
     if existing is not None:
         return existing
@@ -624,19 +618,12 @@ def record_sale(session: Session, business_id: int, seller: User, amount_paise: 
                     note=note.strip()[:200], client_id=client_id)
     session.add(sale)
     session.flush()
-    if variant is not None and not variant.product.made_to_order:
-        try:
-            take_stock(session, variant, quantity)
-        except OrderError:
-            raise PaymentError(_l("You have fewer than that in stock on Haat. Correct the stock first.")) from None
     books.post(session, EntryKind.CASH, [(books.cash(business_id), amount_paise),
                                          (books.cash_sales(business_id), -amount_paise)],
                "stall sale", cash_sale_id=sale.id)
-    from vendors.finance import allocate
-
     business = session.get(Business, business_id)
-    rollups.add(session, business, [(variant.product.category_id if variant else rollups.OTHER, amount_paise)], 1)
-    allocate(session, business, amount_paise, books.set_aside(business_id), cash_sale_id=sale.id)
+    events.sale_recorded.send(session, business=business,
+                              parts=[(variant.product.category_id if variant else events.OTHER_CATEGORY, amount_paise)])
     return sale
 
 
@@ -656,28 +643,6 @@ def awaiting_payment() -> sa.ColumnElement[bool]:
     """SQL: the order's checkout still waits for its online payment (sellers do not see it yet)."""
     return (sa.select(Payment.id).where(Payment.checkout_id == Order.checkout_id, Payment.order_id.is_(None),
                                         Payment.status.in_(list(WAITING))).exists())
-
-
-def order_moved(session: Session, order: Order, before: OrderStatus, after: OrderStatus) -> None:
-    """Called by orders.services.move: money follows the order."""
-    from orders.services import move
-
-    payment = payment_for(session, order)
-    if payment is None:
-        return
-    if after == OrderStatus.CANCELLED:
-        if payment.status in MONEY_TAKEN:
-            if refunded_for(session, order) < order.total_paise:  # not already all returned at the gateway
-                refund(session, order, reason="order cancelled")
-            move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "money returned")
-        elif payment.status in WAITING and (payment.order_id or all(
-                o.status == OrderStatus.CANCELLED for o in payment.checkout.orders)):
-            expire(session, payment, "system", "every order cancelled")
-    elif (after == OrderStatus.REFUNDED and before == OrderStatus.REFUND_REQUESTED
-          and refunded_for(session, order) < order.total_paise):
-        refund(session, order, reason="refund agreed")
-    elif after == OrderStatus.COMPLETED:
-        transfer_earnings(session, order)
 
 
 # -- webhooks ---------------------------------------------------------------------------------------------------
@@ -900,8 +865,9 @@ def reconcile_payment(session: Session, payment: Payment, repair: bool, now: dat
         attempts = gateway.order_payments(payment.gateway_order_id) if payment.gateway_order_id else []
         paid = [a for a in attempts if a["status"] in ("captured", "refunded", "authorized")]
         if paid:
+            settled = repair and settle(session, payment, paid[0], "reconcile")
             found.append(Finding(payment.id, f"{paid[0]['status']} at the gateway, not here",
-                                 repair and settle(session, payment, paid[0], "reconcile") == "captured"))
+                                 settled in ("captured", "capture asked")))
         elif overdue:
             found.append(Finding(payment.id, "never paid: cancel its orders",
                                  repair and expire(session, payment, "reconcile", "no payment in time")))

@@ -18,12 +18,13 @@ from market.core.money import MoneyError, format_inr, parse_rupees
 from market.core.pagination import after_id_page, parse_cursor
 from market.core.permissions import role_required
 from market.core.security import CSP, is_safe_next
+from market.flows import capture, refunds, stall_sale
 from orders.models import Checkout, Order
 from orders.services import OrderError, actor_for
 from orders.status import Actor
 from payments import gateways, services
 from payments.forms import SaleForm
-from payments.gateways import GatewayUnavailable
+from payments.gateways import GatewayRefused, GatewayUnavailable
 from payments.models import CashSale, Payment, Refund
 from payments.status import MONEY_TAKEN, PaymentStatus
 from vendors.services import member_for_user
@@ -52,12 +53,18 @@ def pay(checkout_id: int):
         return redirect(url_for("orders.placed", checkout_id=checkout.id))
     if payment.status == PaymentStatus.EXPIRED:
         return render_template("payments/pay.html", checkout=checkout, payment=payment, options=None)
-    # A gateway that cannot be reached raises GatewayUnavailable: the app's handler answers 503, try again soon.
-    options = services.open_at_gateway(
-        db.session, payment, callback_url=url_for("payments.callback", payment_id=payment.id, _external=True),
-        success_url=url_for("payments.stripe_done", payment_id=payment.id, _external=True),
-        cancel_url=url_for("payments.pay", checkout_id=checkout.id, _external=True))
-    db.session.commit()
+    try:  # a gateway that cannot be reached raises GatewayUnavailable: the app's handler answers 503
+        options = services.open_at_gateway(
+            db.session, payment, callback_url=url_for("payments.callback", payment_id=payment.id, _external=True),
+            success_url=url_for("payments.stripe_done", payment_id=payment.id, _external=True),
+            cancel_url=url_for("payments.pay", checkout_id=checkout.id, _external=True))
+    except GatewayRefused as exc:  # it answered, and said no: its reason, not "cannot be reached"
+        db.session.rollback()
+        current_app.logger.warning("payment %s: refused by the gateway: %s", payment.id, exc.reason)
+        flash(_("The payment service said no: %(reason)s", reason=exc.reason), "error")
+        options = None
+    else:
+        db.session.commit()
     response = current_app.make_response(render_template("payments/pay.html", checkout=checkout, payment=payment,
                                                          options=options))
     if payment.gateway == "razorpay":
@@ -205,7 +212,7 @@ def _order_as(order_id: int, *actors: Actor) -> Order:
 def cash_received(order_id: int):
     order = _order_as(order_id, Actor.SELLER)
     try:
-        services.cash_received(db.session, order, current_user)
+        capture.cash_received(db.session, order, current_user)
     except services.PaymentError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -228,15 +235,12 @@ def refund(order_id: int):
         flash(_("Write the amount to refund, like 150 or 150.50."), "error")
         return redirect(url_for("orders.show", order_id=order.id))
     try:
-        services.refund(db.session, order, amount, current_user, request.form.get("reason", ""))
+        refunds.ask(db.session, order, amount, current_user, request.form.get("reason", ""))
     except (services.PaymentError, OrderError) as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    except GatewayUnavailable:
-        db.session.rollback()
-        flash(_("Payments cannot be reached just now. Nothing was refunded: try again in a minute."), "error")
     else:
-        db.session.commit()
+        db.session.commit()  # the gateway is asked after the response (payments.outbox), or by the worker
         flash(_("Refund sent for order %(n)s.", n=order.number), "success")
     return redirect(url_for("orders.show", order_id=order.id))
 
@@ -273,9 +277,9 @@ def sales():
             amount = parse_rupees(form.amount.data)
             if form.business.data not in shop_ids:
                 abort(403)
-            services.record_sale(db.session, form.business.data, current_user, amount, form.method.data,
-                                 form.client_id.data, form.variant.data or None, form.quantity.data,
-                                 form.note.data or "")
+            stall_sale.record(db.session, form.business.data, current_user, amount, form.method.data,
+                              form.client_id.data, form.variant.data or None, form.quantity.data,
+                              form.note.data or "")
         except MoneyError:
             db.session.rollback()
             form.amount.errors.append(_("Write the amount in numbers, like 250 or 250.50."))

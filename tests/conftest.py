@@ -1,6 +1,6 @@
 """Fixtures shared by every test: one migrated database per run (per xdist worker), two apps built once per run,
 and for each test one connection whose transaction is rolled back at its end (`real_commits` tests: the tables
-are emptied instead). See the README's Tests section.
+are emptied instead). See docs/testing.md.
 
 HAAT_TEST_DATABASE=postgres runs the suite against TEST_DATABASE_URL instead of a SQLite file.
 HAAT_REQUIRE_ALL=1 (set by CI) turns a missing PostgreSQL or Chromium into a failure, never a skip.

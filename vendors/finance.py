@@ -22,7 +22,7 @@ from market.core.errors import Refusal
 from market.core.ledger import EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
 from market.core.models import User
 from vendors import loans
-from vendors.models import AllocationRule, Business, Goal, Loan, Member
+from vendors.models import AllocationRule, Business, Goal, Loan, LoanStatus, Member
 
 MAX_RULES = 6
 
@@ -74,7 +74,7 @@ def paid_before(loan: Loan) -> list[loans.Payment]:
 
 @dataclass(frozen=True)
 class LoanState:
-    """A loan's money on a day, in the words every screen and export uses (README, "Her plan"):
+    """A loan's money on a day, in the words every screen and export uses (docs/plan.md):
 
     * repaid: what has counted against its instalments (fines, interest, principal) by the day, through Haat
       (shares of sales and cash she recorded). What she repaid before Haat (a loan she already had) is apart,
@@ -131,8 +131,6 @@ def _credits_since(session: Session, code: str, since: datetime | None = None) -
 
 def refresh_status(session: Session, loan: Loan, on: date | None = None) -> None:
     """Write the loan's standing for the dashboards (outstanding, days overdue, what the next instalment needs)."""
-    from market.reports.rollups import LoanStatus
-
     state = loan_state(session, loan, on)
     group = session.get_one(Member, loan.member_id).group
     values = {"member_id": loan.member_id, "group_id": group.id, "organisation_id": group.organisation_id,

@@ -235,3 +235,24 @@ class SetupCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     made_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     tries: Mapped[int] = mapped_column(default=0)
+
+
+class LoanStatus(Base):
+    """Each loan's standing, for the dashboards: refreshed when money reaches the loan, and daily (days pass)."""
+
+    __tablename__ = "loan_status"
+    __table_args__ = (
+        sa.Index("ix_loan_status_state", "state_code"),
+        sa.Index("ix_loan_status_organisation", "organisation_id"),
+        sa.Index("ix_loan_status_group", "group_id"),
+    )
+
+    loan_id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(index=True)
+    group_id: Mapped[int]
+    organisation_id: Mapped[int]
+    state_code: Mapped[str] = mapped_column(sa.String(2))
+    outstanding_paise: Mapped[int] = mapped_column(sa.BigInteger)
+    overdue_days: Mapped[int]
+    next_due_left_paise: Mapped[int] = mapped_column(sa.BigInteger)  # what the next instalment still needs
+    refreshed_on: Mapped[date]

@@ -7,11 +7,10 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import lazy_ngettext
 from sqlalchemy.orm import Session, selectinload
 
 from market.core import security
-from market.core.accounts import AccountError, create_user
+from market.core.accounts import create_user
 from market.core.models import Role, User
 from market.core.security import PublicTextError
 from vendors.models import Business, Member, Organisation, SelfHelpGroup, StaffAssignment
@@ -139,36 +138,3 @@ def export_member(session: Session, user: User) -> dict | None:
             "self_help_group": member.group.name, "organisation": member.group.organisation.name,
             "businesses": [{"public_name": b.public_name, "story": b.story, "trade": b.trade,
                             "paused": b.is_paused} for b in member.businesses]}
-
-
-def erase_member(session: Session, user: User) -> list[str]:
-    """Forget her legal name; close for good the shops only she owns (a group's shop stays with the group).
-
-    Refused while one of those shops has an order still waiting for its seller: cancelling a paid order means a
-    refund through the gateway and telling the buyer, which she can do herself from her orders (and a buyer
-    waiting for goods must not find the shop gone). A closed shop keeps only what invoices need, under its
-    public name: the products stay as archived rows (order lines point at them), out of lists, search and carts,
-    without description or photos. Returns the photo keys whose files the caller deletes after the commit."""
-    from catalog.services import set_shop_paused, withdraw_products
-    from orders.services import remove_from_carts, unfinished_orders
-
-    member = member_for_user(session, user)
-    if member is None:
-        return []
-    own = [business for business in member.businesses if len(business.owners) == 1]
-    waiting = unfinished_orders(session, [b.id for b in own]) if own else 0
-    if waiting:
-        raise AccountError(lazy_ngettext(
-            "%(num)d order is still open in your shop. Finish or cancel it first: the buyer is waiting for it.",
-            "%(num)d orders are still open in your shop. Finish or cancel them first: the buyers are waiting for "
-            "them.", waiting))
-    member.legal_name = "Erased"
-    keys: list[str] = []
-    for business in own:
-        set_shop_paused(session, business, True)
-        business.story = ""
-        keys += withdraw_products(session, business)
-    if own:
-        remove_from_carts(session, [b.id for b in own])
-    session.flush()
-    return keys

@@ -16,7 +16,7 @@ from market.core.models import Role
 from market.core.money import format_inr, parse_rupees
 from market.core.pagination import after_id_page, parse_cursor
 from market.core.permissions import role_required
-from market.core.qr import qr_svg
+from market.core.qr import qr_code
 from market.reports import rollups
 from vendors import finance, loans
 from vendors.forms import GoalForm, LoanForm, RepaymentForm, SavingForm, bps
@@ -42,8 +42,7 @@ def poster(business_id: int):
     member = member_for_user(db.session, current_user)
     shop = next((b for b in (member.businesses if member else []) if b.id == business_id), None) or abort(404)
     link = url_for("catalog.shop", slug=shop.slug, _external=True)
-    return render_template("vendors/poster.html", shop=shop, link=link,
-                           qr=qr_svg(link, _("QR code of %(shop)s on Haat", shop=shop.public_name)))
+    return render_template("vendors/poster.html", shop=shop, link=link, qr=qr_code(link))
 
 
 @staff.get("/", endpoint="home")  # each blueprint has its own "home"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from whoosh.analysis import STOP_WORDS
 
 from catalog.models import Product
+from market.core import db
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
 MAX_TOTAL = 10_000  # totals are counted up to this, then reported as this
@@ -102,8 +103,6 @@ class SearchBackend(Protocol):
 # -- shared by both backends -------------------------------------------------------------------------
 
 def _session() -> Session:
-    from market.core import db
-
     return db.session
 
 

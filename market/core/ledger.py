@@ -34,8 +34,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from market.core import events
 from market.core.db import Base, UTCDateTime, utcnow
-from market.reports import rollups
 
 
 class EntryKind(enum.StrEnum):
@@ -204,9 +204,7 @@ def post(session: Session, kind: EntryKind, lines: Iterable[tuple[str, int]], me
     entry.postings = [LedgerPosting(account_id=ids[code], amount_paise=amount) for code, amount in merged.items()]
     session.add(entry)
     session.flush()
-    for code, amount in merged.items():
-        if code.startswith("member:") and code.endswith(":savings"):  # a credit to savings is money saved
-            rollups.saved(session, int(code.split(":")[1]), -amount, entry.at)
+    events.ledger_posted.send(session, entry=entry, lines=merged)
     return entry
 
 

@@ -8,7 +8,7 @@ Two providers, chosen by HAAT_SMS_PROVIDER:
   DltTemplateId, SmsType, CustomField).
 - `twilio`: numbers abroad, Twilio's REST API (`POST /2010-04-01/Accounts/{sid}/Messages.json`, basic auth
   account sid:auth token; To, From, Body). Twilio's SDK is not on this machine's mirror: plain `requests`.
-- `demo` (the default): the `dlt` client talking to `market.core.fake_sms` in this process, whose inbox the
+- `demo` (the default): the `dlt` client talking to `market.core.fakes.sms` in this process, whose inbox the
   demo's phone page (/demo/sms) shows. Production refuses it.
 
 Neither real API takes an idempotency key, so the notify worker sends at most once (see notifications.py); the
@@ -33,7 +33,7 @@ from werkzeug.test import Client as WSGIClient
 
 from market.core.config import LOCALES
 from market.core.errors import MessagesUnavailable
-from market.core.fake_sms import FakeSms, FileStore
+from market.core.fakes.sms import FakeSms, FileStore
 
 # GSM 03.38: the basic set (one septet each) and the extension table (two septets: escape + character).
 GSM7_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -238,6 +238,14 @@ def demo_fake(app):
                    entity_id=DEMO["entity"], templates=registered, store=FileStore(demo_store_path(app))), ids
 
 
+def demo_provider(app: Flask | None = None):
+    """The demo's fake provider and its template ids, made once per app."""
+    app = app or cast("LocalProxy[Flask]", current_app)._get_current_object()  # Flask annotates the proxy as Flask
+    if "haat.demo_sms" not in app.extensions:
+        app.extensions["haat.demo_sms"] = demo_fake(app)
+    return app.extensions["haat.demo_sms"]
+
+
 def provider_from_config(app: Flask | None = None):
     """The configured SMS provider."""
     app = app or cast("LocalProxy[Flask]", current_app)._get_current_object()  # Flask annotates the proxy as Flask
@@ -250,8 +258,7 @@ def provider_from_config(app: Flask | None = None):
         return DltProvider(config["SMS_DLT_BASE_URL"] or "https://api.exotel.com", config["SMS_DLT_SID"],
                            config["SMS_DLT_API_KEY"], config["SMS_DLT_API_TOKEN"], config["SMS_DLT_SENDER"],
                            config["SMS_DLT_ENTITY_ID"], json.loads(config["SMS_DLT_TEMPLATES"]))
-    fake, ids = app.extensions.get("haat.demo_sms") or demo_fake(app)
-    app.extensions["haat.demo_sms"] = (fake, ids)
+    fake, ids = demo_provider(app)
     http = requests.Session()
     http.mount("http://sms.demo/", InProcess(fake))
     return DltProvider("http://sms.demo", DEMO["sid"], DEMO["key"], DEMO["token"], DEMO["sender"], DEMO["entity"],

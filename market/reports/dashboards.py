@@ -1,6 +1,6 @@
 """Programme dashboards: business income, orders, sellers, repayment and savings at programme, state,
 community organisation and SHG level, each drilling down to the next. Figures come from the rollups
-(market.reports.rollups), which the ledger keeps current, so a page costs the same at 5 million orders as at 50.
+(market.reports.rollups), which the domain events keep current, so a page costs the same at 5 million orders as at 50.
 
 Staff see only their organisations (a programme or state page sums only those); admins see all.
 """
@@ -16,8 +16,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from catalog.models import Category
 from market.core.clock import month_of_day
 from market.core.pagination import parse_id
-from market.reports.rollups import GROUP, ORGANISATION, OTHER, TOTAL, AreaMonth, LoanStatus, apply
-from vendors.models import Member, Organisation, Programme, SelfHelpGroup
+from market.reports.rollups import GROUP, ORGANISATION, OTHER, TOTAL, AreaMonth, apply
+from vendors.models import LoanStatus, Member, Organisation, Programme, SelfHelpGroup
 from vendors.states import state_name
 
 PAR_DAYS = 30

@@ -21,11 +21,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from catalog.models import Variant
+from market.core import events
 from market.core.clock import INDIA, month_of
 from market.core.db import Base
+from orders.models import Order, order_parts
+from payments import services as payment_services
+from payments.models import CashSale, Payment, Refund
+from payments.status import MONEY_TAKEN
+from vendors.models import Member
 
 TOTAL = -1  # the row with the business's whole month
-OTHER = 0  # sold, but not a listed product (a stall sale of something else, delivery fees)
+OTHER = events.OTHER_CATEGORY  # sold, but not a listed product (a stall sale of something else)
 LAKHPATI_PAISE = 10_000_00  # Rs 10,000 a month: the "Lakhpati Didi" threshold (Rs 1 lakh a year)
 GROUP, ORGANISATION = "g", "o"  # the levels of area_months
 
@@ -138,8 +145,6 @@ def _after_rollback(session: Session) -> None:
 def add(session: Session, business, parts: list[tuple[int, int]], sales: int, when: datetime | None = None) -> None:
     """Count income for a business this month: `parts` are (category id or OTHER, paise; negative for a refund),
     `sales` how many sales it was (1 for a sale, 0 for a refund)."""
-    from vendors.models import Member
-
     totals: dict[int, int] = {}
     for category_id, paise in parts:
         totals[category_id] = totals.get(category_id, 0) + paise
@@ -167,8 +172,6 @@ def add(session: Session, business, parts: list[tuple[int, int]], sales: int, wh
 
 def saved(session: Session, member_id: int, paise: int, when: datetime | None = None) -> None:
     """Count money put into a member's savings (negative when taken back), in the ledger's transaction."""
-    from vendors.models import Member
-
     month, group = month_of(when), session.get_one(Member, member_id).group
     after = _bump(session, MemberMonth, {"month": month, "member_id": member_id}, {}, saved_paise=paise)
     due = group.monthly_saving_paise
@@ -176,11 +179,27 @@ def saved(session: Session, member_id: int, paise: int, when: datetime | None = 
            saved_in_full=_crossed(after, paise, due) if due > 0 else 0)
 
 
+@events.ledger_posted.connect
+def _savings_posted(session: Session, entry, lines: dict[str, int], **_about) -> None:
+    """Money credited to a member's savings account is money she saved (a debit: taken back)."""
+    for code, amount in lines.items():
+        if code.startswith("member:") and code.endswith(":savings"):
+            saved(session, int(code.split(":")[1]), -amount, entry.at)
+
+
+@events.sale_recorded.connect
+def _sale_recorded(session: Session, business, parts: list[tuple[int, int]], sales: int = 1, at=None) -> None:
+    add(session, business, parts, sales, at)
+
+
+@events.sale_refunded.connect
+def _sale_refunded(session: Session, business, parts: list[tuple[int, int]], at=None) -> None:
+    add(session, business, [(category, -paise) for category, paise in parts], 0, at)
+
+
 def saving_changed(session: Session, group) -> None:
     """The group's monthly saving changed: recount, for every month, its members who saved it in full (judged
     by the new amount, as `derive` does)."""
-    from vendors.models import Member
-
     apply(session)
     due = group.monthly_saving_paise
     in_full = sa.func.count().filter(MemberMonth.saved_paise >= due) if due > 0 else sa.literal(0)
@@ -196,56 +215,16 @@ def saving_changed(session: Session, group) -> None:
             _areas(session, group, month, TOTAL, saved_in_full=change)
 
 
-def order_parts(order, amount_paise: int) -> list[tuple[int, int]]:
-    """Split an amount of an order's goods (their earnings, or a refund of them) over its lines' categories, to
-    the paisa. The delivery charge is not a sale: it is never part of the amount."""
-    weights = [(line.product.category_id, line.line_total_paise) for line in order.lines]
-    whole = sum(w for _c, w in weights) or 1
-    # The size is split and the sign put back: floor division of a refund (negative) would round each part away
-    # from zero, leaving the last part to make up the difference with the opposite sign.
-    sign, size = (-1 if amount_paise < 0 else 1), abs(amount_paise)
-    parts = [(category, sign * (size * weight // whole)) for category, weight in weights]
-    parts[-1] = (parts[-1][0], parts[-1][1] + amount_paise - sum(p for _c, p in parts))  # the last absorbs rounding
-    return parts
-
-
-class LoanStatus(Base):
-    """Each loan's standing, for the dashboards: refreshed when money reaches the loan, and daily (days pass)."""
-
-    __tablename__ = "loan_status"
-    __table_args__ = (
-        sa.Index("ix_loan_status_state", "state_code"),
-        sa.Index("ix_loan_status_organisation", "organisation_id"),
-        sa.Index("ix_loan_status_group", "group_id"),
-    )
-
-    loan_id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(index=True)
-    group_id: Mapped[int]
-    organisation_id: Mapped[int]
-    state_code: Mapped[str] = mapped_column(sa.String(2))
-    outstanding_paise: Mapped[int] = mapped_column(sa.BigInteger)
-    overdue_days: Mapped[int]
-    next_due_left_paise: Mapped[int] = mapped_column(sa.BigInteger)  # what the next instalment still needs
-    refreshed_on: Mapped[date]
-
-
 def rebuild(session: Session) -> int:
     """Recount every month's sales from the payments, cash sales and refunds (for an installation upgraded
     from before the rollups, or a check that they match). Online earnings use today's platform fee."""
-    from catalog.models import Variant
-    from orders.models import Order
-    from payments.models import CashSale, Payment, Refund
-    from payments.services import delivery_given_back, fee_given_back, goods_earned
-    from payments.status import MONEY_TAKEN
-
     session.execute(sa.delete(SalesMonth))
     count = 0
     for payment in session.scalars(sa.select(Payment).where(Payment.status.in_(list(MONEY_TAKEN)))
                                    .order_by(Payment.id)):
         orders = [payment.order] if payment.order_id else payment.checkout.orders
         for order in orders:
-            earned = order.subtotal_paise if not payment.is_online else goods_earned(order)
+            earned = order.subtotal_paise if not payment.is_online else payment_services.goods_earned(order)
             add(session, order.business, order_parts(order, earned), 1, payment.captured_at)
             count += 1
     for sale in session.scalars(sa.select(CashSale).order_by(CashSale.id)):
@@ -257,9 +236,9 @@ def rebuild(session: Session) -> int:
     for refund in session.scalars(sa.select(Refund).where(Refund.status == "processed", Refund.order_id.isnot(None))
                                   .order_by(Refund.processed_at, Refund.id)):
         order = session.get_one(Order, refund.order_id)
-        kept = delivery_given_back(order, refund.amount_paise, before.get(order.id, 0))
+        kept = payment_services.delivery_given_back(order, refund.amount_paise, before.get(order.id, 0))
         if refund.payment.gateway != "cash":
-            kept += fee_given_back(order, refund.amount_paise, before.get(order.id, 0))
+            kept += payment_services.fee_given_back(order, refund.amount_paise, before.get(order.id, 0))
         before[order.id] = before.get(order.id, 0) + refund.amount_paise
         lost = refund.amount_paise - kept
         add(session, order.business, order_parts(order, -lost), 0, refund.processed_at)

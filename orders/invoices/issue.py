@@ -109,12 +109,9 @@ def _buyer(session: Session, order: Order) -> tuple[str, str | None]:
 PAID_BY = {"razorpay": "UPI", "demo": "UPI", "stripe": "Card", "cash": "Cash", "bank": "Bank transfer"}
 
 
-def _paid_by(session: Session, order: Order) -> str:
+def _paid_by(gateway: str | None) -> str:
     """How the order was paid, as the invoice prints it (UPI through Razorpay, a card through Stripe, cash)."""
-    from payments.services import payment_for
-
-    payment = payment_for(session, order)
-    return PAID_BY.get(payment.gateway, "") if payment is not None else ""
+    return PAID_BY.get(gateway or "", "")
 
 
 def _supplier_address(business: Business) -> str:
@@ -125,12 +122,14 @@ def _supplier_address(business: Business) -> str:
                      if part)
 
 
-def issue_invoice(session: Session, order: Order, *, at: datetime | None = None) -> Invoice:
+def issue_invoice(session: Session, order: Order, *, at: datetime | None = None,
+                  paid_with: str | None = None) -> Invoice:
     """The order's invoice, made and numbered on the first call; later calls return the same one.
 
     Raises InvoiceError if the order is not confirmed yet (or was cancelled before it was), or if a registered
     business's GST details or the data tables cannot make a valid tax invoice. Flushes, never commits.
-    `at` is the moment of issue (default: now); its date in India decides the financial year.
+    `at` is the moment of issue (default: now); its date in India decides the financial year. `paid_with`: the
+    gateway of its payment (razorpay, stripe, cash...), printed as "Paid by UPI" (the caller knows the payment).
     """
     existing = session.scalar(sa.select(Invoice).where(Invoice.order_id == order.id))
     if existing is not None:
@@ -189,7 +188,7 @@ def issue_invoice(session: Session, order: Order, *, at: datetime | None = None)
                 delivery=order.delivery, pickup_point=order.pickup_point, place_of_supply=place,
                 taxable_paise=sum(x.taxable_paise for x in lines), cgst_paise=sum(x.cgst_paise for x in lines),
                 sgst_paise=sum(x.sgst_paise for x in lines), igst_paise=sum(x.igst_paise for x in lines),
-                round_off_paise=round_off, total_paise=total, payment_method=_paid_by(session, order), lines=lines)
+                round_off_paise=round_off, total_paise=total, payment_method=_paid_by(paid_with), lines=lines)
             session.add(invoice)
             session.flush()
     except IntegrityError:

@@ -6,12 +6,12 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from payments import services as payments
+from market.flows import stall_sale
 from tests.browser.test_ordering import log_in
 
 
 def test_staff_drill_down_and_download_an_export(page: Page, live_server, world, session):
-    payments.record_sale(session, world.shop_a.id, world.member_a.user, 1_250_00, "cash", "browser-sale")
+    stall_sale.record(session, world.shop_a.id, world.member_a.user, 1_250_00, "cash", "browser-sale")
     session.commit()
     log_in(page, live_server, world.staff_a.email)
     page.goto(live_server + "/staff/dashboard/")

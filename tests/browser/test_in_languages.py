@@ -90,3 +90,28 @@ def test_a_buyer_orders_from_two_shops_in_her_language(page: Page, live_server, 
     card.get_by_role("button", name=tr("Accept"), exact=True).click()
     expect(page.locator(".order-card.new")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const link of document.querySelectorAll('.trades a')) {
+    const text = [...link.childNodes].find(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    let at = 0;
+    for (const word of text.textContent.split(/\\s+/).filter(Boolean)) {
+      at = text.textContent.indexOf(word, at);
+      const range = document.createRange();
+      range.setStart(text, at);
+      range.setEnd(text, at + word.length);
+      if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) broken.push(word);
+      at += word.length;
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.mark.parametrize("code", ["en_IN", "hi", "ta", "te", "kn", "bn", "mr"])
+def test_the_home_pages_trade_tiles_never_break_a_word(page: Page, live_server, code):
+    choose_language(page, live_server, code)
+    assert page.locator(".trades a").count() == 4
+    assert page.evaluate(BROKEN_WORDS) == []

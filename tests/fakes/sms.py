@@ -1,4 +1,4 @@
-"""The local SMS provider (market.core.fake_sms) served on 127.0.0.1, and the real clients pointed at it."""
+"""The local SMS provider (market.core.fakes.sms) served on 127.0.0.1, and the real clients pointed at it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from market.core.config import LOCALES
-from market.core.fake_sms import FakeSms
+from market.core.fakes.sms import FakeSms
 from market.core.sms import DltProvider, TwilioProvider, demo_template_ids, registered_text
 from tests.fakes.server import serve
 

@@ -27,7 +27,7 @@ from market.core.notifications import Notification
 from market.reports.rollups import TOTAL, SalesMonth
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent
 from orders.services import cart_for, set_quantity
-from payments.fake_razorpay import FakeRazorpay, MemoryStore
+from payments.fakes.razorpay import FakeRazorpay, MemoryStore
 from payments.models import Payment, PaymentEvent, WebhookEvent
 from tests.conftest import login, reload
 from tests.factories import PASSWORD, category, gen_product, gen_user, photo_bytes

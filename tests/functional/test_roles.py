@@ -126,6 +126,13 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("auth.my_data", "GET"): row("/auth/my-data", only(*USERS)),
     ("auth.erase", "GET"): row("/auth/erase", only(*USERS)),
     ("auth.erase", "POST"): row("/auth/erase", only(*USERS), data=lambda ids: {"confirm": "y"}),  # no password
+    # "Forgot password" answers alike for every number; no row for a number without an account.
+    ("auth.forgot", "GET"): row("/auth/forgot", only(ANON, others=302)),
+    ("auth.forgot", "POST"): row("/auth/forgot", every(302), data=lambda ids: {"login": "+91 99999 00000"}),
+    ("auth.reset", "GET"): row("/auth/forgot/code", every(302)),  # nothing asked for in her session
+    ("auth.reset", "POST"): row("/auth/forgot/code", every(302), data=lambda ids: {"code": "123456"}),
+    ("auth.alerts", "POST"): row("/auth/account/alerts", only(*USERS, ok=302), writes=USERS),
+    ("main.demo_phone", "GET"): row("/demo/sms", every(200)),  # the demo provider's inbox: no database row
     ("auth.notifications", "GET"): row("/auth/notifications", only(*USERS)),  # reading changes nothing
     # Marks read what the page showed: the owner seller has new orders.
     ("auth.notifications_read", "POST"): row("/auth/notifications/read", only(*USERS, ok=302), writes=(OWNER,),
@@ -172,6 +179,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("onboarding.sample", "GET"): row("/staff/onboarding/sample.csv", only(*STAFF)),
     ("onboarding.setup_codes", "POST"): row("/staff/groups/{group}/setup-codes", only(STAFF_A, ADMIN),
                                             writes=(STAFF_A, ADMIN)),
+    ("onboarding.member_login_code", "POST"): row("/staff/members/{member}/login-code", only(STAFF_A, ADMIN),
+                                                  writes=(STAFF_A, ADMIN)),
     ("onboarding.first_login", "GET"): row("/welcome", only(ANON, others=302)),
     ("onboarding.first_login", "POST"): row("/welcome", only(ANON, others=302)),
 
@@ -194,6 +203,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                             writes=(OWNER,), data=lambda ids: {"action": "archive"}),
     ("products.delete_photo", "POST"): row("/seller/products/{product}/photos/{photo_id}/delete",
                                            only(OWNER, ok=302), writes=(OWNER,)),
+    ("seller.poster", "GET"): row("/seller/shops/{shop_id}/poster", {**only(OWNER), OTHER: 404}),
     ("products.shop_settings", "GET"): row("/seller/products/shops/{shop_id}", only(OWNER)),
     ("products.shop_settings", "POST"): row("/seller/products/shops/{shop_id}", only(OWNER, ok=302),
                                             writes=(OWNER,), data=lambda ids: {"public_name": "Rangoli Threads",

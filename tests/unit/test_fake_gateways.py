@@ -15,7 +15,7 @@ import requests
 import stripe
 from razorpay.errors import BadRequestError, SignatureVerificationError
 
-from payments.fake_razorpay import FakeRazorpay, FileStore, Webhook
+from payments.fakes.razorpay import FakeRazorpay, FileStore, Webhook
 from tests.fakes.server import serve
 from tests.fakes.stripe_server import FakeStripe, parse_form
 

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 
 from market.core import clock
 from market.core.models import AuditEntry
+from market.flows import stall_sale
 from market.reports import rollups
 from market.reports.dashboards import figures, scope_for
-from payments import services as payments
 from tests.conftest import login
 from tests.factories import gen_business, gen_group, gen_member
 from vendors import finance
@@ -26,7 +26,7 @@ def data(session, world):
     """Org A (Maharashtra): member A sold Rs 6,000 + Rs 5,000 at her stall this month and Rs 10,000 last month;
     her Rs 12,000 loan is 45 days late. Org B (Tamil Nadu): member B's Rs 20,000 loan is on time."""
     for amount in (6_000_00, 5_000_00):
-        payments.record_sale(session, world.shop_a.id, world.member_a.user, amount, "cash", f"sale-{amount}")
+        stall_sale.record(session, world.shop_a.id, world.member_a.user, amount, "cash", f"sale-{amount}")
     last_month = datetime.now(UTC).replace(day=1) - timedelta(days=3)
     rollups.add(session, world.shop_a, [(rollups.OTHER, 10_000_00)], 1, when=last_month)
     finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 12_000_00, 1200, "declining", 12,
@@ -134,7 +134,7 @@ def big_group(session, data):
     big = gen_group(session, data.org_a, name="Big group")
     members = [gen_member(session, big, legal_name=f"Member {n}", login=f"+9198123460{n + 10}") for n in range(5)]
     shop = gen_business(session, [members[0]], public_name="Big shop")
-    payments.record_sale(session, shop.id, members[0].user, 700_00, "cash", "big-sale")
+    stall_sale.record(session, shop.id, members[0].user, 700_00, "cash", "big-sale")
     session.commit()
     return big
 
@@ -216,7 +216,7 @@ def test_rebuilding_the_rollups_from_the_records_gives_what_the_ledger_kept(make
     finance.record_saving(session, world.member_b, 50_00)  # the group's Rs 200 saved in full
     world.member_b.group.monthly_saving_paise = 250_00  # staff raise it: no longer in full, in every month
     rollups.saving_changed(session, world.member_b.group)
-    payments.record_sale(session, world.shop_b.id, world.member_b.user, 2_500_00, "upi_qr", "stall-1",
+    stall_sale.record(session, world.shop_b.id, world.member_b.user, 2_500_00, "upi_qr", "stall-1",
                          variant_id=podi.variants[0].id, quantity=1)
     session.commit()
     app = make_app()

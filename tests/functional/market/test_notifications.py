@@ -6,7 +6,9 @@ import sqlalchemy as sa
 
 from market.core.db import utcnow
 from market.core.notifications import BACKOFF, Notification, OutboxEntry, deliver_pending, notify
-from orders.services import Delivery, cart_for, move, place_order, set_quantity
+from market.core.sms import provider_from_config
+from market.flows.order_moves import move
+from orders.services import Delivery, cart_for, place_order, set_quantity
 from orders.status import Actor, OrderStatus
 from tests.conftest import login, reload
 from tests.factories import gen_product
@@ -20,17 +22,6 @@ class RecordingSender:
         if to == self.fail_for:
             raise OSError("mail server down")
         self.sent.append((to, subject))
-
-
-class RecordingSms:
-    """The SMS provider's place (the seller hears of a new order by SMS too); test_sms.py tests the real ones."""
-
-    def __init__(self):
-        self.sent = []
-
-    def send(self, sms):
-        self.sent.append(sms.to)
-        return f"sms-{len(self.sent)}"
 
 
 def order_for(session, world):
@@ -72,12 +63,13 @@ def test_a_rolled_back_order_leaves_no_notification(session, world):
 
 
 def test_the_worker_emails_accounts_with_an_address_and_retries_failures(app, session, world, caplog):
+    sms = provider_from_config(app)  # the demo's: the seller's new-order SMS goes there
     order = order_for(session, world)
     move(session, order, OrderStatus.CONFIRMED, world.member_a.user, Actor.SELLER)
     session.commit()
     caplog.set_level(logging.INFO)
     with app.app_context():
-        deliver_pending(session, RecordingSender(fail_for=world.buyer.email), RecordingSms())
+        deliver_pending(session, RecordingSender(fail_for=world.buyer.email), sms)
         states = dict(session.execute(sa.select(Notification.user_id, OutboxEntry.state)
                                       .join(OutboxEntry, OutboxEntry.notification_id == Notification.id)
                                       .where(OutboxEntry.channel == "email")).all())
@@ -86,7 +78,7 @@ def test_the_worker_emails_accounts_with_an_address_and_retries_failures(app, se
         session.execute(sa.update(OutboxEntry).values(next_at=utcnow() - BACKOFF))  # the wait is over
         session.commit()
         sender = RecordingSender()
-        assert deliver_pending(session, sender, RecordingSms()) == 1
+        assert deliver_pending(session, sender, sms) == 1
     assert sender.sent == [(world.buyer.email, f"Order {order.number} is now: accepted")]
     assert world.buyer.email not in caplog.text
 

@@ -54,6 +54,7 @@ def test_a_stale_button_is_refused_with_a_message_and_changes_nothing(client, wo
     assert session.get(Order, order.id).status == "cancelled"
 
 
+@pytest.mark.real_commits  # the buyer's cancel commits on a connection of its own, in the seller's request
 def test_an_order_moved_by_someone_else_meanwhile_says_look_again(app, client, world, goods, session):
     place(client, world, goods)
     order = session.scalar(sa.select(Order))

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from orders.models import Checkout, Order
-from payments.fake_razorpay import FakeRazorpay, MemoryStore
+from payments.fakes.razorpay import FakeRazorpay, MemoryStore
 from payments.models import Payment
 from tests.conftest import login, reload
 from tests.factories import gen_product

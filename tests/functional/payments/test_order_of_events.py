@@ -18,7 +18,7 @@ from market.core.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from market.core.notifications import Notification
 from orders.models import Order
 from payments import services as payment_services
-from payments.fake_razorpay import Webhook
+from payments.fakes.razorpay import Webhook
 from payments.models import Payment, Refund
 from tests.conftest import login, reload
 from tests.factories import gen_product

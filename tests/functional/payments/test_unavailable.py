@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from market.core.ledger import LedgerEntry
 from orders.models import Order
-from payments.fake_razorpay import FakeRazorpay, MemoryStore
+from payments.fakes.razorpay import FakeRazorpay, MemoryStore
 from payments.models import Payment, Refund
 from tests.conftest import login, reload
 from tests.fakes.server import serve

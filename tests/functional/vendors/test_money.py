@@ -314,7 +314,7 @@ def _months_later(day: date, months: int) -> date:
 @pytest.mark.parametrize("paid", [4_442_44, 4_442_45, 5_442_44])
 def test_paying_a_little_over_an_instalment_before_it_is_due_keeps_her_off_the_dashboards(session, world, paid):
     from market.reports.dashboards import figures, scope_for
-    from market.reports.rollups import LoanStatus
+    from vendors.models import LoanStatus
 
     start = clock.today() - timedelta(days=25)  # the first instalment (Rs 4,442.44) falls due in a few days
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "bank", "", 50_000_00, 1200, "declining",
@@ -361,7 +361,7 @@ def _running_since() -> date:
 @pytest.mark.parametrize("already", [{"paid_instalments": "1"}, {"owed": "19,000"}, {"paid_instalments": "1",
                                                                                     "last_paid": "start+20"}])
 def test_a_loan_she_already_repays_is_on_time_on_her_first_day(client, session, world, already):
-    from market.reports.rollups import LoanStatus
+    from vendors.models import LoanStatus
 
     start = _running_since()
     already = {k: (start + timedelta(days=20)).isoformat() if v == "start+20" else v for k, v in already.items()}

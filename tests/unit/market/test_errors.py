@@ -35,7 +35,7 @@ DOMAIN_ERRORS = (AccountError, MoneyError, UploadError, PublicTextError, ShopNam
                  OnboardingError, RowError, MoveRefused)
 BUGS = (Unbalanced, IllegalTransition, IllegalPaymentMove)
 PACKAGES = ("market", "catalog", "orders", "payments", "vendors")
-NOT_OURS = {"payments.fake_razorpay.RazorpayError"}  # the fake gateway's own error, as Razorpay's server has it
+NOT_OURS = {"payments.fakes.razorpay.RazorpayError"}  # the fake gateway's own error, as Razorpay's server has it
 
 
 @pytest.mark.parametrize("error", DOMAIN_ERRORS, ids=lambda e: e.__name__)

@@ -41,6 +41,6 @@ def test_the_invoice_says_how_the_order_was_paid(session, registered):  # noqa: 
         session.add(Payment(checkout_id=order.checkout_id, order_id=order.id if gateway == "cash" else None,
                             gateway=gateway, amount_paise=order.total_paise, status="captured"))
         session.flush()
-        paid[words] = pdf_text(render_pdf(issue_invoice(session, order)))
+        paid[words] = pdf_text(render_pdf(issue_invoice(session, order, paid_with=gateway)))
     for words, text in paid.items():
         assert f"Paid by {words}" in text, words
