@@ -128,7 +128,7 @@ def category_lookup(session: Session) -> dict[str, int]:
 def run_import(session: Session, job: Job, media_dir: Path) -> dict:
     """The product-import job: check every row, then write all products (flushed; the job runner commits them
     with the job's "done"), or raise JobFailed with each row's problem. Its files: products.csv, photos.zip."""
-    business = session.get(Business, job.data["business_id"])
+    business = session.get_one(Business, job.data["business_id"])
     with StagedPhotos(media_dir) as staged:
         try:
             rows = read_csv(jobs.read_file(job, "products.csv") or b"")

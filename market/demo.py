@@ -152,6 +152,7 @@ def _demo_orders(session: Session, buyer: User, wholesaler: User, shop) -> None:
         order = checkout.orders[0]
         if n == 1:  # paid by UPI through the demo gateway, as a buyer would
             payment = payments.payment_for(session, order)
+            assert payment is not None  # an order paid by UPI has its payment
             payments.open_at_gateway(session, payment, callback_url="http://127.0.0.1:5000/")
             gateway = upi()
             assert isinstance(gateway, DemoGateway)  # the demo data is paid through the demo gateway

@@ -16,6 +16,7 @@ This module owns its transactions (it commits), as the CLI does: call it only af
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask
@@ -103,7 +104,7 @@ def _send_capture(session: Session, payment_id: int, attempt_id: str) -> bool:
     entity = upi.fetch_payment(attempt_id)
     if entity["status"] == "authorized":
         entity = upi.capture(attempt_id, amount)
-    payments.settle(session, session.get(Payment, payment_id), entity, "capture")
+    payments.settle(session, session.get_one(Payment, payment_id), entity, "capture")
     session.commit()
     return True
 
@@ -116,15 +117,19 @@ def _send_refund(session: Session, refund_id: int) -> bool:
     gateway, gateway_payment_id, amount, order_id = (made.payment.gateway, made.payment.gateway_payment_id,
                                                      made.amount_paise, made.order_id)
     session.rollback()  # nothing held while the gateway is asked
+    assert gateway_payment_id is not None  # a refund is only made of money a gateway took
     if gateway == "stripe":
-        answer = gateways.card().refund(gateway_payment_id, amount, f"haat-refund-{refund_id}")
+        card = gateways.card()
+        if card is None:  # cards switched off since: the refund waits for them (reconcile tries again)
+            raise gateways.GatewayUnavailable("Stripe's keys are not set")
+        answer = card.refund(gateway_payment_id, amount, f"haat-refund-{refund_id}")
     else:
         upi = gateways.upi()
-        answer = next((r for r in upi.refunds(gateway_payment_id)
-                       if (r.get("notes") or {}).get("haat_refund") == str(refund_id)), None) \
-            or upi.refund(gateway_payment_id, amount, {"haat_refund": str(refund_id), "order_id": str(order_id)})
-    made = session.get(Refund, refund_id)
-    payments.refund_answered(session, made, answer)
+        made_before = next((r for r in upi.refunds(gateway_payment_id)
+                            if (r.get("notes") or {}).get("haat_refund") == str(refund_id)), None)
+        answer = made_before or upi.refund(gateway_payment_id, amount, {"haat_refund": str(refund_id),
+                                                                         "order_id": str(order_id)})
+    payments.refund_answered(session, session.get_one(Refund, refund_id), answer)
     session.commit()
     return True
 
@@ -134,16 +139,17 @@ def _send_transfer(session: Session, transfer_id: int) -> bool:
     if made is None or made.gateway_transfer_id:
         session.rollback()
         return True
-    payment = session.get(Payment, made.payment_id)
+    payment = session.get_one(Payment, made.payment_id)
     gateway_payment_id, account, amount = payment.gateway_payment_id, made.recipient, made.amount_paise
-    number = session.get(Order, made.order_id).number
+    assert gateway_payment_id is not None  # a transfer is only made of money a gateway took
+    number = session.get_one(Order, made.order_id).number
     session.rollback()  # nothing held while the gateway is asked
     upi = gateways.upi()
     # One made before (a crash after the gateway answered) is adopted, never made twice.
     sent = next((t for t in upi.transfers(gateway_payment_id) if t["recipient"] == account
                  and (t.get("notes") or {}).get("order") == number), None)
     sent = sent or upi.transfer(gateway_payment_id, account, amount, {"order": number})
-    payments.transfer_made(session, session.get(Transfer, transfer_id), sent["id"])
+    payments.transfer_made(session, session.get_one(Transfer, transfer_id), sent["id"])
     session.commit()
     return True
 
@@ -165,4 +171,5 @@ def _send_extra(session: Session, extra_id: int) -> bool:
     return True
 
 
-SENDERS = {"capture": _send_capture, "refund": _send_refund, "transfer": _send_transfer, "extra": _send_extra}
+SENDERS: dict[str, Callable[..., bool]] = {"capture": _send_capture, "refund": _send_refund,
+                                           "transfer": _send_transfer, "extra": _send_extra}

@@ -153,7 +153,7 @@ def check_row(number: int, row: dict[str, str], groups: set[str], seen: set[str]
 def run(session: Session, job: Job) -> dict:
     """The onboarding job: check every row, then write everything (flushed; the job runner commits it with the
     job's "done"), or raise JobFailed with each row's problem. Its file: members.csv."""
-    organisation = session.get(Organisation, job.organisation_id)
+    organisation = session.get_one(Organisation, job.organisation_id)
     try:
         rows = read_csv(jobs.read_file(job, "members.csv") or b"")
     except OnboardingError as exc:
@@ -176,7 +176,7 @@ def run(session: Session, job: Job) -> dict:
     if errors:
         raise JobFailed(errors)
     try:
-        groups_created = _write(session, organisation, checked, groups, session.get(User, job.created_by_id))
+        groups_created = _write(session, organisation, checked, groups, session.get_one(User, job.created_by_id))
         session.flush()
     except sa.exc.IntegrityError as exc:  # a phone number got an account (a sign-up, another file) while checking
         raise JobFailed([_("A phone number in the file got an account while the file was being checked; nothing "

@@ -110,7 +110,7 @@ def member_login_code(member_id: int):
     member = db.session.get(Member, member_id) or abort(404)
     if not can_view_organisation(db.session, current_user, member.group.organisation_id):
         abort(403)
-    user = db.session.get(User, member.user_id)
+    user = db.session.get_one(User, member.user_id)
     if not user.is_active or not user.phone:
         flash(_("This member has no mobile number to log in with: a login code cannot help."), "error")
         return redirect(url_for("staff.member", member_id=member.id))

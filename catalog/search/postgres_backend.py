@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from catalog.search.query import (
     _with_corrections,
     max_edits,
 )
+from market.core.db import rows_matched
 
 # Made by migration 7d3e5b1a9c42 on PostgreSQL only, outside the models: see include_object().
 POSTGRES_ONLY = frozenset({"search_vector", "ix_products_search_vector"})
@@ -36,7 +38,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 # products.search_vector and search_words are made by migration 7d3e5b1a9c42, on PostgreSQL only, and
 # are not in the models (SQLite has no tsvector).
-VECTOR = sa.literal_column("products.search_vector")
+VECTOR: sa.ColumnClause[Any] = sa.literal_column("products.search_vector")
 WORDS_REFRESH_SECONDS = 600  # search_words may lag this long behind new titles (typo corrections only)
 WORDS_LOCK = 0x4861617453  # pg_try_advisory_xact_lock key: one refresh of search_words at a time
 
@@ -57,12 +59,12 @@ class PostgresBackend:
                                  lambda words: [self._correction(session, w) for w in words])
 
     @staticmethod
-    def _tsquery(alternatives: list[list[str]]):
+    def _tsquery(alternatives: list[list[str]]) -> sa.ColumnElement[Any]:
         """Every word (or one of its alternatives), stemmed by PostgreSQL's English configuration."""
-        english = sa.literal_column("'english'::regconfig")
-        clauses = []
+        english: sa.ColumnClause[Any] = sa.literal_column("'english'::regconfig")
+        clauses: list[sa.ColumnElement[Any]] = []
         for words in alternatives:
-            clause = sa.func.plainto_tsquery(english, words[0])
+            clause: sa.ColumnElement[Any] = sa.func.plainto_tsquery(english, words[0])
             for word in words[1:]:
                 clause = clause.op("||")(sa.func.plainto_tsquery(english, word))
             clauses.append(clause)
@@ -88,7 +90,7 @@ class PostgresBackend:
         rows = session.execute(sa.select(matches.c.id, sa.func.count().over()).order_by(*order)
                                .offset((query.page - 1) * query.per_page).limit(query.per_page)).all()
         if not rows and query.page > 1:  # past the last page: count on their own
-            return [], min(session.scalar(sa.select(sa.func.count()).select_from(matches)), MAX_TOTAL)
+            return [], min(session.execute(sa.select(sa.func.count()).select_from(matches)).scalar_one(), MAX_TOTAL)
         return [row[0] for row in rows], min(rows[0][1] if rows else 0, MAX_TOTAL)
 
     def _correction(self, session: Session, word: str) -> str | None:
@@ -97,8 +99,8 @@ class PostgresBackend:
             return None
         # No LIMIT: with one, PostgreSQL bets on finding a few rows early in a sequential scan, and loses
         # the bet (60 ms) when the word is nowhere, which is when this runs.
-        known = session.scalar(sa.select(sa.func.count()).where(Product.listed, VECTOR.op("@@")(
-            self._tsquery([[word]]))))
+        known = session.execute(sa.select(sa.func.count()).where(Product.listed, VECTOR.op("@@")(
+            self._tsquery([[word]])))).scalar_one()
         if known >= FEW:
             return None
         # `%`: trigram similarity >= pg_trgm.similarity_threshold (0.3); "pickel" ~ "pickle" is 0.4.
@@ -111,7 +113,7 @@ class PostgresBackend:
         """Empty the queue (the table is its own index); rows another process is deleting are skipped."""
         with Session(bind=session.get_bind()) as own:
             locked = sa.select(SearchQueue.id).with_for_update(skip_locked=True).scalar_subquery()
-            deleted = own.execute(sa.delete(SearchQueue).where(SearchQueue.id.in_(locked))).rowcount
+            deleted = rows_matched(own.execute(sa.delete(SearchQueue).where(SearchQueue.id.in_(locked))))
             own.commit()
         return deleted
 

@@ -106,9 +106,10 @@ def _session() -> Session:
     return db.session
 
 
-def _facets(query: SearchQuery) -> list:
+def _facets(query: SearchQuery) -> list[sa.ColumnExpressionArgument[bool]]:
     """The query's facets as SQL conditions on products."""
-    conditions = [Product.listed]  # not "listed IS true": PostgreSQL must see the partial index's "WHERE listed"
+    # Not "listed IS true": PostgreSQL must see the partial index's "WHERE listed".
+    conditions: list[sa.ColumnExpressionArgument[bool]] = [Product.listed]
     if query.category_ids:
         conditions.append(Product.category_id.in_(query.category_ids))
     if query.state:
@@ -140,9 +141,9 @@ def _browse(session: Session, query: SearchQuery) -> SearchResult:
     return SearchResult(ids=ids, total=_capped_count(session, conditions))
 
 
-def _capped_count(session: Session, conditions: list) -> int:
+def _capped_count(session: Session, conditions: list[sa.ColumnExpressionArgument[bool]]) -> int:
     inner = sa.select(sa.literal(1)).select_from(Product).where(*conditions).limit(MAX_TOTAL).subquery()
-    return session.scalar(sa.select(sa.func.count()).select_from(inner))
+    return session.execute(sa.select(sa.func.count()).select_from(inner)).scalar_one()
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:

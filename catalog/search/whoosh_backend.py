@@ -204,8 +204,8 @@ class WhooshBackend:
         return ids, min(collector.total, MAX_TOTAL)
 
     @staticmethod
-    def _facet_keys(query: SearchQuery) -> tuple:
-        keys = []
+    def _facet_keys(query: SearchQuery) -> tuple[tuple, ...]:
+        keys: list[tuple] = []
         if query.category_ids:
             keys.append(("category", tuple(sorted(set(query.category_ids)))))
         if query.state:

@@ -230,7 +230,7 @@ def finish_reset(session: Session, login: str, code: str, new_password: str) -> 
     """Set a new password with the code sent to her phone or e-mail; the code works once, and every phone and
     computer logged in to her account is logged out (whoever had her old password too)."""
     reset = check_reset_code(session, login, code)
-    user = session.get(User, reset.user_id)
+    user = session.get_one(User, reset.user_id)
     check_password_rules(new_password, (user.name, user.email, user.phone))
     user.password_hash = hash_password(new_password)
     user.session_version += 1

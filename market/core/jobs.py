@@ -28,7 +28,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from market.core.db import Base, UTCDateTime, utcnow
+from market.core.db import Base, UTCDateTime, rows_matched, utcnow
 
 LEASE = timedelta(minutes=10)  # a job not heard from for this long is taken by the next worker
 MAX_ATTEMPTS = 3  # a job that stopped its worker this often is failed rather than tried again
@@ -171,12 +171,12 @@ def claim(session: Session) -> Job | None:
         if job_id is None:
             session.commit()
             return None
-        taken = session.execute(sa.update(Job).where(Job.id == job_id, _claimable(now)).values(
-            status="running", lease_until=now + LEASE, attempts=Job.attempts + 1)).rowcount
+        taken = rows_matched(session.execute(sa.update(Job).where(Job.id == job_id, _claimable(now)).values(
+            status="running", lease_until=now + LEASE, attempts=Job.attempts + 1)))
         session.commit()
         if not taken:
             continue  # another worker was quicker
-        job = session.get(Job, job_id)
+        job = session.get_one(Job, job_id)
         if job.attempts > MAX_ATTEMPTS:
             with force_locale(job.locale):
                 _finish(session, job, job.attempts, "failed", {}, [str(_l(
@@ -191,8 +191,8 @@ def _finish(session: Session, job: Job, attempt: int, status: str, result: dict,
               "finished_at": utcnow(), "lease_until": None}
     if status == "done":
         values["done"] = Job.total
-    finished = session.execute(sa.update(Job).where(Job.id == job.id, Job.attempts == attempt)
-                               .values(**values)).rowcount
+    finished = rows_matched(session.execute(sa.update(Job).where(Job.id == job.id, Job.attempts == attempt)
+                                            .values(**values)))
     if not finished:
         session.rollback()  # another worker took the job over: its run counts, not this one
         return False

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -26,7 +27,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from market.core.db import Base, UTCDateTime, utcnow
+from market.core.db import Base, UTCDateTime, rows_matched, utcnow
 from market.core.models import PasswordReset, PendingSignup, User
 from market.core.security import hide_contacts, reset_code, signup_code
 from market.core.sms import Sms, SmsError, SmsUnavailable
@@ -121,7 +122,7 @@ def choose_channels(session: Session, user: User, chosen: dict[str, set[str]]) -
 
 
 def notify(session: Session, users: list[User], subject, body="", link: str = "", *, kind: str = "other",
-           sms: tuple[str, object] | None = None) -> None:
+           sms: tuple[str, Mapping[str, object] | Callable[..., Mapping[str, object]]] | None = None) -> None:
     """Tell each user something, in her own language; `subject` and `body` are callables or lazy strings.
     `kind` is one of EVENTS (which channels she gets it by); `sms` is (template, values or a callable giving
     them, called in her language): without it the event goes by no SMS."""
@@ -129,7 +130,7 @@ def notify(session: Session, users: list[User], subject, body="", link: str = ""
         with force_locale(user.locale or "en_IN"):
             text = str(subject() if callable(subject) else subject)
             more = str(body() if callable(body) else body)
-            values = (sms[1]() if callable(sms[1]) else sms[1]) if sms else {}
+            values: Mapping[str, object] = (sms[1]() if callable(sms[1]) else sms[1]) if sms else {}
         # Sent by e-mail as written: no phone number or address in it, whatever text it was made from (an old
         # product title, a message).
         note = Notification(user_id=user.id, subject=hide_contacts(text)[:200], body=hide_contacts(more)[:1000],
@@ -195,9 +196,9 @@ def deliver_pending(session: Session, email, sms, limit: int = 100) -> int:
     now = utcnow()
     stuck = session.execute(sa.update(OutboxEntry).where(OutboxEntry.state == "sending",
                                                          OutboxEntry.claimed_at < now - STUCK).values(state="failed"))
-    if stuck.rowcount:
+    if rows_matched(stuck):
         current_app.logger.warning("%s deliveries were being sent when a worker stopped: not sent again",
-                                   stuck.rowcount)
+                                   rows_matched(stuck))
     due = session.scalars(sa.select(OutboxEntry.id).where(OutboxEntry.state == "pending", OutboxEntry.next_at <= now)
                           .order_by(OutboxEntry.id).limit(limit)).all()
     session.commit()
@@ -207,11 +208,11 @@ def deliver_pending(session: Session, email, sms, limit: int = 100) -> int:
                                                                OutboxEntry.state == "pending")
                                   .values(state="sending", claimed_at=utcnow(), attempts=OutboxEntry.attempts + 1))
         session.commit()  # claimed before the call: another worker, or this one after a crash, never sends it again
-        if not claimed.rowcount:
+        if not rows_matched(claimed):
             continue
-        delivery = session.get(OutboxEntry, delivery_id)
-        note = session.get(Notification, delivery.notification_id)
-        user = session.get(User, note.user_id)
+        delivery = session.get_one(OutboxEntry, delivery_id)
+        note = session.get_one(Notification, delivery.notification_id)
+        user = session.get_one(User, note.user_id)
         state = _send(delivery, note, user, email, sms)
         delivery.state = state
         if state == "pending":
@@ -283,7 +284,7 @@ def deliver_reset_codes(session: Session, email, sms, limit: int = 100) -> int:
                            .order_by(PasswordReset.id).limit(limit)).all()
     sent = 0
     for reset in rows:
-        user = session.get(User, reset.user_id)
+        user = session.get_one(User, reset.user_id)
         with force_locale(user.locale or "en_IN"):
             code = reset_code(reset)
             subject = str(_l("Your Haat code: %(code)s", code=code))

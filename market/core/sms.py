@@ -21,12 +21,14 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 import requests
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.local import LocalProxy
 from werkzeug.test import Client as WSGIClient
 
 from market.core.config import LOCALES
@@ -189,7 +191,10 @@ class InProcess(requests.adapters.BaseAdapter):
         super().__init__()
         self.app = app
 
-    def send(self, request, **_kwargs):
+    def send(self, request: requests.PreparedRequest, stream: bool = False,
+             timeout: float | tuple[float | None, float | None] | None = None, verify: bool | str = True,
+             cert: str | tuple[str, str] | None = None, proxies: dict[str, str] | None = None) -> requests.Response:
+        assert request.url is not None  # requests prepares every request it sends with its URL
         url = urlsplit(request.url)
         body = request.body.encode() if isinstance(request.body, str) else request.body
         with WSGIClient(self.app).open(url.path, method=request.method, query_string=url.query,
@@ -233,17 +238,17 @@ def demo_fake(app):
                    entity_id=DEMO["entity"], templates=registered, store=FileStore(demo_store_path(app))), ids
 
 
-def demo_provider(app=None):
+def demo_provider(app: Flask | None = None):
     """The demo's fake provider and its template ids, made once per app."""
-    app = app or current_app._get_current_object()
+    app = app or cast("LocalProxy[Flask]", current_app)._get_current_object()  # Flask annotates the proxy as Flask
     if "haat.demo_sms" not in app.extensions:
         app.extensions["haat.demo_sms"] = demo_fake(app)
     return app.extensions["haat.demo_sms"]
 
 
-def provider_from_config(app=None):
+def provider_from_config(app: Flask | None = None):
     """The configured SMS provider."""
-    app = app or current_app._get_current_object()
+    app = app or cast("LocalProxy[Flask]", current_app)._get_current_object()  # Flask annotates the proxy as Flask
     config = app.config
     kind = config["SMS_PROVIDER"]
     if kind == "twilio":

@@ -31,6 +31,7 @@ def record(session: Session, business_id: int, seller: User, amount_paise: int, 
                                 quantity, note)
     variant = session.get(Variant, sale.variant_id) if sale.variant_id else None
     if variant is not None and not variant.product.made_to_order:
+        assert sale.quantity is not None  # record_sale refuses a product sold without a quantity
         try:
             take_stock(session, variant, sale.quantity)
         except OrderError:

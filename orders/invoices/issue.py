@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from market.core.clock import day_of
-from market.core.db import utcnow
+from market.core.db import rows_matched, utcnow
 from orders.hsn import GST_STATE_CODES, UnknownCategory, pincode_state, rule_for
 from orders.invoices.gst import INDIVIDUAL_PAN, split_inclusive, validate_gstin
 from orders.invoices.models import (
@@ -210,8 +210,8 @@ def _next_seq(session: Session, business_id: int, fy: str) -> int:
         result = session.execute(sa.update(InvoiceCounter).where(*where)
                                  .values(last_seq=InvoiceCounter.last_seq + 1)
                                  .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            return session.scalar(sa.select(InvoiceCounter.last_seq).where(*where))
+        if rows_matched(result) == 1:
+            return session.execute(sa.select(InvoiceCounter.last_seq).where(*where)).scalar_one()
         try:
             with session.begin_nested():  # the first invoice of the year; a racing first one trips the key
                 session.add(InvoiceCounter(business_id=business_id, fy=fy, last_seq=1))

@@ -185,7 +185,7 @@ def _buyer_block(doc: _Document, invoice: Invoice, width: float) -> None:
         doc.line(f"Collected at: {invoice.pickup_point}")
 
 
-def _columns(invoice: Invoice) -> list[tuple[str, float, str]]:
+def _columns(invoice: Invoice) -> list[tuple[str, int, str]]:
     """(heading, width in mm, alignment) of the lines table; widths add up to the 186 mm between margins."""
     if not invoice.is_tax_invoice:
         return [("#", 8, "R"), ("Description", 96, "L"), ("HSN/SAC", 16, "C"), ("Qty", 12, "R"),

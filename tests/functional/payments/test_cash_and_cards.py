@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from market.core import ledger
 from orders.models import Order
+from payments import outbox
 from payments.models import Payment, Refund, WebhookEvent
 from tests.conftest import PATIENCE, login, reload
 from tests.functional.payments.conftest import checkout
@@ -296,3 +297,22 @@ def test_the_buyer_sees_and_hears_of_a_part_refund_and_its_reason_without_contac
     login(client, world.buyer.email)
     page = client.get(f"/orders/{order.id}").text
     assert "−₹50.00" in page and "−₹20.00" in page and "one button missing" in page and "9822012345" not in page
+
+
+def test_a_card_refund_while_cards_are_switched_off_waits_for_them(app, client, session, world, goods, stripe_fake):
+    placed = checkout(client, session, world, goods, pay_with="card")
+    client.get(f"/payments/pay/{placed.checkout.id}")
+    reload(session)
+    stripe_fake.complete(session.get(Payment, placed.payment.id).gateway_order_id)
+    client.get(f"/payments/{placed.payment.id}/stripe-done")
+    app.config.update(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="")  # no card gateway any more
+    order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
+    answer = client.post(f"/orders/{order_a.id}/status", data={"to": "cancelled"})
+    assert answer.status_code == 302
+    reload(session)
+    refund = session.scalar(sa.select(Refund))
+    with app.app_context():
+        assert outbox.send(session, "refund", refund.id) is False  # waits; reconcile tries again later
+    reload(session)
+    refund = session.get(Refund, refund.id)
+    assert refund.status == "pending" and refund.gateway_refund_id is None
