@@ -49,6 +49,10 @@ def test_a_paid_sale_raises_the_cover_of_her_next_instalment(page: Page, live_se
     expect(page.get_by_text("₹225.00 of ₹1,066.19 paid", exact=False)).to_be_visible()
     expect(page.get_by_text("Sales this month")).to_be_visible()
     expect(page.locator(".big-number")).to_have_text("₹450.00")
+    lines = page.evaluate("""() => [...document.querySelectorAll('.loan-figures dd')].map(dd => {
+        const range = document.createRange(); range.selectNodeContents(dd);
+        return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; })""")
+    assert lines and set(lines) == {1}, lines  # each amount of her loan on one line on a phone, never broken up
 
 
 def test_her_plan_names_each_loan_shows_a_worked_example_and_keeps_her_order(page: Page, live_server, world,
