@@ -67,3 +67,20 @@ def test_a_phone_number_in_the_title_is_refused_in_her_language_under_the_field(
     page.locator("input[name=title]").scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "refused-title.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+def test_photos_picked_before_the_pages_script_arrives_are_still_counted(page: Page, live_server, world, tmp_path):
+    """On a slow phone she may take the photo before product-form.js has loaded: it counts them when it arrives."""
+    photo = tmp_path / "IMG_20261207.jpg"
+    photo.write_bytes(photo_bytes(800, 600))
+    page.goto(live_server + "/auth/login")
+    page.get_by_label("Phone number or e-mail").fill("98123 45601")
+    page.get_by_label("Password").fill("correct-horse-9")
+    page.get_by_role("button", name="Log in").click()
+    held = []
+    page.route("**/js/product-form.js*", lambda route: held.append(route))  # the script is still on its way
+    page.goto(live_server + "/seller/products/new", wait_until="commit")  # a deferred script holds DOMContentLoaded
+    page.locator("input[name=photos][capture]").set_input_files(str(photo))  # as soon as the button is there
+    assert held, "the page asks for its script"
+    held[0].continue_()
+    expect(page.get_by_text("1 photo ready")).to_be_visible()
