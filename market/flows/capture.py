@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from market.core import events
 from market.core import ledger as books
 from market.core.models import User
-from market.flows import order_moves
+from market.flows.order_moves import move
 from orders import services as order_services
 from orders.models import Order
 from orders.status import Actor, OrderStatus
@@ -43,7 +43,7 @@ def follow(session: Session, payment: Payment, orders: list[Order]) -> None:
     for order in orders:
         if order.status == OrderStatus.CANCELLED:
             payments.refund(session, order, reason="paid after it was cancelled")
-            order_moves.move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "payment came after cancelling")
+            move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "payment came after cancelling")
         else:
             live.append(order)
     if payment.is_online:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from market.core import events
 from market.core.models import User
 from market.core.notifications import notify
-from market.flows import order_moves
+from market.flows.order_moves import move
 from orders.models import Order
 from orders.services import STATUS_NAMES
 from orders.status import Actor, OrderStatus, can_move
@@ -45,9 +45,9 @@ def _refunded_at_gateway(session: Session, order: Order) -> None:
         return
     status = OrderStatus(order.status)
     if can_move(status, OrderStatus.CANCELLED, Actor.SYSTEM):
-        order_moves.move(session, order, OrderStatus.CANCELLED, None, Actor.SYSTEM, "refunded in full at the gateway")
+        move(session, order, OrderStatus.CANCELLED, None, Actor.SYSTEM, "refunded in full at the gateway")
         notify(session, order.business.owner_users, lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
                                                                s=STATUS_NAMES[OrderStatus.CANCELLED]),
                "", f"/orders/{order.id}", kind="order_update")
     elif can_move(status, OrderStatus.REFUNDED, Actor.SYSTEM):
-        order_moves.move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "refunded in full at the gateway")
+        move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "refunded in full at the gateway")
