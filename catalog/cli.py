@@ -16,19 +16,18 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
+from catalog.search import maintain, reindex_all, sync
+from catalog.search.query import SearchBusy
+from market.core import db
+
 log = logging.getLogger(__name__)
 
 
 def register(app: Flask) -> None:
     """Attach the search commands to the app."""
-
     @app.cli.command("reindex")
     def reindex():
         """Rebuild the search index from the products table (listed products only)."""
-        from catalog.search import reindex_all
-        from catalog.search.query import SearchBusy
-        from market.core import db
-
         bar = None
         shown = 0
 
@@ -55,9 +54,6 @@ def register(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="sync once and stop (for cron or a test)")
     def search_worker(interval: float, once: bool):
         """Apply queued product changes to the search index every second until Ctrl+C (one per installation)."""
-        from catalog.search import maintain, sync
-        from market.core import db
-
         if not once:
             click.echo("Keeping the search index up to date; Ctrl+C stops.")
         try:

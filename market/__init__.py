@@ -16,12 +16,16 @@ from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from market.core import bodies, config, db, security
+from market.core import bodies, config, db, jobs, security
+from market.core.accounts import SEEN_EVERY, live_login_session
 from market.core.config import LOCALES
+from market.core.db import utcnow
 from market.core.errors import Refusal, Unavailable
 from market.core.extensions import babel, compress, csrf, limiter, login_manager
 from market.core.i18n import select_locale
+from market.core.models import LoginSession, User
 from market.core.money import format_count, format_inr
+from market.core.notifications import unread_count
 from vendors.states import state_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,10 +80,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from market.core.accounts import SEEN_EVERY, live_login_session
-    from market.core.db import utcnow
-    from market.core.models import LoginSession, User
-
     # No context processor of its own: globals_for_templates() gives the templates current_user, a guest
     # when the database cannot load her, so that the error page still renders.
     login_manager.init_app(app, add_context_processor=False)
@@ -121,7 +121,6 @@ def _register_blueprints(app: Flask) -> None:
     from catalog import imports as product_imports
     from catalog.views import catalog, products
     from market.admin import admin
-    from market.core import jobs
     from market.dashboard_views import dashboards
     from market.job_views import job_pages
     from market.views import auth, main
@@ -199,8 +198,6 @@ def _header_data(again: bool = False) -> int:
 
 
 def _read_header_data() -> int:
-    from market.core.notifications import unread_count
-
     user = None
     try:
         user = current_user._get_current_object()  # Flask-Login's user loader queries

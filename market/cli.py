@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 
-from market.core import db
+from catalog.cli import register as register_search
+from catalog.search import reindex_all
+from catalog.views import media_dir
+from market.core import db, fonts
+from market.core.accounts import AccountError, create_user
+from market.core.jobs import run_pending
+from market.core.models import Role
+from market.core.notifications import deliver_all, sender_from_config
+from market.core.security import hash_password
+from market.core.sms import provider_from_config
+from market.demo import load_demo
+from market.demo_large import load_large
+from market.reports.rollups import rebuild as recount
+from payments.cli import register as register_payments
+from vendors.finance import refresh_status
+from vendors.models import Loan
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository (as market.ROOT: the app factory imports this module)
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - the published demo password, demo data only
@@ -24,9 +41,6 @@ def alembic_config(url: str) -> Config:
 
 def register(app: Flask) -> None:
     """Attach the commands to the app (and the catalogue's search commands)."""
-    from catalog.cli import register as register_search
-    from payments.cli import register as register_payments
-
     register_search(app)
     register_payments(app)
     _register_dashboards(app)
@@ -36,8 +50,6 @@ def register(app: Flask) -> None:
                   help="Folder with the Noto Sans .ttf files (default: the system's fonts-noto-core).")
     def make_fonts(source: str | None):
         """Cut Noto Sans per script into static/fonts (WOFF2) and write static/css/fonts.css."""
-        from market.core import fonts
-
         static = ROOT / "static"
         written = fonts.make(static / "fonts", Path(source) if source else fonts.SOURCE)
         (static / "css" / "fonts.css").write_text(fonts.css(), encoding="utf-8")
@@ -47,7 +59,6 @@ def register(app: Flask) -> None:
     @app.cli.group("db")
     def db_group():
         """Database migrations (Alembic)."""
-
     @db_group.command("upgrade")
     @click.argument("revision", default="head")
     def upgrade(revision: str):
@@ -72,9 +83,6 @@ def register(app: Flask) -> None:
                   help="large: a full programme (200,000 members, 5,000,000 orders) for the dashboards' benchmark.")
     def seed_demo(scale: str):
         """Load the demo programme, groups, members, businesses and accounts (once)."""
-        from catalog.views import media_dir
-        from market.demo import load_demo
-
         if scale == "large":
             _seed_large()
             return
@@ -82,8 +90,6 @@ def register(app: Flask) -> None:
         created = load_demo(db.session, DEMO_PASSWORD, media_dir())
         db.session.commit()
         if created:
-            from catalog.search import reindex_all
-
             reindex_all(db.session)
         click.echo("Demo data loaded." if created else "Demo data already there; nothing changed.")
         click.echo(f"Demo accounts (password {DEMO_PASSWORD}):")
@@ -95,11 +101,6 @@ def register(app: Flask) -> None:
     @click.option("--interval", default=5.0, help="seconds between rounds")
     def notify_worker(once: bool, interval: float):
         """Send sign-up and password codes and the notifications' e-mails and SMS (several workers may run)."""
-        import time
-
-        from market.core.notifications import deliver_all, sender_from_config
-        from market.core.sms import provider_from_config
-
         email, sms = sender_from_config(), provider_from_config()
         while True:
             sent = deliver_all(db.session, email, sms)
@@ -114,10 +115,6 @@ def register(app: Flask) -> None:
     @click.option("--interval", default=1.0, help="seconds between looks at the queue")
     def jobs_worker(once: bool, interval: float):
         """Run the long jobs (product imports, onboarding); a job whose worker died is taken again after its lease."""
-        import time
-
-        from market.core.jobs import run_pending
-
         while True:
             ran = run_pending(db.session)
             if ran:
@@ -133,9 +130,6 @@ def register(app: Flask) -> None:
     @click.password_option()
     def create_user_command(role: str, name: str, login: str, password: str):
         """Create an account (for the first admin of a new installation)."""
-        from market.core.accounts import AccountError, create_user
-        from market.core.models import Role
-
         try:
             create_user(db.session, name=name, login=login, password=password, role=Role(role))
         except AccountError as exc:
@@ -148,16 +142,9 @@ def _register_dashboards(app: Flask) -> None:
     @app.cli.group("dashboards")
     def dashboards_group():
         """The programme dashboards' rollups."""
-
     @dashboards_group.command("refresh")
     def refresh():
         """Recompute every loan's standing (run daily: instalments fall due as days pass)."""
-        import sqlalchemy as sa
-
-        from market.core import db
-        from vendors.finance import refresh_status
-        from vendors.models import Loan
-
         ids = db.session.scalars(sa.select(Loan.id).order_by(Loan.id)).all()
         with click.progressbar(ids, label="Loans") as bar:
             for n, loan_id in enumerate(bar, 1):
@@ -171,18 +158,12 @@ def _register_dashboards(app: Flask) -> None:
     @dashboards_group.command("rebuild")
     def rebuild():
         """Recount the monthly sales from payments, cash sales and refunds."""
-        from market.core import db
-        from market.reports.rollups import rebuild as recount
-
         counted = recount(db.session)
         db.session.commit()
         click.echo(f"{counted} sales counted.")
 
 
 def _seed_large() -> None:
-    from market.core.security import hash_password
-    from market.demo_large import load_large
-
     shown: dict[str, int] = {}
 
     def progress(step: str, done: int, total: int) -> None:

@@ -12,29 +12,29 @@ waiting for the gateway (payments.outbox), again and again, waiting longer while
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import click
 from flask import Flask
+
+from market.core import db
+from market.core.db import utcnow
+from payments import outbox
+from payments.gateways import GatewayUnavailable
+from payments.models import Payment
+from payments.services import reconcile_payment, to_reconcile
 
 
 def register(app: Flask) -> None:
     @app.cli.group("payments")
     def payments_group():
         """Payments: reconciliation with the gateways."""
-
     @payments_group.command("reconcile")
     @click.option("--repair", is_flag=True, help="Apply what the gateways know and we do not.")
     @click.option("--days", default=3, show_default=True, help="Also re-check refunds of payments this recent.")
     def reconcile(repair: bool, days: int):
         """Report (and with --repair, fix) payments that differ from the gateway's record."""
-        from market.core import db
-        from market.core.db import utcnow
-        from payments import outbox
-        from payments.gateways import GatewayUnavailable
-        from payments.models import Payment
-        from payments.services import reconcile_payment, to_reconcile
-
         now = utcnow()
         found = repaired = 0
         for payment_id in to_reconcile(db.session, now - timedelta(days=days)):
@@ -67,11 +67,6 @@ def register(app: Flask) -> None:
     @click.option("--every", default=5.0, show_default=True, help="Seconds between rounds when all went out.")
     def work(once: bool, every: float):
         """Send the refunds and transfers waiting for the gateway, retrying with backoff."""
-        import time
-
-        from market.core import db
-        from payments import outbox
-
         pause = every
         while True:
             waiting = sum(not outbox.send(db.session, kind, row_id) for kind, row_id in outbox.pending(db.session))

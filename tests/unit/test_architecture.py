@@ -13,25 +13,14 @@ from market import ROOT
 
 PACKAGES = ("market", "catalog", "orders", "payments", "vendors")
 
-# (file, module imported) written inside a function. The app factory imports its blueprints, the CLI its
-# commands' modules when a command runs: start-up stays light. Any other needs a reason written down here.
+# (file, module imported) written inside a function: only the app factory, which imports the blueprints and what
+# they bring (the features) when it builds an app, since `import market.core.db` runs market/__init__.py first and
+# must not pull in every feature. Any other needs a reason written down here.
 ALLOWED_INSIDE_FUNCTIONS = {
     ("market/__init__.py", name) for name in (
-        "catalog", "catalog.views", "market.admin", "market.cli", "market.core", "market.core.accounts",
-        "market.core.db", "market.core.models", "market.core.notifications", "market.dashboard_views", "market.flows",
+        "catalog", "catalog.views", "market.admin", "market.cli", "market.dashboard_views", "market.flows",
         "market.job_views", "market.reports", "market.views", "orders.quote_views", "orders.views", "payments",
         "payments.gateways", "payments.views", "vendors", "vendors.views")
-} | {
-    ("market/cli.py", name) for name in (
-        "catalog.cli", "catalog.search", "catalog.views", "market.core", "market.core.accounts", "market.core.models",
-        "market.core.jobs", "market.core.notifications", "market.core.security", "market.core.sms", "market.demo",
-        "market.demo_large",
-        "market.reports.rollups", "payments.cli", "vendors.finance", "vendors.models")
-} | {
-    ("catalog/cli.py", "catalog.search"), ("catalog/cli.py", "catalog.search.query"), ("catalog/cli.py", "market.core"),
-} | {
-    ("payments/cli.py", name) for name in (
-        "market.core", "market.core.db", "payments", "payments.gateways", "payments.models", "payments.services")
 }
 
 
