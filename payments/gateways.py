@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import razorpay
 import requests
@@ -19,9 +17,9 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
 from stripe.params.checkout import SessionCreateParams
-from werkzeug.test import Client as WSGIClient
 
 from market.core.errors import Unavailable
+from market.core.fakes.local import InProcess
 from payments.fakes.razorpay import FakeRazorpay, FileStore
 
 TIMEOUT = 15  # seconds for a call to a gateway
@@ -146,28 +144,6 @@ class DemoGateway(RazorpayGateway):
                                                    base_url="http://razorpay.demo"))
 
 
-class InProcess(requests.adapters.BaseAdapter):
-    """A requests transport that hands the request to a WSGI app in this process."""
-
-    def __init__(self, app):
-        super().__init__()
-        self.app = app
-
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        url = urlsplit(request.url)
-        body = request.body.encode() if isinstance(request.body, str) else request.body
-        with WSGIClient(self.app).open(url.path, method=request.method, query_string=url.query,
-                                       headers=dict(request.headers), data=body or b"") as answer:
-            response = requests.Response()
-            response.status_code = answer.status_code
-            response._content = answer.get_data()
-            response.headers = requests.structures.CaseInsensitiveDict(answer.headers)
-        response.url, response.request, response.encoding = request.url or "", request, "utf-8"
-        return response
-
-    def close(self):
-        pass
 
 
 class StripeGateway:

@@ -22,17 +22,16 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
-from urllib.parse import urlsplit
 
 import requests
 from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.local import LocalProxy
-from werkzeug.test import Client as WSGIClient
 
 from market.core.config import LOCALES
 from market.core.errors import MessagesUnavailable
+from market.core.fakes.local import InProcess
 from market.core.fakes.sms import FakeSms, FileStore
 
 # GSM 03.38: the basic set (one septet each) and the extension table (two septets: escape + character).
@@ -184,30 +183,6 @@ class TwilioProvider:
         return str(_answer(response).get("sid", ""))
 
 
-class InProcess(requests.adapters.BaseAdapter):
-    """A requests transport that hands the request to a WSGI app in this process (the demo's fake provider)."""
-
-    def __init__(self, app):
-        super().__init__()
-        self.app = app
-
-    def send(self, request: requests.PreparedRequest, stream: bool = False,
-             timeout: float | tuple[float | None, float | None] | None = None, verify: bool | str = True,
-             cert: str | tuple[str, str] | None = None, proxies: dict[str, str] | None = None) -> requests.Response:
-        assert request.url is not None  # requests prepares every request it sends with its URL
-        url = urlsplit(request.url)
-        body = request.body.encode() if isinstance(request.body, str) else request.body
-        with WSGIClient(self.app).open(url.path, method=request.method, query_string=url.query,
-                                       headers=dict(request.headers), data=body or b"") as answer:
-            response = requests.Response()
-            response.status_code = answer.status_code
-            response._content = answer.get_data()
-            response.headers = requests.structures.CaseInsensitiveDict(answer.headers)
-        response.url, response.request, response.encoding = request.url, request, "utf-8"
-        return response
-
-    def close(self):
-        pass
 
 
 DEMO = {"sid": "haatdemo", "key": "demo-key", "token": "demo-token", "sender": "HAATMK",

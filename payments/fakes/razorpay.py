@@ -8,17 +8,15 @@ does. State lives in a `MemoryStore` (tests) or a `FileStore` shared by processe
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import json
 import logging
 import secrets
 import string
-import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +25,8 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
+
+from market.core.fakes import local
 
 log = logging.getLogger(__name__)
 
@@ -70,44 +70,22 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[State]: ...
 
 
-class MemoryStore:
-    """State in this process (tests). Changes are kept as made: handlers check everything before changing."""
+
+
+
+
+class MemoryStore(local.MemoryStore):
+    """State in this process (tests)."""
 
     def __init__(self) -> None:
-        self.state = empty_state()
-        self.lock = threading.Lock()
-
-    @contextmanager
-    def transaction(self) -> Iterator[State]:
-        """The state, held under the lock."""
-        with self.lock:
-            yield self.state
+        super().__init__(empty_state)
 
 
-class FileStore:
-    """State in a JSON file, changed under an exclusive `flock`, so that several processes share it (the demo)."""
+class FileStore(local.FileStore):
+    """State in a JSON file shared by the demo's processes."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
-        self.local = threading.Lock()  # threads of one process queue here, not on the file
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-
-    @contextmanager
-    def transaction(self) -> Iterator[State]:
-        """Load, lend and save the state under the lock; on an exception nothing is saved."""
-        with self.local, self.lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                text = self.path.read_text() if self.path.exists() else ""
-                state = json.loads(text) if text.strip() else empty_state()
-                yield state
-                # Written aside and renamed, so a crash never leaves half a file for the next reader.
-                temporary = self.path.with_name(self.path.name + ".tmp")
-                temporary.write_text(json.dumps(state))
-                temporary.replace(self.path)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        super().__init__(path, empty_state)
 
 
 @dataclass(frozen=True)

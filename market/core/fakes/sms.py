@@ -11,19 +11,18 @@ Whatever is accepted lands in the inbox (`messages()`), which the demo's phone p
 
 from __future__ import annotations
 
-import fcntl
 import json
 import re
 import secrets
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from werkzeug.datastructures import Authorization
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
+
+from market.core.fakes import local
 
 GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
            "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€\f")
@@ -33,41 +32,22 @@ MAX_VARIABLE = 30  # DLT: a {#var#} stands for at most 30 characters
 KEPT = 200  # the inbox keeps the newest messages only
 
 
-class MemoryStore:
+
+
+
+
+class MemoryStore(local.MemoryStore):
     """The inbox in this process (tests)."""
 
     def __init__(self) -> None:
-        self.state: dict = {"messages": []}
-        self.lock = threading.Lock()
-
-    @contextmanager
-    def transaction(self) -> Iterator[dict]:
-        with self.lock:
-            yield self.state
+        super().__init__(lambda: {"messages": []})
 
 
-class FileStore:
+class FileStore(local.FileStore):
     """The inbox in a JSON file under `flock`, shared by the web and worker processes of the demo."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
-        self.local = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-
-    @contextmanager
-    def transaction(self) -> Iterator[dict]:
-        with self.local, self.lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                text = self.path.read_text() if self.path.exists() else ""
-                state = json.loads(text) if text.strip() else {"messages": []}
-                yield state
-                temporary = self.path.with_name(self.path.name + ".tmp")
-                temporary.write_text(json.dumps(state))
-                temporary.replace(self.path)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        super().__init__(path, lambda: {"messages": []})
 
 
 def template_pattern(registered: str) -> re.Pattern:
