@@ -46,6 +46,7 @@ def test_forgot_password_by_a_code_on_her_phone(phone, live_server, session):
     page = phone.new_page()
     page.goto(live_server + "/auth/login")
     page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Forgot your password?")  # the new page, not the old
     fits(page)
     page.get_by_label("Phone number or e-mail").fill("098123 45678")
     page.get_by_role("button", name="Send me a code").click()
