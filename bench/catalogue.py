@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "SEARCH_INDEX_DIR": str(args.workdir / "search"),
                       "MEDIA_DIR": str(args.workdir / "media")})
     with app.app_context():
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(Product)) if not args.rebuild else 0
+        built = not args.rebuild and sa.inspect(db.engine()).has_table("products")  # a new workdir has none yet
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Product)) if built else 0
     if args.rebuild or count < args.products:
         print(f"building {args.products:,} products ...", file=sys.stderr)
         seconds = build_database(url, args.products)
