@@ -76,7 +76,6 @@ class Order(Base):
         sa.CheckConstraint("delivery IN ('pickup', 'local', 'courier')", name="delivery_known"),
         sa.CheckConstraint("subtotal_paise >= 0 AND delivery_fee_paise >= 0", name="money_not_negative"),
         sa.CheckConstraint("total_paise = subtotal_paise + delivery_fee_paise", name="total_adds_up"),
-        sa.CheckConstraint("advance_percent BETWEEN 0 AND 100", name="advance_percent_sane"),
         sa.Index("ix_orders_business_status_id", "business_id", "status", "id"),
         sa.Index("ix_orders_buyer_id_id", "buyer_id", "id"),
     )
@@ -96,7 +95,8 @@ class Order(Base):
     subtotal_paise: Mapped[int]
     delivery_fee_paise: Mapped[int] = mapped_column(default=0)
     total_paise: Mapped[int]
-    # Of an order from a quote: the part of the total the wholesaler pays before it is made or sent (0: none).
+    # Of an order from a quote: the part of the total (0-100, as agreed in quote_offers, which checks the range)
+    # the wholesaler pays before it is made or sent; 0: none.
     advance_percent: Mapped[int] = mapped_column(default=0, server_default="0")
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

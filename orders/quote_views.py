@@ -73,12 +73,12 @@ def _defaults(quote: QuoteRequest, actor: Actor) -> dict[str, str]:
     return values
 
 
-def _page(quote: QuoteRequest, actor: Actor, values=None, status: int = 200):
+def _page(quote: QuoteRequest, actor: Actor, values=None):
     """The quote page; shown again after a refusal with what was typed (`values`, the posted form)."""
     return render_template("orders/quote_show.html", quote=quote, actor=actor, fees=DELIVERY_FEES,
                            values=values if values is not None else _defaults(quote, actor),
                            today=clock.today(), warning=stock_warning(quote) if actor == Actor.SELLER else None,
-                           expired=quote.expired(clock.today())), status
+                           expired=quote.expired(clock.today()))
 
 
 @quotes.route("/new/<int:product_id>", methods=["GET", "POST"])
@@ -87,7 +87,6 @@ def new(product_id: int):
     product = db.session.get(Product, product_id)
     if product is None or not product.listed:
         abort(404)
-    status = 200
     if request.method == "POST":
         try:
             quote = request_quote(db.session, current_user, request.form.get("variant", type=int) or 0,
@@ -96,13 +95,12 @@ def new(product_id: int):
         except Refusal as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            status = 422
         else:
             db.session.commit()
             flash(_("Your request is sent. The seller will answer here."), "success")
             return redirect(url_for("quotes.show", quote_id=quote.id))
     return render_template("orders/quote_new.html", product=product, today=clock.today().isoformat(),
-                           waiting=not is_approved_wholesaler(db.session, current_user)), status
+                           waiting=not is_approved_wholesaler(db.session, current_user))
 
 
 @quotes.get("/")
@@ -152,7 +150,7 @@ def respond(quote_id: int):
     except Refusal as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return _page(quote, actor, request.form, 422)
+        return _page(quote, actor, request.form)
     db.session.commit()
     flash(_("Answer sent."), "success")
     return redirect(url_for("quotes.show", quote_id=quote.id))
@@ -169,7 +167,7 @@ def order(quote_id: int):
     except Refusal as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return _page(quote, actor, request.form, 422)
+        return _page(quote, actor, request.form)
     db.session.commit()
     flash(_("Order placed from your quote."), "success")
     return redirect(url_for("orders.show", order_id=placed.id))

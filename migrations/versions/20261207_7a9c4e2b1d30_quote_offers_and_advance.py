@@ -19,6 +19,13 @@ OLD = "status IN ('requested', 'countered', 'accepted', 'declined', 'ordered')"
 
 
 def upgrade() -> None:
+    # quote_requests first: on SQLite its batch copy drops the old table, and with foreign keys on that deletes
+    # (cascades to) the rows pointing at it, so quote_offers must still be empty then.
+    with op.batch_alter_table('quote_requests', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_quote_requests_status_known'), type_='check')
+    op.execute("UPDATE quote_requests SET status = 'offered' WHERE status = 'countered'")  # "seller sent a price"
+    with op.batch_alter_table('quote_requests', schema=None) as batch_op:
+        batch_op.create_check_constraint(op.f('ck_quote_requests_status_known'), NEW)
     op.create_table('quote_offers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('quote_id', sa.Integer(), nullable=False),
@@ -49,30 +56,22 @@ def upgrade() -> None:
                "CASE WHEN p.made_to_order THEN q.needed_by END, 0, q.needed_by, '', q.updated_at "
                "FROM quote_requests q JOIN variants v ON v.id = q.variant_id JOIN products p ON p.id = v.product_id "
                "WHERE q.counter_price_paise IS NOT NULL")
-    with op.batch_alter_table('quote_requests', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_quote_requests_status_known'), type_='check')
-    op.execute("UPDATE quote_requests SET status = 'offered' WHERE status = 'countered'")  # "seller sent a price"
-    with op.batch_alter_table('quote_requests', schema=None) as batch_op:
-        batch_op.create_check_constraint(op.f('ck_quote_requests_status_known'), NEW)
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('advance_percent', sa.Integer(), server_default='0', nullable=False))
-        batch_op.create_check_constraint(op.f('ck_orders_advance_percent_sane'), 'advance_percent BETWEEN 0 AND 100')
+    # A plain ADD COLUMN, no batch copy: copying `orders` on SQLite would delete its lines and history (cascades).
+    op.add_column('orders', sa.Column('advance_percent', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_orders_advance_percent_sane'), type_='check')
-        batch_op.drop_column('advance_percent')
-    with op.batch_alter_table('quote_requests', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_quote_requests_status_known'), type_='check')
-    # The last price on the table becomes the seller's one price again.
+    op.drop_column('orders', 'advance_percent')
+    # The last price on the table becomes the seller's one price again; then the offers go, before quote_requests
+    # is copied (see upgrade).
     op.execute("UPDATE quote_requests SET counter_price_paise = (SELECT o.price_paise FROM quote_offers o "
                "WHERE o.quote_id = quote_requests.id ORDER BY o.id DESC LIMIT 1) "
                "WHERE EXISTS (SELECT 1 FROM quote_offers o WHERE o.quote_id = quote_requests.id)")
     op.execute("UPDATE quote_requests SET status = 'countered' WHERE status = 'offered'")
     op.execute("UPDATE quote_requests SET status = 'requested' WHERE status = 'countered' "
                "AND counter_price_paise IS NULL")
-    with op.batch_alter_table('quote_requests', schema=None) as batch_op:
-        batch_op.create_check_constraint(op.f('ck_quote_requests_status_known'), OLD)
     op.drop_index(op.f('ix_quote_offers_quote_id'), table_name='quote_offers')
     op.drop_table('quote_offers')
+    with op.batch_alter_table('quote_requests', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_quote_requests_status_known'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_quote_requests_status_known'), OLD)
