@@ -1,5 +1,7 @@
 """Requests for a quote: the wholesaler asks, the seller answers from her phone, an accepted quote
-becomes an order at the agreed price. A small state machine like the order's, pure and tested."""
+becomes an order at the agreed price. Its moves are the table in orders.quote_status (pure); `_move` makes them.
+Every offer is kept (QuoteOffer): the seller's terms (from stock, or made to order by a date; the advance), and
+the buyer's counter-offers with his price on her terms."""
 
 from __future__ import annotations
 
