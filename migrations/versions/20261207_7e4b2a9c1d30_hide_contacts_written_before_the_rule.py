@@ -6,7 +6,7 @@ replaced where it stands, as messages are ("[…]"), and changed products are qu
 legal name cannot be told apart from a shop's name this way; forms ask her to change it when she next saves.
 
 Revision ID: 7e4b2a9c1d30
-Revises: 5d2a8e61f0c3
+Revises: 7a9c4e2b1d30
 Create Date: 2026-12-07 21:30:00
 """
 from datetime import UTC, datetime
@@ -17,7 +17,7 @@ from alembic import op
 from market.core.security import has_contact, hide_contacts
 
 revision = '7e4b2a9c1d30'
-down_revision = '5d2a8e61f0c3'
+down_revision = '7a9c4e2b1d30'
 branch_labels = None
 depends_on = None
 
