@@ -355,11 +355,16 @@ def STATUS_WORDS():  # noqa: N802 - a table, built per request so it is translat
     }
 
 
-def QUOTE_WORDS():  # noqa: N802 - a table, built per request so it is translated
-    """What each quote state is called on screen."""
-    return {"requested": _("waiting for the seller"), "offered": _("seller sent a price"),
-            "countered": _("buyer sent a price"),
-            "accepted": _("agreed"), "declined": _("declined"), "ordered": _("ordered")}
+def QUOTE_WORDS(seller: bool = False):  # noqa: N802 - a table, built per request so it is translated
+    """What each quote state is called on screen, said to the one reading it: the seller is never told she is
+    waiting for the seller."""
+    if seller:
+        waiting = {"requested": _("waiting for your answer"), "offered": _("you sent a price"),
+                   "countered": _("buyer sent a price")}
+    else:
+        waiting = {"requested": _("waiting for the seller"), "offered": _("seller sent a price"),
+                   "countered": _("you sent a price")}
+    return waiting | {"accepted": _("agreed"), "declined": _("declined"), "ordered": _("ordered")}
 
 
 @orders.app_context_processor
