@@ -19,7 +19,7 @@ from zxcvbn import zxcvbn
 from market.core.db import utcnow
 from market.core.errors import Refusal
 from market.core.models import AuditEntry, LoginSession, PasswordReset, PendingSignup, Role, User
-from market.core.notifications import notify
+from market.core.notifications import PushSubscription, notify
 from market.core.security import hash_password, reset_code, signup_code, verify_password
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
@@ -236,6 +236,7 @@ def finish_reset(session: Session, login: str, code: str, new_password: str) -> 
     user.session_version += 1
     session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
     session.delete(reset)
     audit(session, user, "reset_password", "user", user.id)
     session.flush()
@@ -272,6 +273,7 @@ def end_login_session(session: Session, user: User) -> None:
     """Log out: this phone's session (its cookies, the remember-me one too) opens nothing from now on."""
     session.execute(sa.update(LoginSession).where(LoginSession.token_hash == _token_hash(user.login_token),
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
 
 
 def end_other_login_sessions(session: Session, user: User) -> None:
@@ -279,6 +281,13 @@ def end_other_login_sessions(session: Session, user: User) -> None:
     session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
                                                   LoginSession.token_hash != _token_hash(user.login_token),
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
+
+
+def forget_ended_phones(session: Session, user: User) -> None:
+    """No more alerts on the phones whose login has ended (a phone logged out, lost or shared gets none)."""
+    ended = sa.select(LoginSession.id).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_not(None))
+    session.execute(sa.delete(PushSubscription).where(PushSubscription.login_session_id.in_(ended)))
 
 
 def audit(session: Session, actor: User | None, action: str, subject_type: str,
@@ -305,5 +314,6 @@ def erase_account(session: Session, user: User, password: str) -> None:
     user.session_version += 1
     session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
     audit(session, None, "erase_account", "user", user.id)
     session.flush()
