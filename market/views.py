@@ -404,7 +404,7 @@ def phone_alerts_on():
     this_login = live_login_session(db.session, current_user.id, current_user.login_token)
     if this_login is None or not current_app.config["VAPID_PUBLIC_KEY"]:
         abort(404)
-    data = request.get_json(silent=True)
+    data = request.get_json(force=True, silent=True)  # whatever the content type: a JSON body, or nothing
     try:
         endpoint, p256dh, auth_secret = check_subscription(data, current_app.config["ENV"] == "production")
     except Refusal as exc:
