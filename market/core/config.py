@@ -197,8 +197,15 @@ def _development_vapid_key(instance: Path) -> str:
     path = instance / "vapid_private_key"
     if not path.exists():
         number = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
-        path.write_text(base64.urlsafe_b64encode(number.to_bytes(32, "big")).rstrip(b"=").decode())
-        path.chmod(0o600)
+        made = instance / f"vapid_private_key.{os.getpid()}"
+        made.write_text(base64.urlsafe_b64encode(number.to_bytes(32, "big")).rstrip(b"=").decode())
+        made.chmod(0o600)
+        try:  # the web server and the notify worker start together: the first key linked is everyone's
+            os.link(made, path)
+        except FileExistsError:
+            pass
+        finally:
+            made.unlink()
     return path.read_text().strip()
 
 
