@@ -40,6 +40,7 @@ from market.core.accounts import (
     end_other_login_sessions,
     erase_account,
     export_account,
+    finish_code_login,
     finish_reset,
     finish_signup,
     live_login_session,
@@ -68,7 +69,17 @@ from market.core.push import check_subscription, demo_service
 from market.core.security import is_safe_next
 from market.core.sms import demo_provider
 from market.flows import erasure
-from market.forms import EraseForm, ForgotForm, LoginForm, PasswordForm, ResetForm, SignupCodeForm, SignupForm
+from market.forms import (
+    CodeForm,
+    CodeLoginForm,
+    EraseForm,
+    ForgotForm,
+    LoginForm,
+    PasswordForm,
+    ResetForm,
+    SignupCodeForm,
+    SignupForm,
+)
 from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
 from vendors.services import export_member
 
@@ -311,11 +322,17 @@ def _reset_asked(_response) -> bool:
     return bool(g.get("reset_asked"))
 
 
+# Codes sent by SMS or e-mail ("forgot password", and a seller's code to log in) count together, per number
+# however it is typed and per address: one pair of limits shared by both pages.
+codes_per_address = limiter.shared_limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], "reset-address",
+                                         methods=["POST"], deduct_when=_reset_asked)
+codes_per_login = limiter.shared_limit(lambda: current_app.config["RESET_LIMIT_PER_LOGIN"], "reset-login",
+                                       methods=["POST"], key_func=_reset_key, deduct_when=_reset_asked)
+
+
 @auth.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=_reset_asked, scope="reset-address")
-@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_LOGIN"], methods=["POST"], key_func=_reset_key,
-               deduct_when=_reset_asked, scope="reset-login")
+@codes_per_address
+@codes_per_login
 def forgot():
     """'Forgot password': a code to her phone or e-mail. The same answer whether it has an account or not."""
     if current_user.is_authenticated:  # she knows it, or changes it on her account page
@@ -327,6 +344,48 @@ def forgot():
         db.session.commit()
         return redirect(url_for("auth.reset"))
     return render_template("market/forgot.html", form=form)
+
+
+@auth.route("/login/code", methods=["GET", "POST"])
+@codes_per_address
+@codes_per_login
+def login_code():
+    """A seller logs in with a code by SMS instead of her password. The same answer whether the number has a
+    seller's account or not."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = CodeLoginForm()
+    if form.validate_on_submit():
+        g.reset_asked = True
+        session["code_login"] = request_reset(db.session, form.login.data, purpose="login")
+        db.session.commit()
+        return redirect(url_for("auth.login_code_enter"))
+    return render_template("market/login_code.html", form=form)
+
+
+@auth.route("/login/code/enter", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_login_failed, scope="login-code-address")
+def login_code_enter():
+    """The code from her phone logs her in (once; 10 minutes, 5 tries)."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    login = session.get("code_login")
+    if not login:
+        return redirect(url_for("auth.login_code"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            user = finish_code_login(db.session, login, form.code.data)
+        except AccountError as exc:
+            db.session.commit()  # a wrong code counts as a try
+            g.login_failed = True
+            form.code.errors.append(str(exc))
+        else:
+            session.pop("code_login", None)
+            log_in(user)
+            return redirect(home_for(user))
+    return render_template("market/login_code_enter.html", form=form, login=login)
 
 
 @auth.route("/forgot/code", methods=["GET", "POST"])

@@ -193,30 +193,39 @@ RESET_CODE_LIFE, RESET_CODE_TRIES = timedelta(minutes=10), 5
 WRONG_RESET_CODE = _l("That code is not right, or it is too old. Check the code, or ask for a new one.")
 
 
-def request_reset(session: Session, login: str) -> str:
+def request_reset(session: Session, login: str, purpose: str = "reset") -> str:
     """'Forgot password': a 6-digit code for the account of this phone number or e-mail, sent there by the notify
     worker; returns the normalised login. For a login without an (active) account nothing is sent, and the
-    caller answers alike: the same page, the same work (one row's worth of random, no hash either way)."""
+    caller answers alike: the same page, the same work (one row's worth of random, no hash either way).
+    `purpose` login: a seller's code to log in by SMS (only a seller's phone number gets one; others, alike,
+    nothing)."""
     parsed = parse_login(login)
     user = find_by_login(session, parsed)
     nonce = secrets.token_urlsafe(32)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or (purpose == "login" and not logs_in_by_code(user, parsed)):
         return parsed.value
     reset = session.scalar(sa.select(PasswordReset).where(PasswordReset.user_id == user.id)) \
         or PasswordReset(user_id=user.id)
     reset.login, reset.nonce, reset.tries, reset.code_state = parsed.value, nonce, 0, "pending"
+    reset.purpose = purpose
     reset.expires_at = utcnow() + RESET_CODE_LIFE
     session.add(reset)
     session.flush()
     return parsed.value
 
 
-def check_reset_code(session: Session, login: str, code: str) -> PasswordReset:
-    """The reset this code opens (10 minutes, 5 tries, compared in constant time), else AccountError; a wrong
-    code counts as a try (the caller commits it)."""
+def logs_in_by_code(user: User, login: Login) -> bool:
+    """Who may log in with a code by SMS instead of a password: sellers, by the phone number they log in with."""
+    return user.role == Role.ENTREPRENEUR and login.kind == "phone"
+
+
+def check_reset_code(session: Session, login: str, code: str, purpose: str = "reset") -> PasswordReset:
+    """The reset (or login) this code opens (10 minutes, 5 tries, compared in constant time), else AccountError;
+    a wrong code counts as a try (the caller commits it)."""
     reset = session.scalar(sa.select(PasswordReset).where(PasswordReset.login == login)) if login else None
     typed = "".join((code or "").split())
-    if reset is None or reset.expires_at <= utcnow() or reset.tries >= RESET_CODE_TRIES:
+    if reset is None or reset.purpose != purpose or reset.expires_at <= utcnow() \
+            or reset.tries >= RESET_CODE_TRIES:
         hmac.compare_digest("000000", typed)  # the same work as a live one
         raise AccountError(WRONG_RESET_CODE)
     if not hmac.compare_digest(reset_code(reset), typed):
@@ -239,6 +248,17 @@ def finish_reset(session: Session, login: str, code: str, new_password: str) -> 
     forget_ended_phones(session, user)
     session.delete(reset)
     audit(session, user, "reset_password", "user", user.id)
+    session.flush()
+    return user
+
+
+def finish_code_login(session: Session, login: str, code: str) -> User:
+    """A seller logs in with the code sent to her phone instead of her password; the code works once. Her
+    password and her other logins stay as they are."""
+    reset = check_reset_code(session, login, code, purpose="login")
+    user = session.get_one(User, reset.user_id)
+    session.delete(reset)
+    audit(session, user, "login_by_code", "user", user.id)
     session.flush()
     return user
 

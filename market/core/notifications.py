@@ -368,7 +368,8 @@ def deliver_signup_codes(session: Session, email, sms, limit: int = 100) -> int:
 
 
 def deliver_reset_codes(session: Session, email, sms, limit: int = 100) -> int:
-    """Send the code of each new password reset to the phone or e-mail she asked it for. Commits."""
+    """Send the code of each new password reset (or login by code) to the phone or e-mail she asked it for.
+    Commits."""
     rows = session.scalars(sa.select(PasswordReset).where(PasswordReset.code_state == "pending",
                                                           PasswordReset.expires_at > utcnow())
                            .order_by(PasswordReset.id).limit(limit)).all()
@@ -380,7 +381,10 @@ def deliver_reset_codes(session: Session, email, sms, limit: int = 100) -> int:
             subject = str(_l("Your Haat code: %(code)s", code=code))
             body = str(_l("Your code to choose a new Haat password is %(code)s. It works for 10 minutes. If you did "
                           "not ask for it, do nothing: your password stays as it is.", code=code))
-        sent += _send_code(session, reset, user.locale, email, sms, "reset_code", subject, body, code, "reset")
+        if reset.purpose == "login":  # to a seller's phone only (accounts.logs_in_by_code): no e-mail text
+            sent += _send_code(session, reset, user.locale, email, sms, "login_code", subject, body, code, "login")
+        else:
+            sent += _send_code(session, reset, user.locale, email, sms, "reset_code", subject, body, code, "reset")
     session.commit()
     return sent
 

@@ -1,4 +1,4 @@
-"""alerts on her phone: push subscriptions (one per login), push deliveries (one per phone)
+"""alerts on her phone: push subscriptions (one per login), push deliveries (one per phone); login codes
 
 Revision ID: 7e4b2c9d1f80
 Revises: 5d2a8e61f0c3
@@ -41,9 +41,16 @@ def upgrade() -> None:
                                           ['notification_id', 'channel', 'target'])
         batch_op.drop_constraint(op.f('ck_deliveries_channel_known'), type_='check')
         batch_op.create_check_constraint('channel_known', "channel IN ('email', 'sms', 'push')")
+    with op.batch_alter_table('password_resets', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('purpose', sa.String(length=8), nullable=False, server_default='reset'))
+        batch_op.create_check_constraint('purpose_known', "purpose IN ('reset', 'login')")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM password_resets WHERE purpose = 'login'")
+    with op.batch_alter_table('password_resets', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_password_resets_purpose_known'), type_='check')
+        batch_op.drop_column('purpose')
     op.execute("DELETE FROM deliveries WHERE channel = 'push'")
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_deliveries_channel_known'), type_='check')

@@ -136,6 +136,10 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("auth.forgot", "POST"): row("/auth/forgot", every(302), data=lambda ids: {"login": "+91 99999 00000"}),
     ("auth.reset", "GET"): row("/auth/forgot/code", every(302)),  # nothing asked for in her session
     ("auth.reset", "POST"): row("/auth/forgot/code", every(302), data=lambda ids: {"code": "123456"}),
+    ("auth.login_code", "GET"): row("/auth/login/code", only(ANON, others=302)),
+    ("auth.login_code", "POST"): row("/auth/login/code", every(302), data=lambda ids: {"login": "+91 99999 00000"}),
+    ("auth.login_code_enter", "GET"): row("/auth/login/code/enter", every(302)),  # nothing asked for yet
+    ("auth.login_code_enter", "POST"): row("/auth/login/code/enter", every(302), data=lambda ids: {"code": "123456"}),
     ("auth.alerts", "POST"): row("/auth/account/alerts", only(*USERS, ok=302), writes=USERS),
     ("main.demo_phone", "GET"): row("/demo/sms", every(200)),  # the demo provider's inbox: no database row
     ("main.demo_push_subscribe", "POST"): row("/demo/push/subscribe", only(*USERS)),  # the demo's push service

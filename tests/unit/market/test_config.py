@@ -21,7 +21,8 @@ TWILIO = {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TO
           "TWILIO_FROM": "+15005550006"}
 DLT = {"SMS_PROVIDER": "dlt", "SMS_DLT_SID": "haat", "SMS_DLT_API_KEY": "k", "SMS_DLT_API_TOKEN": "t",
        "SMS_DLT_SENDER": "HAATMK", "SMS_DLT_ENTITY_ID": "1101",
-       "SMS_DLT_TEMPLATES": '{"signup_code": "1", "reset_code": "2", "new_order": "3", "payment_received": "4"}'}
+       "SMS_DLT_TEMPLATES": '{"signup_code": "1", "reset_code": "2", "login_code": "5", "new_order": "3", '
+                            '"payment_received": "4"}'}
 
 
 def test_production_cookies_are_secure():
