@@ -311,8 +311,9 @@ def _push(session: Session, delivery: OutboxEntry, note: Notification, user: Use
     """Push one alert to one phone; a subscription the push service says has ended is deleted."""
     subscription = session.get(PushSubscription, int(delivery.target or 0))
     login = session.get(LoginSession, subscription.login_session_id) if subscription else None
-    if push is None or not user.is_active or subscription is None or login is None or login.revoked_at:
-        return "skipped"  # push off, or that phone's login has ended since (its subscription goes at logout)
+    if push is None or not user.is_active or subscription is None or login is None or login.revoked_at \
+            or subscription.user_id != user.id:
+        return "skipped"  # push off, or that phone's login has ended since, or it is someone else's now
     alert = Alert(title=note.subject, body=note.body, url=note.link or "/auth/notifications",
                   tag=f"haat-n{note.id}", lang=(user.locale or "en_IN").replace("_", "-"))
     try:

@@ -187,3 +187,16 @@ def test_production_takes_only_https_endpoints_of_the_push_services(fake, endpoi
         check_subscription(subscription, production=True)
     good = {**subscription, "endpoint": "https://fcm.googleapis.com/fcm/send/abc"}
     assert check_subscription(good, production=True)[0] == good["endpoint"]
+
+
+def test_a_shared_phone_turned_over_to_another_account_gets_none_of_the_first_ones_alerts(
+        app, make_app, client, session, world, fake):
+    login(client, world.member_a.user.phone)
+    subscription = turn_on(client, app, fake)
+    order_for(session, world)  # her alert waits in the outbox; the phone changes hands without a logout ...
+    other = make_app().test_client()
+    login(other, world.buyer.email)
+    assert other.post("/auth/account/phone-alerts", json=subscription).status_code == 200  # same browser endpoint
+    reload(session)
+    deliver(app, session, sender())
+    assert alerts(fake, subscription) == []  # ... and is not sent to the phone the buyer now holds
