@@ -431,7 +431,7 @@ def _moderated(change, done: str):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        sync(db.session)  # out of (or back in) search at once
+        update_search_index()  # out of (or back in) search at once
         flash(done, "success")
     return redirect(url_for("moderation.queue"))
 

@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 from catalog import moderation
 from catalog.models import Category
 from catalog.services import forget_taxonomy
+from catalog.views import update_search_index
 from market.core import db
 from market.core.accounts import (
     AccountError,
@@ -369,6 +370,7 @@ def merge_category(category_id: int):
         return redirect(url_for("admin.category", category_id=kind.id))
     db.session.commit()
     forget_taxonomy()
+    update_search_index()  # the moved products' category in search
     flash(_("Merged: %(n)s products moved.", n=moved), "success")
     return redirect(url_for("admin.categories"))
 

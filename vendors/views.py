@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from catalog.views import update_search_index
 from market.core import clock, db
 from market.core.accounts import audit
 from market.core.errors import Refusal
@@ -352,6 +353,7 @@ def move_member(member_id: int):
             form.group.errors.append(str(exc))
         else:
             db.session.commit()
+            update_search_index()  # her listings' state
             flash(_("Moved. Sales made before the move stay counted in the old SHG."), "success")
             return redirect(url_for("staff.member", member_id=person.id))
     return render_template("vendors/move_member.html", form=form, person=person,
