@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from catalog.models import Product
 from catalog.views import update_search_index
 from market.core import clock, db
 from market.core.accounts import audit
@@ -34,7 +35,10 @@ staff = Blueprint("staff", __name__, url_prefix="/staff")
 @role_required(Role.ENTREPRENEUR)
 def home():
     member = member_for_user(db.session, current_user)
-    return render_template("vendors/seller_home.html", member=member)
+    shops = [b.id for b in member.businesses] if member else []
+    hidden = db.session.scalar(sa.select(sa.func.count()).select_from(Product).where(
+        Product.business_id.in_(shops), Product.hidden_reason.is_not(None))) if shops else 0
+    return render_template("vendors/seller_home.html", member=member, hidden_products=hidden)
 
 
 @seller.get("/shops/<int:business_id>/poster")

@@ -89,6 +89,7 @@ def test_a_hidden_product_leaves_lists_search_and_carts_and_the_seller_reads_why
     assert reason_hi in note.body and "Indigo block kurti" in note.body
     login(client, world.member_a.user.phone)
     assert reason_hi in client.get("/seller/products/").text
+    assert "1 उत्पाद खरीदारों से छिपाया गया है" in client.get("/seller/").text  # her home says so too
     client.post("/auth/logout")
     login(client, world.admin.email)
     client.post(f"/staff/products/{kurti.id}/show")
@@ -103,6 +104,9 @@ def test_a_hidden_shop_leaves_every_list_and_its_page(client, session, world, ku
     moderation.hide_shop(session, world.staff_a, world.shop_a, "not_allowed")
     session.commit()
     assert client.get(f"/s/{world.shop_a.slug}").status_code == 404
+    login(client, world.member_a.user.phone)
+    assert "may not be sold on Haat" in client.get("/seller/").text  # she reads why on her home
+    client.post("/auth/logout")
     assert world.shop_a.public_name not in client.get("/shops").text
     assert not session.get(Product, kurti.id).listed
     gen = gen_product(session, world.shop_a, title="New after hiding")
