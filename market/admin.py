@@ -10,6 +10,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from catalog import moderation
+from catalog.category_names import category_name
 from catalog.models import Category
 from catalog.services import forget_taxonomy
 from catalog.views import update_search_index
@@ -295,7 +296,7 @@ def categories():
                                                            Category.position, Category.id)).all()
     roots = [c for c in rows if c.parent_id is None]
     form = CategoryForm()
-    form.trade.choices = [SelectChoice(c.id, c.name) for c in roots]
+    form.trade.choices = [SelectChoice(c.id, category_name(c.name)) for c in roots]
     if form.validate_on_submit():
         parent = next((c for c in roots if c.id == form.trade.data), None)
         try:
@@ -350,7 +351,9 @@ def _merge_choices(kind: Category) -> list[SelectChoice]:
     others = db.session.scalars(sa.select(Category).where(Category.parent_id.is_not(None), Category.id != kind.id,
                                                           Category.retired.is_(False))
                                 .order_by(Category.trade, Category.position)).all()
-    return [SelectChoice("", _("Choose…"))] + [SelectChoice(c.id, f"{c.name} ({c.trade})") for c in others]
+    trades = {c.trade: c.name for c in db.session.scalars(sa.select(Category).where(Category.parent_id.is_(None)))}
+    return [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(c.id, f"{category_name(c.name)} ({category_name(trades.get(c.trade, c.trade))})") for c in others]
 
 
 @admin.post("/categories/<int:category_id>/merge")

@@ -163,7 +163,7 @@ def test_admin_merges_two_categories(laptop: Page, live_server, world, session):
     laptop.get_by_role("link", name="Categories").click()
     shot(laptop, "admin-categories")
     laptop.get_by_role("row").filter(has_text="Sarees").get_by_role("link").click()
-    laptop.get_by_label("Merge into").select_option(label="Kurtis and tops (garments)")
+    laptop.get_by_label("Merge into").select_option(label="Kurtis and tops (Garments)")
     laptop.get_by_text("Merge…").click()
     laptop.get_by_role("button", name="Yes, merge").click()
     expect(laptop.get_by_role("status")).to_contain_text("1 products moved")
