@@ -124,6 +124,7 @@ def test_the_buyers_page_lists_wholesalers_to_approve_and_only_admins_put_buyers
     login(client, world.staff_a.email)
     page = client.get("/admin/buyers?show=waiting").text
     assert "Ravi Traders Owner" in page and world.buyer.name not in page and "Put on hold" not in page
+    assert waiting.email not in page  # staff approve wholesalers without seeing how buyers log in
     assert client.post(f"/admin/buyers/{world.buyer.id}/suspend", data={"reason": "x"}).status_code == 403
     assert client.post(f"/wholesalers/{waiting.id}", data={"decision": "approve"}).status_code == 302
     client.post("/auth/logout")
