@@ -33,6 +33,7 @@ from market.core import db
 from market.core.accounts import (
     TAKEN,
     AccountError,
+    AccountSuspended,
     account_key,
     authenticate,
     change_password,
@@ -225,7 +226,11 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = authenticate(db.session, form.login.data, form.password.data)
+        try:
+            user = authenticate(db.session, form.login.data, form.password.data)
+        except AccountSuspended as exc:  # the right password: she is told why she cannot log in
+            flash(str(exc), "error")
+            return render_template("market/login.html", form=form)
         if user is None:
             g.login_failed = True
             flash(_("That phone number or e-mail and password do not match."), "error")

@@ -249,6 +249,8 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
     Raises AlreadyPlaced if this key placed orders before (a double click), PricesChanged if the total
     is not what the buyer saw, OrderError for anything else. The caller rolls back on any error.
     """
+    if buyer.suspended_reason:
+        raise OrderError(_l("Your account is on hold: you cannot order now."))
     if current is None:  # the view has looked the key up and priced the cart already
         existing = session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == key))
         if existing is not None:

@@ -327,9 +327,8 @@ def seller():
 @orders.get("/wholesalers")
 @role_required(Role.STAFF, Role.ADMIN)
 def wholesalers():
-    profiles = db.session.scalars(sa.select(WholesalerProfile).order_by(
-        sa.case((WholesalerProfile.status == "pending", 0), else_=1), WholesalerProfile.user_id.desc()).limit(200))
-    return render_template("orders/wholesalers.html", profiles=list(profiles))
+    """Wholesalers are approved on the buyers' page now, beside buyers' accounts on hold."""
+    return redirect(url_for("admin.buyers", show="waiting"))
 
 
 @orders.post("/wholesalers/<int:user_id>")
@@ -341,7 +340,7 @@ def decide(user_id: int):
     audit(db.session, current_user, "approve_wholesaler" if approve else "reject_wholesaler", "user", user_id)
     db.session.commit()
     flash(_("Approved: wholesale prices apply to them now.") if approve else _("Rejected."), "success")
-    return redirect(url_for("orders.wholesalers"))
+    return redirect(url_for("admin.buyers", show=request.args.get("show", "waiting")))
 
 
 def STATUS_WORDS():  # noqa: N802 - a table, built per request so it is translated

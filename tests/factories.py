@@ -12,7 +12,7 @@ from catalog.models import Category, Product
 from catalog.services import ProductData, TierData, VariantData, create_product
 from market.core.accounts import create_user
 from market.core.models import Role, User
-from vendors.models import Business, Member, Organisation, Programme, SelfHelpGroup
+from vendors.models import Business, Member, Organisation, Programme, ProgrammeState, SelfHelpGroup
 from vendors.services import NewMember, assign_staff, onboard_member, open_business
 
 PASSWORD = "correct-horse-9"
@@ -39,6 +39,9 @@ def gen_organisation(session: Session, programme: Programme | None = None, **kwa
     org = Organisation(programme=programme or gen_programme(session), **values)
     session.add(org)
     session.flush()
+    if session.get(ProgrammeState, (org.programme_id, org.state_code)) is None:  # its state is the programme's
+        session.add(ProgrammeState(programme_id=org.programme_id, state_code=org.state_code))
+        session.flush()
     return org
 
 

@@ -20,7 +20,7 @@ from market.core.db import rows_matched, utcnow
 from market.core.errors import Refusal
 from market.core.models import AuditEntry, LoginSession, PasswordReset, PendingSignup, Role, User
 from market.core.notifications import PushSubscription, notify
-from market.core.security import hash_password, reset_code, signup_code, verify_password
+from market.core.security import hash_password, hide_contacts, reset_code, signup_code, verify_password
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 # zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses or more): not a word, a name, a keyboard row, a
@@ -166,8 +166,13 @@ def finish_signup(session: Session, login: str, code: str) -> tuple[User, Pendin
     return user, pending
 
 
+class AccountSuspended(AccountError):
+    """The right password for an account on hold: she is told why (only once she has shown it is hers)."""
+
+
 def authenticate(session: Session, login: str, password: str) -> User | None:
-    """The active account whose password matches, else None (same work either way)."""
+    """The active account whose password matches, else None (same work either way); AccountSuspended, with the
+    reason, for the right password of an account on hold."""
     try:
         parsed = parse_login(login)
     except AccountError:
@@ -175,7 +180,82 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
         return None
     user = find_by_login(session, parsed)
     ok = verify_password(user.password_hash if user else None, password)
+    if ok and user is not None and user.is_active and user.suspended_reason:
+        raise AccountSuspended(_l("Your account is on hold, so you cannot log in or order. The reason: %(reason)s. "
+                                  "To ask about it, write to the Haat team.", reason=user.suspended_reason))
     return user if ok and user is not None and user.is_active else None
+
+
+def _end_every_login_session(session: Session, user: User) -> None:
+    user.session_version += 1
+    session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+# -- staff accounts, and buyers put on hold, by an admin ------------------------------------------------------------
+
+def update_account(session: Session, actor: User, user: User, *, name: str, login: str) -> None:
+    """A new name or login (phone or e-mail) for a staff account."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 100:
+        raise AccountError(_l("Write a name (at most 100 letters)."))
+    parsed = parse_login(login)
+    other = find_by_login(session, parsed)
+    if other is not None and other.id != user.id:
+        raise AccountError(_l("Another account has this phone number or e-mail."))
+    user.name = name
+    if getattr(user, parsed.kind) != parsed.value:
+        user.email = user.phone = None
+        setattr(user, parsed.kind, parsed.value)
+    session.flush()
+    audit(session, actor, "edit_account", "user", user.id)
+
+
+def disable_account(session: Session, actor: User, user: User) -> None:
+    """The account cannot log in any more, and every phone and computer logged in to it is logged out."""
+    if user.id == actor.id:
+        raise AccountError(_l("You cannot disable your own account."))
+    if not user.is_active:
+        raise AccountError(_l("This account is disabled already."))
+    user.is_active = False
+    _end_every_login_session(session, user)
+    session.flush()
+    audit(session, actor, "disable_account", "user", user.id)
+
+
+def enable_account(session: Session, actor: User, user: User) -> None:
+    """A disabled account can log in again (with its password, or a new login code)."""
+    if user.is_active or (user.email is None and user.phone is None):
+        raise AccountError(_l("This account cannot be enabled."))
+    user.is_active = True
+    session.flush()
+    audit(session, actor, "enable_account", "user", user.id)
+
+
+def suspend_buyer(session: Session, actor: User, user: User, reason: str) -> None:
+    """Put a buyer's account on hold: logged out everywhere, she cannot log in or order, and is told why."""
+    reason = hide_contacts(" ".join((reason or "").split()))
+    if not reason:
+        raise AccountError(_l("Write the reason: the buyer reads it."))
+    if len(reason) > 300:
+        raise AccountError(_l("Keep the reason under 300 letters."))
+    if user.role not in (Role.BUYER, Role.WHOLESALER):
+        raise AccountError(_l("Only buyers' accounts are put on hold here."))
+    user.suspended_reason = reason
+    _end_every_login_session(session, user)
+    session.flush()
+    audit(session, actor, "suspend_buyer", "user", user.id, reason)
+
+
+def restore_buyer(session: Session, actor: User, user: User) -> None:
+    """Take a buyer's account off hold."""
+    if not user.suspended_reason:
+        raise AccountError(_l("This account is not on hold."))
+    user.suspended_reason = None
+    session.flush()
+    notify(session, [user], _l("Your Haat account is open again"),
+           _l("You can log in and order again."), link="/auth/login")
+    audit(session, actor, "restore_buyer", "user", user.id)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:

@@ -33,6 +33,8 @@ DEFAULTS = {
     "SIGNUP_LIMIT_PER_ADDRESS": "20 per hour",
     "RESET_LIMIT_PER_LOGIN": "3 per hour",  # "forgot password" codes asked for one phone number or e-mail
     "RESET_LIMIT_PER_ADDRESS": "20 per hour",
+    "REPORT_LIMIT": "10 per hour",  # listings one buyer may report
+    "TAXONOMY_KEPT_FOR": 60,  # seconds: a category an admin changed reaches the other processes within a minute
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379/0 when several workers share limits
     "RATELIMIT_HEADERS_ENABLED": False,
     "PASSWORD_HASH_FAST": False,  # tests only: cheap argon2 parameters

@@ -41,6 +41,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(sa.String(16), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # A buyer's account on hold: why, in the admin's words (she reads it when she tries to log in).
+    suspended_reason: Mapped[str | None] = mapped_column(sa.String(300))
     # Bumped on password change so every other session and remember cookie stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -210,7 +210,7 @@ def test_a_wholesaler_signs_up_waits_for_approval_then_sees_tier_prices(client, 
     assert "₹4,500.00" in client.get("/cart").text  # not approved yet: retail price
     client.post("/auth/logout")
     login(client, world.staff_a.email)
-    assert "Ravi Traders" in client.get("/wholesalers").text
+    assert "Ravi Traders" in client.get("/admin/buyers?show=waiting").text
     profile = session.scalar(sa.select(WholesalerProfile))
     assert profile.gstin == "27ABCDE1234F1Z5" and profile.status == "pending"
     client.post(f"/wholesalers/{profile.user_id}", data={"decision": "approve"})
