@@ -62,6 +62,7 @@ from market.core.security import is_safe_next
 from market.core.sms import demo_provider
 from market.flows import erasure
 from market.forms import EraseForm, ForgotForm, LoginForm, PasswordForm, ResetForm, SignupCodeForm, SignupForm
+from orders.invoices.models import GstinError
 from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
 from vendors.services import export_member
 
@@ -220,6 +221,8 @@ def signup():
         try:
             business_name, gstin = check_wholesale_details(form.business_name.data or "", form.gstin.data) \
                 if role == Role.WHOLESALER else ("", None)
+        except GstinError as exc:  # under the GSTIN, which is what is wrong
+            form.gstin.errors.append(str(exc))
         except OrderError as exc:
             form.business_name.errors.append(str(exc))
         else:

@@ -76,6 +76,7 @@ class Order(Base):
         sa.CheckConstraint("delivery IN ('pickup', 'local', 'courier')", name="delivery_known"),
         sa.CheckConstraint("subtotal_paise >= 0 AND delivery_fee_paise >= 0", name="money_not_negative"),
         sa.CheckConstraint("total_paise = subtotal_paise + delivery_fee_paise", name="total_adds_up"),
+        sa.CheckConstraint("advance_percent BETWEEN 0 AND 100", name="advance_percent_sane"),
         sa.Index("ix_orders_business_status_id", "business_id", "status", "id"),
         sa.Index("ix_orders_buyer_id_id", "buyer_id", "id"),
     )
@@ -86,6 +87,8 @@ class Order(Base):
     buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(sa.String(20), default="placed")
     wholesale: Mapped[bool] = mapped_column(default=False)
+    # A wholesale order from a quote: the part of its total paid before it is made (payments.dues); 0: none.
+    advance_percent: Mapped[int] = mapped_column(default=0, server_default="0")
     delivery: Mapped[str] = mapped_column(sa.String(10))
     # Where the buyer collects (the collective's office) or where it goes: never the seller's home.
     pickup_point: Mapped[str] = mapped_column(sa.String(300))

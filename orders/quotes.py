@@ -105,8 +105,11 @@ def answer(session: Session, quote: QuoteRequest, actor: Actor, decision: str,
 
 
 def order_from_quote(session: Session, quote: QuoteRequest, buyer: User, delivery: str,
-                     ship_to: tuple[str, str, str] = ("", "", "")) -> Order:
-    """Turn an accepted quote into an order at the agreed price, taking the stock (once)."""
+                     ship_to: tuple[str, str, str] = ("", "", ""), advance_percent: int = 0) -> Order:
+    """Turn an accepted quote into an order at the agreed price, taking the stock (once). It is paid in parts:
+    `advance_percent` of its total before she makes it, the rest before dispatch or on delivery (payments.dues)."""
+    if not 0 <= advance_percent <= 100:
+        raise OrderError(_l("That cannot be done to this quote now."))
     if delivery not in DELIVERY_FEES:
         raise OrderError(_l("Choose how the order reaches you."))
     if delivery != "pickup" and not all(part.strip() for part in ship_to):
@@ -135,7 +138,8 @@ def order_from_quote(session: Session, quote: QuoteRequest, buyer: User, deliver
     order = Order(checkout=checkout, business_id=quote.business_id, buyer_id=buyer.id, wholesale=True,
                   delivery=delivery, pickup_point=quote.business.group.organisation.pickup_address,
                   ship_to_name=name, ship_to_address=address, ship_to_pincode=pincode,
-                  subtotal_paise=subtotal, delivery_fee_paise=fee, total_paise=subtotal + fee)
+                  subtotal_paise=subtotal, delivery_fee_paise=fee, total_paise=subtotal + fee,
+                  advance_percent=advance_percent)
     order.lines = [OrderLine(product_id=variant.product_id, variant_id=variant.id, title=variant.product.title,
                              option=variant.label, quantity=quote.quantity, unit_price_paise=quote.agreed_price_paise,
                              line_total_paise=subtotal, made_to_order=variant.product.made_to_order)]

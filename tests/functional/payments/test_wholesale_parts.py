@@ -1,0 +1,194 @@
+"""A wholesale order from a quote, paid in parts: the advance (UPI through Razorpay, a bank transfer with its
+UTR, or cash) before she accepts it, the balance before she sends it or in cash on delivery. Each part is posted
+to the ledger once and her plan's shares follow it; repeats change nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from market.core import ledger
+from market.core.ledger import LedgerEntry
+from orders.models import Order
+from orders.quotes import answer, order_from_quote, request_quote
+from orders.status import Actor
+from payments.models import Payment
+from tests.conftest import login, reload
+from tests.factories import gen_product, gen_wholesaler
+from tests.functional.payments.conftest import deliver
+from vendors import finance
+
+PRICE, PIECES = 68_000, 50  # Rs 680 a piece, 50 pieces: Rs 34,000, Rs 80 courier: Rs 34,080
+TOTAL = PRICE * PIECES + 80_00
+ADVANCE = TOTAL * 30 // 100  # 10,224.00: a whole number of paise
+
+
+@pytest.fixture
+def trader(session):
+    user = gen_wholesaler(session, login="trader@example.com")
+    session.commit()
+    return user
+
+
+def wholesale_order(session, world, trader, percent: int = 30, delivery: str = "courier") -> Order:
+    """A quote for 50 kurtas agreed at Rs 680, ordered with `percent` in advance."""
+    world.group_a.monthly_saving_paise = 100_000_00
+    finance.set_shares(session, world.member_a, [finance.Share("savings", percent_bps=1000)])  # 10% of each sale
+    kurta = gen_product(session, world.shop_a, title="Chikankari kurta", price_paise=75_000, stock=100)
+    quote = request_quote(session, trader, kurta.variants[0].id, PIECES, 60_000, date.today() + timedelta(days=20))
+    answer(session, quote, Actor.SELLER, "countered", PRICE)
+    answer(session, quote, Actor.BUYER, "accepted")
+    order = order_from_quote(session, quote, trader, delivery, ("Ravi Traders", "4 Market Road, Chennai", "600001")
+                             if delivery != "pickup" else ("", "", ""), advance_percent=percent)
+    session.commit()
+    return order
+
+
+def part(session, order_id: int, name: str) -> Payment | None:
+    return session.scalar(sa.select(Payment).where(Payment.order_id == order_id, Payment.part == name))
+
+
+def saved(session, world) -> int:
+    return -ledger.balance(session, ledger.member_savings(world.member_a.id))
+
+
+def pay_advance_by_upi(client, session, razorpay, order) -> Payment:
+    response = client.post(f"/orders/{order.id}/pay/advance", data={"method": "upi"})
+    assert response.status_code == 302 and "/payments/part/" in response.headers["Location"]
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and order.number in page.text
+    reload(session)
+    advance = part(session, order.id, "advance")
+    fields = razorpay.pay(advance.gateway_order_id)
+    back = client.post(f"/payments/{advance.id}/callback", data=fields)
+    assert back.status_code == 302 and back.headers["Location"].endswith(f"/orders/{order.id}")
+    reload(session)
+    return session.get(Payment, advance.id)
+
+
+def test_the_seller_cannot_accept_before_the_advance_and_can_after_it_is_paid_by_upi(client, session, world, trader,
+                                                                                     razorpay):
+    order = wholesale_order(session, world, trader)
+    login(client, world.member_a.user.phone)
+    page = client.get(f"/orders/{order.id}").text
+    assert "once the advance is paid" in page and 'value="confirmed"' not in page
+    client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
+    reload(session)
+    assert session.get(Order, order.id).status == "placed"
+
+    client.post("/auth/logout")
+    login(client, trader.email)
+    advance = pay_advance_by_upi(client, session, razorpay, order)
+    assert (advance.status, advance.amount_paise) == ("captured", ADVANCE)
+    fee = advance.fee_paise
+    assert ledger.balance(session, "gateway:razorpay") == ADVANCE - fee
+    delivery = 80_00 * ADVANCE // TOTAL  # the advance carries its share of the courier charge
+    assert ledger.balance(session, ledger.delivery(world.shop_a.id)) == -delivery
+    goods = ADVANCE - delivery
+    assert saved(session, world) == goods // 10  # her plan's share follows the advance
+
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    assert 'value="confirmed"' in client.get(f"/orders/{order.id}").text
+    client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
+    client.post(f"/orders/{order.id}/status", data={"to": "packed"})
+    client.post(f"/orders/{order.id}/status", data={"to": "shipped"})  # the balance is not in
+    reload(session)
+    assert session.get(Order, order.id).status == "packed"
+
+
+def test_a_repeated_webhook_and_callback_pay_the_advance_once(client, session, world, trader, razorpay):
+    order = wholesale_order(session, world, trader)
+    login(client, trader.email)
+    advance = pay_advance_by_upi(client, session, razorpay, order)
+    entries = session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry))
+    share = saved(session, world)
+    hooks = razorpay.take_webhooks()
+    assert hooks
+    for _ in range(3):
+        for hook in hooks:
+            assert deliver(client, hook).status_code == 200
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == entries
+    assert saved(session, world) == share and session.get(Payment, advance.id).status == "captured"
+
+
+def test_balance_by_bank_transfer_confirmed_once_by_the_seller(client, session, world, trader, razorpay):
+    order = wholesale_order(session, world, trader)
+    login(client, trader.email)
+    pay_advance_by_upi(client, session, razorpay, order)
+    response = client.post(f"/orders/{order.id}/pay/balance", data={"method": "bank", "utr": "sbin 4261 2345 6789"})
+    assert response.status_code == 302
+    reload(session)
+    balance = part(session, order.id, "balance")
+    assert (balance.gateway, balance.gateway_payment_id, balance.status) == ("bank", "SBIN426123456789", "created")
+    assert balance.amount_paise == TOTAL - ADVANCE
+    assert ledger.balance(session, "gateway:bank") == 0  # nothing counts until the seller sees the money
+
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    assert "SBIN426123456789" in client.get(f"/orders/{order.id}").text
+    for _ in range(2):  # a double tap
+        client.post(f"/payments/part/{balance.id}/confirm")
+    reload(session)
+    assert session.get(Payment, balance.id).status == "captured"
+    assert ledger.balance(session, "gateway:bank") == TOTAL - ADVANCE
+    # Advance and balance together carry exactly the order: goods, delivery, and (fee 0 here) nothing lost.
+    assert ledger.balance(session, ledger.delivery(world.shop_a.id)) == -80_00
+    assert ledger.balance(session, ledger.payable(world.shop_a.id)) - saved(session, world) == -(PRICE * PIECES)
+    assert saved(session, world) == (ADVANCE - 80_00 * ADVANCE // TOTAL) // 10 + \
+        (TOTAL - ADVANCE - (80_00 - 80_00 * ADVANCE // TOTAL)) // 10
+    for target in ("confirmed", "packed", "shipped"):
+        client.post(f"/orders/{order.id}/status", data={"to": target})
+    reload(session)
+    assert session.get(Order, order.id).status == "shipped"
+
+
+def test_a_utr_is_refused_when_misshapen_or_given_for_another_order(client, session, world, trader):
+    first, second = wholesale_order(session, world, trader), wholesale_order(session, world, trader)
+    login(client, trader.email)
+    page = client.post(f"/orders/{first.id}/pay/advance", data={"method": "bank", "utr": "12345"},
+                       follow_redirects=True).text
+    assert "UTR" in page and 'value="12345"' in page  # the form keeps what he typed
+    client.post(f"/orders/{first.id}/pay/advance", data={"method": "bank", "utr": "123456789012"})
+    page = client.post(f"/orders/{second.id}/pay/advance", data={"method": "bank", "utr": "123456789012"},
+                       follow_redirects=True).text
+    assert "already given for another payment" in page
+    reload(session)
+    assert part(session, second.id, "advance") is None
+    assert part(session, first.id, "advance").gateway_payment_id == "123456789012"
+
+
+def test_no_advance_lets_her_accept_at_once_and_cash_on_delivery_lets_her_send_it(client, session, world, trader):
+    order = wholesale_order(session, world, trader, percent=0)
+    login(client, trader.email)
+    client.post(f"/orders/{order.id}/pay/balance", data={"method": "cash"})
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    for target in ("confirmed", "packed", "shipped"):
+        client.post(f"/orders/{order.id}/status", data={"to": target})
+    reload(session)
+    assert session.get(Order, order.id).status == "shipped"
+    balance = part(session, order.id, "balance")
+    client.post(f"/payments/part/{balance.id}/confirm")
+    reload(session)
+    assert session.get(Payment, balance.id).status == "captured"
+    assert ledger.balance(session, ledger.cash(world.shop_a.id)) == TOTAL
+    assert ledger.balance(session, ledger.cash_sales(world.shop_a.id)) == -(PRICE * PIECES)
+    assert saved(session, world) == PRICE * PIECES // 10
+
+
+def test_only_the_buyer_chooses_and_only_the_seller_confirms(client, session, world, trader):
+    order = wholesale_order(session, world, trader)
+    login(client, world.buyer.email)
+    assert client.post(f"/orders/{order.id}/pay/advance", data={"method": "cash"}).status_code == 404
+    client.post("/auth/logout")
+    login(client, trader.email)
+    client.post(f"/orders/{order.id}/pay/advance", data={"method": "cash"})
+    reload(session)
+    advance = part(session, order.id, "advance")
+    client.post(f"/payments/part/{advance.id}/confirm")  # the buyer cannot say he paid
+    reload(session)
+    assert session.get(Payment, advance.id).status == "created"
