@@ -355,6 +355,11 @@ def parts_of(session: Session, order: Order) -> list[Payment]:
                                 .order_by(Payment.part)))
 
 
+def paid_in_parts(session: Session, order: Order) -> int:
+    """What the parts of a wholesale order brought in (refunded or not): the base her plan's shares were on."""
+    return sum(p.amount_paise for p in parts_of(session, order) if p.status in MONEY_TAKEN)
+
+
 def pays_in_parts(session: Session, order: Order) -> bool:
     """A wholesale order made from a quote: paid in parts, each by UPI, bank transfer or cash."""
     return bool(order.wholesale) and payment_for(session, order) is None
@@ -467,6 +472,28 @@ def refund(session: Session, order: Order, amount_paise: int | None = None, user
         _refund_processed(session, made, None, "seller")
     else:  # asked of the gateway once this transaction has committed (payments.outbox)
         to_send(session, "refund", made.id)
+    return made
+
+
+def refund_parts(session: Session, order: Order, reason: str) -> list[Refund]:
+    """Give back every paid part of a wholesale order (it was cancelled): a UPI part through the gateway (after
+    the commit), a bank transfer or cash by hand at once (the seller or staff send it back; the ledger says so)."""
+    made = []
+    for part in parts_of(session, order):
+        part = _locked(session, part.id)
+        left = part.amount_paise - part.refunded_paise - int(session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_paise), 0)).where(
+                Refund.payment_id == part.id, Refund.status == "pending")))
+        if part.status not in MONEY_TAKEN or left <= 0:
+            continue
+        refund = Refund(payment_id=part.id, order_id=order.id, amount_paise=left, reason=reason[:200])
+        session.add(refund)
+        session.flush()
+        if part.gateway in ("cash", "bank"):
+            _refund_processed(session, refund, None, "seller")
+        else:
+            to_send(session, "refund", refund.id)
+        made.append(refund)
     return made
 
 

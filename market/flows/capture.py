@@ -73,6 +73,9 @@ def _shares(session: Session, payment: Payment, orders: list[Order]) -> None:
 def _part_paid(session: Session, payment: Payment, order: Order) -> None:
     """A part of a wholesale order paid (its advance or balance): her plan's shares of that part's goods, as for
     any sale, and both sides told what is paid."""
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):  # paid after it was cancelled: it goes back
+        payments.refund_parts(session, order, "paid after it was cancelled")
+        return
     split = payments.part_split(session, payment)
     source = books.set_aside(order.business_id) if payment.gateway == "cash" else books.payable(order.business_id)
     allocate(session, order.business, split.goods, source, payment_id=payment.id, order_id=order.id)

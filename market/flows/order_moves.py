@@ -45,7 +45,10 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
 
 def _money_follows(session: Session, order: Order, before: OrderStatus, after: OrderStatus) -> None:
     payment = payments.payment_for(session, order)
-    if payment is None:
+    if payment is None:  # a wholesale order paid in parts: cancelled, what was paid of it goes back
+        if after == OrderStatus.CANCELLED and payments.pays_in_parts(session, order) and \
+                payments.refund_parts(session, order, "order cancelled"):
+            move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "money returned")
         return
     if after == OrderStatus.CANCELLED:
         if payment.status in MONEY_TAKEN:

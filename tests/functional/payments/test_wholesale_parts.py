@@ -192,3 +192,23 @@ def test_only_the_buyer_chooses_and_only_the_seller_confirms(client, session, wo
     client.post(f"/payments/part/{advance.id}/confirm")  # the buyer cannot say he paid
     reload(session)
     assert session.get(Payment, advance.id).status == "created"
+
+
+def test_cancelling_after_the_advance_gives_it_back_and_takes_her_share_back(client, session, world, trader):
+    order = wholesale_order(session, world, trader)
+    login(client, trader.email)
+    client.post(f"/orders/{order.id}/pay/advance", data={"method": "bank", "utr": "HDFCR52026120712345678"})
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    advance = part(session, order.id, "advance")
+    client.post(f"/payments/part/{advance.id}/confirm")
+    reload(session)
+    assert saved(session, world) > 0 and ledger.balance(session, "gateway:bank") == ADVANCE
+    client.post(f"/orders/{order.id}/status", data={"to": "cancelled"})
+    reload(session)
+    assert session.get(Order, order.id).status == "refunded"
+    assert session.get(Payment, advance.id).status == "refunded"
+    assert ledger.balance(session, "gateway:bank") == 0
+    assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0
+    assert ledger.balance(session, ledger.delivery(world.shop_a.id)) == 0
+    assert saved(session, world) == 0
