@@ -173,6 +173,12 @@ def confirm_part(payment_id: int):
 
 
 @payments.app_template_global()
+def may_send(order: Order) -> bool:
+    """Whether an order paid in parts may leave the shop (its balance paid, or cash on delivery)."""
+    return services.may_dispatch(db.session, order)
+
+
+@payments.app_template_global()
 def dues_of(order: Order) -> list:
     """The parts of a wholesale order (advance, balance), each with its payment, for its page."""
     return parts.dues_of(db.session, order)
