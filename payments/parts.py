@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from market.core.models import User
+from market.core.money import format_inr
+from market.core.notifications import notify
 from orders.models import Order
 from orders.status import OrderStatus
 from payments import dues, gateways
@@ -105,6 +107,12 @@ def choose(session: Session, order: Order, buyer: User, part: str, method: str, 
             session.flush()
     except IntegrityError:
         raise PaymentError(_l("This UTR is already given for another payment. Check the number.")) from None
+    if reference:  # the seller looks for it in the statement
+        amount, n = format_inr(due.amount_paise), order.number
+        notify(session, order.business.owner_users,
+               lambda: _l("Order %(n)s: a bank transfer of %(amount)s to confirm", n=n, amount=amount),
+               lambda: _l("UTR %(u)s. Confirm it on the order when the money is in.", u=reference),
+               f"/orders/{order.id}#pay", kind="order_update")
     return payment
 
 

@@ -961,7 +961,7 @@ class Finding:
 def to_reconcile(session: Session, since: datetime) -> list[int]:
     """Online payments still waiting, or captured since `since` (their refunds are compared too)."""
     return list(session.scalars(sa.select(Payment.id).where(
-        Payment.gateway != "cash",
+        Payment.gateway.notin_(("cash", "bank")),  # nothing to ask a gateway: a person confirms them
         sa.or_(Payment.status.in_(list(WAITING)), Payment.updated_at >= since)).order_by(Payment.id)))
 
 
@@ -980,7 +980,7 @@ def reconcile_payment(session: Session, payment: Payment, repair: bool, now: dat
             settled = repair and settle(session, payment, paid[0], "reconcile")
             found.append(Finding(payment.id, f"{paid[0]['status']} at the gateway, not here",
                                  settled in ("captured", "capture asked")))
-        elif overdue:
+        elif overdue and payment.part == "whole":  # a part of a wholesale order waits: the order is agreed
             found.append(Finding(payment.id, "never paid: cancel its orders",
                                  repair and expire(session, payment, "reconcile", "no payment in time")))
     if payment.status in MONEY_TAKEN and payment.gateway_payment_id:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from market.core import ledger
 from market.core.ledger import LedgerEntry
+from market.core.notifications import Notification
 from orders.models import Order
 from orders.quotes import answer, order_from_quote, request_quote
 from orders.status import Actor
@@ -212,3 +213,55 @@ def test_cancelling_after_the_advance_gives_it_back_and_takes_her_share_back(cli
     assert ledger.balance(session, ledger.payable(world.shop_a.id)) == 0
     assert ledger.balance(session, ledger.delivery(world.shop_a.id)) == 0
     assert saved(session, world) == 0
+
+
+def test_the_webhook_alone_pays_the_advance_when_the_buyer_never_comes_back(client, session, world, trader, razorpay):
+    order = wholesale_order(session, world, trader)
+    login(client, trader.email)
+    client.post(f"/orders/{order.id}/pay/advance", data={"method": "upi"})
+    client.post(f"/orders/{order.id}/pay/advance", data={"method": "upi"})  # a double click: one payment
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Payment).where(Payment.order_id == order.id)) == 1
+    advance = part(session, order.id, "advance")
+    assert client.get(f"/payments/part/{advance.id}").status_code == 200
+    reload(session)
+    razorpay.pay(session.get(Payment, advance.id).gateway_order_id)  # he closes the phone before the callback
+    for hook in razorpay.take_webhooks():
+        assert deliver(client, hook).status_code == 200
+    reload(session)
+    assert session.get(Payment, advance.id).status == "captured" and saved(session, world) > 0
+    page = client.post(f"/orders/{order.id}/pay/advance", data={"method": "bank", "utr": "123456789012"},
+                       follow_redirects=True).text
+    assert "paid already" in page
+
+
+def test_a_part_opened_at_the_gateway_is_not_switched_and_a_waiting_part_never_cancels_the_order(
+        app, client, session, world, trader, razorpay):
+    order = wholesale_order(session, world, trader)
+    login(client, trader.email)
+    client.post(f"/orders/{order.id}/pay/advance", data={"method": "upi"})
+    reload(session)
+    advance = part(session, order.id, "advance")
+    client.get(f"/payments/part/{advance.id}")
+    page = client.post(f"/orders/{order.id}/pay/advance", data={"method": "cash"}, follow_redirects=True).text
+    assert "Finish that payment" in page
+    client.post(f"/orders/{order.id}/pay/balance", data={"method": "bank", "utr": "123456789012"})
+    reload(session)
+    for payment in session.scalars(sa.select(Payment).where(Payment.order_id == order.id)):
+        payment.created_at = payment.created_at.replace(year=2020)  # long past the payment timeout
+    session.commit()
+    with app.app_context():
+        app.test_cli_runner().invoke(args=["payments", "reconcile", "--repair"])
+    reload(session)
+    assert session.get(Order, order.id).status == "placed"
+    assert {p.status for p in session.scalars(sa.select(Payment).where(Payment.order_id == order.id))} == {"created"}
+
+
+def test_the_seller_hears_of_a_utr_to_confirm(client, session, world, trader):
+    order = wholesale_order(session, world, trader)
+    login(client, trader.email)
+    client.post(f"/orders/{order.id}/pay/advance", data={"method": "bank", "utr": "123456789012"})
+    reload(session)
+    told = session.scalars(sa.select(Notification).where(Notification.user_id == world.member_a.user.id,
+                                                         Notification.link == f"/orders/{order.id}#pay")).all()
+    assert [n.subject for n in told] == [f"Order {order.number}: a bank transfer of ₹10,224.00 to confirm"]
