@@ -63,10 +63,11 @@ def _from_quote(session: Session, order: Order) -> bool:
 
 def _check_invoiceable(session: Session, order: Order) -> None:
     status = OrderStatus(order.status)
-    if status in INVOICEABLE and _from_quote(session, order):
+    if _from_quote(session, order):
         # A wholesale order is made after it is accepted, and paid in parts: its tax invoice is issued when the
         # goods leave (CGST section 31: at removal); until then he has the proforma.
-        if status in DISPATCHED:
+        if status in DISPATCHED or session.scalar(sa.select(OrderEvent.id).where(
+                OrderEvent.order_id == order.id, OrderEvent.to_status.in_(list(DISPATCHED))).limit(1)):
             return
         raise InvoiceError(_l("The tax invoice is made when the order is sent. Until then, use the proforma."))
     if status in INVOICEABLE:

@@ -119,3 +119,8 @@ def test_a_quote_order_has_a_proforma_before_payment_and_its_tax_invoice_when_it
     text = pdf_text(render_pdf(invoice))
     assert "TAX INVOICE" in text and TN_TRADER in text and "Tamil Nadu" in text and "IGST" in text
     assert "CGST" not in text
+
+
+def test_a_quote_order_cancelled_before_it_was_sent_has_no_tax_invoice(session, registered):  # noqa: F811
+    order = quote_order(session, registered, TN_TRADER, status="cancelled")  # accepted, then cancelled
+    assert not may_invoice(session, order)
