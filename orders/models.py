@@ -76,7 +76,6 @@ class Order(Base):
         sa.CheckConstraint("delivery IN ('pickup', 'local', 'courier')", name="delivery_known"),
         sa.CheckConstraint("subtotal_paise >= 0 AND delivery_fee_paise >= 0", name="money_not_negative"),
         sa.CheckConstraint("total_paise = subtotal_paise + delivery_fee_paise", name="total_adds_up"),
-        sa.CheckConstraint("advance_percent BETWEEN 0 AND 100", name="advance_percent_sane"),
         sa.Index("ix_orders_business_status_id", "business_id", "status", "id"),
         sa.Index("ix_orders_buyer_id_id", "buyer_id", "id"),
     )
