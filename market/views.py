@@ -81,6 +81,7 @@ from market.forms import (
     SignupCodeForm,
     SignupForm,
 )
+from orders.invoices.models import GstinError
 from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
 from vendors.services import export_member
 
@@ -266,6 +267,8 @@ def signup():
         try:
             business_name, gstin = check_wholesale_details(form.business_name.data or "", form.gstin.data) \
                 if role == Role.WHOLESALER else ("", None)
+        except GstinError as exc:  # under the GSTIN, which is what is wrong
+            form.gstin.errors.append(str(exc))
         except OrderError as exc:
             form.business_name.errors.append(str(exc))
         else:

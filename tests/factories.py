@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from catalog.models import Category, Product
 from catalog.services import ProductData, TierData, VariantData, create_product
+from market.core import clock
 from market.core.accounts import create_user
 from market.core.models import Role, User
+from orders.models import QuoteRequest
+from orders.quotes import Terms, accept, offer
+from orders.status import Actor
 from vendors.models import Business, Member, Organisation, Programme, ProgrammeState, SelfHelpGroup
 from vendors.services import NewMember, assign_staff, onboard_member, open_business
 
@@ -157,3 +162,10 @@ def world(session: Session) -> World:
               admin=gen_user(session, Role.ADMIN, login="admin@example.com"))
     session.commit()
     return w
+
+
+def agree_quote(session: Session, quote: QuoteRequest, price_paise: int, advance_percent: int = 0) -> None:
+    """The seller offers this price from stock with this advance (valid a week) and the buyer accepts it."""
+    offer(session, quote, quote.business.owners[0].user, Actor.SELLER,
+          Terms(price_paise, clock.today() + timedelta(days=7), advance_percent=advance_percent))
+    accept(session, quote, quote.buyer, Actor.BUYER)

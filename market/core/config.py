@@ -59,6 +59,8 @@ DEFAULTS = {
     "DEMO_GATEWAY_STORE": None,  # None: instance/demo-razorpay.json
     "PLATFORM_FEE_BPS": 0,  # Haat's fee on online sales, in hundredths of a per cent
     "PAYMENT_TIMEOUT_MINUTES": 30,  # an unpaid online order is cancelled after this, its stock put back
+    # Where wholesalers send a bank transfer (NEFT/RTGS/IMPS) for a part of an order; its UTR is confirmed by hand.
+    "COLLECTION_ACCOUNT": "Haat collections, account 000000000000, IFSC HAAT0000001 (demo: no real account)",
     # Text messages: the demo provider (a local fake, its inbox on /demo/sms) unless a real one is configured.
     "SMS_PROVIDER": "demo",  # or dlt (an Indian DLT-registered sender, Exotel's API) or twilio
     "SMS_DLT_BASE_URL": None,  # None: https://api.exotel.com; tests point it at a local fake

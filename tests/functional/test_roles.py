@@ -248,6 +248,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                           writes=(BUYER, OWNER, ADMIN), data=lambda ids: {"to": "cancelled"}),
     # The order is still "placed": no invoice yet, so its parties go back to the order page.
     ("orders.invoice", "GET"): row("/orders/{order}/invoice.pdf", only(BUYER, OWNER, ADMIN, ok=302, others=404)),
+    # A proforma and the GSTIN form are for wholesale orders; {order} is a retail one: nobody's (404).
+    ("orders.proforma", "GET"): row("/orders/{order}/proforma.pdf", only(others=404)),
+    ("orders.gstin", "POST"): row("/orders/{order}/gstin", only(others=404), data=lambda ids: {"gstin": ""}),
     ("orders.message", "POST"): row("/orders/{order}/messages", {**only(BUYER, OWNER, ok=302, others=404),
                                                                  ADMIN: 403},
                                     writes=(BUYER, OWNER), data=lambda ids: {"body": "Is it ready?"}),
@@ -292,6 +295,12 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("payments.refund", "POST"): row("/orders/{paid}/refund", only(OWNER, ADMIN, ok=302, others=404),
                                      writes=(OWNER, ADMIN),
                                      data=lambda ids: {"amount": "1", "reason": "a button was missing"}),
+    # Paying a part of a wholesale order: only its buyer chooses ({order} is paid whole: refused, nothing
+    # written); a whole payment has no part to pay or to confirm.
+    ("payments.choose_part", "POST"): row("/orders/{order}/pay/advance", only(BUYER, ok=302, others=404),
+                                          data=lambda ids: {"method": "cash"}),
+    ("payments.pay_part", "GET"): row("/payments/part/{payment}", only(others=404)),
+    ("payments.confirm_part", "POST"): row("/payments/part/{payment}/confirm", only(others=404)),
     ("payments.sales", "GET"): row("/seller/sales", only(*SELLERS)),
     # A stall sale for shop A: the other seller may not choose it.
     ("payments.sales", "POST"): row("/seller/sales", {**only(OWNER, ok=302), OTHER: 200}, writes=(OWNER,),

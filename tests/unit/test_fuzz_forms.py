@@ -261,7 +261,7 @@ GOOD = {  # per form, a post that validates
     LoginForm: {"login": "meena@example.com", "password": PASSWORD, "remember": "y", "next": "/cart"},
     PasswordForm: {"current": PASSWORD, "new": PASSWORD + "8", "confirm": PASSWORD + "8"},
     SignupForm: {"name": "Meena", "login": "meena@example.com", "password": PASSWORD, "confirm": PASSWORD,
-                 "role": "wholesaler", "business_name": "Traders", "gstin": "27ABCDE1234F1Z5"},
+                 "role": "wholesaler", "business_name": "Traders", "gstin": "27AAPFU0939F1ZV"},
     StaffForm: {"name": "Field Worker", "login": "9812345678", "password": PASSWORD, "organisations": "2"},
     AddToCartForm: {"variant": "5", "quantity": "2"},
     CheckoutForm: {"key": "k" * 24, "expected_total": "45000", "pay_with": "cash", "ship_name": "Asha",
