@@ -122,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     from catalog.views import catalog, products
     from market.admin import admin
     from market.dashboard_views import dashboards
+    from market.export_jobs import EXPORT
+    from market.export_jobs import JOB as EXPORT_JOB
     from market.job_views import job_pages
     from market.views import auth, main
     from orders.quote_views import quotes
@@ -136,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     # The long jobs each feature runs on market.core.jobs (its worker: flask --app market jobs-worker).
     jobs.register(product_imports.IMPORT, product_imports.JOB)
     jobs.register(onboarding_views.ONBOARDING, onboarding_views.JOB)
+    jobs.register(EXPORT, EXPORT_JOB)  # large staff and admin exports (market.export_jobs)
 
 
 def _register_static_caching(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from market import audit_words, export_jobs
 from market.core import db
 from market.core.accounts import AccountError, audit, create_user
 from market.core.models import AuditEntry, Role, User
@@ -61,6 +62,19 @@ def staff():
 @admin.get("/audit")
 @role_required(Role.ADMIN)
 def audit_log():
-    page = after_id_page(db.session, sa.select(AuditEntry), AuditEntry.id,
+    """The audit log in words, in her language, filtered by who / what / when, 50 entries a page."""
+    filters = audit_words.Filters.read(request.args)
+    page = after_id_page(db.session, filters.where(sa.select(AuditEntry)), AuditEntry.id,
                          parse_cursor(request.args.get("after")), per_page=50, newest_first=True)
-    return render_template("market/admin_audit.html", page=page)
+    return render_template("market/admin_audit.html", page=page, lines=audit_words.lines(db.session, page.items),
+                           filters=filters, people=audit_words.people(db.session),
+                           actions=audit_words.action_choices())
+
+
+@admin.get("/audit/export.<any(csv, xlsx):fmt>")
+@role_required(Role.ADMIN)
+def audit_export(fmt: str):
+    """The filtered log as CSV or Excel (a job when it is long); the download itself is audited."""
+    filters = audit_words.Filters.read(request.args)
+    audit(db.session, current_user, "export_audit_log", "user", current_user.id)
+    return export_jobs.respond(db.session, current_user, "audit", filters.params(), fmt, "haat-audit-log")

@@ -1,0 +1,219 @@
+"""The audit log in words: one place that maps each audit action to a sentence in the reader's language.
+
+An entry is stored as codes (`view_members`, `self_help_group`, 1) so that it never changes once written; it is
+read as "Asha (staff) opened the members of Jyoti SHG". Every action written anywhere with
+`market.core.accounts.audit` needs its sentence here (`tests/unit/market/test_audit_words.py` reads the code
+for them and fails on one without); an action unknown here still reads as a sentence ("... did <action>"),
+never as a page error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import LazyString, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from market.core.clock import noon
+from market.core.models import AuditEntry, User
+from market.core.pagination import parse_id
+from market.export_jobs import BATCH, Table, register
+from vendors.models import Business, Member, Organisation, SelfHelpGroup
+
+
+@dataclass(frozen=True)
+class Action:
+    """How one audit action reads: `sentence` with %(who)s and %(subject)s; `label` names the kind of action in
+    the log's "What" filter."""
+
+    sentence: LazyString
+    label: LazyString
+
+
+ACTIONS: dict[str, Action] = {
+    "view_members": Action(_l("%(who)s opened the members of %(subject)s"), _l("Opened a group's members")),
+    "view_member": Action(_l("%(who)s opened the details of %(subject)s"), _l("Opened a member's details")),
+    "view_members_to_visit": Action(_l("%(who)s looked at the members to visit in %(subject)s"),
+                                    _l("Looked at members to visit")),
+    "export_members_to_visit": Action(_l("%(who)s downloaded the members to visit in %(subject)s"),
+                                      _l("Downloaded members to visit")),
+    "set_group_saving": Action(_l("%(who)s changed the monthly saving of %(subject)s"),
+                               _l("Changed a group's monthly saving")),
+    "bulk_onboarding": Action(_l("%(who)s uploaded a file of new members for %(subject)s"),
+                              _l("Uploaded new members")),
+    "confirm_onboarding": Action(_l("%(who)s confirmed adding the new members for %(subject)s"),
+                                 _l("Confirmed new members")),
+    "cancel_onboarding": Action(_l("%(who)s cancelled adding the new members for %(subject)s"),
+                                _l("Cancelled new members")),
+    "make_setup_codes": Action(_l("%(who)s made first-login codes for the members of %(subject)s"),
+                               _l("Made first-login codes")),
+    "make_login_code": Action(_l("%(who)s made a login code for %(subject)s"), _l("Made a login code")),
+    "first_login": Action(_l("%(who)s chose a password and logged in for the first time"),
+                          _l("First login")),
+    "reset_password": Action(_l("%(who)s set a new password with a code"), _l("Set a new password")),
+    "erase_account": Action(_l("The account of %(subject)s was erased, as its owner asked"),
+                            _l("Erased an account")),
+    "bulk_import": Action(_l("%(who)s imported products for the shop %(subject)s"), _l("Imported products")),
+    "approve_wholesaler": Action(_l("%(who)s approved the wholesaler %(subject)s"), _l("Approved a wholesaler")),
+    "reject_wholesaler": Action(_l("%(who)s turned down the wholesaler %(subject)s"),
+                                _l("Turned down a wholesaler")),
+    "create_staff": Action(_l("%(who)s made a staff account for %(subject)s"), _l("Made a staff account")),
+    "export_audit_log": Action(_l("%(who)s downloaded the audit log"), _l("Downloaded the audit log")),
+    "retry_refund": Action(_l("%(who)s sent a refused refund of order %(subject)s to the gateway again"),
+                           _l("Tried a refund again")),
+}
+
+ROLE_WORDS = {"entrepreneur": _l("member"), "buyer": _l("buyer"), "wholesaler": _l("wholesaler"),
+              "staff": _l("staff"), "admin": _l("admin")}
+
+# subject_type -> (model, how its name is read): one query per type for a whole page of entries.
+_NAMED = {
+    "self_help_group": (SelfHelpGroup, SelfHelpGroup.name),
+    "organisation": (Organisation, Organisation.name),
+    "member": (Member, Member.legal_name),
+    "business": (Business, Business.public_name),
+    "user": (User, User.name),
+}
+
+
+def who(actor: User | None) -> str:
+    """"Asha (staff)"; Haat itself when no one acted."""
+    if actor is None:
+        return _("Haat (automatic)")
+    return _("%(name)s (%(role)s)", name=actor.name or _("(erased account)"),
+             role=ROLE_WORDS.get(actor.role, actor.role))
+
+
+def subject_names(session: Session, entries: Iterable[AuditEntry]) -> dict[tuple[str, int], str]:
+    """The name of each entry's subject, read with one query per kind of subject."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.subject_type in _NAMED and entry.subject_id is not None:
+            wanted.setdefault(entry.subject_type, set()).add(entry.subject_id)
+    names: dict[tuple[str, int], str] = {}
+    for kind, ids in wanted.items():
+        model, column = _NAMED[kind]
+        for chunk in _chunks(sorted(ids), 500):
+            for id_, name in session.execute(sa.select(model.id, column).where(model.id.in_(chunk))):
+                names[(kind, id_)] = name
+    return names
+
+
+def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def subject_words(entry: AuditEntry, names: dict[tuple[str, int], str]) -> str:
+    """What the entry was about, by name ("Jyoti SHG"), or what it was when it is gone."""
+    if entry.subject_id is None:
+        return _("(nothing named)")
+    if entry.subject_type == "order":
+        return f"H-{entry.subject_id:06d}"
+    name = names.get((entry.subject_type, entry.subject_id))
+    return name if name else _("a record that no longer exists (#%(id)s)", id=entry.subject_id)
+
+
+def sentence(entry: AuditEntry, names: dict[tuple[str, int], str]) -> str:
+    """The entry as one sentence in the reader's language."""
+    action = ACTIONS.get(entry.action)
+    subject = subject_words(entry, names)
+    if action is None:  # written by code newer than this table: still words, never an error
+        return _("%(who)s did %(action)s (%(subject)s)", who=who(entry.actor), action=entry.action,
+                 subject=subject)
+    return str(action.sentence) % {"who": who(entry.actor), "subject": subject}
+
+
+@dataclass(frozen=True)
+class Line:
+    """An entry as the log shows it and exports it."""
+
+    at: datetime
+    who: str
+    what: str
+
+
+def lines(session: Session, entries: list[AuditEntry]) -> list[Line]:
+    """The entries in words, in the order given."""
+    names = subject_names(session, entries)
+    return [Line(entry.at, who(entry.actor), sentence(entry, names)) for entry in entries]
+
+
+# -- the log's filters (who / what / when) and its export ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    """The audit log's filters, read from a query string (junk is ignored: the whole log)."""
+
+    who: int | None = None
+    what: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    @classmethod
+    def read(cls, args) -> Filters:
+        what = args.get("what", "")
+        return cls(parse_id(str(args.get("who") or "")), what if what in ACTIONS else "", _day(args.get("from")),
+                   _day(args.get("to")))
+
+    def params(self) -> dict:
+        """As a query string (and a job's payload) holds them."""
+        return {key: value for key, value in (
+            ("who", self.who), ("what", self.what), ("from", self.since and self.since.isoformat()),
+            ("to", self.until and self.until.isoformat())) if value}
+
+    def where(self, stmt: sa.Select) -> sa.Select:
+        if self.who is not None:
+            stmt = stmt.where(AuditEntry.actor_id == self.who)
+        if self.what:
+            stmt = stmt.where(AuditEntry.action == self.what)
+        if self.since:  # days in India: 18:30 UTC the evening before
+            stmt = stmt.where(AuditEntry.at >= noon(self.since) - timedelta(hours=12))
+        if self.until:
+            stmt = stmt.where(AuditEntry.at < noon(self.until) + timedelta(hours=12))
+        return stmt
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def people(session: Session) -> list[User]:
+    """Who may be chosen in the "who" filter: staff and admins, by name."""
+    return list(session.scalars(sa.select(User).where(User.role.in_(["staff", "admin"])).order_by(User.name)))
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """The "what" filter's choices, by their label in the reader's language."""
+    return sorted(((code, str(action.label)) for code, action in ACTIONS.items()), key=lambda c: c[1].lower())
+
+
+def _count(session: Session, params: dict) -> int:
+    return session.scalar(Filters.read(params).where(sa.select(sa.func.count()).select_from(AuditEntry))) or 0
+
+
+def _batches(session: Session, params: dict) -> Iterator[list[list]]:
+    filters, after = Filters.read(params), None
+    while True:
+        stmt = filters.where(sa.select(AuditEntry))
+        if after is not None:
+            stmt = stmt.where(AuditEntry.id < after)
+        entries = list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(BATCH)).unique())
+        if not entries:
+            return
+        after = entries[-1].id
+        yield [[format_datetime(line.at, "yyyy-MM-dd HH:mm"), line.who, line.what]
+               for line in lines(session, entries)]
+
+
+AUDIT_TABLE = Table(title=lambda: _("Audit log"), header=lambda: [_("When"), _("Who"), _("What")],
+                    count=_count, batches=_batches)
+register("audit", AUDIT_TABLE)
