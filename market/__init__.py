@@ -138,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     # The long jobs each feature runs on market.core.jobs (its worker: flask --app market jobs-worker).
     jobs.register(product_imports.IMPORT, product_imports.JOB)
     jobs.register(onboarding_views.ONBOARDING, onboarding_views.JOB)
+    jobs.register(onboarding_views.ONBOARDING_ADD, onboarding_views.ADD_JOB)
     jobs.register(EXPORT, EXPORT_JOB)  # large staff and admin exports (market.export_jobs)
 
 

@@ -217,6 +217,11 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                      "title,category,price,stock\nJhumka,earrings,250,3\n", "products.csv")}),
     # A long job's page: its creator and the staff of its organisation (B is neither), and admins.
     ("jobs.show", "GET"): row(("/jobs/{job}", "/jobs/{onboarding}"), only(STAFF_A, ADMIN)),
+    # A job's file (a large export): those who see the job; this one made none.
+    ("jobs.download", "GET"): row("/jobs/{job}/download", {**only(STAFF_A, ADMIN), STAFF_A: 404, ADMIN: 404}),
+    # An onboarding preview: the staff of its organisation and admins (this one is decided already: nothing added).
+    ("onboarding.confirm", "POST"): row("/staff/onboarding/{onboarding}/confirm", only(STAFF_A, ADMIN, ok=302)),
+    ("onboarding.cancel", "POST"): row("/staff/onboarding/{onboarding}/cancel", only(STAFF_A, ADMIN, ok=302)),
 
     ("orders.cart", "GET"): row("/cart", every(200)),
     ("orders.add_to_cart", "POST"): row("/cart/add", every(302), writes=ROLES,  # a guest gets a cart too
@@ -284,6 +289,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                  data=lambda ids: {"name": "Field Worker", "login": "field@example.org",
                                                    "password": "a-first-password", "organisations": [ids["org"]]}),
     ("admin.audit_log", "GET"): row("/admin/audit", only(ADMIN)),
+    ("admin.audit_export", "GET"): row("/admin/audit/export.csv", only(ADMIN), writes=(ADMIN,)),  # audited
 }
 
 

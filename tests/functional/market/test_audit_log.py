@@ -105,9 +105,9 @@ def test_a_large_export_runs_as_a_job_and_downloads_from_its_page(client, app, s
     assert job.status == "done" and job.total == 13  # with the export's own entry
     page = client.get(response.location).text
     assert "Your file is ready: 13 rows." in page
-    download = client.get(f"/jobs/{job.id}/download")
-    assert download.status_code == 200
-    assert len(list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))) == 14
+    with client.get(f"/jobs/{job.id}/download") as download:  # the file, streamed: closed when read
+        assert download.status_code == 200
+        assert len(list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))) == 14
     staff = app.test_client()
     login(staff, world.staff_a.email)  # not the admin's job: staff cannot fetch it
     assert staff.get(f"/jobs/{job.id}/download").status_code == 403
