@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.export_jobs import EXPORT
     from market.export_jobs import JOB as EXPORT_JOB
     from market.job_views import job_pages
+    from market.overview_views import overview
     from market.views import auth, main
     from orders.quote_views import quotes
     from orders.views import orders
@@ -133,7 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from vendors.views import seller, staff
 
     for blueprint in (main, auth, admin, seller, staff, catalog, products, product_imports.imports, orders, quotes,
-                      payments, dashboards, onboarding_views.pages, job_pages):
+                      payments, dashboards, onboarding_views.pages, job_pages, overview):
         app.register_blueprint(blueprint)
     # The long jobs each feature runs on market.core.jobs (its worker: flask --app market jobs-worker).
     jobs.register(product_imports.IMPORT, product_imports.JOB)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import LazyString, format_datetime
@@ -71,13 +72,13 @@ ACTIONS: dict[str, Action] = {
 ROLE_WORDS = {"entrepreneur": _l("member"), "buyer": _l("buyer"), "wholesaler": _l("wholesaler"),
               "staff": _l("staff"), "admin": _l("admin")}
 
-# subject_type -> (model, how its name is read): one query per type for a whole page of entries.
-_NAMED = {
-    "self_help_group": (SelfHelpGroup, SelfHelpGroup.name),
-    "organisation": (Organisation, Organisation.name),
-    "member": (Member, Member.legal_name),
-    "business": (Business, Business.public_name),
-    "user": (User, User.name),
+# subject_type -> (its id column, how its name is read): one query per type for a whole page of entries.
+_NAMED: dict[str, tuple[Any, Any]] = {
+    "self_help_group": (SelfHelpGroup.id, SelfHelpGroup.name),
+    "organisation": (Organisation.id, Organisation.name),
+    "member": (Member.id, Member.legal_name),
+    "business": (Business.id, Business.public_name),
+    "user": (User.id, User.name),
 }
 
 
@@ -97,9 +98,9 @@ def subject_names(session: Session, entries: Iterable[AuditEntry]) -> dict[tuple
             wanted.setdefault(entry.subject_type, set()).add(entry.subject_id)
     names: dict[tuple[str, int], str] = {}
     for kind, ids in wanted.items():
-        model, column = _NAMED[kind]
+        id_column, column = _NAMED[kind]
         for chunk in _chunks(sorted(ids), 500):
-            for id_, name in session.execute(sa.select(model.id, column).where(model.id.in_(chunk))):
+            for id_, name in session.execute(sa.select(id_column, column).where(id_column.in_(chunk))):
                 names[(kind, id_)] = name
     return names
 

@@ -340,4 +340,4 @@ def decide(session: Session, checked: Job, state: str, **more) -> bool:
         return False
     decided = json.dumps({**outcome, "state": state, **more})
     return rows_matched(session.execute(sa.update(Job).where(Job.id == checked.id, Job.result == checked.result)
-                                        .values(result=decided).execution_options(synchronize_session=False)))
+                                        .values(result=decided).execution_options(synchronize_session=False))) == 1

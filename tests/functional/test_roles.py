@@ -38,6 +38,7 @@ from market.core.jobs import Job
 from orders.models import QuoteRequest, WholesalerProfile
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from payments import services as payments
+from payments.models import Refund
 from tests import factories
 from tests.conftest import TEST_CONFIG, check_ledger_balances, empty_all_tables, login
 from vendors import finance
@@ -290,6 +291,13 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                                    "password": "a-first-password", "organisations": [ids["org"]]}),
     ("admin.audit_log", "GET"): row("/admin/audit", only(ADMIN)),
     ("admin.audit_export", "GET"): row("/admin/audit/export.csv", only(ADMIN), writes=(ADMIN,)),  # audited
+    ("overview.orders", "GET"): row("/admin/orders?q=H-{order}", only(ADMIN)),
+    ("overview.orders_export", "GET"): row("/admin/orders/export.csv", only(ADMIN)),
+    ("overview.payments", "GET"): row("/admin/payments?status=created", only(ADMIN)),
+    ("overview.refunds", "GET"): row("/admin/refunds", only(ADMIN)),
+    ("overview.reconcile_runs", "GET"): row("/admin/reconcile", only(ADMIN)),
+    # Only a refund the gateway refused can be tried again; this cash order has none (the admin is told so).
+    ("overview.retry_refund", "POST"): row("/admin/refunds/{refund}/retry", only(ADMIN, ok=302)),
 }
 
 
@@ -407,6 +415,9 @@ def build(app) -> tuple[dict, dict[str, str]]:
     checkout = place_cash_order(session, world, variant, "matrix-open")
     paid = place_cash_order(session, world, variant, "matrix-paid").orders[0]
     payments.cash_received(session, paid, world.member_a.user)
+    refund = Refund(payment_id=payments.payment_for(session, paid).id, order_id=paid.id, amount_paise=100,
+                    status="processed")  # given back (the row alone: the matrix only needs one to point at)
+    session.add(refund)
     asked = dict(buyer_id=world.wholesaler.id, business_id=world.shop_a.id, variant_id=variant.id, quantity=5,
                  target_price_paise=40_000, needed_by=date(2031, 1, 1))
     quote, accepted = QuoteRequest(**asked), QuoteRequest(**asked, status="accepted")
@@ -420,7 +431,7 @@ def build(app) -> tuple[dict, dict[str, str]]:
                 session, "kurtis-tops").id, "shop": world.shop_a.slug, "shop_id": world.shop_a.id,
             "job": job.id, "onboarding": onboarding.id, "loan": loan.id, "checkout": checkout.id,
             "order": order.id, "payment": payments.payment_for(session, order).id, "paid": paid.id,
-            "quote": quote.id, "accepted": accepted.id, "wholesaler": world.wholesaler.id}, {
+            "quote": quote.id, "accepted": accepted.id, "wholesaler": world.wholesaler.id, "refund": refund.id}, {
         role: user.email or user.phone for role, user in (
             (BUYER, world.buyer), (WHOLESALER, world.wholesaler), (OWNER, world.member_a.user),
             (OTHER, world.member_b.user), (STAFF_A, world.staff_a), (STAFF_B, world.staff_b), (ADMIN, world.admin))}
