@@ -55,7 +55,7 @@ def test_a_good_file_adds_groups_members_and_shops_in_one_go(client, session, wo
     assert [(r["number"], r["new_group"], r["decision"]) for r in checked.outcome["rows"]] == \
         [(2, False, "add"), (3, True, "add"), (4, True, "add")]
     assert counts(session) == before  # the preview writes nothing
-    assert "3 members will be added, in 1 new groups" in client.get(f"/jobs/{checked.id}").text
+    assert "Members to be added: 3." in client.get(f"/jobs/{checked.id}").text
     response = client.post(f"/staff/onboarding/{checked.id}/confirm")
     session.expire_all()
     job = session.scalar(sa.select(Job).where(Job.kind == "onboarding_add"))
@@ -346,8 +346,8 @@ def test_the_preview_warns_of_duplicates_and_confirming_adds_exactly_what_it_sho
     assert rows[5]["warnings"] == ["the same phone number as row 4: this row will not be added"]
     assert rows[6]["warnings"] == ["the same name in the same group as row 4"]
     page = client.get(f"/jobs/{checked.id}").text
-    assert "2 members will be added" in page and "2 rows need your answer" in page
-    assert "2 rows will not be added" in page
+    assert "Members to be added: 2." in page and "Rows that need your answer: 2." in page
+    assert "Rows that will not be added: 2." in page
     assert counts(session) == before
 
     # Row 2 confirmed, row 6 not; row 5 ticked by hand is still never added (its phone is row 4's).
