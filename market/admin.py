@@ -77,4 +77,5 @@ def audit_export(fmt: str):
     """The filtered log as CSV or Excel (a job when it is long); the download itself is audited."""
     filters = audit_words.Filters.read(request.args)
     audit(db.session, current_user, "export_audit_log", "user", current_user.id)
-    return export_jobs.respond(db.session, current_user, "audit", filters.params(), fmt, "haat-audit-log")
+    return export_jobs.respond(db.session, current_user, "audit", filters.params(), fmt, "haat-audit-log",
+                               url_for("admin.audit_log", **filters.params()))

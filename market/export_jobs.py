@@ -49,12 +49,13 @@ def file_bytes(fmt: str, title: str, header: list[str], rows: list[list]) -> byt
     return csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes([(title, header, rows)])
 
 
-def respond(session: Session, user: User, name: str, params: dict, fmt: str, filename: str):
-    """The file now, or (more than EXPORT_INLINE_ROWS rows) a job and its page. The caller audits and commits."""
+def respond(session: Session, user: User, name: str, params: dict, fmt: str, filename: str, back: str):
+    """The file now, or (more than EXPORT_INLINE_ROWS rows) a job and its page. The caller audits; `back` is the
+    list the export was asked from."""
     table = TABLES[name]
     if table.count(session, params) > int(current_app.config.get("EXPORT_INLINE_ROWS", 5_000)):
         job = jobs.enqueue(session, EXPORT, user.id, locale=str(get_locale()),
-                           payload={"table": name, "params": params, "fmt": fmt, "filename": filename})
+                           payload={"table": name, "params": params, "fmt": fmt, "filename": filename, "back": back})
         session.commit()
         jobs.after_enqueue(session)
         return redirect(url_for("jobs.show", job_id=job.id))
@@ -87,5 +88,7 @@ def heading(job: Job) -> str:
 
 
 JOB = jobs.Kind(run=run, heading=heading, result_template="jobs/export_result.html",
-                again=lambda job: url_for("jobs.show", job_id=job.id),
-                working=lambda job: _("Writing row %(done)s of %(total)s…", done=job.done, total=job.total or "?"))
+                again=lambda job: job.data.get("back") or url_for("jobs.show", job_id=job.id),
+                working=lambda job: _("Writing row %(done)s of %(total)s…", done=job.done, total=job.total or "?"),
+                stopped=lambda job: _("The file could not be made. Try the download again:"),
+                again_text=lambda job: _("Back to the list"))

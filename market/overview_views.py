@@ -164,7 +164,8 @@ export_jobs.register("orders", export_jobs.Table(
 @role_required(Role.ADMIN)
 def orders_export(fmt: str):
     f = Filters.read(request.args, list(OrderStatus))
-    return export_jobs.respond(db.session, current_user, "orders", f.params(), fmt, "haat-orders")
+    return export_jobs.respond(db.session, current_user, "orders", f.params(), fmt, "haat-orders",
+                               url_for("overview.orders", **f.params()))
 
 
 # -- payments ------------------------------------------------------------------------------------------------------

@@ -106,6 +106,8 @@ class Kind:
     again: Callable[[Job], str]
     after: Callable[[Job], None] | None = None  # once the job's work is committed (e.g. update the search index)
     working: Callable[[Job], str] | None = None  # the progress line while it runs; "Checking row n of N" if None
+    stopped: Callable[[Job], str] | None = None  # a failed job's words above its errors (a file's rows if None)
+    again_text: Callable[[Job], str] | None = None  # the words of the link to again(job); "Upload again" if None
 
 
 KINDS: dict[str, Kind] = {}
