@@ -57,6 +57,7 @@ ACTIONS: dict[str, Action] = {
     "first_login": Action(_l("%(who)s chose a password and logged in for the first time"),
                           _l("First login")),
     "reset_password": Action(_l("%(who)s set a new password with a code"), _l("Set a new password")),
+    "login_by_code": Action(_l("%(who)s logged in with a code sent to the phone"), _l("Logged in with a code")),
     "erase_account": Action(_l("The account of %(subject)s was erased, as its owner asked"),
                             _l("Erased an account")),
     "bulk_import": Action(_l("%(who)s imported products for the shop %(subject)s"), _l("Imported products")),

@@ -15,10 +15,12 @@ from catalog.cli import register as register_search
 from catalog.search import reindex_all
 from catalog.views import media_dir
 from market.core import db, fonts
-from market.core.accounts import AccountError, create_user
+from market.core.accounts import AccountError, create_user, forget_stale
+from market.core.db import utcnow
 from market.core.jobs import run_pending
 from market.core.models import Role
 from market.core.notifications import deliver_all, sender_from_config
+from market.core.push import sender_from_config as push_from_config
 from market.core.security import hash_password
 from market.core.sms import provider_from_config
 from market.demo import load_demo
@@ -100,10 +102,10 @@ def register(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="send what is pending and stop")
     @click.option("--interval", default=5.0, help="seconds between rounds")
     def notify_worker(once: bool, interval: float):
-        """Send sign-up and password codes and the notifications' e-mails and SMS (several workers may run)."""
-        email, sms = sender_from_config(), provider_from_config()
+        """Send sign-up and password codes and the notifications' alerts, e-mails and SMS (several workers may run)."""
+        email, sms, push = sender_from_config(), provider_from_config(), push_from_config()
         while True:
-            sent = deliver_all(db.session, email, sms)
+            sent = deliver_all(db.session, email, sms, push=push)
             if sent:
                 click.echo(f"{sent} messages sent")
             if once:
@@ -122,6 +124,13 @@ def register(app: Flask) -> None:
             if once:
                 return
             time.sleep(interval)
+
+    @app.cli.command("forget-stale")
+    def forget_stale_command():
+        """Delete logins no cookie can open, unfinished sign-ups and old reset codes (run daily)."""
+        gone = forget_stale(db.session, utcnow())
+        db.session.commit()
+        click.echo("Forgotten: " + ", ".join(f"{n} {what}" for what, n in gone.items()) + ".")
 
     @app.cli.command("create-user")
     @click.option("--role", type=click.Choice(["admin", "staff", "buyer", "wholesaler"]), required=True)

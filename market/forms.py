@@ -71,6 +71,28 @@ class ForgotForm(HaatForm):
                         render_kw={"autocomplete": "username", "inputmode": "email"})
 
 
+def phone_login(_form, field) -> None:
+    """The field holds a phone number (codes to log in go by SMS only)."""
+    try:
+        kind = parse_login(field.data).kind
+    except AccountError as exc:
+        raise ValidationError(str(exc)) from exc
+    if kind != "phone":
+        raise ValidationError(_l("A code to log in goes by SMS: type the phone number you log in with."))
+
+
+class CodeLoginForm(HaatForm):
+    login = StringField(_l("Your phone number"),
+                        validators=[DataRequired(_l("Enter your phone number.")), phone_login],
+                        render_kw={"autocomplete": "username", "inputmode": "tel"})
+
+
+class CodeForm(HaatForm):
+    code = StringField(_l("The 6-digit code we sent you"),
+                       validators=[DataRequired(_l("Enter the code.")), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
 class ResetForm(HaatForm):
     code = StringField(_l("The 6-digit code we sent you"),
                        validators=[DataRequired(_l("Enter the code.")), Length(max=20)],

@@ -130,6 +130,10 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "SERVER_NAME": None,
     "JOBS_INLINE": True,  # the request that enqueues a job runs it (run_pending); the jobs tests turn it off
+    # A fixed VAPID key: otherwise create_app would make one under the repository's instance/ (tests set
+    # instance_path only after create_app).
+    "VAPID_PRIVATE_KEY": "OF-MmWegnH7ixrAuE6B-4JOaHtxQOv02iz6ckmd4uCM",
+    "VAPID_SUBJECT": "mailto:alerts@haat.invalid",
 }
 
 

@@ -7,7 +7,7 @@ import hmac
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import phonenumbers
 import sqlalchemy as sa
@@ -16,10 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from market.core.db import utcnow
+from market.core.db import rows_matched, utcnow
 from market.core.errors import Refusal
 from market.core.models import AuditEntry, LoginSession, PasswordReset, PendingSignup, Role, User
-from market.core.notifications import notify
+from market.core.notifications import PushSubscription, notify
 from market.core.security import hash_password, reset_code, signup_code, verify_password
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
@@ -193,30 +193,39 @@ RESET_CODE_LIFE, RESET_CODE_TRIES = timedelta(minutes=10), 5
 WRONG_RESET_CODE = _l("That code is not right, or it is too old. Check the code, or ask for a new one.")
 
 
-def request_reset(session: Session, login: str) -> str:
+def request_reset(session: Session, login: str, purpose: str = "reset") -> str:
     """'Forgot password': a 6-digit code for the account of this phone number or e-mail, sent there by the notify
     worker; returns the normalised login. For a login without an (active) account nothing is sent, and the
-    caller answers alike: the same page, the same work (one row's worth of random, no hash either way)."""
+    caller answers alike: the same page, the same work (one row's worth of random, no hash either way).
+    `purpose` login: a seller's code to log in by SMS (only a seller's phone number gets one; others, alike,
+    nothing)."""
     parsed = parse_login(login)
     user = find_by_login(session, parsed)
     nonce = secrets.token_urlsafe(32)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or (purpose == "login" and not logs_in_by_code(user, parsed)):
         return parsed.value
     reset = session.scalar(sa.select(PasswordReset).where(PasswordReset.user_id == user.id)) \
         or PasswordReset(user_id=user.id)
     reset.login, reset.nonce, reset.tries, reset.code_state = parsed.value, nonce, 0, "pending"
+    reset.purpose = purpose
     reset.expires_at = utcnow() + RESET_CODE_LIFE
     session.add(reset)
     session.flush()
     return parsed.value
 
 
-def check_reset_code(session: Session, login: str, code: str) -> PasswordReset:
-    """The reset this code opens (10 minutes, 5 tries, compared in constant time), else AccountError; a wrong
-    code counts as a try (the caller commits it)."""
+def logs_in_by_code(user: User, login: Login) -> bool:
+    """Who may log in with a code by SMS instead of a password: sellers, by the phone number they log in with."""
+    return user.role == Role.ENTREPRENEUR and login.kind == "phone"
+
+
+def check_reset_code(session: Session, login: str, code: str, purpose: str = "reset") -> PasswordReset:
+    """The reset (or login) this code opens (10 minutes, 5 tries, compared in constant time), else AccountError;
+    a wrong code counts as a try (the caller commits it)."""
     reset = session.scalar(sa.select(PasswordReset).where(PasswordReset.login == login)) if login else None
     typed = "".join((code or "").split())
-    if reset is None or reset.expires_at <= utcnow() or reset.tries >= RESET_CODE_TRIES:
+    if reset is None or reset.purpose != purpose or reset.expires_at <= utcnow() \
+            or reset.tries >= RESET_CODE_TRIES:
         hmac.compare_digest("000000", typed)  # the same work as a live one
         raise AccountError(WRONG_RESET_CODE)
     if not hmac.compare_digest(reset_code(reset), typed):
@@ -236,8 +245,20 @@ def finish_reset(session: Session, login: str, code: str, new_password: str) -> 
     user.session_version += 1
     session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
     session.delete(reset)
     audit(session, user, "reset_password", "user", user.id)
+    session.flush()
+    return user
+
+
+def finish_code_login(session: Session, login: str, code: str) -> User:
+    """A seller logs in with the code sent to her phone instead of her password; the code works once. Her
+    password and her other logins stay as they are."""
+    reset = check_reset_code(session, login, code, purpose="login")
+    user = session.get_one(User, reset.user_id)
+    session.delete(reset)
+    audit(session, user, "login_by_code", "user", user.id)
     session.flush()
     return user
 
@@ -245,6 +266,27 @@ def finish_reset(session: Session, login: str, code: str, new_password: str) -> 
 # -- login sessions: one row per login on a phone or computer, so that each can be ended on the server -----------
 
 SEEN_EVERY = timedelta(minutes=15)  # last_seen_at is written at most this often: not a write per page
+
+
+# A login no cookie can open any more: the remember-me cookie lives 30 days and is not renewed by use, while a
+# session in use is seen at least every SEEN_EVERY; a revoked one is kept a week for "where am I logged in".
+STALE_LOGIN = timedelta(days=31)
+REVOKED_KEPT = timedelta(days=7)
+EXPIRED_CODE_KEPT = timedelta(days=1)
+
+
+def forget_stale(session: Session, now: datetime) -> dict[str, int]:
+    """Delete what is kept longer than it is any use (run daily): logins no cookie can open, sign-ups never
+    finished (a password hash of someone with no account), reset codes past their time. Returns counts."""
+    gone = {
+        "login sessions": session.execute(sa.delete(LoginSession).where(
+            (LoginSession.last_seen_at < now - STALE_LOGIN) | (LoginSession.revoked_at < now - REVOKED_KEPT))),
+        "sign-ups": session.execute(sa.delete(PendingSignup).where(
+            PendingSignup.expires_at < now - EXPIRED_CODE_KEPT)),
+        "reset codes": session.execute(sa.delete(PasswordReset).where(
+            PasswordReset.expires_at < now - EXPIRED_CODE_KEPT)),
+    }
+    return {what: rows_matched(result) for what, result in gone.items()}
 
 
 def _token_hash(token: str) -> str:
@@ -272,6 +314,7 @@ def end_login_session(session: Session, user: User) -> None:
     """Log out: this phone's session (its cookies, the remember-me one too) opens nothing from now on."""
     session.execute(sa.update(LoginSession).where(LoginSession.token_hash == _token_hash(user.login_token),
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
 
 
 def end_other_login_sessions(session: Session, user: User) -> None:
@@ -279,6 +322,13 @@ def end_other_login_sessions(session: Session, user: User) -> None:
     session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
                                                   LoginSession.token_hash != _token_hash(user.login_token),
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
+
+
+def forget_ended_phones(session: Session, user: User) -> None:
+    """No more alerts on the phones whose login has ended (a phone logged out, lost or shared gets none)."""
+    ended = sa.select(LoginSession.id).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_not(None))
+    session.execute(sa.delete(PushSubscription).where(PushSubscription.login_session_id.in_(ended)))
 
 
 def audit(session: Session, actor: User | None, action: str, subject_type: str,
@@ -305,5 +355,6 @@ def erase_account(session: Session, user: User, password: str) -> None:
     user.session_version += 1
     session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
     audit(session, None, "erase_account", "user", user.id)
     session.flush()

@@ -43,3 +43,7 @@ refunds processed before it). Followed by market.flows.refunds: her plan's share
 refunded_at_gateway = _signals.signal("refunded-at-gateway", doc="""A refund the gateway told us about was
 recorded for an order (payments.services.gateway_refund). Sent with `order`. Followed by market.flows.refunds:
 an order all of whose money went back is cancelled, as the buyer would.""")
+
+quote_moved = _signals.signal("quote-moved", doc="""A quote moved in its state machine (orders.quotes: offered,
+countered, accepted, declined, ordered). Sent with `quote`, `before` and `after` (its states) and `actor`
+(buyer or seller).""")

@@ -1,7 +1,7 @@
 """reconcile runs and their findings, refused refunds tried again
 
 Revision ID: 0d688b17e03d
-Revises: 5d2a8e61f0c3
+Revises: 7e4b2c9d1f80
 Create Date: 2026-12-07 21:22:15.588688
 
 Each run of `payments reconcile` and what it found and repaired, for the admins' overview; a refund the gateway
@@ -13,7 +13,7 @@ from alembic import op
 import market.core.db  # noqa: F401 - UTCDateTime
 
 revision = '0d688b17e03d'
-down_revision = '5d2a8e61f0c3'
+down_revision = '7e4b2c9d1f80'
 branch_labels = None
 depends_on = None
 

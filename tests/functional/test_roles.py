@@ -54,6 +54,11 @@ LOGIN = "login"  # a redirect to the login page
 IGNORED_METHODS = {"HEAD", "OPTIONS"}  # Werkzeug adds them to every rule
 
 
+# A browser's push subscription as its page sends it (JSON): an endpoint, a 65-byte key and a 16-byte secret.
+PHONE_SUBSCRIPTION = json.dumps({"endpoint": "http://push.demo/push/roles", "keys": {
+    "p256dh": "BA" + "A" * 85, "auth": "A" * 22}})
+
+
 @dataclass(frozen=True)
 class Entry:
     """What one (endpoint, method) is sent and what each role gets back."""
@@ -132,8 +137,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("auth.forgot", "POST"): row("/auth/forgot", every(302), data=lambda ids: {"login": "+91 99999 00000"}),
     ("auth.reset", "GET"): row("/auth/forgot/code", every(302)),  # nothing asked for in her session
     ("auth.reset", "POST"): row("/auth/forgot/code", every(302), data=lambda ids: {"code": "123456"}),
+    ("auth.login_code", "GET"): row("/auth/login/code", only(ANON, others=302)),
+    ("auth.login_code", "POST"): row("/auth/login/code", every(302), data=lambda ids: {"login": "+91 99999 00000"}),
+    ("auth.login_code_enter", "GET"): row("/auth/login/code/enter", every(302)),  # nothing asked for yet
+    ("auth.login_code_enter", "POST"): row("/auth/login/code/enter", every(302), data=lambda ids: {"code": "123456"}),
     ("auth.alerts", "POST"): row("/auth/account/alerts", only(*USERS, ok=302), writes=USERS),
     ("main.demo_phone", "GET"): row("/demo/sms", every(200)),  # the demo provider's inbox: no database row
+    ("main.demo_push_subscribe", "POST"): row("/demo/push/subscribe", only(*USERS)),  # the demo's push service
+    ("auth.phone_alerts_on", "POST"): row("/auth/account/phone-alerts", only(*USERS), writes=USERS,
+                                          data=lambda _ids: PHONE_SUBSCRIPTION),
+    ("auth.phone_alerts_off", "POST"): row("/auth/account/phone-alerts/off", only(*USERS, ok=302)),
     ("auth.notifications", "GET"): row("/auth/notifications", only(*USERS)),  # reading changes nothing
     # Marks read what the page showed: the owner seller has new orders.
     ("auth.notifications_read", "POST"): row("/auth/notifications/read", only(*USERS, ok=302), writes=(OWNER,),
@@ -256,11 +269,17 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                                   "target_price": "400", "needed_by": "2031-01-01"}),
     ("quotes.mine", "GET"): row("/quotes/", only(WHOLESALER, *SELLERS)),
     ("quotes.show", "GET"): row("/quotes/{quote}", only(WHOLESALER, OWNER, others=404)),
-    # Accepting a request is the seller's move; the wholesaler's try is refused by the quote's rules.
-    ("quotes.respond", "POST"): row("/quotes/{quote}/answer", only(WHOLESALER, OWNER, ok=302, others=404),
-                                    writes=(OWNER,), data=lambda ids: {"decision": "accepted"}),
-    # Only the wholesaler who asked orders from an accepted quote; the seller is sent back to it.
-    ("quotes.order", "POST"): row("/quotes/{accepted}/order", only(WHOLESALER, OWNER, ok=302, others=404),
+    # Answering a request with an offer is the seller's move; the wholesaler's try is refused by the quote's rules
+    # (the page again, with what was typed).
+    ("quotes.respond", "POST"): row("/quotes/{quote}/answer",
+                                    {**only(WHOLESALER, OWNER, ok=302, others=404), WHOLESALER: 200},
+                                    writes=(OWNER,), data=lambda ids: {
+                                        "decision": "offer", "price": "410", "supply": "made", "advance_percent": "30",
+                                        "ready_by": (clock.today() + timedelta(days=20)).isoformat(),
+                                        "valid_until": (clock.today() + timedelta(days=7)).isoformat()}),
+    # Only the wholesaler who asked orders from an accepted quote; the seller is refused on the quote's page.
+    ("quotes.order", "POST"): row("/quotes/{accepted}/order",
+                                  {**only(WHOLESALER, OWNER, ok=302, others=404), OWNER: 200},
                                   writes=(WHOLESALER,), data=lambda ids: {"delivery": "pickup"}),
 
     # The buyer's checkout is paid in cash: there is nothing to pay online, so she goes on to the "placed" page.

@@ -25,6 +25,8 @@ from market.core.config import LOCALES
 from market.core.i18n import HaatForm
 from market.core.money import MAX_PAISE
 from market.forms import (
+    CodeForm,
+    CodeLoginForm,
     EraseForm,
     ForgotForm,
     LoginForm,
@@ -41,7 +43,7 @@ from vendors.forms import GoalForm, LoanForm, OnboardingForm, RepaymentForm, Sav
 
 FORMS = [ImportForm, ProductForm, ShopForm, EraseForm, LoginForm, PasswordForm, SignupForm, StaffForm, AddToCartForm,
          CheckoutForm, MessageForm, SaleForm, GoalForm, LoanForm, OnboardingForm, RepaymentForm, SavingForm,
-         WelcomeForm, SignupCodeForm, ForgotForm, ResetForm]
+         WelcomeForm, SignupCodeForm, ForgotForm, ResetForm, CodeLoginForm, CodeForm]
 SETTINGS = settings(max_examples=examples(30), derandomize=True)  # a form per example: a third of the profile's
 
 
@@ -243,6 +245,8 @@ GOOD = {  # per form, a post that validates
     WelcomeForm: {"phone": "9812345678", "code": "12345678", "password": PASSWORD, "again": PASSWORD},
     SignupCodeForm: {"code": "12345678"},
     ForgotForm: {"login": "98123 45678"},
+    CodeLoginForm: {"login": "98123 45678"},
+    CodeForm: {"code": "123456"},
     ResetForm: {"code": "123456", "new": PASSWORD + "8", "confirm": PASSWORD + "8"},
 }
 
