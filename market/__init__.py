@@ -122,7 +122,10 @@ def _register_blueprints(app: Flask) -> None:
     from catalog.views import catalog, moderation_pages, products
     from market.admin import admin
     from market.dashboard_views import dashboards
+    from market.export_jobs import EXPORT
+    from market.export_jobs import JOB as EXPORT_JOB
     from market.job_views import job_pages
+    from market.overview_views import overview
     from market.views import auth, main
     from orders.quote_views import quotes
     from orders.views import orders
@@ -131,11 +134,14 @@ def _register_blueprints(app: Flask) -> None:
     from vendors.views import seller, staff
 
     for blueprint in (main, auth, admin, seller, staff, catalog, products, product_imports.imports, orders, quotes,
-                      payments, dashboards, onboarding_views.pages, job_pages, moderation_pages):
+                      payments, dashboards, onboarding_views.pages, job_pages, moderation_pages,
+                      overview):
         app.register_blueprint(blueprint)
     # The long jobs each feature runs on market.core.jobs (its worker: flask --app market jobs-worker).
     jobs.register(product_imports.IMPORT, product_imports.JOB)
     jobs.register(onboarding_views.ONBOARDING, onboarding_views.JOB)
+    jobs.register(onboarding_views.ONBOARDING_ADD, onboarding_views.ADD_JOB)
+    jobs.register(EXPORT, EXPORT_JOB)  # large staff and admin exports (market.export_jobs)
 
 
 def _register_static_caching(app: Flask) -> None:

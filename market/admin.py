@@ -14,6 +14,7 @@ from catalog.category_names import category_name
 from catalog.models import Category
 from catalog.services import forget_taxonomy
 from catalog.views import update_search_index
+from market import audit_words, export_jobs
 from market.core import db
 from market.core.accounts import (
     AccountError,
@@ -89,9 +90,23 @@ def staff():
 @admin.get("/audit")
 @role_required(Role.ADMIN)
 def audit_log():
-    page = after_id_page(db.session, sa.select(AuditEntry), AuditEntry.id,
+    """The audit log in words, in her language, filtered by who / what / when, 50 entries a page."""
+    filters = audit_words.Filters.read(request.args)
+    page = after_id_page(db.session, filters.where(sa.select(AuditEntry)), AuditEntry.id,
                          parse_cursor(request.args.get("after")), per_page=50, newest_first=True)
-    return render_template("market/admin_audit.html", page=page)
+    return render_template("market/admin_audit.html", page=page, lines=audit_words.lines(db.session, page.items),
+                           filters=filters, people=audit_words.people(db.session),
+                           actions=audit_words.action_choices())
+
+
+@admin.get("/audit/export.<any(csv, xlsx):fmt>")
+@role_required(Role.ADMIN)
+def audit_export(fmt: str):
+    """The filtered log as CSV or Excel (a job when it is long); the download itself is audited."""
+    filters = audit_words.Filters.read(request.args)
+    audit(db.session, current_user, "export_audit_log", "user", current_user.id)
+    return export_jobs.respond(db.session, current_user, "audit", filters.params(), fmt, "haat-audit-log",
+                               url_for("admin.audit_log", **filters.params()))
 
 
 def _organisation_choices() -> list[SelectChoice]:

@@ -16,13 +16,14 @@ import time
 from datetime import timedelta
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 
 from market.core import db
 from market.core.db import utcnow
 from payments import outbox
 from payments.gateways import GatewayUnavailable
-from payments.models import Payment
+from payments.models import Payment, ReconcileFinding, ReconcileRun
 from payments.services import reconcile_payment, to_reconcile
 
 
@@ -37,13 +38,23 @@ def register(app: Flask) -> None:
         """Report (and with --repair, fix) payments that differ from the gateway's record."""
         now = utcnow()
         found = repaired = 0
+        # The run and each finding are kept (reconcile_runs, reconcile_findings): the admins' overview shows
+        # what was repaired and when.
+        run = ReconcileRun(started_at=now, repair=repair)
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
         for payment_id in to_reconcile(db.session, now - timedelta(days=days)):
             try:
                 findings = reconcile_payment(db.session, db.session.get_one(Payment, payment_id), repair, now)
             except GatewayUnavailable as exc:
                 db.session.rollback()
                 click.echo(f"payment {payment_id}: gateway unavailable ({exc}); try again later")
+                _count(run_id, checked=1, unreachable=1)
                 continue
+            # The finding is written with its repair, in the same commit.
+            db.session.add_all(ReconcileFinding(run_id=run_id, payment_id=f.payment_id, problem=f.problem[:200],
+                                                repaired=bool(f.repaired)) for f in findings)
             db.session.commit()
             outbox.send_remembered(db.session)
             for finding in findings:
@@ -51,16 +62,27 @@ def register(app: Flask) -> None:
                 repaired += finding.repaired
                 click.echo(f"payment {finding.payment_id}: {finding.problem}"
                            + (" - repaired" if finding.repaired else ""))
+            _count(run_id, checked=1, found=len(findings), repaired=sum(bool(f.repaired) for f in findings))
+        waiting = 0
         if repair:
             waiting = sum(not outbox.send(db.session, kind, row_id) for kind, row_id in outbox.pending(db.session))
             if waiting:
                 click.echo(f"{waiting} refunds or transfers still wait for the gateway.")
+        db.session.execute(sa.update(ReconcileRun).where(ReconcileRun.id == run_id)
+                           .values(finished_at=utcnow(), waiting=waiting))
+        db.session.commit()
         if not found:
             click.echo("Nothing to repair: every payment matches the gateways." if repair
                        else "Every payment matches the gateways.")
         else:
             click.echo(f"{found} found, {repaired} repaired.")
 
+
+    def _count(run_id: int, **more: int) -> None:
+        """Add to the run's counts (committed: a run that stops halfway still says what it did)."""
+        db.session.execute(sa.update(ReconcileRun).where(ReconcileRun.id == run_id).values(
+            **{name: getattr(ReconcileRun, name) + n for name, n in more.items()}))
+        db.session.commit()
 
     @payments_group.command("work")
     @click.option("--once", is_flag=True, help="Send what is waiting once, then stop.")

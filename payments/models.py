@@ -140,8 +140,41 @@ class Refund(Base):
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    problem: Mapped[str] = mapped_column(sa.String(200), default="")  # why the gateway refused it
+    # An admin's "try again" of a refused refund is a new refund; unique: one try again per refusal.
+    retry_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("refunds.id"), unique=True)
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+
+class ReconcileRun(Base):
+    """One run of `payments reconcile`: when, whether it repaired, and what it found (its findings)."""
+
+    __tablename__ = "reconcile_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repair: Mapped[bool] = mapped_column(default=False)
+    checked: Mapped[int] = mapped_column(default=0)  # payments compared with the gateway
+    found: Mapped[int] = mapped_column(default=0)
+    repaired: Mapped[int] = mapped_column(default=0)
+    unreachable: Mapped[int] = mapped_column(default=0)  # payments the gateway could not be asked about
+    waiting: Mapped[int] = mapped_column(default=0)  # refunds and transfers still waiting for the gateway after it
+
+    findings: Mapped[list[ReconcileFinding]] = relationship(order_by="ReconcileFinding.id")
+
+
+class ReconcileFinding(Base):
+    """A payment that differed from the gateway's record in a reconcile run, and whether the run repaired it."""
+
+    __tablename__ = "reconcile_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("reconcile_runs.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"))
+    problem: Mapped[str] = mapped_column(sa.String(200))
+    repaired: Mapped[bool] = mapped_column(default=False)
 
 
 class Transfer(Base):

@@ -79,7 +79,8 @@ def send(session: Session, kind: str, row_id: int, *about: str) -> bool:
         log.error("%s %s refused by the gateway: %s", kind, row_id, exc.reason)
         if kind == "refund":
             session.execute(sa.update(Refund).where(Refund.id == row_id, Refund.status == "pending",
-                                                    Refund.gateway_refund_id.is_(None)).values(status="failed"))
+                                                    Refund.gateway_refund_id.is_(None))
+                            .values(status="failed", problem=str(exc.reason)[:200]))
             session.commit()
         if kind == "extra":
             payments.second_payment_refused(session, row_id, exc.reason)

@@ -1,8 +1,11 @@
 """Bulk onboarding: staff upload a CSV of SHGs and members for one of their organisations.
 
-Every row is checked first (progress is committed as it goes, so the page can show it); only when no row has
-a problem are the groups, accounts, memberships and shops written, in one transaction. A file with one bad row
-adds nothing, and the page lists each row's problem in the staff member's language.
+Every row is checked first (a job; progress is committed as it goes, so the page can show it). A file with one
+bad row adds nothing, and the page lists each row's problem in the staff member's language. A good file gives a
+preview: each row, the groups and members it will create, and warnings of duplicates (a phone number that has an
+account or comes twice in the file: that row is skipped; a name already in the same group, or twice in it: added
+only if staff confirm that row). Nothing is written until staff confirm; then a second job writes exactly the
+rows the preview showed as added and those confirmed, in one transaction. Cancelling writes nothing.
 
 New members have no password yet ("!" marks it unset: no password matches it). Staff make each one a one-time
 setup code (8 digits, 14 days, 5 tries, only its hash stored) to hand over at the group meeting; the member
@@ -11,6 +14,7 @@ types her phone number and the code on /welcome and chooses her own password.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from market.core import jobs, uploads
 from market.core.accounts import AccountError, check_password_rules, find_by_login, parse_login
-from market.core.db import utcnow
+from market.core.db import rows_matched, utcnow
 from market.core.errors import Refusal
 from market.core.jobs import Job, JobFailed
 from market.core.models import Role, User
@@ -108,10 +112,10 @@ def read_csv(raw: bytes) -> list[dict[str, str]]:
                             _("At most %(n)d members in one file.", n=MAX_ROWS))
 
 
-def check_row(number: int, row: dict[str, str], groups: set[str], seen: set[str], taken) -> NewRow:
+def check_row(number: int, row: dict[str, str], groups: set[str]) -> NewRow:
     """One row, checked; raises RowError with the message for staff. `groups`: names (lower case) of the
-    organisation's groups and of the new ones given an area somewhere in the file; `seen`: phones earlier in
-    the file; `taken(phone)`: whether an account has it already."""
+    organisation's groups and of the new ones given an area somewhere in the file. Duplicates (a phone twice,
+    a phone with an account, a name already in the group) are not a row's problem: the preview warns of them."""
     group, area, name = row.get("group", ""), row.get("area", ""), " ".join(row.get("name", "").split())
     if not 2 <= len(group) <= 120:
         raise RowError(_l("write the group's name (2 to 120 letters)"))
@@ -127,11 +131,6 @@ def check_row(number: int, row: dict[str, str], groups: set[str], seen: set[str]
         raise RowError(_l("the phone number %(p)s is not a mobile number", p=row.get("phone", ""))) from exc
     if login.kind != "phone":
         raise RowError(_l("write a mobile number, not an e-mail address"))
-    if login.value in seen:
-        raise RowError(_l("the phone number %(p)s is in the file twice", p=row.get("phone", "")))
-    seen.add(login.value)
-    if taken(login.value):
-        raise RowError(_l("the phone number %(p)s already has an account", p=row.get("phone", "")))
     trade = row.get("trade", "").lower()
     if trade not in TRADES:
         raise RowError(_l("the trade must be one of: %(t)s", t=", ".join(TRADES)))
@@ -150,9 +149,19 @@ def check_row(number: int, row: dict[str, str], groups: set[str], seen: set[str]
     return NewRow(number, group, area, name, login.value, trade, shop_name, check_loan(row))
 
 
+# -- the preview: what will be created, and the duplicates to refuse or confirm one by one -----------------------
+
+ADD, ASK, SKIP = "add", "ask", "skip"  # added; added only if staff confirm it; never added
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
 def run(session: Session, job: Job) -> dict:
-    """The onboarding job: check every row, then write everything (flushed; the job runner commits it with the
-    job's "done"), or raise JobFailed with each row's problem. Its file: members.csv."""
+    """The onboarding check (a job): every row checked, nothing written. Its result is the preview: each row, what
+    it creates, its warnings and whether it is added, asked about or skipped; or JobFailed with each row's
+    problem. Its file: members.csv."""
     organisation = session.get_one(Organisation, job.organisation_id)
     try:
         rows = read_csv(jobs.read_file(job, "members.csv") or b"")
@@ -161,35 +170,91 @@ def run(session: Session, job: Job) -> dict:
     jobs.progress(session, job, 0, len(rows))
     groups = {g.name.lower(): g for g in session.scalars(
         sa.select(SelfHelpGroup).where(SelfHelpGroup.organisation_id == organisation.id))}
-    phones = [_phone_or_none(row.get("phone", "")) for row in rows]
-    taken = set(session.scalars(sa.select(User.phone).where(User.phone.in_([p for p in phones if p]))))
     known = set(groups) | {row.get("group", "").lower() for row in rows if len(row.get("area", "")) >= 2}
     checked, errors = [], []
-    seen: set[str] = set()
     for number, row in enumerate(rows, start=2):  # row 1 is the header, as a spreadsheet numbers it
         try:
-            checked.append(check_row(number, row, known, seen, taken.__contains__))
+            checked.append(check_row(number, row, known))
         except RowError as exc:
             errors.append(_("row %(n)d: %(e)s", n=number, e=exc))
         if number % 50 == 0 or number - 1 == len(rows):
             jobs.progress(session, job, number - 1)
     if errors:
         raise JobFailed(errors)
+    return {"state": "ready", "rows": preview(session, checked, groups)}
+
+
+def preview(session: Session, rows: list[NewRow], groups: dict[str, SelfHelpGroup]) -> list[dict]:
+    """Each row as the preview shows it (and the confirm writes it): its values, whether its group is new, its
+    warnings, and ADD, ASK (a name already in the group: added only if confirmed) or SKIP (its phone has an
+    account, or an earlier row has it: a phone is a login, it cannot be added twice)."""
+    taken = set(session.scalars(sa.select(User.phone).where(User.phone.in_([r.phone for r in rows]))))
+    existing = {(group_id, _fold(name)) for group_id, name in session.execute(
+        sa.select(Member.group_id, Member.legal_name).where(
+            Member.group_id.in_([g.id for g in groups.values()] or [-1])))}
+    areas: dict[str, str] = {}
+    for row in rows:  # a new group's area: from its first row that gives one
+        if row.area:
+            areas.setdefault(row.group.lower(), row.area)
+    by_phone: dict[str, int] = {}
+    by_name: dict[tuple[str, str], int] = {}
+    out = []
+    for row in rows:
+        group = groups.get(row.group.lower())
+        warnings, decision = [], ADD
+        if row.phone in taken:
+            warnings.append(_("the phone number %(p)s already has an account: this row will not be added",
+                              p=row.phone))
+            decision = SKIP
+        elif row.phone in by_phone:
+            warnings.append(_("the same phone number as row %(n)d: this row will not be added",
+                              n=by_phone[row.phone]))
+            decision = SKIP
+        key = (row.group.lower(), _fold(row.name))
+        if decision == ADD and group is not None and (group.id, _fold(row.name)) in existing:
+            warnings.append(_("%(group)s already has a member named %(name)s", group=group.name, name=row.name))
+            decision = ASK
+        elif decision == ADD and key in by_name:
+            warnings.append(_("the same name in the same group as row %(n)d", n=by_name[key]))
+            decision = ASK
+        by_phone.setdefault(row.phone, row.number)
+        by_name.setdefault(key, row.number)
+        loan = dict(row.loan, start=row.loan["start"].isoformat()) if row.loan else None
+        out.append({"number": row.number, "group": group.name if group else row.group,
+                    "area": group.area if group else areas.get(row.group.lower(), ""),
+                    "new_group": group is None, "name": row.name, "phone": row.phone, "trade": row.trade,
+                    "shop_name": row.shop_name, "loan": loan, "warnings": warnings, "decision": decision})
+    return out
+
+
+def chosen(rows: list[dict], confirmed: set[int]) -> list[dict]:
+    """The preview's rows to write: every ADD row, and the ASK rows staff confirmed; never a SKIP row."""
+    return [r for r in rows if r["decision"] == ADD or (r["decision"] == ASK and r["number"] in confirmed)]
+
+
+def add(session: Session, job: Job) -> dict:
+    """The confirmed onboarding (a job): write exactly the preview's chosen rows (flushed; the runner commits
+    with the job's "done"); nothing if a phone got an account since the preview."""
+    organisation = session.get_one(Organisation, job.organisation_id)
+    data = job.data
+    checked = session.get_one(Job, data["preview"])
+    rows = chosen(checked.outcome.get("rows", []), set(data.get("confirmed", [])))
+    jobs.progress(session, job, 0, len(rows))
+    if rows and session.scalar(sa.select(User.id).where(User.phone.in_([r["phone"] for r in rows])).limit(1)):
+        raise JobFailed([_("A phone number in the file got an account after the preview; nothing was added. "
+                           "Upload the file again to see which.")])
+    groups = {g.name.lower(): g for g in session.scalars(
+        sa.select(SelfHelpGroup).where(SelfHelpGroup.organisation_id == organisation.id))}
+    new_rows = [NewRow(r["number"], r["group"], r["area"], r["name"], r["phone"], r["trade"], r["shop_name"],
+                       dict(r["loan"], start=date.fromisoformat(r["loan"]["start"])) if r["loan"] else None)
+                for r in rows]
     try:
-        groups_created = _write(session, organisation, checked, groups, session.get_one(User, job.created_by_id))
+        groups_created = _write(session, organisation, new_rows, groups, session.get_one(User, job.created_by_id))
         session.flush()
-    except sa.exc.IntegrityError as exc:  # a phone number got an account (a sign-up, another file) while checking
+    except sa.exc.IntegrityError as exc:  # a phone number got an account (a sign-up, another file) meanwhile
         raise JobFailed([_("A phone number in the file got an account while the file was being checked; nothing "
                            "was added. Upload the file again to see which.")]) from exc
-    return {"members": len(checked), "groups": groups_created}
-
-
-def _phone_or_none(text: str) -> str | None:
-    try:
-        login = parse_login(text)
-    except AccountError:
-        return None
-    return login.value if login.kind == "phone" else None
+    return {"members": len(new_rows), "groups": groups_created}
 
 
 def _write(session: Session, organisation: Organisation, rows: list[NewRow],
@@ -198,7 +263,7 @@ def _write(session: Session, organisation: Organisation, rows: list[NewRow],
     for row in rows:
         group = groups.get(row.group.lower())
         if group is None:
-            area = next(r.area for r in rows if r.group.lower() == row.group.lower() and r.area)
+            area = next((r.area for r in rows if r.group.lower() == row.group.lower() and r.area), row.area)
             group = SelfHelpGroup(organisation_id=organisation.id, name=row.group, area=area)
             session.add(group)
             session.flush()
@@ -265,3 +330,14 @@ def choose_password(session: Session, phone: str, code: str, password: str) -> U
     session.delete(row)
     session.flush()
     return user
+
+
+def decide(session: Session, checked: Job, state: str, **more) -> bool:
+    """Mark a ready preview confirmed or cancelled, once: False if it was decided already (another tab, a second
+    click) or is not a finished preview."""
+    outcome = checked.outcome
+    if checked.status != "done" or outcome.get("state") != "ready":
+        return False
+    decided = json.dumps({**outcome, "state": state, **more})
+    return rows_matched(session.execute(sa.update(Job).where(Job.id == checked.id, Job.result == checked.result)
+                                        .values(result=decided).execution_options(synchronize_session=False))) == 1

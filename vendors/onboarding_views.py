@@ -26,6 +26,7 @@ from market.core.config import LOCALES
 from market.core.exports import csv_bytes
 from market.core.extensions import limiter
 from market.core.models import Role, User
+from market.core.pagination import parse_id
 from market.core.permissions import role_required
 from market.core.uploads import MAX_CSV_BYTES
 from market.views import home_for, log_in
@@ -35,9 +36,20 @@ from vendors.models import Member, Organisation, SelfHelpGroup
 from vendors.permissions import can_view_organisation, visible_organisation_ids
 
 pages = Blueprint("onboarding", __name__)
-SAMPLE = [("Jyoti SHG", "Ward 12, Pune", "Sunita Kamble", "9812345670", "food", "Crunchy Corner",
+# The sample file: clearly practice data (a new group named as such, "Sample member" names, numbers at the very
+# end of the 99999 series), so uploaded unchanged it lands in a group of its own and meets no real member. It
+# shows each warning of the preview: row 4 has row 3's name in the same group (added only if ticked), row 5 is
+# row 2 again (never added).
+SAMPLE = [("Sample SHG (practice)", "Sample ward", "Sample member One", "9999999901", "food", "Practice Pickles",
            "shg", "20000", "12", "declining", "24", "2026-11-01", "1", ""),
-          ("Jyoti SHG", "", "Rekha Jadhav", "9812345671", "garments", "", "", "", "", "", "", "", "", "")]
+          ("Sample SHG (practice)", "", "Sample member Two", "9999999902", "garments", "", "bank", "15000", "11",
+           "flat", "12", "2026-10-01", "", "12000"),
+          ("Sample SHG (practice)", "", "Sample member Three", "9999999903", "jewellery", "", "", "", "", "", "", "",
+           "", ""),
+          ("Sample SHG (practice)", "", "Sample member Three", "9999999904", "handicrafts", "", "", "", "", "", "",
+           "", "", ""),
+          ("Sample SHG (practice)", "", "Sample member Two", "9999999902", "garments", "", "", "", "", "", "", "",
+           "", "")]
 
 
 @pages.route("/staff/onboarding/new", methods=["GET", "POST"])
@@ -61,17 +73,69 @@ def new():
                            required=onboarding.REQUIRED, max_rows=onboarding.MAX_ROWS)
 
 
+def _preview(job_id: int) -> jobs.Job:
+    checked = db.session.get(jobs.Job, job_id)
+    if checked is None or checked.kind != ONBOARDING or checked.organisation_id is None:
+        abort(404)
+    if not can_view_organisation(db.session, current_user, checked.organisation_id):
+        abort(403)
+    return checked
+
+
+@pages.post("/staff/onboarding/<int:job_id>/confirm")
+@role_required(Role.STAFF, Role.ADMIN)
+def confirm(job_id: int):
+    """Add what the preview showed: its rows to add, and each duplicate staff ticked; then the adding job's page."""
+    checked = _preview(job_id)
+    asked = {r["number"] for r in checked.outcome.get("rows", []) if r["decision"] == onboarding.ASK}
+    confirmed = sorted(asked & {n for n in (parse_id(v) for v in request.form.getlist("confirm")) if n})
+    job = jobs.enqueue(db.session, ONBOARDING_ADD, current_user.id, locale=str(get_locale()),
+                       organisation_id=checked.organisation_id,
+                       payload={"preview": checked.id, "confirmed": confirmed})
+    if not onboarding.decide(db.session, checked, "confirmed", added_by=job.id):
+        db.session.rollback()
+        flash(_("This file was confirmed or cancelled already."), "error")
+        return redirect(url_for("jobs.show", job_id=checked.id))
+    audit(db.session, current_user, "confirm_onboarding", "organisation", checked.organisation_id, f"job {job.id}")
+    db.session.commit()
+    jobs.after_enqueue(db.session)
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@pages.post("/staff/onboarding/<int:job_id>/cancel")
+@role_required(Role.STAFF, Role.ADMIN)
+def cancel(job_id: int):
+    """Add nothing from this file."""
+    checked = _preview(job_id)
+    if onboarding.decide(db.session, checked, "cancelled"):
+        audit(db.session, current_user, "cancel_onboarding", "organisation", checked.organisation_id,
+              f"job {checked.id}")
+        db.session.commit()
+        flash(_("Cancelled: nothing from that file was added."), "success")
+    else:
+        db.session.rollback()
+        flash(_("This file was confirmed or cancelled already."), "error")
+    return redirect(url_for("onboarding.new"))
+
+
 def _organisation_name(job: jobs.Job) -> str:
     organisation = db.session.get(Organisation, job.organisation_id) if job.organisation_id else None
     return organisation.name if organisation else ""
 
 
-ONBOARDING = "onboarding"
+ONBOARDING = "onboarding"  # the check, whose result is the preview
 JOB = jobs.Kind(
     run=onboarding.run,
     heading=lambda job: _("Groups and members for %(org)s", org=_organisation_name(job)),
-    result_template="vendors/onboarding_result.html",
+    result_template="vendors/onboarding_preview.html",
     again=lambda job: url_for("onboarding.new"))
+ONBOARDING_ADD = "onboarding_add"  # what a confirmed preview writes
+ADD_JOB = jobs.Kind(
+    run=onboarding.add,
+    heading=lambda job: _("Groups and members for %(org)s", org=_organisation_name(job)),
+    result_template="vendors/onboarding_result.html",
+    again=lambda job: url_for("onboarding.new"),
+    working=lambda job: _("Adding member %(done)s of %(total)s…", done=job.done, total=job.total or "?"))
 
 
 @pages.get("/staff/onboarding/sample.csv")

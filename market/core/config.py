@@ -46,6 +46,7 @@ DEFAULTS = {
     "SEARCH_BACKEND": "whoosh",  # or "postgres" when several app servers share one database
     "SEARCH_INDEX_DIR": None,  # None: instance/search
     "JOBS_INLINE": False,  # long jobs (imports, onboarding) run in `flask jobs-worker`; True: in the request (dev)
+    "EXPORT_INLINE_ROWS": 5_000,  # a larger export runs as a job (market.export_jobs), its file on /jobs
     "JOBS_DIR": None,  # None: instance/jobs (a job's uploaded files until it finishes; web and worker share it)
     # Payments: the demo gateway (a local Razorpay) unless Razorpay's keys are given; Stripe only with its keys.
     "PAYMENT_GATEWAY": "demo",  # or razorpay

@@ -105,6 +105,9 @@ class Kind:
     result_template: str
     again: Callable[[Job], str]
     after: Callable[[Job], None] | None = None  # once the job's work is committed (e.g. update the search index)
+    working: Callable[[Job], str] | None = None  # the progress line while it runs; "Checking row n of N" if None
+    stopped: Callable[[Job], str] | None = None  # a failed job's words above its errors (a file's rows if None)
+    again_text: Callable[[Job], str] | None = None  # the words of the link to again(job); "Upload again" if None
 
 
 KINDS: dict[str, Kind] = {}
@@ -133,6 +136,24 @@ def enqueue(session: Session, kind: str, by_id: int, *, locale: str, organisatio
     for name, data in (files or {}).items():
         (folder / name).write_bytes(data)
     return job
+
+
+def _results_dir(job_id: int) -> Path:
+    base = current_app.config.get("JOBS_DIR") or Path(current_app.instance_path) / "jobs"
+    return Path(base) / "results" / str(job_id)
+
+
+def keep_file(job: Job, name: str, data: bytes) -> None:
+    """A file the job made for the person who started it (an export): kept after the job ends, unlike its input."""
+    folder = _results_dir(job.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / Path(name).name).write_bytes(data)
+
+
+def kept_file(job: Job, name: str) -> Path | None:
+    """The path of a file the job kept, if it is there."""
+    path = _results_dir(job.id) / Path(name).name
+    return path if path.is_file() else None
 
 
 def read_file(job: Job, name: str) -> bytes | None:

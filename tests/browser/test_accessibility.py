@@ -74,6 +74,31 @@ def test_the_staff_pages_have_no_serious_violation(page: Page, live_server, worl
     assert not any(found.values()), {p: v for p, v in found.items() if v}
 
 
+def test_the_admin_overview_audit_log_and_onboarding_preview_have_no_serious_violation(page: Page, live_server,
+                                                                                       world, session):
+    import json
+
+    from market.core.jobs import Job
+
+    rows = [{"number": 2, "group": "Navi Disha SHG", "area": "Ward 4", "new_group": True, "name": "Meena Shinde",
+             "phone": "+919812345691", "trade": "food", "shop_name": "", "loan": None, "warnings": [],
+             "decision": "add"},
+            {"number": 3, "group": "Navi Disha SHG", "area": "Ward 4", "new_group": True, "name": "Meena Shinde",
+             "phone": "+919812345692", "trade": "food", "shop_name": "", "loan": None,
+             "warnings": ["the same name in the same group as row 2"], "decision": "ask"}]
+    preview = Job(kind="onboarding", organisation_id=world.org_a.id, created_by_id=world.admin.id, status="done",
+                  result=json.dumps({"state": "ready", "rows": rows}))
+    session.add(preview)
+    session.commit()
+    log_in(page, live_server, world.admin.email)
+    found = {}
+    for path in ("/admin/orders", "/admin/payments", "/admin/refunds", "/admin/reconcile", "/admin/audit",
+                 f"/jobs/{preview.id}"):
+        page.goto(live_server + path)
+        found[path] = serious(page)
+    assert not any(found.values()), {p: v for p, v in found.items() if v}
+
+
 def _log_in_any(page: Page, base: str, world) -> None:
     """Log in by the form's fields, whatever language its labels are in."""
     from tests.factories import PASSWORD

@@ -29,6 +29,8 @@ def test_staff_onboard_a_group_and_a_member_sets_her_password(page: Page, browse
     expect(page.get_by_text("row 3: the shop name contains the member's own name")).to_be_visible()
 
     upload(page, live_server, tmp_path, GOOD)
+    expect(page.get_by_text("Members to be added: 2.")).to_be_visible()  # the preview: nothing added yet
+    page.get_by_role("button", name="Add these members").click()
     expect(page.get_by_role("status")).to_contain_text("2 members added, 1 new groups.")
     page.get_by_role("link", name="See the groups").click()
     page.get_by_role("link", name="Navi Disha SHG").click()

@@ -40,6 +40,7 @@ from market.core.models import Role
 from orders.models import QuoteRequest, WholesalerProfile
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from payments import services as payments
+from payments.models import Refund
 from tests import factories
 from tests.conftest import TEST_CONFIG, check_ledger_balances, empty_all_tables, login
 from vendors import finance
@@ -232,6 +233,11 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                      "title,category,price,stock\nJhumka,earrings,250,3\n", "products.csv")}),
     # A long job's page: its creator and the staff of its organisation (B is neither), and admins.
     ("jobs.show", "GET"): row(("/jobs/{job}", "/jobs/{onboarding}"), only(STAFF_A, ADMIN)),
+    # A job's file (a large export): those who see the job; this one made none.
+    ("jobs.download", "GET"): row("/jobs/{job}/download", {**only(STAFF_A, ADMIN), STAFF_A: 404, ADMIN: 404}),
+    # An onboarding preview: the staff of its organisation and admins (this one is decided already: nothing added).
+    ("onboarding.confirm", "POST"): row("/staff/onboarding/{onboarding}/confirm", only(STAFF_A, ADMIN, ok=302)),
+    ("onboarding.cancel", "POST"): row("/staff/onboarding/{onboarding}/cancel", only(STAFF_A, ADMIN, ok=302)),
 
     ("orders.cart", "GET"): row("/cart", every(200)),
     ("orders.add_to_cart", "POST"): row("/cart/add", every(302), writes=ROLES,  # a guest gets a cart too
@@ -392,6 +398,14 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("admin.suspend", "POST"): row("/admin/buyers/{buyer}/suspend", only(ADMIN, ok=302), writes=(ADMIN,),
                                    data=lambda ids: {"reason": "Many orders never collected"}),
     ("admin.restore", "POST"): row("/admin/buyers/{held}/restore", only(ADMIN, ok=302), writes=(ADMIN,)),
+    ("admin.audit_export", "GET"): row("/admin/audit/export.csv", only(ADMIN), writes=(ADMIN,)),  # audited
+    ("overview.orders", "GET"): row("/admin/orders?q=H-{order}", only(ADMIN)),
+    ("overview.orders_export", "GET"): row("/admin/orders/export.csv", only(ADMIN)),
+    ("overview.payments", "GET"): row("/admin/payments?status=created", only(ADMIN)),
+    ("overview.refunds", "GET"): row("/admin/refunds", only(ADMIN)),
+    ("overview.reconcile_runs", "GET"): row("/admin/reconcile", only(ADMIN)),
+    # Only a refund the gateway refused can be tried again; this cash order has none (the admin is told so).
+    ("overview.retry_refund", "POST"): row("/admin/refunds/{refund}/retry", only(ADMIN, ok=302)),
 }
 
 
@@ -521,6 +535,9 @@ def build(app) -> tuple[dict, dict[str, str]]:
     checkout = place_cash_order(session, world, variant, "matrix-open")
     paid = place_cash_order(session, world, variant, "matrix-paid").orders[0]
     payments.cash_received(session, paid, world.member_a.user)
+    refund = Refund(payment_id=payments.payment_for(session, paid).id, order_id=paid.id, amount_paise=100,
+                    status="processed")  # given back (the row alone: the matrix only needs one to point at)
+    session.add(refund)
     asked = dict(buyer_id=world.wholesaler.id, business_id=world.shop_a.id, variant_id=variant.id, quantity=5,
                  target_price_paise=40_000, needed_by=date(2031, 1, 1))
     quote, accepted = QuoteRequest(**asked), QuoteRequest(**asked, status="accepted")
@@ -537,7 +554,7 @@ def build(app) -> tuple[dict, dict[str, str]]:
             "quote": quote.id, "accepted": accepted.id, "wholesaler": world.wholesaler.id,
             "programme": world.org_a.programme_id, "group_a2": group_a2.id, "staff_user": staff_c.id,
             "disabled_staff": disabled.id, "buyer": world.buyer.id, "held": held.id, "hidden": hidden.id,
-            "hidden_shop": hidden_shop.id, "report": report.id, "trade": kurtis.parent_id,
+            "hidden_shop": hidden_shop.id, "report": report.id, "refund": refund.id, "trade": kurtis.parent_id,
             "category2": factories.category(session, "sarees").id}, {
         role: user.email or user.phone for role, user in (
             (BUYER, world.buyer), (WHOLESALER, world.wholesaler), (OWNER, world.member_a.user),

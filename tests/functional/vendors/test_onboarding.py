@@ -25,6 +25,18 @@ def upload(client, org_id: int, text: str):
         content_type="multipart/form-data")
 
 
+def onboard(client, session, org_id: int, text: str, *confirmed: int):
+    """Upload, then confirm the preview (ticking the rows `confirmed`): the adding job, or the failed check."""
+    upload(client, org_id, text)
+    checked = session.scalars(sa.select(Job).where(Job.kind == "onboarding").order_by(Job.id.desc())).first()
+    if checked.status != "done":
+        return checked
+    response = client.post(f"/staff/onboarding/{checked.id}/confirm", data={"confirm": [str(n) for n in confirmed]})
+    assert response.status_code == 302, response.text
+    session.expire_all()
+    return session.scalars(sa.select(Job).where(Job.kind == "onboarding_add").order_by(Job.id.desc())).first()
+
+
 def counts(session) -> tuple[int, int, int, int]:
     return tuple(session.scalar(sa.select(sa.func.count()).select_from(model))
                  for model in (SelfHelpGroup, Member, User, Business))
@@ -37,10 +49,18 @@ def test_a_good_file_adds_groups_members_and_shops_in_one_go(client, session, wo
             "Navi Disha SHG,Ward 4,Meena Shinde,+91 9812345691,Garments,\n"
             "Navi Disha SHG,,Lata More,9812345692,jewellery,Shine Beads\n\n")
     response = upload(client, world.org_a.id, text)
-    job = session.scalar(sa.select(Job))
-    assert response.headers["Location"].endswith(f"/jobs/{job.id}"), job.errors
-    assert (job.status, job.total, job.done, job.outcome, job.percent) == \
-        ("done", 3, 3, {"members": 3, "groups": 1}, 100), job.errors
+    checked = session.scalar(sa.select(Job))
+    assert response.headers["Location"].endswith(f"/jobs/{checked.id}"), checked.errors
+    assert (checked.status, checked.total, checked.done, checked.percent) == ("done", 3, 3, 100), checked.errors
+    assert [(r["number"], r["new_group"], r["decision"]) for r in checked.outcome["rows"]] == \
+        [(2, False, "add"), (3, True, "add"), (4, True, "add")]
+    assert counts(session) == before  # the preview writes nothing
+    assert "Members to be added: 3." in client.get(f"/jobs/{checked.id}").text
+    response = client.post(f"/staff/onboarding/{checked.id}/confirm")
+    session.expire_all()
+    job = session.scalar(sa.select(Job).where(Job.kind == "onboarding_add"))
+    assert response.headers["Location"].endswith(f"/jobs/{job.id}")
+    assert (job.status, job.outcome) == ("done", {"members": 3, "groups": 1}), job.errors
     assert counts(session) == tuple(n + d for n, d in zip(before, (1, 3, 3, 3), strict=True))
     asha = session.scalar(sa.select(Member).where(Member.legal_name == "Asha Pawar"))
     assert asha.group_id == world.group_a.id  # an existing group, whatever its case in the file
@@ -52,8 +72,8 @@ def test_a_good_file_adds_groups_members_and_shops_in_one_go(client, session, wo
     assert meena.businesses[0].trade == "garments"
     page = client.get(f"/jobs/{job.id}").text
     assert "3 members added, 1 new groups." in page
-    assert session.scalar(sa.select(AuditEntry.action).where(AuditEntry.subject_id == world.org_a.id)) == \
-        "bulk_onboarding"
+    assert session.scalars(sa.select(AuditEntry.action).where(AuditEntry.subject_id == world.org_a.id)
+                           .order_by(AuditEntry.id)).all() == ["bulk_onboarding", "confirm_onboarding"]
     # No password yet: nothing logs her in until she chooses one.
     client.post("/auth/logout")
     assert login(client, "+919812345690", "!unset").status_code == 200
@@ -63,9 +83,9 @@ def test_one_bad_row_adds_nothing_and_every_problem_is_listed(client, session, w
     login(client, world.staff_a.email)
     before = counts(session)
     text = (HEADER + "New SHG,Ward 1,Asha Pawar,9812345690,food,Asha Snacks\n"  # her own name in the shop
-            "New SHG,,Meena Shinde,9812345690,garments,\n"  # the same phone twice
+            "New SHG,,Meena Shinde,9812345690,garments,\n"  # the same phone twice: a warning, not a problem
             "Other SHG,,Lata More,9812345692,jewellery,\n"  # a new group without its area
-            f"New SHG,,Rani,{world.member_a.user.phone},tailoring,\n"  # phone taken, unknown trade
+            f"New SHG,,Rani,{world.member_a.user.phone},tailoring,\n"  # unknown trade (its taken phone: a warning)
             "New SHG,,X,12345,food,\n"  # name too short
             "New SHG,,Kavita Rao,9812345693,food,Good Food\n"  # this one is right
             "New SHG,,Lata Kale,9812345694,food,Papad 98123.45695\n")  # a phone number in the shop name
@@ -74,14 +94,13 @@ def test_one_bad_row_adds_nothing_and_every_problem_is_listed(client, session, w
     assert job.status == "failed" and counts(session) == before
     lines = job.error_lines
     assert lines[0].startswith("row 2: the shop name contains the member's own name")
-    assert lines[1] == "row 3: the phone number 9812345690 is in the file twice"
-    assert lines[2].startswith("row 4: the group Other SHG is new: write its area")
-    assert lines[3].startswith("row 5: the phone number +9198") and "already has an account" in lines[3]
-    assert lines[4].startswith("row 6: write the member's name")
-    assert lines[5].startswith("row 8: the shop name contains a phone number")
-    assert len(lines) == 6
+    assert lines[1].startswith("row 4: the group Other SHG is new: write its area")
+    assert lines[2].startswith("row 5: the trade must be one of")
+    assert lines[3].startswith("row 6: write the member's name")
+    assert lines[4].startswith("row 8: the shop name contains a phone number")
+    assert len(lines) == 5
     page = client.get(f"/jobs/{job.id}").text
-    assert "Nothing was added" in page and "row 3: the phone number 9812345690 is in the file twice" in page
+    assert "Nothing was added" in page and "row 4: the group Other SHG is new" in page
 
 
 @pytest.mark.parametrize("text, message", [
@@ -107,11 +126,9 @@ def test_a_crash_while_saving_leaves_nothing_half_imported(client, session, worl
         return real(*args, **kwargs)
 
     monkeypatch.setattr(onboarding, "open_business", crash_on_second)
-    upload(client, world.org_a.id,
-           HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345691,food,\n")
+    job = onboard(client, session, world.org_a.id,
+                  HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345691,food,\n")
     assert len(calls) == 2
-    session.expire_all()
-    job = session.scalar(sa.select(Job))
     assert job.status == "failed" and "nothing was added" in job.errors and counts(session) == before
 
 
@@ -130,7 +147,7 @@ def test_staff_add_members_only_to_their_own_organisations(client, session, worl
 
 def new_member(client, session, world) -> Member:
     login(client, world.staff_a.email)
-    upload(client, world.org_a.id, HEADER + f"{world.group_a.name},,Asha Pawar,9812345690,food,\n")
+    onboard(client, session, world.org_a.id, HEADER + f"{world.group_a.name},,Asha Pawar,9812345690,food,\n")
     return session.scalar(sa.select(Member).where(Member.legal_name == "Asha Pawar"))
 
 
@@ -206,13 +223,13 @@ def test_the_rows_problems_are_written_in_the_staff_members_language(client, ses
     from market import ROOT
 
     with (ROOT / "translations" / "hi" / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        hindi = read_po(f, locale="hi")["the phone number %(p)s is in the file twice"].string
+        hindi = read_po(f, locale="hi")["the group %(g)s is new: write its area (village or ward)"].string
     client.post("/language/hi")
     login(client, world.staff_a.email)
     upload(client, world.org_a.id,
-           HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345690,food,\n")
+           HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakti,,Meena Shinde,9812345691,food,\n")
     errors = session.scalar(sa.select(Job.errors))
-    assert hindi % {"p": "9812345690"} in errors and "twice" not in errors
+    assert hindi % {"g": "Sakti"} in errors and "is new" not in errors
 
 
 def test_a_phone_taken_while_the_file_is_checked_adds_nothing_and_logs_no_phone(client, session, world, monkeypatch,
@@ -229,9 +246,8 @@ def test_a_phone_taken_while_the_file_is_checked_adds_nothing_and_logs_no_phone(
         return real(session_, *args)
 
     monkeypatch.setattr(onboarding, "_write", racing_sign_up)
-    upload(client, world.org_a.id,
-           HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345691,food,\n")
-    job = session.scalar(sa.select(Job))
+    job = onboard(client, session, world.org_a.id,
+                  HEADER + "Sakhi,W1,Asha Pawar,9812345690,food,\nSakhi,,Meena Shinde,9812345691,food,\n")
     assert job.status == "failed" and "got an account while the file was being checked" in job.errors
     assert counts(session) == before
     assert "9812345691" not in caplog.text and "Meena" not in caplog.text
@@ -258,8 +274,7 @@ def test_a_members_running_loan_in_the_file_gets_the_same_schedule_as_her_own_fo
     text = (header + f"{world.group_a.name},,Asha Pawar,9812345690,food,,shg,20000,12,declining,24,{start},1,\n"
             f"{world.group_a.name},,Lata More,9812345692,food,,bank,20000,12,,24,{start},,19000\n"
             f"{world.group_a.name},,Meena Shinde,9812345691,food,,,,,,,,,\n")
-    upload(client, world.org_a.id, text)
-    job = session.scalar(sa.select(Job))
+    job = onboard(client, session, world.org_a.id, text)
     assert job.status == "done", job.errors
     asha, lata = (session.scalar(sa.select(Loan).join(Member, Member.id == Loan.member_id)
                                  .where(Member.legal_name == name)) for name in ("Asha Pawar", "Lata More"))
@@ -308,3 +323,89 @@ def test_staff_of_another_organisation_cannot_make_a_members_login_code(client, 
     login(client, world.staff_b.email)
     assert client.post(f"/staff/members/{world.member_a.id}/login-code").status_code == 403
     assert session.scalar(sa.select(sa.func.count()).select_from(SetupCode)) == 0
+
+
+def test_the_preview_warns_of_duplicates_and_confirming_adds_exactly_what_it_showed(client, session, world):
+    world.member_a.legal_name = "Sunita Kamble"
+    session.commit()
+    login(client, world.staff_a.email)
+    before = counts(session)
+    text = (HEADER + f"{world.group_a.name},,sunita  KAMBLE,9812345690,food,\n"  # 2: name already in the group
+            f"{world.group_a.name},,Rekha Jadhav,{world.member_b.user.phone},food,\n"  # 3: phone has an account
+            "Navi Disha SHG,Ward 4,Meena Shinde,9812345691,garments,\n"  # 4: fine
+            "Navi Disha SHG,Ward 4,Meena Shinde,9812345691,garments,\n"  # 5: row 4 again
+            "Navi Disha SHG,,Meena Shinde,9812345692,food,\n"  # 6: row 4's name in the same group, another phone
+            f"{world.group_a.name},,Lata More,9812345693,jewellery,\n")  # 7: fine
+    upload(client, world.org_a.id, text)
+    checked = session.scalar(sa.select(Job))
+    rows = {r["number"]: r for r in checked.outcome["rows"]}
+    assert {n: r["decision"] for n, r in rows.items()} == {2: "ask", 3: "skip", 4: "add", 5: "skip", 6: "ask",
+                                                           7: "add"}
+    assert rows[2]["warnings"] == [f"{world.group_a.name} already has a member named sunita KAMBLE"]
+    assert "already has an account" in rows[3]["warnings"][0]
+    assert rows[5]["warnings"] == ["the same phone number as row 4: this row will not be added"]
+    assert rows[6]["warnings"] == ["the same name in the same group as row 4"]
+    page = client.get(f"/jobs/{checked.id}").text
+    assert "Members to be added: 2." in page and "Rows that need your answer: 2." in page
+    assert "Rows that will not be added: 2." in page
+    assert counts(session) == before
+
+    # Row 2 confirmed, row 6 not; row 5 ticked by hand is still never added (its phone is row 4's).
+    client.post(f"/staff/onboarding/{checked.id}/confirm", data={"confirm": ["2", "5", "junk"]})
+    session.expire_all()
+    job = session.scalar(sa.select(Job).where(Job.kind == "onboarding_add"))
+    assert job.status == "done" and job.outcome == {"members": 3, "groups": 1}, job.errors
+    added = session.execute(sa.select(Member.legal_name, User.phone).join(User, User.id == Member.user_id)
+                            .where(Member.id > world.member_b.id).order_by(Member.id)).all()
+    assert added == [("sunita KAMBLE", "+919812345690"), ("Meena Shinde", "+919812345691"),
+                     ("Lata More", "+919812345693")]
+    assert counts(session) == tuple(n + d for n, d in zip(before, (1, 3, 3, 3), strict=True))
+    # Confirmed once: a second click (another tab) adds nothing more.
+    again = client.post(f"/staff/onboarding/{checked.id}/confirm", data={"confirm": ["6"]})
+    assert again.status_code == 302 and client.get(again.location).status_code == 200
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Job).where(Job.kind == "onboarding_add")) == 1
+    assert counts(session) == tuple(n + d for n, d in zip(before, (1, 3, 3, 3), strict=True))
+
+
+def test_cancelling_the_preview_adds_nothing_and_it_cannot_be_confirmed_after(client, session, world):
+    login(client, world.staff_a.email)
+    before = counts(session)
+    upload(client, world.org_a.id, HEADER + "Navi Disha SHG,Ward 4,Meena Shinde,9812345691,garments,\n")
+    checked = session.scalar(sa.select(Job))
+    response = client.post(f"/staff/onboarding/{checked.id}/cancel")
+    assert response.status_code == 302 and "nothing from that file was added" in client.get(response.location).text
+    client.post(f"/staff/onboarding/{checked.id}/confirm")
+    session.expire_all()
+    assert counts(session) == before
+    assert session.scalar(sa.select(sa.func.count()).select_from(Job).where(Job.kind == "onboarding_add")) == 0
+    assert "Cancelled" in client.get(f"/jobs/{checked.id}").text
+
+
+def test_staff_of_another_organisation_cannot_confirm_or_cancel(make_app, client, session, world):
+    login(client, world.staff_a.email)
+    upload(client, world.org_a.id, HEADER + "Navi Disha SHG,Ward 4,Meena Shinde,9812345691,garments,\n")
+    checked = session.scalar(sa.select(Job))
+    other = make_app().test_client()
+    login(other, world.staff_b.email)
+    assert other.post(f"/staff/onboarding/{checked.id}/confirm").status_code == 403
+    assert other.post(f"/staff/onboarding/{checked.id}/cancel").status_code == 403
+    session.expire_all()
+    assert session.get(Job, checked.id).outcome["state"] == "ready"
+
+
+def test_the_sample_file_uploaded_unchanged_meets_no_real_member_and_shows_each_warning(client, session, world):
+    login(client, world.staff_a.email)
+    sample = client.get("/staff/onboarding/sample.csv").data.decode("utf-8-sig")
+    assert "Sample member" in sample and "Sample SHG (practice)" in sample
+    job = onboard(client, session, world.org_a.id, sample, 5)  # row 5: another "Sample member Three"
+    assert job.status == "done" and job.outcome == {"members": 4, "groups": 1}, job.errors
+    checked = session.scalar(sa.select(Job).where(Job.kind == "onboarding"))
+    assert [r["decision"] for r in checked.outcome["rows"]] == ["add", "add", "add", "ask", "skip"]
+    group = session.scalar(sa.select(SelfHelpGroup).where(SelfHelpGroup.name == "Sample SHG (practice)"))
+    assert group.organisation_id == world.org_a.id
+    assert session.scalar(sa.select(sa.func.count()).select_from(Member).where(Member.group_id == group.id)) == 4
+    # Uploaded again: every row's phone now has an account, so nothing more can be added.
+    upload(client, world.org_a.id, sample)
+    again = session.scalars(sa.select(Job).where(Job.kind == "onboarding").order_by(Job.id.desc())).first()
+    assert {r["decision"] for r in again.outcome["rows"]} == {"skip"}
