@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from whoosh.analysis import STOP_WORDS
 
 from catalog.models import Product
+from catalog.search.words import normalise, sound, vocabulary
 from market.core import db
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
@@ -61,8 +62,11 @@ class SearchQuery:
 
     @property
     def words(self) -> list[str]:
-        """The words that count: lower case, no stop words, at most MAX_WORDS."""
-        words = [w for w in _WORD_RE.findall(self.text[:500].lower()) if w not in STOP_WORDS and len(w) > 1]
+        """The words that count: normalised (see words.normalise), no stop words of any language, at most
+        MAX_WORDS."""
+        stop_words = vocabulary().stop_words
+        words = [w for w in _WORD_RE.findall(normalise(self.text[:500]))
+                 if w not in STOP_WORDS and w not in stop_words and len(w) > 1]
         return list(dict.fromkeys(words))[:MAX_WORDS]
 
 
@@ -173,14 +177,18 @@ def max_edits(word: str) -> int:
 
 
 def _best(word: str, candidates: Iterable[tuple[str, int]]) -> str | None:
-    """The closest candidate word, the most common among equals; None if none is within max_edits."""
+    """The closest candidate word, the most common among equals; None if none is within max_edits.
+
+    A word spelt by ear may have one edit more if it sounds the same ("neckless": three edits from "necklace").
+    """
     limit = max_edits(word) + 1
+    heard = sound(word)
     best = None
     for candidate, frequency in candidates:
         if candidate == word:
             continue
-        key = (edit_distance(word, candidate, limit), -frequency, candidate)
-        if key[0] < limit and (best is None or key < best):
+        key = (edit_distance(word, candidate, limit + 1), -frequency, candidate)
+        if (key[0] < limit or (key[0] == limit and sound(candidate) == heard)) and (best is None or key < best):
             best = key
     return best[2] if best else None
 
@@ -189,16 +197,21 @@ def _with_corrections(words: list[str], run: Callable[[list[list[str]]], tuple[l
                       correct: Callable[[list[str]], list[str | None]]) -> SearchResult:
     """Search for the words; if they find fewer than FEW products, also for their corrections.
 
-    run(alternatives) searches for products having, for every word, one of its alternatives. A suggestion
-    is made only if the corrections find more than the words as typed.
+    run(alternatives) searches for products having, for every word, one of its alternatives: the word's
+    line in the synonym table (words.toml), and its correction if any. Words of the table are never
+    corrected. A suggestion is made only if the corrections find more than the words as typed.
     """
-    ids, total = run([[w] for w in words])
+    table = vocabulary()
+    ids, total = run([table.alternatives(w) for w in words])
     if total >= FEW:
         return SearchResult(ids=ids, total=total)
-    corrections = correct(words)
+    unknown = [w for w in words if not table.knows(w)]
+    fixes = dict(zip(unknown, correct(unknown), strict=True)) if unknown else {}
+    corrections = [fixes.get(w) for w in words]
     if not any(corrections):
         return SearchResult(ids=ids, total=total)
-    wider_ids, wider_total = run([[w, c] if c else [w] for w, c in zip(words, corrections, strict=True)])
+    wider_ids, wider_total = run([table.alternatives(w) + (table.alternatives(c) if c else [])
+                                  for w, c in zip(words, corrections, strict=True)])
     if wider_total <= total:
         return SearchResult(ids=ids, total=total)
     suggestion = " ".join(c or w for w, c in zip(words, corrections, strict=True))

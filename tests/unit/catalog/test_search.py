@@ -11,6 +11,7 @@ from whoosh import index as whoosh_index
 from whoosh import writing as whoosh_writing
 
 import catalog.search
+from catalog import demo
 from catalog.cli import register
 from catalog.models import Product, SearchQueue, Status
 from catalog.search import get_backend, postgres_backend, query, reindex_all, sync, whoosh_backend
@@ -96,6 +97,89 @@ def test_hindi_words_stay_whole(search_app, session):
     product = gen_product(session, title="सूती कुर्ती", description="हाथ से बनी")
     apply_queue(search_app, session)
     assert ids(search_app, "कुर्ती") == [product.id]
+
+
+@pytest.fixture
+def demo_catalogue(search_app, session) -> dict[str, int]:
+    """The demo's products (catalog.demo), one shop per trade: title -> id."""
+    found = {}
+    for trade, products in demo.PRODUCTS.items():
+        shop = gen_business(session, trade=trade)
+        for title, slug, rupees, description, _sizes in products:
+            found[title] = gen_product(session, shop, title=title, category_slug=slug, price_paise=rupees * 100,
+                                       description=description).id
+    apply_queue(search_app, session)
+    return found
+
+
+@pytest.mark.parametrize(("typed", "title"), [
+    # Hindi
+    ("अचार", "Raw mango pickle in mustard oil (500 g)"),
+    ("आम का अचार", "Raw mango pickle in mustard oil (500 g)"),
+    ("झुमका", "Oxidised silver-look jhumka"),
+    ("साड़ी", "Ready-to-wear nauvari saree"),
+    ("चूड़ियाँ", "Glass bangles, set of 12"),
+    ("पापड़", "Sun-dried udid papad (200 g)"),
+    ("कुर्ती", "Hand block-print cotton kurti"),
+    ("लड्डू", "Coconut ladoo (12 pieces)"),
+    ("हार", "Terracotta bead necklace"),
+    ("पायल", "Silver-look anklets with bells"),
+    ("टोकरी", "Palm-leaf basket with lid"),
+    # Tamil
+    ("முறுக்கு", "Thenkuzhal murukku (400 g)"),
+    ("ஊறுகாய்", "Raw mango pickle in mustard oil (500 g)"),
+    ("புடவை", "Ready-to-wear nauvari saree"),
+    ("வளையல்", "Glass bangles, set of 12"),
+    ("அப்பளம்", "Sun-dried udid papad (200 g)"),
+    # Telugu, Kannada, Marathi, Bengali
+    ("గాజులు", "Glass bangles, set of 12"),
+    ("ಸೀರೆ", "Ready-to-wear nauvari saree"),
+    ("लोणचे", "Raw mango pickle in mustard oil (500 g)"),
+    ("শাড়ি", "Ready-to-wear nauvari saree"),
+    # in Latin letters
+    ("achar", "Raw mango pickle in mustard oil (500 g)"),
+    ("chudi", "Glass bangles, set of 12"),
+    ("sari", "Ready-to-wear nauvari saree"),
+    ("appalam", "Sun-dried udid papad (200 g)"),
+    ("laddu", "Coconut ladoo (12 pieces)"),
+    ("earrings", "Oxidised silver-look jhumka"),
+    ("payal", "Silver-look anklets with bells"),
+    ("godhadi", "Quilted godhadi throw"),
+    ("chakli", "Thenkuzhal murukku (400 g)"),
+])
+def test_the_demo_is_found_in_the_buyers_words(search_app, demo_catalogue, typed, title):
+    result = find(search_app, typed)
+    assert demo_catalogue[title] in result.ids
+    assert result.suggestion is None  # found by the table, not by a guess
+
+
+def test_a_broader_word_finds_the_narrower_but_not_the_other_way(search_app, demo_catalogue):
+    assert demo_catalogue["Oxidised silver-look jhumka"] in ids(search_app, "earrings")
+    assert ids(search_app, "jhumka") == [demo_catalogue["Oxidised silver-look jhumka"]]
+
+
+@pytest.mark.parametrize("text", ["कुर्ती", "सूती कुर्ती", "கைத்தறி", "சேலை", "ಸೀರೆ", "শাড়ি", "చీర", "साड़ी"])
+def test_a_title_in_any_script_is_found_in_that_script(search_app, session, text):
+    product = gen_product(session, title=f"{text} {text}", description="हाथ से बनी")
+    gen_product(session, title="Cotton kurti")
+    apply_queue(search_app, session)
+    assert product.id in ids(search_app, text)
+
+
+def test_letters_with_a_nukta_are_found_in_either_spelling(search_app, session):
+    single = "\u0938\u093e\u095c\u0940"  # साड़ी with ड़ as one code point, as some keyboards type it
+    pair = "\u0938\u093e\u0921\u093c\u0940"  # the same word as NFC writes it
+    typed_single = gen_product(session, title=f"{single} {single}")  # not in the table: the spelling alone
+    typed_pair = gen_product(session, title=f"Lal {pair}")
+    apply_queue(search_app, session)
+    assert set(ids(search_app, single)) == set(ids(search_app, pair)) == {typed_single.id, typed_pair.id}
+
+
+def test_neckless_finds_and_suggests_necklace(search_app, demo_catalogue):
+    result = find(search_app, "neckless")
+    assert result.suggestion == "necklace"
+    assert {demo_catalogue["Terracotta bead necklace"], demo_catalogue["Kemp-stone temple necklace set"]} <= set(
+        result.ids)
 
 
 @pytest.mark.parametrize(("typed", "title", "meant"), [
