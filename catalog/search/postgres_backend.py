@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from catalog.models import Product, SearchQueue
 from catalog.search.query import (
+    _SQL_ORDER,
     FEW,
     MAX_TOTAL,
     SearchBusy,
@@ -21,6 +23,7 @@ from catalog.search.query import (
     _facets,
     _session,
     _with_corrections,
+    capped_count,
     max_edits,
 )
 from market.core.db import rows_matched
@@ -59,39 +62,65 @@ class PostgresBackend:
                                  lambda words: [self._correction(session, w) for w in words])
 
     @staticmethod
-    def _tsquery(alternatives: list[list[str]]) -> sa.ColumnElement[Any]:
-        """Every word (or one of its alternatives), stemmed by PostgreSQL's English configuration."""
+    def _tsquery(alternatives: list[list[str]], title: bool = False) -> sa.ColumnElement[Any]:
+        """Every word (or one of its alternatives), stemmed by PostgreSQL's English configuration; with title,
+        only in titles (weight A)."""
         english: sa.ColumnClause[Any] = sa.literal_column("'english'::regconfig")
+
+        def one(word: str) -> sa.ColumnElement[Any]:
+            if title:  # words are letters, digits and marks only (WORD_PATTERN): nothing to_tsquery would parse
+                return sa.func.to_tsquery(english, f"'{word}':A")
+            return sa.func.plainto_tsquery(english, word)
+
         clauses: list[sa.ColumnElement[Any]] = []
         for words in alternatives:
-            clause: sa.ColumnElement[Any] = sa.func.plainto_tsquery(english, words[0])
+            clause = one(words[0])
             for word in words[1:]:
-                clause = clause.op("||")(sa.func.plainto_tsquery(english, word))
+                clause = clause.op("||")(one(word))
             clauses.append(clause)
         tsquery = clauses[0]
         for clause in clauses[1:]:
             tsquery = tsquery.op("&&")(clause)
         return tsquery
 
-    def _run(self, session: Session, alternatives: list[list[str]], query: SearchQuery) -> tuple[list[int], int]:
-        tsquery = self._tsquery(alternatives)
-        # All matches are read anyway, to rank (or sort) and count them; MATERIALIZED makes PostgreSQL find
-        # them through the GIN index. Without it, for a price sort it walks the whole price index hoping
-        # to stop after a page, which the count never lets it do (114 ms for "pickles", not 10).
-        matches = (sa.select(Product.id, Product.price_paise, sa.func.ts_rank(VECTOR, tsquery).label("rank")
-                             if query.sort == "relevance" else sa.null().label("rank"))
-                   .where(*_facets(query), VECTOR.op("@@")(tsquery)).cte("matches").prefix_with("MATERIALIZED"))
-        order = {  # ts_rank weighs the title (A) 1.0 and the description (B) 0.4
-            "relevance": (matches.c.rank.desc(), matches.c.id.desc()),
-            "newest": (matches.c.id.desc(),),
-            "price_asc": (matches.c.price_paise, matches.c.id),
-            "price_desc": (matches.c.price_paise.desc(), matches.c.id.desc()),
-        }[query.sort]
-        rows = session.execute(sa.select(matches.c.id, sa.func.count().over()).order_by(*order)
-                               .offset((query.page - 1) * query.per_page).limit(query.per_page)).all()
-        if not rows and query.page > 1:  # past the last page: count on their own
-            return [], min(session.execute(sa.select(sa.func.count()).select_from(matches)).scalar_one(), MAX_TOTAL)
-        return [row[0] for row in rows], min(rows[0][1] if rows else 0, MAX_TOTAL)
+    def _run(self, session: Session, alternatives: list[list[str]], query: SearchQuery) -> tuple[list[int], int, bool]:
+        """One statement: the page, and the count up to MAX_TOTAL + 1.
+
+        No ts_rank, which reads the vector of every match (15-27 ms for common words): relevance puts the
+        products with every word in their title first, then the rest, newest first in each, so each part is
+        a LIMIT that PostgreSQL can stop early (walking the primary key backwards for common words, or
+        sorting the few matches of rare ones found through the GIN index).
+        """
+        # Synonyms that no title has (the table's Hindi words in an English catalogue) are left out: each adds
+        # to PostgreSQL's estimate of the matches, and an estimate far too high makes it scan the whole table
+        # hoping to stop early. The words as typed (first of each list) always stay.
+        synonyms = sorted({w for words in alternatives for w in words[1:]})
+        present = set(session.scalars(sa.text("SELECT word FROM search_words WHERE word = ANY(:words)"),
+                                      {"words": synonyms})) if synonyms else set()
+        alternatives = [[words[0], *[w for w in words[1:] if w in present]] for words in alternatives]
+        # The queries as constants, made first in a round trip of their own: a tsquery computed in the statement
+        # is unknown to the planner (it guessed, and walked the whole primary key for a typo) and, in a filter,
+        # is computed again for every row.
+        words, title_words = session.execute(sa.select(sa.cast(self._tsquery(alternatives), sa.Text),
+                                                       sa.cast(self._tsquery(alternatives, title=True), sa.Text))).one()
+        if not words:  # only PostgreSQL's stop words
+            return [], 0, False
+        conditions = [*_facets(query), VECTOR.op("@@")(sa.literal(words).cast(TSQUERY))]
+        limit = query.page * query.per_page
+        counted = capped_count(conditions).scalar_subquery()
+        if query.sort == "relevance":
+            in_title = VECTOR.op("@@")(sa.literal(title_words).cast(TSQUERY))
+            first = (sa.select(Product.id, sa.literal(0).label("tier")).where(*conditions, in_title)
+                     .order_by(Product.id.desc()).limit(limit))
+            rest = (sa.select(Product.id, sa.literal(1).label("tier")).where(*conditions, sa.not_(in_title))
+                    .order_by(Product.id.desc()).limit(limit))
+            both = sa.union_all(first, rest).subquery()
+            page = sa.select(both.c.id, counted).order_by(both.c.tier, both.c.id.desc())
+        else:
+            page = sa.select(Product.id, counted).where(*conditions).order_by(*_SQL_ORDER[query.sort])
+        rows = session.execute(page.offset((query.page - 1) * query.per_page).limit(query.per_page)).all()
+        count = rows[0][1] if rows else session.execute(capped_count(conditions)).scalar_one()
+        return [row[0] for row in rows], min(count, MAX_TOTAL), count > MAX_TOTAL
 
     def _correction(self, session: Session, word: str) -> str | None:
         """The closest common title word to a word that (nearly) no product has; else None."""

@@ -18,6 +18,7 @@ from catalog.search import get_backend, postgres_backend, query, reindex_all, sy
 from catalog.search.query import SearchBusy, SearchConfigError, SearchQuery
 from catalog.services import TierData, set_shop_paused, set_status
 from market.core import db
+from market.core.money import format_count
 from tests.conftest import ON_POSTGRES
 from tests.factories import category, gen_business, gen_group, gen_member, gen_organisation, gen_product
 
@@ -499,3 +500,92 @@ if ON_POSTGRES:
                 "OR indexname = 'ix_products_search_vector'")).all())
         assert definitions["ix_products_search_vector"].endswith("USING gin (search_vector) WHERE listed")
         assert "gin_trgm_ops" in definitions["ix_search_words_trigrams"]
+
+
+# -- bounded work ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def many_kurtis(search_app, session) -> list[int]:
+    return make_many_kurtis(search_app, session)
+
+
+def make_many_kurtis(app, session) -> list[int]:
+    """20 pickles (dearer), then 60 kurtis, half with "kurti" only in the description: the kurtis' ids."""
+    for _ in range(20):
+        gen_product(session, title="Mango pickle", category_slug="pickles", price_paise=90_000)
+    made = []
+    for n in range(60):
+        title, description = ("Cotton kurti", "Soft.") if n % 2 else ("Cotton top", "A short kurti.")
+        made.append(gen_product(session, title=title, description=description).id)
+    apply_queue(app, session)
+    return made
+
+
+def test_whoosh_counts_every_match_but_looks_only_at_what_the_page_needs(whoosh_app, session, monkeypatch):
+    many_kurtis = make_many_kurtis(whoosh_app, session)
+    monkeypatch.setattr(whoosh_backend, "ENUMERATE_AT", 5)  # so that the page is found by walking the order
+    result = find(whoosh_app, "kurti", per_page=4)
+    in_title = [i for n, i in enumerate(many_kurtis) if n % 2]
+    assert (result.total, result.more) == (60, False)  # exact, from bitsets: no work per match
+    assert result.ids == in_title[::-1][:4]  # every word in the title first, newest first
+    with whoosh_app.app_context():
+        backend = get_backend()
+        assert backend.work <= 8  # documents looked at: the page's 4, and the description matches passed by
+        assert find(whoosh_app, "kurti", sort="price_asc", per_page=4).ids == many_kurtis[:4]
+        assert backend.work == 4
+        assert find(whoosh_app, "kurti", category_ids=(category(session, "pickles").id,)).total == 0
+        assert backend.work == 0
+
+
+def test_whoosh_lists_few_matches_instead_of_walking(whoosh_app, session):
+    make_many_kurtis(whoosh_app, session)
+    result = find(whoosh_app, "pickle", sort="newest", per_page=4)
+    assert result.total == 20 and len(result.ids) == 4
+    with whoosh_app.app_context():
+        assert get_backend().work == 20  # the 20 matches, not the 80 documents
+
+
+def test_the_count_stops_one_past_the_cap_and_says_there_are_more(search_app, session, many_kurtis, monkeypatch):
+    for module in (query, whoosh_backend, postgres_backend):
+        monkeypatch.setattr(module, "MAX_TOTAL", 10)
+    result = find(search_app, "kurti")
+    assert (result.total, result.more, len(result.ids)) == (10, True, 24)
+    assert find(search_app, "").more is True
+    assert find(search_app, "kurti", category_ids=(category(session, "pickles").id,)).more is False
+    monkeypatch.setattr(query, "MAX_TOTAL", 20)
+    monkeypatch.setattr(whoosh_backend, "MAX_TOTAL", 20)
+    monkeypatch.setattr(postgres_backend, "MAX_TOTAL", 20)
+    assert (find(search_app, "pickle").total, find(search_app, "pickle").more) == (20, False)  # exactly the cap
+
+
+if ON_POSTGRES:
+    def test_postgres_ranks_and_counts_with_limits(make_app, session):
+        """No ts_rank (it reads every match), no count over every match: each part of the statement has a LIMIT."""
+        app = make_app(SEARCH_BACKEND="postgres")
+        gen_product(session, title="Cotton kurti")
+        apply_queue(app, session)
+        statements = []
+        with app.app_context():
+            engine = db.engine()
+
+            def seen(_conn, _cursor, statement, *_args):
+                statements.append(statement)
+
+            sa.event.listen(engine, "before_cursor_execute", seen)
+            try:
+                get_backend().search(SearchQuery(text="kurti"))
+            finally:
+                sa.event.remove(engine, "before_cursor_execute", seen)
+        page = next(s for s in statements if "UNION ALL" in s)
+        assert "ts_rank" not in page and "OVER" not in page.upper()
+        assert page.count("LIMIT") == 4  # the count, both halves of the ranking, and the page
+
+
+def test_the_page_says_10000_plus_past_the_cap(search_app, client, many_kurtis, monkeypatch):
+    page = client.get("/search?q=kurti").get_data(as_text=True)
+    assert "60 products" in page and "+ products" not in page
+    for module in (query, whoosh_backend, postgres_backend):
+        monkeypatch.setattr(module, "MAX_TOTAL", 50)
+    page = client.get("/search?q=kurti").get_data(as_text=True)
+    assert "50+ products" in page
+    assert format_count(query.MAX_TOTAL + 9_950) == "10,000"  # so the real cap reads "10,000+ products"
