@@ -23,7 +23,6 @@ from catalog.search.query import (
     _facets,
     _session,
     _with_corrections,
-    capped_count,
     max_edits,
 )
 from market.core.db import rows_matched
@@ -84,12 +83,12 @@ class PostgresBackend:
         return tsquery
 
     def _run(self, session: Session, alternatives: list[list[str]], query: SearchQuery) -> tuple[list[int], int, bool]:
-        """One statement: the page, and the count up to MAX_TOTAL + 1.
+        """The page and the count up to MAX_TOTAL + 1, reading at most MAX_TOTAL + 1 matching rows.
 
-        No ts_rank, which reads the vector of every match (15-27 ms for common words): relevance puts the
-        products with every word in their title first, then the rest, newest first in each, so each part is
-        a LIMIT that PostgreSQL can stop early (walking the primary key backwards for common words, or
-        sorting the few matches of rare ones found through the GIN index).
+        No ts_rank (15-27 ms for common words): relevance puts the products with every word in their title
+        first, then the rest, newest first in each. The first statement takes up to MAX_TOTAL + 1 matches
+        through the GIN index and ranks them all; if there are more, matches are common, and a second
+        statement walks the primary key (or the price index) newest first and stops at the page's end.
         """
         # Synonyms that no title has (the table's Hindi words in an English catalogue) are left out: each adds
         # to PostgreSQL's estimate of the matches, and an estimate far too high makes it scan the whole table
@@ -99,28 +98,40 @@ class PostgresBackend:
                                       {"words": synonyms})) if synonyms else set()
         alternatives = [[words[0], *[w for w in words[1:] if w in present]] for words in alternatives]
         # The queries as constants, made first in a round trip of their own: a tsquery computed in the statement
-        # is unknown to the planner (it guessed, and walked the whole primary key for a typo) and, in a filter,
-        # is computed again for every row.
+        # is unknown to the planner, which then guesses, and in a filter it is computed again for every row.
         words, title_words = session.execute(sa.select(sa.cast(self._tsquery(alternatives), sa.Text),
                                                        sa.cast(self._tsquery(alternatives, title=True), sa.Text))).one()
         if not words:  # only PostgreSQL's stop words
             return [], 0, False
         conditions = [*_facets(query), VECTOR.op("@@")(sa.literal(words).cast(TSQUERY))]
+        in_title = VECTOR.op("@@")(sa.literal(title_words).cast(TSQUERY))
+        start = (query.page - 1) * query.per_page
+        matches = (sa.select(Product.id, Product.price_paise, in_title.label("in_title")).where(*conditions)
+                   .limit(MAX_TOTAL + 1).cte("matches").prefix_with("MATERIALIZED"))
+        order = {
+            "relevance": (matches.c.in_title.desc(), matches.c.id.desc()),
+            "newest": (matches.c.id.desc(),),
+            "price_asc": (matches.c.price_paise, matches.c.id),
+            "price_desc": (matches.c.price_paise.desc(), matches.c.id.desc()),
+        }[query.sort]
+        rows = session.execute(sa.select(matches.c.id, sa.func.count().over()).order_by(*order)
+                               .offset(start).limit(query.per_page)).all()
+        if not rows:
+            count = session.execute(sa.select(sa.func.count()).select_from(matches)).scalar_one() if start else 0
+            return [], min(count, MAX_TOTAL), count > MAX_TOTAL
+        if rows[0][1] <= MAX_TOTAL:
+            return [row[0] for row in rows], rows[0][1], False
         limit = query.page * query.per_page
-        counted = capped_count(conditions).scalar_subquery()
         if query.sort == "relevance":
-            in_title = VECTOR.op("@@")(sa.literal(title_words).cast(TSQUERY))
             first = (sa.select(Product.id, sa.literal(0).label("tier")).where(*conditions, in_title)
                      .order_by(Product.id.desc()).limit(limit))
             rest = (sa.select(Product.id, sa.literal(1).label("tier")).where(*conditions, sa.not_(in_title))
                     .order_by(Product.id.desc()).limit(limit))
             both = sa.union_all(first, rest).subquery()
-            page = sa.select(both.c.id, counted).order_by(both.c.tier, both.c.id.desc())
+            page = sa.select(both.c.id).order_by(both.c.tier, both.c.id.desc())
         else:
-            page = sa.select(Product.id, counted).where(*conditions).order_by(*_SQL_ORDER[query.sort])
-        rows = session.execute(page.offset((query.page - 1) * query.per_page).limit(query.per_page)).all()
-        count = rows[0][1] if rows else session.execute(capped_count(conditions)).scalar_one()
-        return [row[0] for row in rows], min(count, MAX_TOTAL), count > MAX_TOTAL
+            page = sa.select(Product.id).where(*conditions).order_by(*_SQL_ORDER[query.sort])
+        return list(session.scalars(page.offset(start).limit(query.per_page))), MAX_TOTAL, True
 
     def _correction(self, session: Session, word: str) -> str | None:
         """The closest common title word to a word that (nearly) no product has; else None."""

@@ -206,7 +206,7 @@ def _with_corrections(words: list[str], run: Callable[[list[list[str]]], tuple[l
     """
     table = vocabulary()
     ids, total, more = run([table.alternatives(w) for w in words])
-    if total >= FEW:
+    if total >= FEW or more:
         return SearchResult(ids=ids, total=total, more=more)
     unknown = [w for w in words if not table.knows(w)]
     fixes = dict(zip(unknown, correct(unknown), strict=True)) if unknown else {}

@@ -559,26 +559,32 @@ def test_the_count_stops_one_past_the_cap_and_says_there_are_more(search_app, se
 
 
 if ON_POSTGRES:
-    def test_postgres_ranks_and_counts_with_limits(make_app, session):
-        """No ts_rank (it reads every match), no count over every match: each part of the statement has a LIMIT."""
+    def test_postgres_reads_at_most_the_cap_of_matches_and_ranks_without_ts_rank(make_app, session, monkeypatch):
+        """No ts_rank (it reads every match's vector), no count over every match: the matches taken are capped,
+        and past the cap the page is a walk that stops at its end."""
+        for module in (query, postgres_backend):
+            monkeypatch.setattr(module, "MAX_TOTAL", 2)
         app = make_app(SEARCH_BACKEND="postgres")
-        gen_product(session, title="Cotton kurti")
+        made = [gen_product(session, title="Cotton kurti").id for _ in range(3)]
         apply_queue(app, session)
         statements = []
         with app.app_context():
             engine = db.engine()
 
-            def seen(_conn, _cursor, statement, *_args):
-                statements.append(statement)
+            def seen(_conn, _cursor, statement, parameters, *_args):
+                statements.append((statement, parameters))
 
             sa.event.listen(engine, "before_cursor_execute", seen)
             try:
-                get_backend().search(SearchQuery(text="kurti"))
+                result = get_backend().search(SearchQuery(text="kurti", per_page=2))
             finally:
                 sa.event.remove(engine, "before_cursor_execute", seen)
-        page = next(s for s in statements if "UNION ALL" in s)
-        assert "ts_rank" not in page and "OVER" not in page.upper()
-        assert page.count("LIMIT") == 4  # the count, both halves of the ranking, and the page
+        assert (result.ids, result.total, result.more) == (made[::-1][:2], 2, True)
+        assert not any("ts_rank" in statement for statement, _ in statements)
+        taken, walked = (s for s, _ in statements if "WITH matches" in s), [s for s, _ in statements if "UNION" in s]
+        capped = next(taken)
+        assert "LIMIT" in capped.split("ORDER BY")[0]  # inside the CTE: at most MAX_TOTAL + 1 matches read
+        assert len(walked) == 1 and walked[0].count("LIMIT") == 3  # both halves of the ranking, and the page
 
 
 def test_the_page_says_10000_plus_past_the_cap(search_app, client, many_kurtis, monkeypatch):
