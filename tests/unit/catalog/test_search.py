@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from whoosh import index as whoosh_index
+from whoosh import reading as whoosh_reading
 from whoosh import writing as whoosh_writing
 
 import catalog.search
@@ -595,3 +596,15 @@ def test_the_page_says_10000_plus_past_the_cap(search_app, client, many_kurtis, 
     page = client.get("/search?q=kurti").get_data(as_text=True)
     assert "50+ products" in page
     assert format_count(query.MAX_TOTAL + 9_950) == "10,000"  # so the real cap reads "10,000+ products"
+
+
+def test_whoosh_remembers_a_typos_correction(whoosh_app, session, monkeypatch):
+    product = gen_product(session, title="Oxidised jhumka")
+    apply_queue(whoosh_app, session)
+    calls = []
+    real = whoosh_reading.SegmentReader.terms_within
+    monkeypatch.setattr(whoosh_reading.SegmentReader, "terms_within",
+                        lambda self, *args, **kwargs: calls.append(args) or real(self, *args, **kwargs))
+    for _ in range(3):
+        assert find(whoosh_app, "jumka") == query.SearchResult(ids=[product.id], total=1, suggestion="jhumka")
+    assert len(calls) == 1  # Whoosh's automaton built once, not for every search of the same slip
