@@ -41,7 +41,6 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 # products.search_vector and search_words are made by migration 7d3e5b1a9c42, on PostgreSQL only, and
 # are not in the models (SQLite has no tsvector).
 VECTOR: sa.ColumnClause[Any] = sa.literal_column("products.search_vector")
-SEARCH_WORDS = sa.table("search_words", sa.column("word"))  # migration 7d3e5b1a9c42: words of listed titles
 WORDS_REFRESH_SECONDS = 600  # search_words may lag this long behind new titles (typo corrections only)
 WORDS_LOCK = 0x4861617453  # pg_try_advisory_xact_lock key: one refresh of search_words at a time
 
@@ -62,24 +61,21 @@ class PostgresBackend:
                                  lambda words: [self._correction(session, w) for w in words])
 
     @staticmethod
-    def _tsquery(alternatives: list[list[str]], title: bool = False, known_only: bool = False) -> sa.ColumnElement[Any]:
+    def _tsquery(alternatives: list[list[str]], title: bool = False) -> sa.ColumnElement[Any]:
         """Every word (or one of its alternatives), stemmed by PostgreSQL's English configuration; with title,
-        only in titles (weight A); with known_only, synonyms (all but the first of each list) only if a title
-        has them."""
+        only in titles (weight A)."""
         english: sa.ColumnClause[Any] = sa.literal_column("'english'::regconfig")
 
-        def one(word: str, synonym: bool) -> sa.ColumnElement[Any]:
-            # Words are letters, digits and marks only (WORD_PATTERN): nothing to_tsquery would parse.
-            text: Any = f"'{word}':A" if title else word
-            if synonym and known_only:  # an empty query in an OR changes nothing
-                text = sa.case((sa.exists().where(SEARCH_WORDS.c.word == word), text), else_="")
-            return sa.func.to_tsquery(english, text) if title else sa.func.plainto_tsquery(english, text)
+        def one(word: str) -> sa.ColumnElement[Any]:
+            if title:  # words are letters, digits and marks only (WORD_PATTERN): nothing to_tsquery would parse
+                return sa.func.to_tsquery(english, f"'{word}':A")
+            return sa.func.plainto_tsquery(english, word)
 
         clauses: list[sa.ColumnElement[Any]] = []
         for words in alternatives:
-            clause = one(words[0], False)
+            clause = one(words[0])
             for word in words[1:]:
-                clause = clause.op("||")(one(word, True))
+                clause = clause.op("||")(one(word))
             clauses.append(clause)
         tsquery = clauses[0]
         for clause in clauses[1:]:
@@ -94,14 +90,17 @@ class PostgresBackend:
         through the GIN index and ranks them all; if there are more, matches are common, and a second
         statement walks the primary key (or the price index) newest first and stops at the page's end.
         """
-        # The queries as constants, made first in a round trip of their own: a tsquery computed in the statement
-        # is unknown to the planner, which then guesses, and in a filter it is computed again for every row.
         # Synonyms that no title has (the table's Hindi words in an English catalogue) are left out: each adds
         # to PostgreSQL's estimate of the matches, and an estimate far too high makes it scan the whole table
         # hoping to stop early. The words as typed (first of each list) always stay.
-        words, title_words = session.execute(sa.select(
-            sa.cast(self._tsquery(alternatives, known_only=True), sa.Text),
-            sa.cast(self._tsquery(alternatives, title=True, known_only=True), sa.Text))).one()
+        synonyms = sorted({w for words in alternatives for w in words[1:]})
+        present = set(session.scalars(sa.text("SELECT word FROM search_words WHERE word = ANY(:words)"),
+                                      {"words": synonyms})) if synonyms else set()
+        alternatives = [[words[0], *[w for w in words[1:] if w in present]] for words in alternatives]
+        # The queries as constants, made first in a round trip of their own: a tsquery computed in the statement
+        # is unknown to the planner, which then guesses, and in a filter it is computed again for every row.
+        words, title_words = session.execute(sa.select(sa.cast(self._tsquery(alternatives), sa.Text),
+                                                       sa.cast(self._tsquery(alternatives, title=True), sa.Text))).one()
         if not words:  # only PostgreSQL's stop words
             return [], 0, False
         conditions = [*_facets(query), VECTOR.op("@@")(sa.literal(words).cast(TSQUERY))]
