@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +27,7 @@ from catalog.search.query import (
     _with_corrections,
     max_edits,
 )
+from catalog.search.words import table_words
 from market.core.db import rows_matched
 
 # Made by migration 7d3e5b1a9c42 on PostgreSQL only, outside the models: see include_object().
@@ -42,6 +45,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 # are not in the models (SQLite has no tsvector).
 VECTOR: sa.ColumnClause[Any] = sa.literal_column("products.search_vector")
 WORDS_REFRESH_SECONDS = 600  # search_words may lag this long behind new titles (typo corrections only)
+TSQUERIES_KEPT = 5000  # the tsqueries made for the words most asked for
 WORDS_LOCK = 0x4861617453  # pg_try_advisory_xact_lock key: one refresh of search_words at a time
 
 
@@ -50,6 +54,19 @@ class PostgresBackend:
 
     def __init__(self):
         self._words_refreshed: float | None = None
+        self._lock = threading.Lock()
+        self._tsqueries: OrderedDict[tuple, tuple[str, str]] = OrderedDict()  # words -> their tsqueries as text
+        self._titled: tuple[float, frozenset[str]] = (0.0, frozenset())  # (until, table words some title has)
+
+    def _titled_table_words(self, session: Session) -> frozenset[str]:
+        """The words of the synonym table that some listed title has, read again every WORDS_REFRESH_SECONDS
+        (search_words itself is refreshed as often)."""
+        until, words = self._titled
+        if time.monotonic() >= until:
+            words = frozenset(session.scalars(sa.text("SELECT word FROM search_words WHERE word = ANY(:words)"),
+                                              {"words": sorted(table_words())}))
+            self._titled = (time.monotonic() + WORDS_REFRESH_SECONDS, words)
+        return words
 
     def search(self, query: SearchQuery) -> SearchResult:
         """The page of product ids that `query` asks for."""
@@ -93,14 +110,23 @@ class PostgresBackend:
         # Synonyms that no title has (the table's Hindi words in an English catalogue) are left out: each adds
         # to PostgreSQL's estimate of the matches, and an estimate far too high makes it scan the whole table
         # hoping to stop early. The words as typed (first of each list) always stay.
-        synonyms = sorted({w for words in alternatives for w in words[1:]})
-        present = set(session.scalars(sa.text("SELECT word FROM search_words WHERE word = ANY(:words)"),
-                                      {"words": synonyms})) if synonyms else set()
-        alternatives = [[words[0], *[w for w in words[1:] if w in present]] for words in alternatives]
-        # The queries as constants, made first in a round trip of their own: a tsquery computed in the statement
-        # is unknown to the planner, which then guesses, and in a filter it is computed again for every row.
-        words, title_words = session.execute(sa.select(sa.cast(self._tsquery(alternatives), sa.Text),
-                                                       sa.cast(self._tsquery(alternatives, title=True), sa.Text))).one()
+        table, titled = table_words(), self._titled_table_words(session)
+        alternatives = [[words[0], *[w for w in words[1:] if w in titled or w not in table]]
+                        for words in alternatives]
+        # The queries as constants, made first in a round trip of their own (and kept: the same words come
+        # again and again): a tsquery computed in the statement is unknown to the planner, which then
+        # guesses, and in a filter it is computed again for every row.
+        key = tuple(tuple(words) for words in alternatives)
+        with self._lock:
+            made = self._tsqueries.get(key)
+        if made is None:
+            made = session.execute(sa.select(sa.cast(self._tsquery(alternatives), sa.Text),
+                                             sa.cast(self._tsquery(alternatives, title=True), sa.Text))).one()
+            with self._lock:
+                self._tsqueries[key] = made
+                while len(self._tsqueries) > TSQUERIES_KEPT:
+                    self._tsqueries.popitem(last=False)
+        words, title_words = made
         if not words:  # only PostgreSQL's stop words
             return [], 0, False
         conditions = [*_facets(query), VECTOR.op("@@")(sa.literal(words).cast(TSQUERY))]
@@ -181,4 +207,5 @@ class PostgresBackend:
             own.commit()
         if refreshed:
             self._words_refreshed = time.monotonic()
+            self._titled = (0.0, frozenset())  # read again at the next search
         return refreshed

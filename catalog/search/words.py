@@ -90,6 +90,12 @@ def read_table(text: str) -> Vocabulary:
 
 
 @functools.cache
+def table_words() -> frozenset[str]:
+    """Every word of the table, in every spelling."""
+    return frozenset(w for line in vocabulary().lines.values() for word in line for w in spellings(word))
+
+
+@functools.cache
 def vocabulary() -> Vocabulary:
     """The table in words.toml, read once per process."""
     return read_table(TABLE.read_text(encoding="utf-8"))

@@ -608,3 +608,26 @@ def test_whoosh_remembers_a_typos_correction(whoosh_app, session, monkeypatch):
     for _ in range(3):
         assert find(whoosh_app, "jumka") == query.SearchResult(ids=[product.id], total=1, suggestion="jhumka")
     assert len(calls) == 1  # Whoosh's automaton built once, not for every search of the same slip
+
+
+if ON_POSTGRES:
+    def test_postgres_makes_a_words_queries_once_and_drops_synonyms_no_title_has(make_app, session):
+        app = make_app(SEARCH_BACKEND="postgres")
+        gen_product(session, title="Mango achar", category_slug="pickles")
+        apply_queue(app, session)
+        statements = []
+        with app.app_context():
+            engine = db.engine()
+
+            def seen(_conn, _cursor, statement, parameters, *_args):
+                statements.append((statement, parameters))
+
+            sa.event.listen(engine, "before_cursor_execute", seen)
+            try:
+                for _ in range(3):
+                    assert len(get_backend().search(SearchQuery(text="pickle")).ids) == 1
+            finally:
+                sa.event.remove(engine, "before_cursor_execute", seen)
+        made = [parameters for statement, parameters in statements if "plainto_tsquery" in statement]
+        assert len(made) == 1  # then kept
+        assert set(made[0].values()) == {"pickle", "achar", "'pickle':A", "'achar':A"}  # not அ..., not pickles
