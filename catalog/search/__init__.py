@@ -10,10 +10,17 @@
   models, a stored tsvector column (title weighted A, description weighted B) with a GIN index, and a
   materialized view of title words with a pg_trgm index for typos and suggestions.
 
-Both find only listed products, stem English (kurtis ~ kurti, pickles ~ pickle), rank title matches above
-description matches, forgive a typo per word when the words as typed find (almost) nothing, and then say
-"did you mean". A query without words is a browse, newest first, answered by the products table's own
-(listed, ...) indexes.
+Both find only listed products, stem English (kurtis ~ kurti, pickles ~ pickle), search every word together
+with the words of its line in the buyers' word table (words.toml: sari ~ saree ~ साड़ी, achar ~ pickle ~
+अचार ~ ஊறுகாய், in the six languages' scripts and in Latin letters), put the products with every word in their title
+first and the rest after, newest first in each, forgive a typo per word (one edit more for a word spelt by ear:
+neckless -> necklace) when the words as typed find (almost) nothing, and then say "did you mean".
+
+Bounded work: matches are counted up to MAX_TOTAL + 1 ("10,000+" past it) and no match is scored. Whoosh
+counts with cached bitsets of its terms and facets and reads the page off each segment's sort order;
+PostgreSQL ranks with LIMITs it can stop early and counts with a LIMIT. A query without words is a browse,
+newest first: Whoosh answers it from the same bitsets, PostgreSQL from the products table's own (listed, ...)
+indexes.
 """
 
 from __future__ import annotations

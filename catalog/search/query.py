@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from whoosh.analysis import STOP_WORDS
 
 from catalog.models import Product
+from catalog.search.words import normalise, sound, vocabulary
 from market.core import db
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
@@ -22,7 +23,7 @@ MAX_PER_PAGE = 100
 MAX_WORDS = 8
 FEW = 3  # fewer hits than this: try typo corrections, and suggest them
 TITLE_BOOST = 3.0
-MASKS_CACHED = 200  # facet masks (a byte per document each: 40 MB at 200,000 products)
+MASKS_CACHED = 1000  # Whoosh bitsets of terms and facets: a bit per document, 25 MB at most at 200,000 products
 
 
 # \w alone would cut Hindi, Tamil, Bengali... words at every vowel sign (Unicode marks are not \w).
@@ -61,8 +62,11 @@ class SearchQuery:
 
     @property
     def words(self) -> list[str]:
-        """The words that count: lower case, no stop words, at most MAX_WORDS."""
-        words = [w for w in _WORD_RE.findall(self.text[:500].lower()) if w not in STOP_WORDS and len(w) > 1]
+        """The words that count: normalised (see words.normalise), no stop words of any language, at most
+        MAX_WORDS."""
+        stop_words = vocabulary().stop_words
+        words = [w for w in _WORD_RE.findall(normalise(self.text[:500]))
+                 if w not in STOP_WORDS and w not in stop_words and len(w) > 1]
         return list(dict.fromkeys(words))[:MAX_WORDS]
 
 
@@ -70,14 +74,15 @@ class SearchQuery:
 class SearchResult:
     """One page of results.
 
-    `total` counts matching products exactly up to MAX_TOTAL (10,000) and stops there, so "10,000" means
-    "10,000 or more". `suggestion` is the corrected text ("pickle" for "pickel") when the words as typed
+    `total` counts matching products exactly up to MAX_TOTAL (10,000); `more` says there are more than that
+    (the page shows "10,000+"). `suggestion` is the corrected text ("pickle" for "pickel") when the words as typed
     found fewer than FEW products, else None.
     """
 
     ids: list[int]
     total: int
     suggestion: str | None = None
+    more: bool = False
 
 
 class SearchBackend(Protocol):
@@ -138,12 +143,14 @@ def _browse(session: Session, query: SearchQuery) -> SearchResult:
     conditions = _facets(query)
     ids = list(session.scalars(sa.select(Product.id).where(*conditions).order_by(*_SQL_ORDER[query.sort])
                                .offset((query.page - 1) * query.per_page).limit(query.per_page)))
-    return SearchResult(ids=ids, total=_capped_count(session, conditions))
+    count = session.execute(capped_count(conditions)).scalar_one()
+    return SearchResult(ids=ids, total=min(count, MAX_TOTAL), more=count > MAX_TOTAL)
 
 
-def _capped_count(session: Session, conditions: list[sa.ColumnExpressionArgument[bool]]) -> int:
-    inner = sa.select(sa.literal(1)).select_from(Product).where(*conditions).limit(MAX_TOTAL).subquery()
-    return session.execute(sa.select(sa.func.count()).select_from(inner)).scalar_one()
+def capped_count(conditions: list[sa.ColumnExpressionArgument[bool]]) -> sa.Select:
+    """How many products pass the conditions, counted up to one more than MAX_TOTAL and no further."""
+    inner = sa.select(sa.literal(1)).select_from(Product).where(*conditions).limit(MAX_TOTAL + 1).subquery()
+    return sa.select(sa.func.count()).select_from(inner)
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
@@ -173,33 +180,42 @@ def max_edits(word: str) -> int:
 
 
 def _best(word: str, candidates: Iterable[tuple[str, int]]) -> str | None:
-    """The closest candidate word, the most common among equals; None if none is within max_edits."""
+    """The closest candidate word, the most common among equals; None if none is within max_edits.
+
+    A word spelt by ear may have one edit more if it sounds the same ("neckless": three edits from "necklace").
+    """
     limit = max_edits(word) + 1
+    heard = sound(word)
     best = None
     for candidate, frequency in candidates:
         if candidate == word:
             continue
-        key = (edit_distance(word, candidate, limit), -frequency, candidate)
-        if key[0] < limit and (best is None or key < best):
+        key = (edit_distance(word, candidate, limit + 1), -frequency, candidate)
+        if (key[0] < limit or (key[0] == limit and sound(candidate) == heard)) and (best is None or key < best):
             best = key
     return best[2] if best else None
 
 
-def _with_corrections(words: list[str], run: Callable[[list[list[str]]], tuple[list[int], int]],
+def _with_corrections(words: list[str], run: Callable[[list[list[str]]], tuple[list[int], int, bool]],
                       correct: Callable[[list[str]], list[str | None]]) -> SearchResult:
     """Search for the words; if they find fewer than FEW products, also for their corrections.
 
-    run(alternatives) searches for products having, for every word, one of its alternatives. A suggestion
-    is made only if the corrections find more than the words as typed.
+    run(alternatives) searches for products having, for every word, one of its alternatives: the word's
+    line in the synonym table (words.toml), and its correction if any. Words of the table are never
+    corrected. A suggestion is made only if the corrections find more than the words as typed.
     """
-    ids, total = run([[w] for w in words])
-    if total >= FEW:
-        return SearchResult(ids=ids, total=total)
-    corrections = correct(words)
+    table = vocabulary()
+    ids, total, more = run([table.alternatives(w) for w in words])
+    if total >= FEW or more:
+        return SearchResult(ids=ids, total=total, more=more)
+    unknown = [w for w in words if not table.knows(w)]
+    fixes = dict(zip(unknown, correct(unknown), strict=True)) if unknown else {}
+    corrections = [fixes.get(w) for w in words]
     if not any(corrections):
         return SearchResult(ids=ids, total=total)
-    wider_ids, wider_total = run([[w, c] if c else [w] for w, c in zip(words, corrections, strict=True)])
+    wider_ids, wider_total, wider_more = run([table.alternatives(w) + (table.alternatives(c) if c else [])
+                                  for w, c in zip(words, corrections, strict=True)])
     if wider_total <= total:
         return SearchResult(ids=ids, total=total)
     suggestion = " ".join(c or w for w, c in zip(words, corrections, strict=True))
-    return SearchResult(ids=wider_ids, total=wider_total, suggestion=suggestion)
+    return SearchResult(ids=wider_ids, total=wider_total, suggestion=suggestion, more=wider_more)

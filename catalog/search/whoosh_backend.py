@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from whoosh import collectors, index, sorting, writing
+from whoosh import index, writing
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import BOOLEAN, ID, NUMERIC, TEXT, Schema
@@ -24,14 +26,11 @@ from catalog.search.query import (
     FEW,
     MASKS_CACHED,
     MAX_TOTAL,
-    TITLE_BOOST,
     WORD_PATTERN,
     SearchBusy,
     SearchQuery,
     SearchResult,
     _best,
-    _browse,
-    _session,
     _with_corrections,
     max_edits,
 )
@@ -51,11 +50,9 @@ SCHEMA = Schema(
     price=NUMERIC(int, bits=64, sortable=True),  # NUMERIC(float) with sortable crashes Whoosh
 )
 
-_SORTEDBY = {  # one column each; equal prices stay in index order, as a second column would double the time
-    "newest": sorting.FieldFacet("id", reverse=True),
-    "price_asc": sorting.FieldFacet("price"),
-    "price_desc": sorting.FieldFacet("price", reverse=True),
-}
+# Typo corrections are kept a while, as PostgreSQL's words for them are refreshed every 10 minutes.
+FIXES_KEPT, FIXES_KEPT_FOR = 5000, 600.0
+ENUMERATE_AT = 2000  # this many matches or fewer in a segment: list and sort them rather than walk a sort order
 
 
 def _document(row) -> dict:
@@ -79,39 +76,42 @@ def open_index(index_dir: Path) -> index.Index:
         return index.open_dir(str(index_dir))
 
 
-class _Counted(collectors.WrappingCollector):
-    """Passes on the matches that pass the facets, and counts them: the exact total at no extra cost.
+class _SegmentData:
+    """What ranking needs of one segment, by document number: product ids, prices, the documents in each sort
+    order, and the bitset of documents not deleted."""
 
-    The facets come as a mask per segment (see WhooshBackend._allowed). Whoosh's own `filter=` wants one
-    set for the whole index, which changes with every commit, so it could not be cached across commits.
-    """
+    __slots__ = ("by_newest", "by_price", "ids", "live", "nbytes", "prices")
 
-    def __init__(self, child, allowed: Callable[[object], bytes] | None):
-        super().__init__(child)
-        self.allowed = allowed
-        self.current: bytes | None = None
-        self.total = 0
+    def __init__(self, reader):
+        self.ids = array("q", reader.column_reader("id"))
+        self.prices = array("q", reader.column_reader("price"))
+        ids, prices = self.ids, self.prices
+        self.by_newest = array("l", sorted(range(len(ids)), key=ids.__getitem__, reverse=True))
+        self.by_price = array("l", sorted(range(len(ids)), key=lambda d: (prices[d], ids[d])))
+        self.nbytes = (len(ids) + 7) // 8
+        self.live = 0
 
-    def set_subsearcher(self, subsearcher, offset):
-        self.child.set_subsearcher(subsearcher, offset)
-        self.current = self.allowed(subsearcher.reader()) if self.allowed else None
 
-    def collect_matches(self):
-        child, allowed, total = self.child, self.current, self.total
-        collect = child.collect
-        if allowed is None:
-            for docnum in child.matches():
-                total += 1
-                collect(docnum)
-        else:
-            for docnum in child.matches():
-                if allowed[docnum]:
-                    total += 1
-                    collect(docnum)
-        self.total = total
+_NONZERO = re.compile(rb"[^\x00]")
 
-    def count(self):
-        return self.total
+
+def _bits(docnums: Iterable[int], nbytes: int) -> int:
+    """A bitset (bit d set for document d) of the documents."""
+    buffer = bytearray(nbytes)
+    for d in docnums:
+        buffer[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(buffer, "little")
+
+
+def _set_bits(bits: int) -> list[int]:
+    """The documents of a bitset, in order; the scan for non-zero bytes runs in C."""
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    found: list[int] = []
+    for match in _NONZERO.finditer(data):
+        i = match.start()
+        byte, base = data[i], i << 3
+        found += [base + k for k in range(8) if byte >> k & 1]
+    return found
 
 
 class WhooshBackend:
@@ -127,7 +127,9 @@ class WhooshBackend:
         self._searcher: Searcher | None = None
         self._generation = -1
         self._lock = threading.Lock()
-        self._masks: OrderedDict[tuple, object] = OrderedDict()  # (segment id, facets) -> mask
+        self._masks: OrderedDict[tuple, object] = OrderedDict()  # (segment id, ...) -> bitset of a term or facets
+        self._segments: dict[str, _SegmentData] = {}  # segment id -> its ids, prices and orders
+        self._fixes: OrderedDict[str, tuple[float, str | None]] = OrderedDict()  # typo -> (until, correction)
         self._masks_lock = threading.Lock()
 
     def searcher(self) -> Searcher:
@@ -173,35 +175,117 @@ class WhooshBackend:
     def search(self, query: SearchQuery) -> SearchResult:
         """The page of product ids that `query` asks for."""
         words = query.words
-        if not words:
-            return _browse(_session(), query)
         searcher = self.searcher()
+        if not words:  # a browse: the same bitsets, without words (the products table would count row by row)
+            ids, total, more = self._run(searcher, [], query)
+            return SearchResult(ids=ids, total=total, more=more)
         return _with_corrections(words, lambda alternatives: self._run(searcher, alternatives, query),
                                  lambda words: self._corrections(searcher, words))
 
-    def _run(self, searcher, alternatives: list[list[str]], query: SearchQuery) -> tuple[list[int], int]:
-        if searcher.doc_count() == 0:  # no segment at all yet (and so no segment id for the facet masks)
-            return [], 0
-        clauses = []
-        for words in alternatives:
-            terms = []
-            for stemmed in dict.fromkeys(stem(w) for w in words):
-                terms += [wq.Term("title", stemmed, boost=TITLE_BOOST), wq.Term("description", stemmed)]
-            clauses.append(wq.Or(terms))
-        q = clauses[0] if len(clauses) == 1 else wq.And(clauses)
+    def _run(self, searcher, alternatives: list[list[str]], query: SearchQuery) -> tuple[list[int], int, bool]:
+        """Count every match exactly (bitsets: no work per match) and rank only what the page needs.
+
+        Each segment's matches are a bitset (an int, bit d for document d) made from cached bitsets of each
+        term. Relevance puts the products with every word in their title first, then the rest; newest first
+        in each. The page is read from the segment's documents in sort order, testing bits, until it is
+        full; when there are few matches (ENUMERATE_AT) their documents are listed and sorted instead. Either
+        way a query looks at a bounded number of documents and scores none: `work` counts them.
+        """
+        self.work = 0
         limit = query.page * query.per_page
-        if query.sort == "relevance":
-            # No block-quality skipping nor matcher replacing: both drop matches (e.g. the description
-            # postings once only title matches can still make the page), and the count with them.
-            ranked = collectors.TopCollector(limit, usequality=False, replace=0)
-        else:
-            ranked = collectors.SortingCollector(_SORTEDBY[query.sort], limit=limit)
         facets = self._facet_keys(query)
-        collector = _Counted(ranked, (lambda reader: self._allowed(reader, facets)) if facets else None)
-        searcher.search_with_collector(q, collector)
+        stems = [list(dict.fromkeys(stem(w) for w in words)) for words in alternatives]
+        total = 0
+        found: list[tuple] = []  # (sort key, product id)
+        for reader, _offset in searcher.reader().leaf_readers():
+            if reader.segment() is None or not reader.doc_count_all():
+                continue
+            data = self._segment_data(reader)
+            match, title = data.live, data.live
+            for words in stems:
+                in_title = in_any = 0
+                for stemmed in words:
+                    t = self._term_bits(reader, data, "title", stemmed)
+                    in_title |= t
+                    in_any |= t | self._term_bits(reader, data, "description", stemmed)
+                match &= in_any
+                title &= in_title
+            if facets:
+                match &= self._allowed(reader, data, facets)
+            count = match.bit_count()
+            if not count:
+                continue
+            total += count
+            if query.sort == "relevance":
+                title &= match
+                in_title = title.bit_count()
+                first = self._first(data, title, in_title, data.by_newest, limit)
+                rest = self._first(data, match & ~title, count - in_title, data.by_newest, limit - len(first))
+                found += [((0, -data.ids[d]), data.ids[d]) for d in first]
+                found += [((1, -data.ids[d]), data.ids[d]) for d in rest]
+            else:
+                order = data.by_price if query.sort.startswith("price") else data.by_newest
+                reverse = query.sort == "price_desc"
+                for d in self._first(data, match, count, reversed(order) if reverse else order, limit):
+                    key = (data.prices[d], data.ids[d]) if order is data.by_price else (-data.ids[d],)
+                    found.append((tuple(-k for k in key) if reverse else key, data.ids[d]))
+        found.sort()
         start = (query.page - 1) * query.per_page
-        ids = [searcher.stored_fields(docnum)["id"] for _key, docnum in ranked.results().top_n[start:limit]]
-        return ids, min(collector.total, MAX_TOTAL)
+        return [product_id for _key, product_id in found[start:limit]], min(total, MAX_TOTAL), total > MAX_TOTAL
+
+    def _first(self, data: _SegmentData, bits: int, count: int, order: Iterable[int], want: int) -> list[int]:
+        """Up to `want` documents of `bits` in `order` (an iterable of docnums)."""
+        if want <= 0 or count <= 0:
+            return []
+        if count <= ENUMERATE_AT:  # few: list them and sort, rather than walk the whole order for them
+            docs = _set_bits(bits)
+            self.work += len(docs)
+            if order is data.by_newest:
+                return sorted(docs, key=data.ids.__getitem__, reverse=True)[:want]
+            if order is data.by_price:
+                return sorted(docs, key=lambda d: (data.prices[d], data.ids[d]))[:want]
+            return sorted(docs, key=lambda d: (data.prices[d], data.ids[d]), reverse=True)[:want]
+        flags = bits.to_bytes(data.nbytes, "little")
+        found = []
+        examined = 0
+        for d in order:
+            examined += 1
+            if flags[d >> 3] >> (d & 7) & 1:
+                found.append(d)
+                if len(found) == want:
+                    break
+        self.work += examined
+        return found
+
+    def _segment_data(self, reader) -> _SegmentData:
+        """A segment's ids, prices and sort orders (made once: a segment never changes) with its live documents."""
+        segment = reader.segment()
+        with self._masks_lock:
+            data = self._segments.get(segment.segment_id())
+        if data is None:
+            data = _SegmentData(reader)
+            with self._masks_lock:
+                self._segments[segment.segment_id()] = data
+        live_key = (segment.segment_id(), "live", segment.deleted_count())
+        live = self._cached(live_key)
+        if live is None:
+            live = (1 << len(data.ids)) - 1
+            if segment.deleted_count():
+                live &= ~_bits(segment.deleted_docs(), data.nbytes)
+            self._remember(live_key, live)
+        data.live = live
+        return data
+
+    def _term_bits(self, reader, data: _SegmentData, field: str, text: str) -> int:
+        """The documents of a segment that have the term, as a bitset; cached (terms of a segment never change)."""
+        if (field, text) not in reader:
+            return 0
+        key = (reader.segment().segment_id(), field, text)
+        bits = self._cached(key)
+        if bits is None:
+            bits = _bits(reader.postings(field, text).all_ids(), data.nbytes)
+            self._remember(key, bits)
+        return bits
 
     @staticmethod
     def _facet_keys(query: SearchQuery) -> tuple[tuple, ...]:
@@ -218,38 +302,32 @@ class WhooshBackend:
             keys.append(("in_stock",))
         return tuple(keys)
 
-    def _allowed(self, reader, facets: tuple) -> bytes:
-        """One segment's mask of documents that pass every facet: byte d is 1 if document d passes.
-
-        Masks are cached per segment, which never changes (deletions aside, which the matchers skip).
-        A mask costs a byte per document, so the cache's size is bounded whatever the facets are.
-        """
+    def _allowed(self, reader, data: _SegmentData, facets: tuple) -> int:
+        """One segment's documents that pass every facet, as a bitset; cached per segment and facets."""
         segment = reader.segment().segment_id()
         key = (segment, facets)
         mask = self._cached(key)
         if mask is None:
-            masks = [self._facet_mask(reader, segment, facet) for facet in facets]
-            if len(masks) == 1:
-                mask = masks[0]
-            else:  # bytes of 0 and 1 AND together as big integers, in C
-                combined = int.from_bytes(masks[0], "little")
-                for other in masks[1:]:
-                    combined &= int.from_bytes(other, "little")
-                mask = combined.to_bytes(len(masks[0]), "little")
+            mask = data.live
+            for facet in facets:
+                mask &= self._facet_mask(reader, data, segment, facet)
             self._remember(key, mask)
         return mask
 
-    def _facet_mask(self, reader, segment: str, facet: tuple) -> bytes:
+    def _facet_mask(self, reader, data: _SegmentData, segment: str, facet: tuple) -> int:
         key = (segment, facet)
         mask = self._cached(key)
         if mask is not None:
             return mask
         name = facet[0]
         if name == "price":
-            prices, docnums = self._price_order(reader, segment)
+            prices = self._cached((segment, "sorted prices"))
+            if prices is None:
+                prices = array("q", (data.prices[d] for d in data.by_price))
+                self._remember((segment, "sorted prices"), prices)
             low = 0 if facet[1] is None else bisect.bisect_left(prices, facet[1])
             high = len(prices) if facet[2] is None else bisect.bisect_left(prices, facet[2])
-            passing = docnums[low:high]
+            passing: Iterable[int] = data.by_price[low:high]
         else:
             if name == "category":
                 q = wq.Or([wq.Term("category", str(c)) for c in facet[1]])
@@ -258,28 +336,9 @@ class WhooshBackend:
             else:
                 q = wq.Term(name, True)
             passing = q.docs(Searcher(reader, closereader=False))
-        buffer = bytearray(reader.doc_count_all())
-        for docnum in passing:
-            buffer[docnum] = 1
-        mask = bytes(buffer)
+        mask = _bits(passing, data.nbytes)
         self._remember(key, mask)
         return mask
-
-    def _price_order(self, reader, segment: str) -> tuple[list[int], list[int]]:
-        """A segment's prices in order, and its documents in that order: price ranges by bisection."""
-        key = (segment, "price order")
-        cached = self._cached(key)
-        if cached is None:
-            prices: list[int] = []
-            docnums: list[int] = []
-            field = reader.schema["price"]
-            for term in field.sortable_terms(reader, "price"):  # the exact values, in order: no sort needed
-                docs = list(reader.postings("price", term).all_ids())
-                docnums += docs
-                prices += [field.from_bytes(term)] * len(docs)
-            cached = (prices, docnums)
-            self._remember(key, cached)
-        return cached
 
     def _cached(self, key: tuple):
         with self._masks_lock:
@@ -298,6 +357,8 @@ class WhooshBackend:
         with self._masks_lock:
             for key in [key for key in self._masks if key[0] not in live]:
                 del self._masks[key]
+            for segment in [segment for segment in self._segments if segment not in live]:
+                del self._segments[segment]
 
     def _corrections(self, searcher, words: list[str]) -> list[str | None]:
         """For each word that (nearly) no title has, the closest common title word; else None."""
@@ -307,11 +368,27 @@ class WhooshBackend:
             known = reader.doc_frequency("title", stem(word)) + reader.doc_frequency("description", stem(word))
             correction = None
             if known < FEW and max_edits(word):
-                # Whoosh's automaton counts a swap ("pickel") as two edits; _best checks with swaps as one.
-                candidates = reader.terms_within("spell_title", word, max_edits(word) + 1, prefix=1)
-                correction = _best(word, ((c, reader.doc_frequency("spell_title", c)) for c in candidates))
+                correction = self._closest(reader, word)
             corrections.append(correction)
         return corrections
+
+    def _closest(self, reader, word: str) -> str | None:
+        """The closest common title word; remembered for FIXES_KEPT_FOR seconds, as the same slips come again
+        and again (Whoosh's automaton is built in Python: 5-10 ms a word at 200,000 products)."""
+        now = time.monotonic()
+        with self._masks_lock:
+            kept = self._fixes.get(word)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        # Whoosh's automaton counts a swap ("pickel") as two edits; _best checks with swaps as one.
+        candidates = reader.terms_within("spell_title", word, max_edits(word) + 1, prefix=1)
+        correction = _best(word, ((c, reader.doc_frequency("spell_title", c)) for c in candidates))
+        with self._masks_lock:
+            self._fixes[word] = (now + FIXES_KEPT_FOR, correction)
+            self._fixes.move_to_end(word)
+            while len(self._fixes) > FIXES_KEPT:
+                self._fixes.popitem(last=False)
+        return correction
 
     # -- writing: only ever here, one process at a time ------------------------------------------------
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from whoosh import index as whoosh_index
+from whoosh import reading as whoosh_reading
 from whoosh import writing as whoosh_writing
 
 import catalog.search
+from catalog import demo
 from catalog.cli import register
 from catalog.models import Product, SearchQueue, Status
 from catalog.search import get_backend, postgres_backend, query, reindex_all, sync, whoosh_backend
 from catalog.search.query import SearchBusy, SearchConfigError, SearchQuery
 from catalog.services import TierData, set_shop_paused, set_status
 from market.core import db
+from market.core.money import format_count
 from tests.conftest import ON_POSTGRES
 from tests.factories import category, gen_business, gen_group, gen_member, gen_organisation, gen_product
 
@@ -96,6 +99,81 @@ def test_hindi_words_stay_whole(search_app, session):
     product = gen_product(session, title="सूती कुर्ती", description="हाथ से बनी")
     apply_queue(search_app, session)
     assert ids(search_app, "कुर्ती") == [product.id]
+
+
+@pytest.fixture
+def demo_catalogue(search_app, session) -> dict[str, int]:
+    """The demo's products (catalog.demo), one shop per trade: title -> id."""
+    found = {}
+    for trade, products in demo.PRODUCTS.items():
+        shop = gen_business(session, trade=trade)
+        for title, slug, rupees, description, _sizes in products:
+            found[title] = gen_product(session, shop, title=title, category_slug=slug, price_paise=rupees * 100,
+                                       description=description).id
+    apply_queue(search_app, session)
+    return found
+
+
+@pytest.mark.parametrize(("typed", "title"), [
+    # Hindi
+    ("अचार", "Raw mango pickle in mustard oil (500 g)"),
+    ("आम का अचार", "Raw mango pickle in mustard oil (500 g)"),
+    ("झुमका", "Oxidised silver-look jhumka"),
+    ("साड़ी", "Ready-to-wear nauvari saree"),
+    ("चूड़ियाँ", "Glass bangles, set of 12"),
+    ("पापड़", "Sun-dried udid papad (200 g)"),
+    ("कुर्ती", "Hand block-print cotton kurti"),
+    ("लड्डू", "Coconut ladoo (12 pieces)"),
+    ("हार", "Terracotta bead necklace"),
+    ("पायल", "Silver-look anklets with bells"),
+    ("टोकरी", "Palm-leaf basket with lid"),
+    # Tamil
+    ("முறுக்கு", "Thenkuzhal murukku (400 g)"),
+    ("ஊறுகாய்", "Raw mango pickle in mustard oil (500 g)"),
+    ("புடவை", "Ready-to-wear nauvari saree"),
+    ("வளையல்", "Glass bangles, set of 12"),
+    ("அப்பளம்", "Sun-dried udid papad (200 g)"),
+    # Telugu, Kannada, Marathi, Bengali
+    ("గాజులు", "Glass bangles, set of 12"),
+    ("ಸೀರೆ", "Ready-to-wear nauvari saree"),
+    ("लोणचे", "Raw mango pickle in mustard oil (500 g)"),
+    ("শাড়ি", "Ready-to-wear nauvari saree"),
+    # in Latin letters
+    ("achar", "Raw mango pickle in mustard oil (500 g)"),
+    ("chudi", "Glass bangles, set of 12"),
+    ("sari", "Ready-to-wear nauvari saree"),
+    ("appalam", "Sun-dried udid papad (200 g)"),
+    ("laddu", "Coconut ladoo (12 pieces)"),
+    ("earrings", "Oxidised silver-look jhumka"),
+    ("payal", "Silver-look anklets with bells"),
+    ("razai", "Quilted godhadi throw"),
+    ("chakli", "Thenkuzhal murukku (400 g)"),
+])
+def test_the_demo_is_found_in_the_buyers_words(search_app, demo_catalogue, typed, title):
+    result = find(search_app, typed)
+    assert demo_catalogue[title] in result.ids
+    assert result.suggestion is None  # found by the table, not by a guess
+
+
+def test_a_broader_word_finds_the_narrower_but_not_the_other_way(search_app, demo_catalogue):
+    assert demo_catalogue["Oxidised silver-look jhumka"] in ids(search_app, "earrings")
+    assert ids(search_app, "jhumka") == [demo_catalogue["Oxidised silver-look jhumka"]]
+
+
+def test_letters_with_a_nukta_are_found_in_either_spelling(search_app, session):
+    single = "\u0938\u093e\u095c\u0940"  # साड़ी with ड़ as one code point, as some keyboards type it
+    pair = "\u0938\u093e\u0921\u093c\u0940"  # the same word as NFC writes it
+    typed_single = gen_product(session, title=f"{single} {single}")  # not in the table: the spelling alone
+    typed_pair = gen_product(session, title=f"Lal {pair}")
+    apply_queue(search_app, session)
+    assert set(ids(search_app, single)) == set(ids(search_app, pair)) == {typed_single.id, typed_pair.id}
+
+
+def test_neckless_finds_and_suggests_necklace(search_app, demo_catalogue):
+    result = find(search_app, "neckless")
+    assert result.suggestion == "necklace"
+    assert {demo_catalogue["Terracotta bead necklace"], demo_catalogue["Kemp-stone temple necklace set"]} <= set(
+        result.ids)
 
 
 @pytest.mark.parametrize(("typed", "title", "meant"), [
@@ -415,3 +493,133 @@ if ON_POSTGRES:
                 "OR indexname = 'ix_products_search_vector'")).all())
         assert definitions["ix_products_search_vector"].endswith("USING gin (search_vector) WHERE listed")
         assert "gin_trgm_ops" in definitions["ix_search_words_trigrams"]
+
+
+# -- bounded work ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def many_kurtis(search_app, session) -> list[int]:
+    return make_many_kurtis(search_app, session)
+
+
+def make_many_kurtis(app, session) -> list[int]:
+    """20 pickles (dearer), then 60 kurtis, half with "kurti" only in the description: the kurtis' ids."""
+    for _ in range(20):
+        gen_product(session, title="Mango pickle", category_slug="pickles", price_paise=90_000)
+    made = []
+    for n in range(60):
+        title, description = ("Cotton kurti", "Soft.") if n % 2 else ("Cotton top", "A short kurti.")
+        made.append(gen_product(session, title=title, description=description).id)
+    apply_queue(app, session)
+    return made
+
+
+def test_whoosh_counts_every_match_but_looks_only_at_what_the_page_needs(whoosh_app, session, monkeypatch):
+    many_kurtis = make_many_kurtis(whoosh_app, session)
+    monkeypatch.setattr(whoosh_backend, "ENUMERATE_AT", 5)  # so that the page is found by walking the order
+    result = find(whoosh_app, "kurti", per_page=4)
+    in_title = [i for n, i in enumerate(many_kurtis) if n % 2]
+    assert (result.total, result.more) == (60, False)  # exact, from bitsets: no work per match
+    assert result.ids == in_title[::-1][:4]  # every word in the title first, newest first
+    with whoosh_app.app_context():
+        backend = get_backend()
+        assert backend.work <= 8  # documents looked at: the page's 4, and the description matches passed by
+        assert find(whoosh_app, "kurti", sort="price_asc", per_page=4).ids == many_kurtis[:4]
+        assert backend.work == 4
+        assert find(whoosh_app, "kurti", category_ids=(category(session, "pickles").id,)).total == 0
+        assert backend.work == 0
+
+
+def test_whoosh_lists_few_matches_instead_of_walking(whoosh_app, session):
+    make_many_kurtis(whoosh_app, session)
+    result = find(whoosh_app, "pickle", sort="newest", per_page=4)
+    assert result.total == 20 and len(result.ids) == 4
+    with whoosh_app.app_context():
+        assert get_backend().work == 20  # the 20 matches, not the 80 documents
+
+
+def test_the_count_stops_one_past_the_cap_and_says_there_are_more(search_app, session, many_kurtis, monkeypatch):
+    for module in (query, whoosh_backend, postgres_backend):
+        monkeypatch.setattr(module, "MAX_TOTAL", 10)
+    result = find(search_app, "kurti")
+    assert (result.total, result.more, len(result.ids)) == (10, True, 24)
+    assert find(search_app, "").more is True
+    assert find(search_app, "kurti", category_ids=(category(session, "pickles").id,)).more is False
+    monkeypatch.setattr(query, "MAX_TOTAL", 20)
+    monkeypatch.setattr(whoosh_backend, "MAX_TOTAL", 20)
+    monkeypatch.setattr(postgres_backend, "MAX_TOTAL", 20)
+    assert (find(search_app, "pickle").total, find(search_app, "pickle").more) == (20, False)  # exactly the cap
+
+
+if ON_POSTGRES:
+    def test_postgres_reads_at_most_the_cap_of_matches_and_ranks_without_ts_rank(make_app, session, monkeypatch):
+        """No ts_rank (it reads every match's vector), no count over every match: the matches taken are capped,
+        and past the cap the page is a walk that stops at its end."""
+        for module in (query, postgres_backend):
+            monkeypatch.setattr(module, "MAX_TOTAL", 2)
+        app = make_app(SEARCH_BACKEND="postgres")
+        made = [gen_product(session, title="Cotton kurti").id for _ in range(3)]
+        apply_queue(app, session)
+        statements = []
+        with app.app_context():
+            engine = db.engine()
+
+            def seen(_conn, _cursor, statement, parameters, *_args):
+                statements.append((statement, parameters))
+
+            sa.event.listen(engine, "before_cursor_execute", seen)
+            try:
+                result = get_backend().search(SearchQuery(text="kurti", per_page=2))
+            finally:
+                sa.event.remove(engine, "before_cursor_execute", seen)
+        assert (result.ids, result.total, result.more) == (made[::-1][:2], 2, True)
+        assert not any("ts_rank" in statement for statement, _ in statements)
+        taken, walked = (s for s, _ in statements if "WITH matches" in s), [s for s, _ in statements if "UNION" in s]
+        capped = next(taken)
+        assert "LIMIT" in capped.split("ORDER BY")[0]  # inside the CTE: at most MAX_TOTAL + 1 matches read
+        assert len(walked) == 1 and walked[0].count("LIMIT") == 3  # both halves of the ranking, and the page
+
+
+def test_the_page_says_10000_plus_past_the_cap(search_app, client, many_kurtis, monkeypatch):
+    page = client.get("/search?q=kurti").get_data(as_text=True)
+    assert "60 products" in page and "+ products" not in page
+    for module in (query, whoosh_backend, postgres_backend):
+        monkeypatch.setattr(module, "MAX_TOTAL", 50)
+    page = client.get("/search?q=kurti").get_data(as_text=True)
+    assert "50+ products" in page
+    assert format_count(query.MAX_TOTAL + 9_950) == "10,000"  # so the real cap reads "10,000+ products"
+
+
+def test_whoosh_remembers_a_typos_correction(whoosh_app, session, monkeypatch):
+    product = gen_product(session, title="Oxidised jhumka")
+    apply_queue(whoosh_app, session)
+    calls = []
+    real = whoosh_reading.SegmentReader.terms_within
+    monkeypatch.setattr(whoosh_reading.SegmentReader, "terms_within",
+                        lambda self, *args, **kwargs: calls.append(args) or real(self, *args, **kwargs))
+    for _ in range(3):
+        assert find(whoosh_app, "jumka") == query.SearchResult(ids=[product.id], total=1, suggestion="jhumka")
+    assert len(calls) == 1  # Whoosh's automaton built once, not for every search of the same slip
+
+
+if ON_POSTGRES:
+    def test_postgres_makes_a_words_queries_once_and_drops_synonyms_no_title_has(make_app, session):
+        app = make_app(SEARCH_BACKEND="postgres")
+        gen_product(session, title="Mango achar", category_slug="pickles")
+        apply_queue(app, session)
+        statements = []
+        with app.app_context():
+            engine = db.engine()
+
+            def seen(_conn, _cursor, statement, parameters, *_args):
+                statements.append((statement, parameters))
+
+            sa.event.listen(engine, "before_cursor_execute", seen)
+            try:
+                for _ in range(3):
+                    assert len(get_backend().search(SearchQuery(text="pickle")).ids) == 1
+            finally:
+                sa.event.remove(engine, "before_cursor_execute", seen)
+        made = [parameters for statement, parameters in statements if "plainto_tsquery" in statement]
+        assert len(made) == 1  # then kept
+        assert set(made[0].values()) == {"pickle", "achar", "'pickle':A", "'achar':A"}  # not அ..., not pickles
