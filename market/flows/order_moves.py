@@ -25,13 +25,14 @@ from payments.status import MONEY_TAKEN, WAITING
 
 
 def move(session: Session, order: Order, target: OrderStatus, user: User | None, actor: Actor,
-         note: str = "") -> None:
-    """Move the order and let its money follow. Raises OrderError, IllegalTransition, PaymentError."""
+         note: str = "", tracking: orders.Tracking | None = None) -> None:
+    """Move the order along its delivery method's path and let its money follow (`tracking`: sent by courier).
+    Raises OrderError, IllegalTransition, PaymentError."""
     if target == OrderStatus.CONFIRMED and not payments.may_accept(session, order):
-        check_move(order.status, target, actor)  # an illegal move says so first
+        check_move(order.status, target, actor, order.delivery)  # an illegal move says so first
         raise orders.OrderError(_l("Wait for the payment before accepting this order."))
     before = OrderStatus(order.status)
-    orders.move(session, order, target, user, actor, note)
+    orders.move(session, order, target, user, actor, note, tracking)
     _money_follows(session, order, before, target)
 
 

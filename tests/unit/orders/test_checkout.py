@@ -196,20 +196,20 @@ def placed(session, stock=5, qty=2):
     return checkout.orders[0], product, buyer
 
 
-def test_the_seller_walks_the_order_to_delivered_and_history_records_it(session):
+def test_the_seller_walks_the_order_to_collected_and_history_records_it(session):
     order, product, buyer = placed(session)
     seller = product.business.owners[0].user
     assert actor_for(seller, order) == Actor.SELLER and actor_for(buyer, order) == Actor.BUYER
     for target in (OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.READY_FOR_PICKUP):
         move(session, order, target, seller, Actor.SELLER)
-    move(session, order, OrderStatus.DELIVERED, buyer, Actor.BUYER)
+    move(session, order, OrderStatus.COLLECTED, buyer, Actor.BUYER)
     move(session, order, OrderStatus.COMPLETED, buyer, Actor.BUYER)
     events = session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)
                              .order_by(OrderEvent.id)).all()
     assert [(e.from_status, e.to_status, e.actor_role) for e in events] == [
         (None, "placed", "buyer"), ("placed", "confirmed", "seller"), ("confirmed", "packed", "seller"),
-        ("packed", "ready_for_pickup", "seller"), ("ready_for_pickup", "delivered", "buyer"),
-        ("delivered", "completed", "buyer")]
+        ("packed", "ready_for_pickup", "seller"), ("ready_for_pickup", "collected", "buyer"),
+        ("collected", "completed", "buyer")]
 
 
 def test_cancelling_puts_the_stock_back(session):
