@@ -198,7 +198,8 @@ def quote(session: Session, cart: Cart | None, buyer: User | None) -> Quote:
         return Quote([], [], wholesale)
     variant_ids = [i.variant_id for i in cart.items]
     shop = joinedload(Variant.product, innerjoin=True).joinedload(Product.business, innerjoin=True)
-    options = [shop.joinedload(Business.group, innerjoin=True).joinedload(SelfHelpGroup.organisation, innerjoin=True)]
+    options = [shop.joinedload(Business.group, innerjoin=True).joinedload(SelfHelpGroup.organisation, innerjoin=True),
+               joinedload(Variant.product, innerjoin=True).selectinload(Product.photos)]  # the cart's thumbnails
     if wholesale:
         options.append(joinedload(Variant.product, innerjoin=True).selectinload(Product.tiers))
     stmt = sa.select(Variant).where(Variant.id.in_(variant_ids)).options(*options)

@@ -6,6 +6,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from catalog.models import Photo
 from orders.models import Order
 from tests.conftest import login, reload
 from tests.factories import gen_product
@@ -130,3 +131,15 @@ def test_her_cards_say_how_each_order_goes_and_mark_a_message_to_read(client, wo
     assert "Courier" in cards[courier.number] and "New message from the buyer" in cards[courier.number]
     client.post(f"/orders/{courier.id}/messages", data={"body": "Yes, in a box"})
     assert "New message from the buyer" not in client.get("/seller/orders").text  # answered
+
+
+def test_the_cart_shows_each_product_s_photo(client, world, kurti, session):
+    session.add(Photo(product=kurti, key="kurti-photo-key", position=0, width=1080, height=1080,
+                      widths="160,320,640,1080"))
+    plain = gen_product(session, world.shop_a, title="Plain dupatta", price_paise=20_000, stock=5)
+    session.commit()
+    for product in (kurti, plain):
+        client.post("/cart/add", data={"variant": product.variants[0].id, "quantity": 1})
+    cart = client.get("/cart").text
+    assert "kurti-photo-key" in cart
+    assert cart.count('class="no-photo small"') == 1  # the dupatta has none: its category's picture
