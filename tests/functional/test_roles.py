@@ -201,6 +201,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                    data=lambda ids: product_form(ids, title="Renamed kurti")),
     ("products.change_status", "POST"): row("/seller/products/{product}/status", only(OWNER, ok=302),
                                             writes=(OWNER,), data=lambda ids: {"action": "archive"}),
+    ("products.stock", "POST"): row("/seller/products/{product}/variants/{variant}/stock", only(OWNER, ok=302),
+                                    writes=(OWNER,), data=lambda ids: {"change": "more"}),
     ("products.delete_photo", "POST"): row("/seller/products/{product}/photos/{photo_id}/delete",
                                            only(OWNER, ok=302), writes=(OWNER,)),
     ("seller.poster", "GET"): row("/seller/shops/{shop_id}/poster", {**only(OWNER), OTHER: 404}),
