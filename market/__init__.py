@@ -182,9 +182,33 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def globals_for_templates():
         unread = _header_data()
-        chosen = request.cookies.get("lang") in LOCALES or (current_user.is_authenticated and current_user.locale)
         return {"current_locale": str(get_locale()), "current_user": current_user, "unread_notifications": unread,
-                "choose_language": not chosen}
+                "choose_language": _ask_language()}
+
+    @app.after_request
+    def remember_where_language_was_asked(response):
+        """The first page that asked stays the one that asks (a reload, back): a cookie for this visit, no row."""
+        asked = g.pop("language_asked_on", None)
+        if asked is not None:
+            response.set_cookie(LANGUAGE_ASKED, asked, samesite="Lax", httponly=True,
+                                secure=app.config["ENV"] == "production")
+        return response
+
+
+LANGUAGE_ASKED = "lang_asked"  # the path of the page that asked for her language, or "later" ("not now")
+
+
+def _ask_language() -> bool:
+    """Whether this page shows the big "Choose your language" panel: only the first page of a visit by someone
+    who has not chosen, until she chooses or says "not now"; never the next pages (cart, checkout, payment)."""
+    chosen = request.cookies.get("lang") in LOCALES or (current_user.is_authenticated and current_user.locale)
+    if chosen or request.method != "GET":
+        return False
+    asked = request.cookies.get(LANGUAGE_ASKED)
+    if asked is None:
+        g.language_asked_on = request.path[:200]
+        return True
+    return asked == request.path[:200]
 
 
 def _header_data(again: bool = False) -> int:

@@ -104,6 +104,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("main.home", "GET"): row("/", every(200)),
     ("main.healthz", "GET"): row("/healthz", every(200)),
     ("main.set_language", "POST"): row("/language/hi", every(302), writes=USERS),  # remembered on the account
+    ("main.language_later", "POST"): row("/language/later", every(302)),  # a cookie only
     ("main.service_worker", "GET"): row("/sw.js", every(200)),
     ("main.offline", "GET"): row("/offline", every(200)),
 

@@ -142,6 +142,9 @@ def test_the_demo_gateway_takes_a_payment_end_to_end(demo_client, session, world
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
     demo = client.post("/payments/demo/checkout", data=fields).text
     assert "No money moves" in demo
+    numbers = ", ".join(o.number for o in placed.checkout.orders)  # as her order pages name them: H-000003
+    assert re.fullmatch(r"H-\d{6}(, H-\d{6})*", numbers)
+    assert f"Haat order{'s' if len(placed.checkout.orders) > 1 else ''} {numbers}</p>" in demo
     answer = client.post("/payments/demo/pay", data={"order_id": fields["order_id"], "outcome": "pay",
                                                      "callback_url": fields["callback_url"]}).text
     back = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', answer))
