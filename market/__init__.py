@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, render_template, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -175,6 +175,9 @@ def save_data() -> bool:
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["inr"] = lambda paise: format_inr(paise, str(get_locale()))
     app.jinja_env.filters["count"] = lambda n: format_count(n, str(get_locale()))
+    # One way to write a date on every page, in her language: "7 Dec 2026" and "7 Dec 2026, 9:14 pm" (India time).
+    app.jinja_env.filters["day"] = lambda d: format_date(d, DAY)
+    app.jinja_env.filters["when"] = lambda d: format_datetime(d, DAY + ", h:mm a")
 
     icons = url_for_static_icons(app)
     app.jinja_env.globals.update(icon=icons, state_name=state_name, LOCALES=LOCALES, save_data=save_data)
@@ -195,6 +198,7 @@ def _register_template_helpers(app: Flask) -> None:
         return response
 
 
+DAY = "d MMM y"  # the date pattern of every page (Babel's month names in her language)
 LANGUAGE_ASKED = "lang_asked"  # the path of the page that asked for her language, or "later" ("not now")
 
 

@@ -2,9 +2,11 @@
 lists that say what each side needs (paid / cash / due; collect / deliver / courier; a message to read)."""
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from catalog.models import Photo
 from orders.models import Order
@@ -143,3 +145,12 @@ def test_the_cart_shows_each_product_s_photo(client, world, kurti, session):
     cart = client.get("/cart").text
     assert "kurti-photo-key" in cart
     assert cart.count('class="no-photo small"') == 1  # the dupatta has none: its category's picture
+
+
+def test_dates_are_written_one_way_on_her_list_and_her_order(client, world, kurti, session):
+    order = order_by(client, session, world, kurti, "pickup")
+    login(client, world.buyer.email)
+    day = format_date(order.placed_at.astimezone(ZoneInfo("Asia/Kolkata")), "d MMM y", locale="en_IN")
+    assert f"{day} · " in client.get("/orders").text
+    page = client.get(f"/orders/{order.id}").text
+    assert re.search(rf"placed {day}, \d{{1,2}}:\d\d [AP]M", page) and not re.search(r"\d\d/\d\d/\d\d", page)
