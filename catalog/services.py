@@ -391,9 +391,9 @@ class StagedPhotos:
     def __enter__(self) -> StagedPhotos:
         return self
 
-    def add(self, data) -> StoredPhoto:
-        """Run one upload through the pipeline (raises images.PhotoError)."""
-        stored = process_upload(data, self.media_dir)
+    def add(self, data, turn: int = 0) -> StoredPhoto:
+        """Run one upload through the pipeline, turned `turn` degrees clockwise (raises images.PhotoError)."""
+        stored = process_upload(data, self.media_dir, turn)
         self.stored.append(stored)
         return stored
 

@@ -220,7 +220,7 @@ def _save(form: ProductForm, item: Product | None):
         return None
     with StagedPhotos(media_dir()) as staged:
         try:
-            stored = [staged.add(f.stream) for f in uploads]
+            stored = [staged.add(f.stream, turn) for f, turn in zip(uploads, form.turns(len(uploads)), strict=True)]
             publish = "publish" in request.form
             if item is None:
                 item = create_product(db.session, shop, form.to_data(), publish=publish)
