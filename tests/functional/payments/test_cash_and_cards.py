@@ -186,6 +186,16 @@ def test_a_stall_sale_counts_as_her_income_once(client, session, world, goods):
     assert "₹450.00" in page and "Sunday haat" in page
 
 
+def test_the_stall_sale_form_finds_the_product_first_and_knows_its_price(client, session, world, goods):
+    login(client, world.member_a.user.phone)
+    page = client.get("/seller/sales").text
+    variant = goods[0].variants[0]
+    option = rf'<option data-price="{variant.price_paise}" value="{variant.id}">[^<]* · ₹[\d,.]+</option>'
+    assert re.search(option, page)
+    assert page.index('id="product-search"') < page.index('id="variant"') < page.index('id="amount"')
+    assert 'src="/static/js/stall-sale.js' in page
+
+
 @pytest.mark.parametrize(("change", "message"), [
     ({"amount": ""}, "Write the amount"),
     ({"amount": "lots"}, "in numbers"),
