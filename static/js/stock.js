@@ -14,7 +14,16 @@ document.querySelectorAll("form.stock").forEach((form) => {
                                                credentials: "same-origin" });
       const data = await answer.json();
       const count = form.querySelector(".count");
-      if (answer.ok) count.textContent = data.stock;
+      if (answer.ok) {
+        count.textContent = data.stock;
+        const row = form.closest(".product-row");
+        const total = row && row.querySelector("[data-total-stock]");
+        if (total) {
+          let sum = 0;
+          row.querySelectorAll(".stock .count").forEach((c) => { sum += Number(c.textContent) || 0; });
+          total.textContent = sum.toLocaleString("en-IN");
+        }
+      }
       else if (data.error) window.alert(data.error);
       buttons.forEach((b) => { b.disabled = b.value === "less" && count.textContent === "0"; });
     } catch (error) { // no answer as JSON: the plain form does it
