@@ -109,7 +109,8 @@ def css(folder: Path | None = None) -> str:
             spaced = " ".join(part for part in ("Noto Sans", family.removeprefix("NotoSans")) if part)
             rules.append(
                 f'@font-face {{ font-family: "Haat Names"; font-style: normal; font-weight: 400; font-display: swap;\n'
-                f'  src: local("{spaced}"), url("../fonts/{name}?v={version}") format("woff2");\n'
+                f'  src: local("{spaced} Regular"), local("{family}-Regular"), url("../fonts/{name}?v={version}") '
+                f'format("woff2");\n'
                 f'  unicode-range: {names_range(stem)}; }}')
     scripts = [s for s in SCRIPTS if s != "latin"]
 

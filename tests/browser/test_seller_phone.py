@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from catalog.models import Variant
+from catalog.models import Photo, Variant
 from catalog.services import VariantData
 from tests.conftest import reload
-from tests.factories import PASSWORD, gen_product
+from tests.factories import PASSWORD, gen_product, photo_bytes
 
 SHOTS = os.environ.get("HAAT_SCREENSHOTS")
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
@@ -135,3 +135,28 @@ def test_the_language_panel_is_shown_once_and_gone_after_not_now(phone: Page, li
         phone.goto(live_server + path)
         expect(phone.locator(".first-language")).to_have_count(0)
     expect(phone.locator("html")).to_have_attribute("lang", "en-IN")  # nothing chosen for her
+
+
+def test_photos_are_previewed_and_a_turned_one_is_saved_turned(phone: Page, live_server, world, session, tmp_path):
+    wide = tmp_path / "IMG_wide.jpg"
+    wide.write_bytes(photo_bytes(1200, 800))
+    log_in(phone, live_server, world.member_a.user.phone)
+    phone.goto(live_server + "/seller/products/new")
+    phone.locator("input[name=photos][capture]").set_input_files(str(wide))
+    preview = phone.locator("[data-photo-preview] li")
+    expect(preview).to_have_count(1)
+    preview.get_by_role("button", name="Turn: New photo 1").click()
+    expect(preview.locator("img")).to_have_attribute("style", "transform: rotate(90deg);")
+    expect(phone.locator("input[name=photo_turns]")).to_have_value("90")
+    expect(phone.locator(".first-size legend")).to_contain_text("Price and stock")
+    shot(phone, "product-form-preview")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.get_by_label("Name").fill("Indigo kurti")
+    phone.get_by_label("Category").select_option(label="Kurtis and tops")
+    phone.get_by_label("Price (₹)").first.fill("550")
+    phone.get_by_label("How many you have").first.fill("4")
+    phone.get_by_role("button", name="Save and show to buyers").click()
+    expect(phone.get_by_role("status")).to_contain_text("Buyers can see it now")
+    reload(session)
+    saved = session.scalar(sa.select(Photo))
+    assert saved.height > saved.width  # stood up: taller than wide
