@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from catalog.models import Product, Variant
 from catalog.permissions import owns_business
+from market.core import events
 from market.core.db import utcnow
 from market.core.errors import Refusal
 from market.core.models import Role, User
@@ -472,8 +473,10 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
                            from_status=order.status, to_status=target, note=note[:300]))
     if target in RELEASES_STOCK:
         release_stock(session, order)
+    before = OrderStatus(order.status)
     session.expire(order)
     session.flush()
+    events.order_moved.send(session, order=order, before=before, after=target, actor=actor)
     body = (lambda: _l("Courier: %(c)s, tracking number %(t)s", c=tracking.courier, t=tracking.number)) \
         if target == OrderStatus.SHIPPED and tracking is not None else ""
     notify(session, _other_side(order, actor), lambda: _l("Order %(n)s is now: %(s)s", n=order.number,

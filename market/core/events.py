@@ -43,3 +43,8 @@ refunds processed before it). Followed by market.flows.refunds: her plan's share
 refunded_at_gateway = _signals.signal("refunded-at-gateway", doc="""A refund the gateway told us about was
 recorded for an order (payments.services.gateway_refund). Sent with `order`. Followed by market.flows.refunds:
 an order all of whose money went back is cancelled, as the buyer would.""")
+
+order_moved = _signals.signal("order-moved", doc="""An order made one move of its state machine (orders.services.move,
+by its delivery method's table: collected, out for delivery, shipped...), its OrderEvent row written. Sent with
+`order`, `before` and `after` (OrderStatus) and `actor` (orders.status.Actor). For read models and flows that
+follow an order's fulfilment; the money's own follow-up stays in market.flows.order_moves.""")
