@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.common import build_database, percentile
+from bench.common import build_database, healthz_figure, percentile, stamp
 from catalog.models import Product
 from market import ROOT, create_app
 from market.core import db
@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "SEARCH_INDEX_DIR": str(args.workdir / "search"),
                       "MEDIA_DIR": str(args.workdir / "media")})
     with app.app_context():
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(Product)) if not args.rebuild else 0
+        built = not args.rebuild and sa.inspect(db.engine()).has_table("products")  # a new workdir has none yet
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Product)) if built else 0
     if args.rebuild or count < args.products:
         print(f"building {args.products:,} products ...", file=sys.stderr)
         seconds = build_database(url, args.products)
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         (f"price, page {args.page:,}", f"/shop?sort=price_asc&after={price_last[0]}.{price_last[1]}"),
         ("category + state, page 1", "/c/garments?state=MH&in_stock=1"),
     ]
-    print(f"catalogue page on {dialect}, {args.products:,} products, {args.runs} requests each (Flask test client):")
+    stamp(f"catalogue page on {dialect}, {args.products:,} products, {args.runs} requests each (Flask test client):")
     medians = {}
     for label, path in rows:
         times = timed(client, path, args.runs)
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label:<28} median {medians[label]:6.1f} ms, p95 {percentile(times, 0.95):6.1f} ms")
     deep = medians[f"newest, page {args.page:,}"] / medians["newest, page 1"]
     print(f"  page {args.page:,} / page 1 (newest): {deep:.2f}x")
+    print("  " + healthz_figure(client.get))
 
     with app.app_context():  # what the same deep page would cost with OFFSET
         started = time.perf_counter()

@@ -42,7 +42,7 @@ from urllib.parse import urlencode, urlsplit
 import sqlalchemy as sa
 from alembic import command
 
-from bench.common import percentile
+from bench.common import percentile, stamp
 from bench.serve import HOST, CpuMeter, CpuUse, Server, ServerSpec
 from market.cli import alembic_config
 from market.core.config import normalise_database_url
@@ -411,6 +411,7 @@ class RunResult:
     verification: Verification
     cpu: CpuUse
     sessions: str
+    healthz: str
 
 
 def run(args, spec: ServerSpec, url: str, workdir: Path, post_only: bool) -> RunResult:
@@ -434,6 +435,7 @@ def run(args, spec: ServerSpec, url: str, workdir: Path, post_only: bool) -> Run
                            "HAAT_SEARCH_INDEX_DIR": str(workdir / "search")}, workdir)
     try:
         server.wait_ready()
+        healthz = server.healthz_figure()
         sampler = BackendSampler(url)
         sampler.start()
         sampler.connected.wait(10)
@@ -453,7 +455,7 @@ def run(args, spec: ServerSpec, url: str, workdir: Path, post_only: bool) -> Run
     elif outcome.refused != len(seeded.buyer_ids) - args.stock:
         verification.problems.append(f"{outcome.refused} refused, not the {len(seeded.buyer_ids) - args.stock} "
                                      "buyers beyond the stock")
-    return RunResult("post-only" if post_only else "checkout", outcome, rate, verification, cpu, sessions)
+    return RunResult("post-only" if post_only else "checkout", outcome, rate, verification, cpu, sessions, healthz)
 
 
 def ms(values: list[float], fraction: float) -> str:
@@ -491,6 +493,7 @@ def report(spec: ServerSpec, args, pair: RunResult | None, post: RunResult | Non
         lines.append(f"             CPU per checkout: gunicorn {per[0]:.1f} ms, postgres {per[1]:.1f} ms, client "
                      f"{per[2]:.1f} ms: {cores} free cores would serve at most {1000 * cores / sum(per):,.0f}/s")
         lines.append(f"             {result.sessions}")
+        lines.append(f"             {result.healthz} (one connection, before the load)")
         if cpu.other / cpu.wall > 0.1:
             lines.append(f"  WARNING ({result.mode}): other processes took {cpu.other / cpu.wall:.2f} cores meanwhile; "
                          "the rate is low by about that share (the CPU per checkout is not): measure again when quiet")
@@ -522,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("the load goes to this machine only: use a PostgreSQL on 127.0.0.1")
 
     failed = False
+    stamp(f"checkout: {args.clients} buyers on one product with stock {args.stock:,}")
     with tempfile.TemporaryDirectory(prefix="haat-checkout-bench-") as tmp:
         workdir = Path(tmp)
         for spec in args.server or [ServerSpec("sync", 2, 1)]:

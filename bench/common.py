@@ -7,7 +7,11 @@ Run the benchmarks from the repository root: `python -m bench.search --help`.
 
 from __future__ import annotations
 
+import os
+import platform
 import random
+import statistics
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -190,3 +194,29 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     """The value below which `fraction` of the sorted values fall (nearest rank)."""
     index = max(0, min(len(sorted_values) - 1, round(fraction * len(sorted_values)) - 1))
     return sorted_values[index]
+
+
+def stamp(title: str) -> None:
+    """Print what a figure needs to be compared with another: when, which commit, which machine and how busy."""
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", *args], capture_output=True, text=True,  # noqa: S603,S607 - fixed commands
+                             cwd=os.path.dirname(__file__))
+        return run.stdout.strip() if run.returncode == 0 else ""
+
+    commit = (git("rev-parse", "--short=9", "HEAD") or "not a git checkout") + (
+        " with uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    print(f"{title}\n  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, {platform.node()}: {os.cpu_count()} "
+          f"cores, load {os.getloadavg()[0]:.1f}, Python {platform.python_version()}", flush=True)
+
+
+def healthz_figure(get: Callable[[str], object], runs: int = 300) -> str:
+    """The cheapest request this app answers (/healthz: one SELECT 1), timed in the same run as the figures beside
+    it: this host's speed varies a lot, so a figure is read against its floor, not against another day's."""
+    get("/healthz")
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        get("/healthz")
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return f"/healthz in the same run: median {statistics.median(times):.2f} ms, p95 {percentile(times, 0.95):.2f} ms"

@@ -18,7 +18,7 @@ import time
 import sqlalchemy as sa
 from alembic import command
 
-from bench.common import percentile
+from bench.common import healthz_figure, percentile, stamp
 from market import create_app
 from market.cli import DEMO_PASSWORD, alembic_config
 from market.core import db
@@ -83,12 +83,13 @@ def main(argv: list[str] | None = None) -> int:
                  for t in ("members", "self_help_groups", "orders", "sales_months", "loan_status")}
     client = app.test_client()
     client.post("/auth/login", data={"login": "bench-admin@example.org", "password": DEMO_PASSWORD})
-    print("dashboards on PostgreSQL: " + ", ".join(f"{n:,} {t}" for t, n in sizes.items()))
+    stamp("dashboards on PostgreSQL: " + ", ".join(f"{n:,} {t}" for t, n in sizes.items()))
     for label, path, target in (("state (Maharashtra)", "/staff/dashboard/state/MH", 300),
                                 ("programme", "/staff/dashboard/programme/1", 500)):
         times = timed(client, path, args.runs)
         print(f"  {label:<22} median {statistics.median(times):7.1f} ms, p95 {percentile(times, 0.95):7.1f} ms"
               f"  (target <= {target} ms)")
+    print("  " + healthz_figure(client.get))
     return 0
 
 

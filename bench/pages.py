@@ -29,7 +29,7 @@ from urllib.parse import quote_plus
 
 import sqlalchemy as sa
 
-from bench.common import percentile
+from bench.common import percentile, stamp
 from bench.search import prepare_catalogue, query_mix
 from bench.serve import CpuMeter, Server, ServerSpec, load
 from market import ROOT, create_app
@@ -88,13 +88,14 @@ def main(argv: list[str] | None = None) -> int:
            "HAAT_RAZORPAY_KEY_SECRET": "bench", "HAAT_RAZORPAY_WEBHOOK_SECRET": "bench",
            "DATABASE_URL": url, "HAAT_SEARCH_BACKEND": backend, "HAAT_SEARCH_INDEX_DIR": settings["SEARCH_INDEX_DIR"],
            "HAAT_MEDIA_DIR": str(args.workdir / "media"), "HAAT_BENCH_PAGES": json.dumps(ordered)}
-    print(f"pages on {dialect}, {args.products:,} products, {args.connections} connections, {args.server}, "
+    stamp(f"pages on {dialect}, {args.products:,} products, {args.connections} connections, {args.server}, "
           f"{args.seconds:.0f} s each:", flush=True)
     failed = False
     with tempfile.TemporaryDirectory(prefix="haat-pages-bench-") as tmp:
         server = Server(args.server, env, Path(tmp), app="bench.ceiling:create_app()")
         try:
             server.wait_ready(timeout=120)
+            print(f"  {server.healthz_figure()} (one connection)", flush=True)
             for kind, real in paths.items():
                 first = ordered.index(real[0])
                 ceiling = [f"/_ceiling/{first + i}" for i in range(len(real))]

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(runs: int = 5) -> None:
     """Time process_upload on one generated 12 MP photo and print the figures."""
     sys.path.insert(0, str(ROOT))  # run as a script from anywhere: catalog and tests live at the top
+    from bench.common import healthz_figure, stamp
     from catalog.images import process_upload, rendition_path
+    from market import create_app
     from tests.unit.catalog.hostile import phone_jpeg
 
     cores = "all cores"
@@ -28,6 +30,7 @@ def main(runs: int = 5) -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
         cores = "1 core"
 
+    stamp(f"photo pipeline ({runs} runs, {cores})")
     source = phone_jpeg()
     print(f"source: 4000x3000 JPEG, {len(source) / 1e6:.1f} MB")
     with tempfile.TemporaryDirectory() as media:
@@ -47,6 +50,9 @@ def main(runs: int = 5) -> None:
     )
     print(f"320 px thumbnail: WebP {sizes['webp']:,} bytes, JPEG {sizes['jpg']:,} bytes")
     print(f"{photo.width} px rendition: WebP {largest:,} bytes; widths written {photo.widths}")
+    with tempfile.TemporaryDirectory() as instance:  # the floor on the same core: Flask and SQLite, no photo
+        app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{instance}/floor.db"})
+        print(healthz_figure(app.test_client().get))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.common import ITEMS, MODIFIERS, STATES, add_details, build_database, percentile
+from bench.common import ITEMS, MODIFIERS, STATES, add_details, build_database, healthz_figure, percentile, stamp
 from catalog.search import get_backend, reindex_all
 from catalog.search.query import SearchQuery
 from market import ROOT, create_app
@@ -126,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
             timings[kind].append(elapsed)
             every.append(elapsed)
     every.sort()
-    print(f"{args.backend} search {args.products:,} products: median {statistics.median(every):.1f} ms, "
+    stamp(f"{args.backend} search {args.products:,} products: median {statistics.median(every):.1f} ms, "
           f"p95 {percentile(every, 0.95):.1f} ms ({len(every)} queries)")
+    print("  " + healthz_figure(app.test_client().get))
     if args.by_kind:
         for kind, values in sorted(timings.items()):
             values.sort()

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.common import healthz_figure
+
 HOST = "127.0.0.1"
 
 
@@ -85,6 +87,19 @@ class Server:
                 return
             time.sleep(0.2)
         raise SystemExit(f"gunicorn did not answer /healthz in {timeout:.0f} s:\n{self.log_tail()}")
+
+    def healthz_figure(self) -> str:
+        """/healthz timed over one kept-alive connection to this server (see bench.common.healthz_figure)."""
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=10)
+
+        def get(path: str) -> None:
+            conn.request("GET", path)
+            conn.getresponse().read()
+
+        try:
+            return healthz_figure(get)
+        finally:
+            conn.close()
 
     def worker_pids(self) -> list[int]:
         return children_of(self.process.pid)

@@ -15,7 +15,8 @@ from catalog.cli import register as register_search
 from catalog.search import reindex_all
 from catalog.views import media_dir
 from market.core import db, fonts
-from market.core.accounts import AccountError, create_user
+from market.core.accounts import AccountError, create_user, forget_stale
+from market.core.db import utcnow
 from market.core.jobs import run_pending
 from market.core.models import Role
 from market.core.notifications import deliver_all, sender_from_config
@@ -122,6 +123,13 @@ def register(app: Flask) -> None:
             if once:
                 return
             time.sleep(interval)
+
+    @app.cli.command("forget-stale")
+    def forget_stale_command():
+        """Delete logins no cookie can open, unfinished sign-ups and old reset codes (run daily)."""
+        gone = forget_stale(db.session, utcnow())
+        db.session.commit()
+        click.echo("Forgotten: " + ", ".join(f"{n} {what}" for what, n in gone.items()) + ".")
 
     @app.cli.command("create-user")
     @click.option("--role", type=click.Choice(["admin", "staff", "buyer", "wholesaler"]), required=True)

@@ -99,6 +99,9 @@ class Order(Base):
     subtotal_paise: Mapped[int]
     delivery_fee_paise: Mapped[int] = mapped_column(default=0)
     total_paise: Mapped[int]
+    # Of an order from a quote: the part of the total (0-100, as agreed in quote_offers, which checks the range)
+    # the wholesaler pays before it is made or sent; 0: none.
+    advance_percent: Mapped[int] = mapped_column(default=0, server_default="0")
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -191,13 +194,16 @@ class WholesalerProfile(Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
+QUOTE_STATUSES = ("requested", "offered", "countered", "accepted", "declined", "ordered")
+
+
 class QuoteRequest(Base):
-    """A wholesaler asks a seller for a price for a quantity by a date; she accepts, counters or declines."""
+    """A wholesaler asks a seller for a price for a quantity by a date; they offer and counter (QuoteOffer) until
+    one side accepts the other's last offer or declines. Its moves are in orders.quote_status."""
 
     __tablename__ = "quote_requests"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('requested', 'countered', 'accepted', 'declined', 'ordered')",
-                           name="status_known"),
+        sa.CheckConstraint(f"status IN ({', '.join(repr(s) for s in QUOTE_STATUSES)})", name="status_known"),
         sa.CheckConstraint("quantity BETWEEN 1 AND 100000", name="quantity_sane"),
         sa.CheckConstraint("target_price_paise > 0", name="target_positive"),
         sa.CheckConstraint("counter_price_paise IS NULL OR counter_price_paise > 0", name="counter_positive"),
@@ -209,8 +215,8 @@ class QuoteRequest(Base):
     business_id: Mapped[int] = mapped_column(sa.ForeignKey("businesses.id"))
     variant_id: Mapped[int] = mapped_column(sa.ForeignKey("variants.id"))
     quantity: Mapped[int]
-    target_price_paise: Mapped[int]  # per piece, what the buyer offers
-    counter_price_paise: Mapped[int | None]  # per piece, what the seller asks instead
+    target_price_paise: Mapped[int]  # per piece, what the buyer first asked for
+    counter_price_paise: Mapped[int | None]  # quotes answered before offers were kept: the seller's one price
     needed_by: Mapped[date]
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     status: Mapped[str] = mapped_column(sa.String(10), default="requested")
@@ -221,11 +227,63 @@ class QuoteRequest(Base):
     variant: Mapped[Variant] = relationship()
     business: Mapped[Business] = relationship()
     buyer: Mapped[User] = relationship()
+    offers: Mapped[list[QuoteOffer]] = relationship(back_populates="quote", cascade="all, delete-orphan",
+                                                    order_by="QuoteOffer.id")
+
+    @property
+    def last_offer(self) -> QuoteOffer | None:
+        """The offer on the table now (the agreed one once accepted); None before the seller answered."""
+        return self.offers[-1] if self.offers else None
 
     @property
     def agreed_price_paise(self) -> int:
-        """The price both sides accepted: the counter-offer if there was one, else the buyer's."""
-        return self.counter_price_paise or self.target_price_paise
+        """The price per piece of the last offer (the agreed one once accepted); before any offer, the buyer's."""
+        offer = self.last_offer
+        return offer.price_paise if offer else (self.counter_price_paise or self.target_price_paise)
+
+    @property
+    def from_stock(self) -> bool:
+        """Whether the order takes pieces from stock (else they are made after it is ordered)."""
+        offer = self.last_offer
+        return offer.from_stock if offer else not self.variant.product.made_to_order
+
+    @property
+    def advance_percent(self) -> int:
+        """The part of the order's total the wholesaler pays before it is made or sent."""
+        offer = self.last_offer
+        return offer.advance_percent if offer else 0
+
+    def expired(self, today: date) -> bool:
+        """An offer waiting for an answer past its "valid until" date: it can no longer be accepted."""
+        offer = self.last_offer
+        return self.status in ("offered", "countered") and offer is not None and offer.valid_until < today
+
+
+class QuoteOffer(Base):
+    """One offer of a quote, by the seller or the buyer: the whole terms, so the history reads who offered what
+    and when. A buyer's counter keeps the seller's terms (stock or made to order, advance) with his price."""
+
+    __tablename__ = "quote_offers"
+    __table_args__ = (
+        sa.CheckConstraint("side IN ('buyer', 'seller')", name="side_known"),
+        sa.CheckConstraint("price_paise > 0", name="price_positive"),
+        sa.CheckConstraint("advance_percent BETWEEN 0 AND 100", name="advance_percent_sane"),
+        sa.CheckConstraint("from_stock OR ready_by IS NOT NULL", name="made_to_order_has_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(sa.ForeignKey("quote_requests.id", ondelete="CASCADE"), index=True)
+    side: Mapped[str] = mapped_column(sa.String(6))  # buyer | seller
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    price_paise: Mapped[int]  # per piece
+    from_stock: Mapped[bool]
+    ready_by: Mapped[date | None]  # made to order: when the pieces are ready
+    advance_percent: Mapped[int] = mapped_column(default=0)
+    valid_until: Mapped[date]
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    quote: Mapped[QuoteRequest] = relationship(back_populates="offers")
 
 
 def order_parts(order, amount_paise: int) -> list[tuple[int, int]]:

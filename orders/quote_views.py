@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from catalog.models import Product
 from market.core import clock, db
+from market.core.errors import Refusal
 from market.core.models import Role
 from market.core.money import MoneyError, parse_rupees
 from market.core.permissions import role_required
 from orders.models import QuoteRequest
-from orders.quotes import answer, order_from_quote, quote_actor, request_quote
+from orders.quotes import Terms, accept, decline, offer, order_from_quote, quote_actor, request_quote, stock_warning
 from orders.services import DELIVERY_FEES, OrderError, is_approved_wholesaler
+from orders.status import Actor
 from vendors.services import member_for_user
 
 quotes = Blueprint("quotes", __name__, url_prefix="/quotes")
@@ -29,11 +32,53 @@ def _rupees(name: str) -> int:
         raise OrderError(str(exc)) from exc
 
 
-def _date(name: str) -> date:
+def _date(name: str, message: str | None = None) -> date:
     try:
         return date.fromisoformat(request.form.get(name, ""))
     except ValueError as exc:
-        raise OrderError(_("Choose the date you need it by.")) from exc
+        raise OrderError(message or _("Choose the date you need it by.")) from exc
+
+
+def _terms(actor: Actor) -> Terms:
+    """The offer as typed: the seller's whole terms, or the buyer's price and how long it holds."""
+    price = _rupees("price")
+    valid_until = _date("valid_until", _("Choose the date your offer is valid until."))
+    note = request.form.get("note", "")
+    if actor == Actor.BUYER:
+        return Terms(price, valid_until, note=note)
+    from_stock = request.form.get("supply") != "made"
+    ready_by = None if from_stock else _date("ready_by", _("Choose the date it will be ready by."))
+    advance = request.form.get("advance_percent", "").strip() or "0"
+    if not (advance.isascii() and advance.isdigit()):
+        raise OrderError(_("Write the advance as a number, like 30."))
+    return Terms(price, valid_until, from_stock, ready_by, int(advance[:4]), note)
+
+
+def _typed_rupees(paise: int) -> str:
+    """Paise as one would type them in a price box: 680, or 680.50."""
+    return str(paise // 100) if paise % 100 == 0 else f"{paise // 100}.{paise % 100:02d}"
+
+
+def _defaults(quote: QuoteRequest, actor: Actor) -> dict[str, str]:
+    """What the page's forms start with: the last terms on the table, her stock, a week to answer."""
+    today = clock.today()
+    hers = next((o for o in reversed(quote.offers) if o.side == "seller"), None)
+    values = {"valid_until": (today + timedelta(days=7)).isoformat(), "delivery": "pickup"}
+    if actor == Actor.SELLER:
+        enough = not quote.variant.product.made_to_order and quote.variant.stock >= quote.quantity
+        values.update(price=_typed_rupees(quote.agreed_price_paise),
+                      supply=("stock" if hers.from_stock else "made") if hers else ("stock" if enough else "made"),
+                      ready_by=(hers.ready_by or quote.needed_by).isoformat() if hers else quote.needed_by.isoformat(),
+                      advance_percent=str(hers.advance_percent) if hers else "0")
+    return values
+
+
+def _page(quote: QuoteRequest, actor: Actor, values=None):
+    """The quote page; shown again after a refusal with what was typed (`values`, the posted form)."""
+    return render_template("orders/quote_show.html", quote=quote, actor=actor, fees=DELIVERY_FEES,
+                           values=values if values is not None else _defaults(quote, actor),
+                           today=clock.today(), warning=stock_warning(quote) if actor == Actor.SELLER else None,
+                           expired=quote.expired(clock.today()))
 
 
 @quotes.route("/new/<int:product_id>", methods=["GET", "POST"])
@@ -47,7 +92,7 @@ def new(product_id: int):
             quote = request_quote(db.session, current_user, request.form.get("variant", type=int) or 0,
                                   request.form.get("quantity", type=int) or 0, _rupees("target_price"),
                                   _date("needed_by"), request.form.get("note", ""))
-        except OrderError as exc:
+        except Refusal as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -69,8 +114,10 @@ def mine():
         where = QuoteRequest.buyer_id == current_user.id
     else:
         abort(403)
-    items = db.session.scalars(sa.select(QuoteRequest).where(where).order_by(QuoteRequest.id.desc()).limit(100))
-    return render_template("orders/quotes.html", quotes=list(items))
+    items = db.session.scalars(sa.select(QuoteRequest).where(where).options(selectinload(QuoteRequest.offers))
+                               .order_by(QuoteRequest.id.desc()).limit(100))
+    return render_template("orders/quotes.html", quotes=list(items), seller=current_user.role == Role.ENTREPRENEUR,
+                           today=clock.today())
 
 
 def _quote_for_me(quote_id: int):
@@ -85,7 +132,7 @@ def _quote_for_me(quote_id: int):
 @login_required
 def show(quote_id: int):
     quote, actor = _quote_for_me(quote_id)
-    return render_template("orders/quote_show.html", quote=quote, actor=actor, fees=DELIVERY_FEES)
+    return _page(quote, actor)
 
 
 @quotes.post("/<int:quote_id>/answer")
@@ -94,29 +141,33 @@ def respond(quote_id: int):
     quote, actor = _quote_for_me(quote_id)
     decision = request.form.get("decision", "")
     try:
-        counter = _rupees("counter_price") if decision == "countered" else None
-        answer(db.session, quote, actor, decision, counter)
-    except OrderError as exc:
+        if decision in ("offer", "offered", "countered"):
+            offer(db.session, quote, current_user, actor, _terms(actor))
+        elif decision == "accepted":
+            accept(db.session, quote, current_user, actor)
+        else:
+            decline(db.session, quote, current_user, actor)
+    except Refusal as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Answer sent."), "success")
+        return _page(quote, actor, request.form)
+    db.session.commit()
+    flash(_("Answer sent."), "success")
     return redirect(url_for("quotes.show", quote_id=quote.id))
 
 
 @quotes.post("/<int:quote_id>/order")
 @login_required
 def order(quote_id: int):
-    quote, _actor = _quote_for_me(quote_id)
+    quote, actor = _quote_for_me(quote_id)
     ship_to = (request.form.get("ship_name", ""), request.form.get("ship_address", ""),
                request.form.get("ship_pincode", ""))
     try:
         placed = order_from_quote(db.session, quote, current_user, request.form.get("delivery", ""), ship_to)
-    except OrderError as exc:
+    except Refusal as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for("quotes.show", quote_id=quote.id))
+        return _page(quote, actor, request.form)
     db.session.commit()
     flash(_("Order placed from your quote."), "success")
     return redirect(url_for("orders.show", order_id=placed.id))

@@ -328,8 +328,8 @@ def seller():
     today = db.session.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Order.total_paise), 0))
                                .where(mine, Order.placed_at >= since,
                                       Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.REFUNDED]))).one()
-    open_quotes = db.session.scalar(sa.select(sa.func.count()).select_from(QuoteRequest).where(
-        QuoteRequest.business_id.in_(shop_ids or [-1]), QuoteRequest.status == "requested"))
+    open_quotes = db.session.scalar(sa.select(sa.func.count()).select_from(QuoteRequest).where(  # her turn
+        QuoteRequest.business_id.in_(shop_ids or [-1]), QuoteRequest.status.in_(("requested", "countered"))))
     paid = payments_for(db.session, [*new, *active, *cash_due])
     payment_of = lambda o: paid[o.id]  # noqa: E731 - for the template too, in place of the one-by-one lookup
     to_read = last_word_from_buyer(db.session, [o.id for o in (*new, *active, *cash_due)])
@@ -373,7 +373,8 @@ def STATUS_WORDS():  # noqa: N802 - a table, built per request so it is translat
 
 def QUOTE_WORDS():  # noqa: N802 - a table, built per request so it is translated
     """What each quote state is called on screen."""
-    return {"requested": _("waiting for the seller"), "countered": _("seller sent a price"),
+    return {"requested": _("waiting for the seller"), "offered": _("seller sent a price"),
+            "countered": _("buyer sent a price"),
             "accepted": _("agreed"), "declined": _("declined"), "ordered": _("ordered")}
 
 

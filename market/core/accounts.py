@@ -7,7 +7,7 @@ import hmac
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import phonenumbers
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from market.core.db import utcnow
+from market.core.db import rows_matched, utcnow
 from market.core.errors import Refusal
 from market.core.models import AuditEntry, LoginSession, PasswordReset, PendingSignup, Role, User
 from market.core.notifications import notify
@@ -245,6 +245,27 @@ def finish_reset(session: Session, login: str, code: str, new_password: str) -> 
 # -- login sessions: one row per login on a phone or computer, so that each can be ended on the server -----------
 
 SEEN_EVERY = timedelta(minutes=15)  # last_seen_at is written at most this often: not a write per page
+
+
+# A login no cookie can open any more: the remember-me cookie lives 30 days and is not renewed by use, while a
+# session in use is seen at least every SEEN_EVERY; a revoked one is kept a week for "where am I logged in".
+STALE_LOGIN = timedelta(days=31)
+REVOKED_KEPT = timedelta(days=7)
+EXPIRED_CODE_KEPT = timedelta(days=1)
+
+
+def forget_stale(session: Session, now: datetime) -> dict[str, int]:
+    """Delete what is kept longer than it is any use (run daily): logins no cookie can open, sign-ups never
+    finished (a password hash of someone with no account), reset codes past their time. Returns counts."""
+    gone = {
+        "login sessions": session.execute(sa.delete(LoginSession).where(
+            (LoginSession.last_seen_at < now - STALE_LOGIN) | (LoginSession.revoked_at < now - REVOKED_KEPT))),
+        "sign-ups": session.execute(sa.delete(PendingSignup).where(
+            PendingSignup.expires_at < now - EXPIRED_CODE_KEPT)),
+        "reset codes": session.execute(sa.delete(PasswordReset).where(
+            PasswordReset.expires_at < now - EXPIRED_CODE_KEPT)),
+    }
+    return {what: rows_matched(result) for what, result in gone.items()}
 
 
 def _token_hash(token: str) -> str:

@@ -4,14 +4,16 @@ Existing orders are mapped onto their method's path: a pickup order sent or deli
 a local one ready or sent is out for delivery, a courier one marked ready is shipped (its tracking unknown).
 
 Revision ID: b7c1f0d2e9a4
-Revises: 5d2a8e61f0c3
+Revises: 7e4b2a9c1d30
 Create Date: 2026-12-07 21:40:00
 """
+import re
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'b7c1f0d2e9a4'
-down_revision = '5d2a8e61f0c3'
+down_revision = '7e4b2a9c1d30'
 branch_labels = None
 depends_on = None
 
@@ -42,21 +44,41 @@ def _remap(pairs) -> None:
                    .bindparams(new=new, d=delivery, old=old))
 
 
+def _status_check(states) -> None:
+    """The orders' status CHECK lists `states`. On SQLite without copying the table: a batch copy drops `orders`,
+    and with foreign keys on that deletes (cascades to) its lines, history and messages. SQLite's documented way
+    for a CHECK change (https://www.sqlite.org/lang_altertable.html, "other kinds of schema changes"): the
+    table's CREATE text is rewritten in place and the schema version bumped, no row touched."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        op.drop_constraint(op.f('ck_orders_status_known'), 'orders', type_='check')
+        op.create_check_constraint(op.f('ck_orders_status_known'), 'orders', _listed(states))
+        return
+    created = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'orders'").scalar()
+    rewritten, found = re.subn(r"(CONSTRAINT ck_orders_status_known CHECK \()status IN \([^)]*\)",
+                               lambda m: m.group(1) + _listed(states), created)
+    if found != 1:
+        raise RuntimeError("orders: its status CHECK was not found where expected")
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    bind.execute(sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = 'orders'"),
+                 {"sql": rewritten})
+    bind.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('orders') as batch:
-        batch.add_column(sa.Column('courier_name', sa.String(60), server_default='', nullable=False))
-        batch.add_column(sa.Column('tracking_number', sa.String(60), server_default='', nullable=False))
-        batch.add_column(sa.Column('tracking_url', sa.String(300), server_default='', nullable=False))
-        batch.drop_constraint(op.f('ck_orders_status_known'), type_='check')
-        batch.create_check_constraint(op.f('ck_orders_status_known'), _listed(NEW))
+    # Plain ADD COLUMNs, no batch copy of `orders` (see _status_check).
+    op.add_column('orders', sa.Column('courier_name', sa.String(60), server_default='', nullable=False))
+    op.add_column('orders', sa.Column('tracking_number', sa.String(60), server_default='', nullable=False))
+    op.add_column('orders', sa.Column('tracking_url', sa.String(300), server_default='', nullable=False))
+    _status_check(NEW)
     _remap(UP)
 
 
 def downgrade() -> None:
     _remap(DOWN)
-    with op.batch_alter_table('orders') as batch:
-        batch.drop_constraint(op.f('ck_orders_status_known'), type_='check')
-        batch.create_check_constraint(op.f('ck_orders_status_known'), _listed(OLD))
-        batch.drop_column('tracking_url')
-        batch.drop_column('tracking_number')
-        batch.drop_column('courier_name')
+    _status_check(OLD)
+    op.drop_column('orders', 'tracking_url')
+    op.drop_column('orders', 'tracking_number')
+    op.drop_column('orders', 'courier_name')

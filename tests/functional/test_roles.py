@@ -253,11 +253,17 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                                   "target_price": "400", "needed_by": "2031-01-01"}),
     ("quotes.mine", "GET"): row("/quotes/", only(WHOLESALER, *SELLERS)),
     ("quotes.show", "GET"): row("/quotes/{quote}", only(WHOLESALER, OWNER, others=404)),
-    # Accepting a request is the seller's move; the wholesaler's try is refused by the quote's rules.
-    ("quotes.respond", "POST"): row("/quotes/{quote}/answer", only(WHOLESALER, OWNER, ok=302, others=404),
-                                    writes=(OWNER,), data=lambda ids: {"decision": "accepted"}),
-    # Only the wholesaler who asked orders from an accepted quote; the seller is sent back to it.
-    ("quotes.order", "POST"): row("/quotes/{accepted}/order", only(WHOLESALER, OWNER, ok=302, others=404),
+    # Answering a request with an offer is the seller's move; the wholesaler's try is refused by the quote's rules
+    # (the page again, with what was typed).
+    ("quotes.respond", "POST"): row("/quotes/{quote}/answer",
+                                    {**only(WHOLESALER, OWNER, ok=302, others=404), WHOLESALER: 200},
+                                    writes=(OWNER,), data=lambda ids: {
+                                        "decision": "offer", "price": "410", "supply": "made", "advance_percent": "30",
+                                        "ready_by": (clock.today() + timedelta(days=20)).isoformat(),
+                                        "valid_until": (clock.today() + timedelta(days=7)).isoformat()}),
+    # Only the wholesaler who asked orders from an accepted quote; the seller is refused on the quote's page.
+    ("quotes.order", "POST"): row("/quotes/{accepted}/order",
+                                  {**only(WHOLESALER, OWNER, ok=302, others=404), OWNER: 200},
                                   writes=(WHOLESALER,), data=lambda ids: {"delivery": "pickup"}),
 
     # The buyer's checkout is paid in cash: there is nothing to pay online, so she goes on to the "placed" page.

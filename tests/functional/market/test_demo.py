@@ -1,6 +1,7 @@
-"""`flask --app market seed-demo` loads the demo once, with safe public names."""
+"""`flask --app market seed-demo` loads the demo once, with safe public names; the daily `forget-stale`."""
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -8,7 +9,8 @@ from PIL import Image
 
 from catalog.demo import demo_photo
 from catalog.models import Photo, Product
-from market.core.models import User
+from market.core.db import utcnow
+from market.core.models import PendingSignup, User
 from market.demo import MEMBERS
 from vendors.models import Business, Member, Organisation, SelfHelpGroup
 
@@ -53,3 +55,12 @@ def test_demo_shop_names_share_nothing_with_legal_names():
     for legal_name, shop, _trade, story in MEMBERS:
         for part in legal_name.lower().split():
             assert part not in shop.lower() and part not in story.lower(), (legal_name, shop)
+
+
+def test_the_daily_forget_stale_command_deletes_an_unfinished_sign_up(app, session):
+    session.add(PendingSignup(login="+919800000003", name="A", role="buyer", password_hash="x", nonce="n",
+                              expires_at=utcnow() - timedelta(days=3)))
+    session.flush()
+    result = app.test_cli_runner().invoke(args=["forget-stale"])
+    assert result.exit_code == 0 and "1 sign-ups" in result.output, result.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(PendingSignup)) == 0

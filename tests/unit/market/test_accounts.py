@@ -1,10 +1,21 @@
 """Account services, without HTTP."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
-from market.core.accounts import AccountError, authenticate, change_password, finish_signup, parse_login, request_signup
-from market.core.models import PendingSignup, Role, User
+from market.core.accounts import (
+    AccountError,
+    authenticate,
+    change_password,
+    finish_signup,
+    forget_stale,
+    parse_login,
+    request_signup,
+)
+from market.core.db import utcnow
+from market.core.models import LoginSession, PasswordReset, PendingSignup, Role, User
 from market.core.notifications import Notification
 from market.core.security import signup_code
 from tests.factories import PASSWORD, gen_user
@@ -104,3 +115,28 @@ def test_password_change_needs_the_current_one_and_ends_other_sessions(session):
     assert user.session_version == version + 1
     assert authenticate(session, user.email, "a-new-password") is user
     assert authenticate(session, user.email, PASSWORD) is None
+
+
+def test_stale_logins_sign_ups_and_reset_codes_are_forgotten(session):
+    """What a leaked copy of the tables would hold longer than it is any use: a sign-up never finished (her
+    password hash), a reset code past its time, a login no cookie can still open. Live ones stay."""
+    now = utcnow()
+    user, other = gen_user(session), gen_user(session)
+    ago = {"live": now - timedelta(days=2), "idle": now - timedelta(days=32), "revoked": now - timedelta(days=8)}
+    rows = {name: LoginSession(user_id=user.id, token_hash=name.ljust(64, "0"), created_at=when, last_seen_at=when,
+                               revoked_at=when if name == "revoked" else None) for name, when in ago.items()}
+    rows["just revoked"] = LoginSession(user_id=user.id, token_hash="r" * 64, last_seen_at=now, revoked_at=now)
+    session.add_all(rows.values())
+    for login, expires in (("+919800000001", now - timedelta(days=2)), ("+919800000002", now + timedelta(hours=1))):
+        session.add(PendingSignup(login=login, name="A", role="buyer", password_hash="x", nonce="n",
+                                  expires_at=expires))
+    session.add_all([PasswordReset(user_id=user.id, login="a", nonce="n", expires_at=now - timedelta(days=2)),
+                     PasswordReset(user_id=other.id, login="b", nonce="n", expires_at=now + timedelta(minutes=5))])
+    session.flush()
+
+    assert forget_stale(session, now) == {"login sessions": 2, "sign-ups": 1, "reset codes": 1}
+
+    assert set(session.scalars(sa.select(LoginSession.token_hash).where(LoginSession.user_id == user.id))) == {
+        rows["live"].token_hash, rows["just revoked"].token_hash}
+    assert session.scalars(sa.select(PendingSignup.login)).all() == ["+919800000002"]
+    assert session.scalars(sa.select(PasswordReset.user_id)).all() == [other.id]
