@@ -24,10 +24,13 @@ def test_cash_on_delivery_is_recorded_by_the_seller(client, session, world, good
     client.post("/auth/logout")
     login(client, world.member_a.user.phone)
     screen = client.get("/seller/orders").text
-    assert order_a.number in screen and "Cash to collect" in screen
-    client.post(f"/orders/{order_a.id}/status", data={"to": "confirmed"})
+    assert order_a.number in screen and "Cash at pickup" in screen  # to be paid when collected
+    for step in ("confirmed", "packed", "ready_for_pickup"):
+        client.post(f"/orders/{order_a.id}/status", data={"to": step})
+        assert "in cash" not in client.get(f"/orders/{order_a.id}").text  # not before it is handed over
+    client.post(f"/orders/{order_a.id}/status", data={"to": "collected"})
     page = client.get(f"/orders/{order_a.id}").text
-    assert "in cash" in page
+    assert "in cash" in page and "Cash to collect" in page
     client.post(f"/orders/{order_a.id}/cash-received")
     again = client.post(f"/orders/{order_a.id}/cash-received", follow_redirects=True).text
     assert "recorded already" in again
