@@ -70,6 +70,9 @@ def test_each_method_shows_the_seller_only_its_own_moves_and_the_buyer_reads_eac
         client.post("/auth/logout")
     reload(session)
     assert session.get(Order, order.id).status == PATHS[method][-1][0]
+    login(client, world.buyer.email)
+    page = client.get(f"/orders/{order.id}").text
+    assert "Cash to pay" in page and "Cash to collect" not in page  # handed over: the buyer's words, not hers
 
 
 def test_an_order_refuses_another_method_s_step(client, world, kurti, session):
