@@ -154,7 +154,8 @@ def shop_categories(session: Session, business_id: int) -> list[Category]:
 
 def open_shops(session: Session, after: int | None, per_page: int = PER_PAGE) -> tuple[list[Business], int | None]:
     """Open shops, newest first, keyset-paginated by id."""
-    stmt = sa.select(Business).where(Business.is_paused.is_(False)).options(selectinload(Business.group))
+    stmt = (sa.select(Business).where(Business.is_paused.is_(False), Business.hidden_reason.is_(None))
+            .options(selectinload(Business.group)))
     if after is not None:
         stmt = stmt.where(Business.id < after)
     rows = list(session.scalars(stmt.order_by(Business.id.desc()).limit(per_page + 1)))

@@ -8,7 +8,8 @@ listed here: a test fails if the migration gains a category that this list lacks
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask import current_app, has_app_context
+from flask_babel import get_locale, gettext
 
 from market.core.i18n import N_
 
@@ -49,5 +50,15 @@ CATEGORY_NAMES = (
 
 
 def category_name(name: str) -> str:
-    """A category's stored English name in the current language (as stored when it has no translation)."""
-    return gettext(name) if name else name  # gettext("") would return the catalogue's header
+    """A category's stored English name in the current language: the name an admin wrote for this language,
+    else the catalogue's, else as stored."""
+    if not name:
+        return name  # gettext("") would return the catalogue's header
+    tree = current_app.extensions.get("haat.taxonomy") if has_app_context() else None
+    written = getattr(tree, "written", {}).get(name)
+    if written:
+        locale = str(get_locale() or "")
+        for key in (locale, locale.split("_")[0]):
+            if written.get(key):
+                return written[key]
+    return gettext(name)

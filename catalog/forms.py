@@ -160,3 +160,17 @@ class ImportForm(HaatForm):
                          render_kw={"accept": ".csv,text/csv"})
     photos_zip = FileField(_l("Photos (zip file, optional)"), render_kw={"accept": ".zip,application/zip"})
     publish = BooleanField(_l("Show the products to buyers at once (otherwise they wait as drafts)"))
+
+
+class ReportForm(HaatForm):
+    """A buyer's report of a listing: a reason from the short list and, if she wants, a few words."""
+
+    reason = RadioField(_l("What is wrong?"), validators=[DataRequired(_l("Choose a reason from the list."))])
+    words = TextAreaField(_l("Anything to add (optional)"), validators=[Length(max=500)], render_kw={"rows": 3})
+
+
+class HideForm(HaatForm):
+    """Why staff hide a product or a shop: the seller reads it in her own language."""
+
+    reason = SelectField(_l("Reason (the seller reads it in their language)"),
+                         validators=[DataRequired(_l("Choose a reason from the list."))])

@@ -37,8 +37,20 @@ class Category(Base):
     name: Mapped[str] = mapped_column(sa.String(60))
     trade: Mapped[str] = mapped_column(sa.String(20))  # the root's slug, for rules such as food labelling
     position: Mapped[int] = mapped_column(default=0)
+    retired: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # no new products in it
+    merged_into_id: Mapped[int | None]  # merged: its products moved there
 
     parent: Mapped[Category | None] = relationship(remote_side=[id])
+
+
+class CategoryName(Base):
+    """A category's name in one language, written by an admin (names from the migrations are in the catalogue)."""
+
+    __tablename__ = "category_names"
+
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True)
+    locale: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
 
 
 class Product(Base):
@@ -67,6 +79,7 @@ class Product(Base):
     title: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[str] = mapped_column(sa.String(10), default=Status.DRAFT)
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(12))  # hidden by staff: catalog.moderation.REASONS
     # The id her phone gave a product she listed offline: sent twice (the answer lost), it is saved once.
     client_key: Mapped[str | None] = mapped_column(sa.String(40))
     price_paise: Mapped[int] = mapped_column(default=0)  # lowest variant price
@@ -164,6 +177,24 @@ class Photo(Base):
     @property
     def width_list(self) -> list[int]:
         return [int(w) for w in self.widths.split(",") if w]
+
+
+class ListingReport(Base):
+    """A buyer's report of a listing: a reason from a short list and her words (contacts hidden)."""
+
+    __tablename__ = "listing_reports"
+    __table_args__ = (sa.Index("ix_listing_reports_open", "closed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.String(12))
+    words: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    product: Mapped[Product] = relationship()
 
 
 class SearchQueue(Base):

@@ -7,6 +7,7 @@ so a crash can never leave the index promising a product the database does not h
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from catalog.images import delete_photo, process_upload
-from catalog.models import Category, Photo, Product, SearchQueue, Status, Variant, WholesaleTier
+from catalog.models import Category, CategoryName, Photo, Product, SearchQueue, Status, Variant, WholesaleTier
 from market.core.db import utcnow
 from market.core.errors import Refusal
 from market.core.money import MAX_STORED_PAISE
@@ -84,6 +85,7 @@ class Kind:
     name: str
     trade: str
     parent: Kind | None
+    retired: bool = False  # no new products in it; those in it stay
 
     @property
     def parent_id(self) -> int | None:
@@ -96,32 +98,51 @@ class Taxonomy:
     by_slug: dict[str, Kind]
     roots: tuple[Kind, ...]
     children: dict[int, list[int]]
+    written: dict[str, dict[str, str]] = field(default_factory=dict)  # English name -> locale -> admin's name
+    read_at: float = 0.0
+
+
+TAXONOMY_KEPT_FOR = 60  # seconds: a category an admin adds or renames reaches the other processes within a minute
 
 
 def taxonomy(session: Session) -> Taxonomy:
-    """Every category, read once per process: categories are reference data that only a migration writes
-    (and a migration restarts the app), so pages need no query for them."""
+    """Every category, read once a minute per process (and at once in the process of an admin who changed
+    them), so pages need no query for them. Names admins wrote per language go to `category_name`."""
     cached = current_app.extensions.get("haat.taxonomy")
-    if cached is None:
+    kept_for = current_app.config.get("TAXONOMY_KEPT_FOR", TAXONOMY_KEPT_FOR)
+    if cached is None or cached.read_at + kept_for < time.monotonic():
         rows = session.execute(sa.select(Category.id, Category.parent_id, Category.slug, Category.name,
-                                          Category.trade)
+                                          Category.trade, Category.retired)
                                .order_by(Category.parent_id.is_not(None), Category.position, Category.id)).all()
         by_id: dict[int, Kind] = {}
         children: dict[int, list[int]] = {}
         for row in rows:  # roots first, so a child's parent is already made (the tree is two levels deep)
-            by_id[row.id] = Kind(row.id, row.slug, row.name, row.trade, by_id.get(row.parent_id))
+            by_id[row.id] = Kind(row.id, row.slug, row.name, row.trade, by_id.get(row.parent_id), row.retired)
             if row.parent_id is not None:
                 children.setdefault(row.parent_id, []).append(row.id)
+        written: dict[str, dict[str, str]] = {}
+        for category_id, locale, name in session.execute(sa.select(CategoryName.category_id, CategoryName.locale,
+                                                                   CategoryName.name)):
+            if category_id in by_id:
+                written.setdefault(by_id[category_id].name, {})[locale] = name
         cached = Taxonomy(by_id, {k.slug: k for k in by_id.values()},
-                          tuple(k for k in by_id.values() if k.parent is None), children)
+                          tuple(k for k in by_id.values() if k.parent is None), children, written, time.monotonic())
         if by_id:  # none yet: a database not migrated; read again next time
             current_app.extensions["haat.taxonomy"] = cached
     return cached
 
 
-def leaf_categories(session: Session) -> list[Kind]:
-    """Categories a product can be listed in, grouped by trade (each trade's in their order)."""
-    return sorted((k for k in taxonomy(session).by_id.values() if k.parent), key=lambda k: k.trade)
+def forget_taxonomy() -> None:
+    """Categories changed: this process reads them again at once (the others within TAXONOMY_KEPT_FOR)."""
+    current_app.extensions.pop("haat.taxonomy", None)
+    current_app.extensions["haat.taxonomy_changed"] = True
+
+
+def leaf_categories(session: Session, keep: int | None = None) -> list[Kind]:
+    """Categories a product can be listed in, grouped by trade (each trade's in their order); a retired one only
+    when it is `keep`, the product's own."""
+    return sorted((k for k in taxonomy(session).by_id.values() if k.parent and (not k.retired or k.id == keep)),
+                  key=lambda k: k.trade)
 
 
 def root_categories(session: Session) -> tuple[Kind, ...]:
@@ -136,8 +157,9 @@ def category_ids(session: Session, slug: str) -> list[int]:
     return [kind.id, *tree.children.get(kind.id, [])] if kind else []
 
 
-def check(session: Session, data: ProductData) -> Category:
-    """Raise CatalogError for the first rule the data breaks; return its category."""
+def check(session: Session, data: ProductData, current_category_id: int | None = None) -> Category:
+    """Raise CatalogError for the first rule the data breaks; return its category (a retired one only for a
+    product already in it)."""
     if not data.title.strip():
         raise CatalogError(_l("Give the product a name."))
     if len(data.title) > 120:
@@ -147,6 +169,8 @@ def check(session: Session, data: ProductData) -> Category:
     category = session.get(Category, data.category_id)
     if category is None:
         raise CatalogError(_l("Choose a category."))
+    if category.retired and category.id != current_category_id:
+        raise CatalogError(_l("That category is no longer used. Choose another."))
     if not data.variants:
         raise CatalogError(_l("Give a price and how many you have."))
     if len(data.variants) > MAX_VARIANTS:
@@ -244,7 +268,8 @@ def refresh_summary(product: Product) -> None:
     product.in_stock = product.made_to_order or any(v.stock > 0 for v in product.variants)
     product.wholesale = bool(product.tiers)
     product.state_code = product.business.group.organisation.state_code
-    product.listed = product.status == Status.ACTIVE and not product.business.is_paused
+    product.listed = (product.status == Status.ACTIVE and not product.business.is_paused
+                      and product.hidden_reason is None and product.business.hidden_reason is None)
 
 
 def create_product(session: Session, business: Business, data: ProductData, publish: bool = False) -> Product:
@@ -267,7 +292,7 @@ def update_product(session: Session, product: Product, data: ProductData) -> Pro
     """Change a product's details; an archived product must be restored first."""
     if product.status == Status.ARCHIVED:
         raise CatalogError(_l("Restore the product before changing it."))
-    category = check(session, data)
+    category = check(session, data, product.category_id)
     check_listing_text(product.business, data)
     _apply(product, data, category)
     session.flush()
@@ -352,9 +377,11 @@ def set_shop_paused(session: Session, business: Business, paused: bool) -> int:
     """Pause or reopen a shop: its products leave or return to the buyers' lists. Returns how many."""
     business.is_paused = paused
     ids = list(session.scalars(sa.select(Product.id).where(Product.business_id == business.id,
-                                                            Product.status == Status.ACTIVE)))
+                                                            Product.status == Status.ACTIVE,
+                                                            Product.hidden_reason.is_(None))))
     if ids:
-        session.execute(sa.update(Product).where(Product.id.in_(ids)).values(listed=not paused)
+        shown = not paused and business.hidden_reason is None  # a shop hidden by staff stays out of the lists
+        session.execute(sa.update(Product).where(Product.id.in_(ids)).values(listed=shown)
                         .execution_options(synchronize_session="fetch"))
         session.add_all(SearchQueue(product_id=i) for i in ids)
     session.flush()

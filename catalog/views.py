@@ -10,10 +10,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from catalog import browse, images
+from catalog import browse, images, moderation
 from catalog.category_names import category_name
-from catalog.forms import ProductForm, ShopForm
-from catalog.models import Product, Status
+from catalog.forms import HideForm, ProductForm, ReportForm, ShopForm
+from catalog.models import ListingReport, Product, Status
 from catalog.permissions import can_edit_product, owns_business
 from catalog.search import SearchQuery, get_backend, sync
 from catalog.services import (
@@ -36,15 +36,19 @@ from catalog.services import (
 )
 from market.core import db
 from market.core.bodies import FORM, body_limit
+from market.core.errors import Refusal
+from market.core.extensions import limiter
 from market.core.models import Role
 from market.core.pagination import parse_cursor
 from market.core.permissions import role_required
 from market.core.security import PublicTextError
-from vendors.models import Business, Organisation
+from vendors.models import Business, Organisation, SelfHelpGroup
+from vendors.permissions import can_view_organisation, visible_organisation_ids
 from vendors.services import ShopNameError, member_for_user, update_storefront
 
 catalog = Blueprint("catalog", __name__)
 products = Blueprint("products", __name__, url_prefix="/seller/products")
+moderation_pages = Blueprint("moderation", __name__)
 
 
 PHOTO_UPLOAD = MAX_PHOTOS * images.MAX_UPLOAD_BYTES + FORM  # the product form with its six photos
@@ -140,6 +144,8 @@ def product(product_id: int):
 @catalog.get("/s/<slug>")
 def shop(slug: str):
     business = db.session.scalar(sa.select(Business).where(Business.slug == slug)) or abort(404)
+    if business.hidden_reason is not None and not owns_business(current_user, business):
+        abort(404)  # hidden by staff: out of every list, its page too
     filters = browse.Filters.from_args(request.args)
     ids = category_ids(db.session, filters.category) if filters.category else None
     page = browse.listed_products(db.session, filters, ids, request.args.get("after"), business_id=business.id)
@@ -207,7 +213,8 @@ def mine():
     items = db.session.scalars(sa.select(Product).where(Product.business_id.in_(shop_ids or [-1]),
                                                         Product.status == status)
                                .order_by(Product.id.desc()).limit(200)).all()
-    return render_template("catalog/mine.html", items=items, status=status)
+    hidden_shops = [b for b in _my_shops() if b.hidden_reason]
+    return render_template("catalog/mine.html", items=items, status=status, hidden_shops=hidden_shops)
 
 
 def _save(form: ProductForm, item: Product | None):
@@ -288,7 +295,7 @@ def new():
 def edit(product_id: int):
     item = _editable(product_id)
     form = ProductForm()
-    form.set_choices([item.business], leaf_categories(db.session))
+    form.set_choices([item.business], leaf_categories(db.session, keep=item.category_id))
     if request.method == "GET":
         form.load(item)
     elif form.validate_on_submit() and _save(form, item):
@@ -380,6 +387,140 @@ def pause_shop(business_id: int):
     flash(_("Your shop is paused. Buyers cannot order until you open it again.") if paused
           else _("Your shop is open again."), "success")
     return redirect(url_for("products.shop_settings", business_id=business.id))
+
+
+# -- moderation: buyers report a listing; staff (their organisations) and admins hide or show it -----------------
+
+def _reporter_key() -> str:
+    return f"report:{current_user.get_id().split(':')[0]}"
+
+
+@moderation_pages.route("/p/<int:product_id>/report", methods=["GET", "POST"])
+@role_required(Role.BUYER, Role.WHOLESALER)
+@limiter.limit(lambda: current_app.config.get("REPORT_LIMIT", "10 per hour"), methods=["POST"],
+               key_func=_reporter_key, scope="report")
+def report(product_id: int):
+    item = db.session.get(Product, product_id)
+    if item is None or not item.listed:
+        abort(404)
+    form = ReportForm()
+    form.reason.choices = [(code, str(words)) for code, words in moderation.REASONS().items()]
+    if form.validate_on_submit():
+        try:
+            moderation.report_listing(db.session, current_user, item, form.reason.data, form.words.data or "")
+        except Refusal as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Thank you. Haat's team will look at it."), "success")
+            return redirect(url_for("catalog.product", product_id=item.id))
+    return render_template("catalog/report.html", form=form, product=item)
+
+
+def _in_scope(business: Business) -> None:
+    if not can_view_organisation(db.session, current_user, business.group.organisation_id):
+        abort(403)
+
+
+@moderation_pages.get("/staff/reports")
+@role_required(Role.STAFF, Role.ADMIN)
+def queue():
+    visible = visible_organisation_ids(db.session, current_user)
+    reports, more = moderation.open_reports(db.session, visible, parse_cursor(request.args.get("after")))
+    hidden = sa.select(Product).join(Business).join(SelfHelpGroup).where(
+        sa.or_(Product.hidden_reason.is_not(None), Business.hidden_reason.is_not(None)))
+    if visible is not None:
+        hidden = hidden.where(SelfHelpGroup.organisation_id.in_(visible or [-1]))
+    form = HideForm()
+    form.reason.choices = _hide_choices()
+    return render_template("catalog/moderation.html", reports=reports, more=more, form=form,
+                           hidden=list(db.session.scalars(hidden.order_by(Product.id.desc()).limit(100))),
+                           next_after=reports[-1].id if more and reports else None)
+
+
+def _hide_choices() -> list[tuple[str, str]]:
+    return [("", _("Choose…"))] + [(code, str(words)) for code, words in moderation.REASONS().items()]
+
+
+def _moderated(change, done: str):
+    form = HideForm()
+    form.reason.choices = _hide_choices()
+    try:
+        change(form)
+    except Refusal as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        update_search_index()  # out of (or back in) search at once
+        flash(done, "success")
+    return redirect(url_for("moderation.queue"))
+
+
+def _reason(form: HideForm) -> str:
+    if not form.validate_on_submit():
+        raise CatalogError(_("Choose a reason from the list."))
+    return form.reason.data
+
+
+def _moderated_product(product_id: int) -> Product:
+    item = db.session.get(Product, product_id) or abort(404)
+    _in_scope(item.business)
+    return item
+
+
+@moderation_pages.post("/staff/products/<int:product_id>/hide")
+@role_required(Role.STAFF, Role.ADMIN)
+def hide_product(product_id: int):
+    item = _moderated_product(product_id)
+    return _moderated(lambda form: moderation.hide_product(db.session, current_user, item, _reason(form)),
+                      _("Hidden. The seller is told why, in their language."))
+
+
+@moderation_pages.post("/staff/products/<int:product_id>/show")
+@role_required(Role.STAFF, Role.ADMIN)
+def show_product(product_id: int):
+    item = _moderated_product(product_id)
+    return _moderated(lambda form: moderation.show_product(db.session, current_user, item),
+                      _("Shown again, if it is published and its shop is open."))
+
+
+def _moderated_shop(business_id: int) -> Business:
+    business = db.session.get(Business, business_id) or abort(404)
+    _in_scope(business)
+    return business
+
+
+@moderation_pages.post("/staff/shops/<int:business_id>/hide")
+@role_required(Role.STAFF, Role.ADMIN)
+def hide_shop(business_id: int):
+    business = _moderated_shop(business_id)
+    return _moderated(lambda form: moderation.hide_shop(db.session, current_user, business, _reason(form)),
+                      _("The whole shop is hidden. The seller is told why, in their language."))
+
+
+@moderation_pages.post("/staff/shops/<int:business_id>/show")
+@role_required(Role.STAFF, Role.ADMIN)
+def show_shop(business_id: int):
+    business = _moderated_shop(business_id)
+    return _moderated(lambda form: moderation.show_shop(db.session, current_user, business),
+                      _("The shop is shown again."))
+
+
+@moderation_pages.post("/staff/reports/<int:report_id>/dismiss")
+@role_required(Role.STAFF, Role.ADMIN)
+def dismiss(report_id: int):
+    found = db.session.get(ListingReport, report_id) or abort(404)
+    _in_scope(found.product.business)
+    return _moderated(lambda form: moderation.dismiss_report(db.session, current_user, found),
+                      _("Closed: nothing to change."))
+
+
+@catalog.app_template_global()
+def reason_text(code: str | None) -> str:
+    """A hiding or report reason in the reader's language."""
+    return moderation.reason_text(code)
 
 
 # `{{ kind.name|category_name }}`: a category's stored English name in the page's language.

@@ -93,7 +93,7 @@ def _init_login(app: Flask) -> None:
         if not (ident + version).isascii() or not ident.isdigit() or not version.isdigit() or len(ident) > 10:
             return None
         user = db.session.get(User, int(ident))
-        if user is None or not user.is_active or user.session_version != int(version):
+        if user is None or not user.is_active or user.suspended_reason or user.session_version != int(version):
             return None
         login_session = live_login_session(db.session, user.id, token)  # logged out on the server: nothing opens
         if login_session is None:
@@ -119,7 +119,7 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from catalog import imports as product_imports
-    from catalog.views import catalog, products
+    from catalog.views import catalog, moderation_pages, products
     from market.admin import admin
     from market.dashboard_views import dashboards
     from market.job_views import job_pages
@@ -131,7 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from vendors.views import seller, staff
 
     for blueprint in (main, auth, admin, seller, staff, catalog, products, product_imports.imports, orders, quotes,
-                      payments, dashboards, onboarding_views.pages, job_pages):
+                      payments, dashboards, onboarding_views.pages, job_pages, moderation_pages):
         app.register_blueprint(blueprint)
     # The long jobs each feature runs on market.core.jobs (its worker: flask --app market jobs-worker).
     jobs.register(product_imports.IMPORT, product_imports.JOB)

@@ -20,6 +20,7 @@ from market.core.db import utcnow
 from market.core.jobs import run_pending
 from market.core.models import Role
 from market.core.notifications import deliver_all, sender_from_config
+from market.core.push import sender_from_config as push_from_config
 from market.core.security import hash_password
 from market.core.sms import provider_from_config
 from market.demo import load_demo
@@ -101,10 +102,10 @@ def register(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="send what is pending and stop")
     @click.option("--interval", default=5.0, help="seconds between rounds")
     def notify_worker(once: bool, interval: float):
-        """Send sign-up and password codes and the notifications' e-mails and SMS (several workers may run)."""
-        email, sms = sender_from_config(), provider_from_config()
+        """Send sign-up and password codes and the notifications' alerts, e-mails and SMS (several workers may run)."""
+        email, sms, push = sender_from_config(), provider_from_config(), push_from_config()
         while True:
-            sent = deliver_all(db.session, email, sms)
+            sent = deliver_all(db.session, email, sms, push=push)
             if sent:
                 click.echo(f"{sent} messages sent")
             if once:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -32,6 +33,7 @@ from market.core import db
 from market.core.accounts import (
     TAKEN,
     AccountError,
+    AccountSuspended,
     account_key,
     authenticate,
     change_password,
@@ -39,14 +41,17 @@ from market.core.accounts import (
     end_other_login_sessions,
     erase_account,
     export_account,
+    finish_code_login,
     finish_reset,
     finish_signup,
+    live_login_session,
     request_reset,
     request_signup,
     start_login_session,
 )
 from market.core.config import LOCALES
 from market.core.db import utcnow
+from market.core.errors import Refusal
 from market.core.extensions import limiter
 from market.core.models import Role
 from market.core.notifications import (
@@ -57,11 +62,26 @@ from market.core.notifications import (
     Notification,
     choose_channels,
     chosen_channels,
+    phone_subscribed,
+    subscribe_phone,
+    unsubscribe_phone,
 )
+from market.core.push import check_subscription, demo_service
 from market.core.security import is_safe_next
 from market.core.sms import demo_provider
 from market.flows import erasure
-from market.forms import EraseForm, ForgotForm, LoginForm, PasswordForm, ResetForm, SignupCodeForm, SignupForm
+from market.forms import (
+    CodeForm,
+    CodeLoginForm,
+    EraseForm,
+    ForgotForm,
+    LoginForm,
+    PasswordForm,
+    ResetForm,
+    SignupCodeForm,
+    SignupForm,
+)
+from orders.invoices.models import GstinError
 from orders.services import OrderError, apply_for_wholesale, check_wholesale_details
 from vendors.services import export_member
 
@@ -98,7 +118,8 @@ def service_worker():
     shell = [url_for("static", filename=name) for name in SHELL]
     version = hashlib.sha256(" ".join(shell).encode()).hexdigest()[:12]
     response = make_response(render_template("market/sw.js", shell_files=shell, offline=url_for("main.offline"),
-                                             kept_pages=KEPT_PAGES, version=version))
+                                             kept_pages=KEPT_PAGES, version=version,
+                                             icon=url_for("static", filename="icons/favicon.svg")))
     response.mimetype = "text/javascript"
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -117,9 +138,31 @@ def demo_phone():
     if current_app.config["SMS_PROVIDER"] != "demo":
         abort(404)
     fake, _ids = demo_provider()
-    response = make_response(render_template("market/demo_sms.html", messages=list(reversed(fake.messages()))[:30]))
+    push = demo_service()
+    alerts = [{**m, **_alert_text(m["text"])} for m in reversed(push.received())][:30] if push else []
+    response = make_response(render_template("market/demo_sms.html", messages=list(reversed(fake.messages()))[:30],
+                                             alerts=alerts))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _alert_text(text: str) -> dict:
+    try:
+        alert = json.loads(text)
+    except ValueError:
+        return {"title": text, "body": ""}
+    return {"title": str(alert.get("title", "")), "body": str(alert.get("body", ""))}
+
+
+@main.post("/demo/push/subscribe")
+@login_required
+def demo_push_subscribe():
+    """The demo's push service gives this browser a subscription, as a phone's own push service would (used when
+    the browser cannot reach its own: headless, or no network). Not in production."""
+    push = demo_service()
+    if push is None or not current_app.config["VAPID_PUBLIC_KEY"]:
+        abort(404)
+    return push.subscribe(current_app.config["VAPID_PUBLIC_KEY"])
 
 
 @main.post("/language/<code>")
@@ -194,7 +237,11 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = authenticate(db.session, form.login.data, form.password.data)
+        try:
+            user = authenticate(db.session, form.login.data, form.password.data)
+        except AccountSuspended as exc:  # the right password: she is told why she cannot log in
+            flash(str(exc), "error")
+            return render_template("market/login.html", form=form)
         if user is None:
             g.login_failed = True
             flash(_("That phone number or e-mail and password do not match."), "error")
@@ -230,6 +277,8 @@ def signup():
         try:
             business_name, gstin = check_wholesale_details(form.business_name.data or "", form.gstin.data) \
                 if role == Role.WHOLESALER else ("", None)
+        except GstinError as exc:  # under the GSTIN, which is what is wrong
+            form.gstin.errors.append(str(exc))
         except OrderError as exc:
             form.business_name.errors.append(str(exc))
         else:
@@ -291,11 +340,17 @@ def _reset_asked(_response) -> bool:
     return bool(g.get("reset_asked"))
 
 
+# Codes sent by SMS or e-mail ("forgot password", and a seller's code to log in) count together, per number
+# however it is typed and per address: one pair of limits shared by both pages.
+codes_per_address = limiter.shared_limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], "reset-address",
+                                         methods=["POST"], deduct_when=_reset_asked)
+codes_per_login = limiter.shared_limit(lambda: current_app.config["RESET_LIMIT_PER_LOGIN"], "reset-login",
+                                       methods=["POST"], key_func=_reset_key, deduct_when=_reset_asked)
+
+
 @auth.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=_reset_asked, scope="reset-address")
-@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_LOGIN"], methods=["POST"], key_func=_reset_key,
-               deduct_when=_reset_asked, scope="reset-login")
+@codes_per_address
+@codes_per_login
 def forgot():
     """'Forgot password': a code to her phone or e-mail. The same answer whether it has an account or not."""
     if current_user.is_authenticated:  # she knows it, or changes it on her account page
@@ -307,6 +362,48 @@ def forgot():
         db.session.commit()
         return redirect(url_for("auth.reset"))
     return render_template("market/forgot.html", form=form)
+
+
+@auth.route("/login/code", methods=["GET", "POST"])
+@codes_per_address
+@codes_per_login
+def login_code():
+    """A seller logs in with a code by SMS instead of her password. The same answer whether the number has a
+    seller's account or not."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = CodeLoginForm()
+    if form.validate_on_submit():
+        g.reset_asked = True
+        session["code_login"] = request_reset(db.session, form.login.data, purpose="login")
+        db.session.commit()
+        return redirect(url_for("auth.login_code_enter"))
+    return render_template("market/login_code.html", form=form)
+
+
+@auth.route("/login/code/enter", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_login_failed, scope="login-code-address")
+def login_code_enter():
+    """The code from her phone logs her in (once; 10 minutes, 5 tries)."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    login = session.get("code_login")
+    if not login:
+        return redirect(url_for("auth.login_code"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            user = finish_code_login(db.session, login, form.code.data)
+        except AccountError as exc:
+            db.session.commit()  # a wrong code counts as a try
+            g.login_failed = True
+            form.code.errors.append(str(exc))
+        else:
+            session.pop("code_login", None)
+            log_in(user)
+            return redirect(home_for(user))
+    return render_template("market/login_code_enter.html", form=form, login=login)
 
 
 @auth.route("/forgot/code", methods=["GET", "POST"])
@@ -368,14 +465,49 @@ def account():
             login_user(current_user._get_current_object())  # re-issue the session with the new version
             flash(_("Your password is changed. Other phones and computers are logged out."), "success")
             return redirect(url_for("auth.account"))
+    this_login = live_login_session(db.session, current_user.id, current_user.login_token)
     return render_template("market/account.html", form=form, alerts=chosen_channels(db.session, current_user),
-                           event_names=EVENT_NAMES, sms_events=SMS_EVENTS)
+                           event_names=EVENT_NAMES, sms_events=SMS_EVENTS,
+                           push_key=current_app.config["VAPID_PUBLIC_KEY"],
+                           push_on=phone_subscribed(db.session, this_login),
+                           demo_push=demo_service() is not None)
+
+
+@auth.post("/account/phone-alerts")
+@login_required
+def phone_alerts_on():
+    """Alerts on this phone: the subscription its browser made (JSON, from static/js/alerts.js) is kept for this
+    login."""
+    this_login = live_login_session(db.session, current_user.id, current_user.login_token)
+    if this_login is None or not current_app.config["VAPID_PUBLIC_KEY"]:
+        abort(404)
+    data = request.get_json(force=True, silent=True)  # whatever the content type: a JSON body, or nothing
+    try:
+        endpoint, p256dh, auth_secret = check_subscription(data, current_app.config["ENV"] == "production")
+    except Refusal as exc:
+        return {"message": str(exc)}, 400
+    subscribe_phone(db.session, current_user, this_login, endpoint, p256dh, auth_secret)
+    db.session.commit()
+    flash(_("Alerts are on for this phone."), "success")
+    return {"message": "ok"}
+
+
+@auth.post("/account/phone-alerts/off")
+@login_required
+def phone_alerts_off():
+    """No more alerts on this phone (a plain form: works without JavaScript)."""
+    this_login = live_login_session(db.session, current_user.id, current_user.login_token)
+    if this_login is not None:
+        unsubscribe_phone(db.session, this_login)
+        db.session.commit()
+    flash(_("Alerts are off for this phone."), "success")
+    return redirect(url_for("auth.account") + "#alerts")
 
 
 @auth.post("/account/alerts")
 @login_required
 def alerts():
-    """Which kinds of event reach her by SMS or e-mail (always in the app too)."""
+    """Which kinds of event reach her phones (push), by SMS or e-mail (always in the app too)."""
     choose_channels(db.session, current_user, {event: {channel for channel in CHANNELS
                                                        if request.form.get(f"{event}-{channel}")}
                                                for event in EVENTS})

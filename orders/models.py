@@ -100,7 +100,7 @@ class Order(Base):
     delivery_fee_paise: Mapped[int] = mapped_column(default=0)
     total_paise: Mapped[int]
     # Of an order from a quote: the part of the total (0-100, as agreed in quote_offers, which checks the range)
-    # the wholesaler pays before it is made or sent; 0: none.
+    # the wholesaler pays before it is made or sent (payments.dues); 0: none.
     advance_percent: Mapped[int] = mapped_column(default=0, server_default="0")
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

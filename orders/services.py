@@ -6,7 +6,6 @@ atomic on SQLite and PostgreSQL alike: two buyers can never both get the last pi
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from market.core.money import MAX_STORED_PAISE, format_inr
 from market.core.notifications import notify
 from market.core.security import hide_contacts
 from orders.hsn import pincode_state
+from orders.invoices.gst import validate_gstin
 from orders.models import Cart, CartItem, Checkout, Order, OrderEvent, OrderLine, OrderMessage, WholesalerProfile
 from orders.status import OPEN, RELEASES_STOCK, Actor, OrderStatus, check_move
 from vendors.models import Business, SelfHelpGroup
@@ -252,6 +252,8 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
     Raises AlreadyPlaced if this key placed orders before (a double click), PricesChanged if the total
     is not what the buyer saw, OrderError for anything else. The caller rolls back on any error.
     """
+    if buyer.suspended_reason:
+        raise OrderError(_l("Your account is on hold: you cannot order now."))
     if current is None:  # the view has looked the key up and priced the cart already
         existing = session.scalar(sa.select(Checkout.id).where(Checkout.idempotency_key == key))
         if existing is not None:
@@ -543,17 +545,24 @@ def reorder(session: Session, order: Order, cart: Cart) -> list[str]:
 
 # -- wholesale accounts ---------------------------------------------------------------------------------------
 
-GSTIN_SHAPE = re.compile(r"^\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
-
-
 def check_wholesale_details(business_name: str, gstin: str | None) -> tuple[str, str | None]:
-    """A wholesaler's business name and GSTIN, tidied; OrderError says what is wrong."""
-    business_name, gstin = business_name.strip(), (gstin or "").strip().upper() or None
+    """A wholesaler's business name and GSTIN, tidied; OrderError says what is wrong with the name, GstinError
+    with the GSTIN (its shape, state code and check character: a typing slip is caught here, not by his tax
+    officer when he claims the input tax)."""
+    business_name = business_name.strip()
     if not business_name:
         raise OrderError(_l("Give your shop or business name."))
-    if gstin and not GSTIN_SHAPE.match(gstin):
-        raise OrderError(_l("That GSTIN does not look right: 15 letters and numbers, like 27ABCDE1234F1Z5."))
-    return business_name, gstin
+    return business_name, validate_gstin(gstin) if (gstin or "").strip() else None
+
+
+def set_wholesaler_gstin(session: Session, user: User, gstin: str) -> WholesalerProfile:
+    """The wholesaler's GSTIN, given or corrected before his tax invoice is made. Raises GstinError, OrderError."""
+    profile = session.get(WholesalerProfile, user.id)
+    if profile is None:
+        raise OrderError(_l("Quotes are for wholesale accounts."))
+    profile.gstin = validate_gstin(gstin) if gstin.strip() else None
+    session.flush()
+    return profile
 
 
 def apply_for_wholesale(session: Session, user: User, business_name: str, gstin: str | None) -> WholesalerProfile:

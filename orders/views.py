@@ -20,7 +20,7 @@ from market.core.permissions import role_required
 from market.flows import checkout as checkout_flow
 from market.flows import order_moves
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
-from orders.invoices.issue import issue_invoice, may_invoice
+from orders.invoices.issue import issue_invoice, may_invoice, proforma_invoice
 from orders.invoices.models import InvoiceError
 from orders.invoices.pdf import render_pdf
 from orders.models import Checkout, Order, QuoteRequest, WholesalerProfile
@@ -43,11 +43,23 @@ from orders.services import (
     quote,
     reorder,
     set_quantity,
+    set_wholesaler_gstin,
 )
 from orders.status import OPEN, Actor, OrderStatus, next_moves, refuse_move
 from payments import gateways as payment_gateways
 from payments.models import Payment
-from payments.services import PaymentError, accepts, awaiting_payment, payment_for, payments_for, waiting_to_send
+from payments.services import (
+    PaymentError,
+    accepts,
+    awaiting_payment,
+    may_accept,
+    may_dispatch,
+    parts_of,
+    payment_for,
+    payments_for,
+    waiting_to_send,
+)
+from payments.status import MONEY_TAKEN
 from vendors.services import member_for_user
 
 orders = Blueprint("orders", __name__)
@@ -167,6 +179,13 @@ def checkout():
                            else None)
 
 
+@orders.app_template_global()
+def wholesaler_gstin(user) -> str | None:
+    """The GSTIN on a wholesaler's profile, for his order page's form."""
+    profile = db.session.get(WholesalerProfile, user.id) if user.is_authenticated else None
+    return profile.gstin if profile else None
+
+
 @orders.app_template_global("may_invoice")
 def may_invoice_view(order: Order) -> bool:
     return may_invoice(db.session, order)
@@ -216,8 +235,11 @@ def _moves(order: Order, actor: Actor, payment_of=None) -> list[OrderStatus]:
     """What the person may do next; nobody accepts an order that waits for its online payment. `payment_of`: a
     screen's payments, looked up together."""
     payment_of = payment_of or (lambda o: payment_for(db.session, o))
+    payment = payment_of(order)
+    in_parts = payment is None and order.wholesale  # a wholesale order from a quote: its advance, its balance
     return [m for m in next_moves(order.status, actor, order.delivery)
-            if m != OrderStatus.CONFIRMED or accepts(payment_of(order))]
+            if (m != OrderStatus.CONFIRMED or (may_accept(db.session, order) if in_parts else accepts(payment)))
+            and (m not in order_moves.DISPATCH or not in_parts or may_dispatch(db.session, order))]
 
 
 @orders.post("/orders/<int:order_id>/status")
@@ -251,13 +273,54 @@ def change_status(order_id: int):
     return redirect(url_for("orders.seller") if back == "seller" else url_for("orders.show", order_id=order.id))
 
 
+@orders.get("/orders/<int:order_id>/proforma.pdf")
+@login_required
+def proforma(order_id: int):
+    """The proforma invoice of a wholesale order: before it is paid, what its tax invoice will say."""
+    order, _actor = _order_for_me(order_id)
+    if not order.wholesale:
+        abort(404)
+    try:
+        draft = proforma_invoice(db.session, order)
+    except InvoiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("orders.show", order_id=order.id))
+    response = make_response(render_pdf(draft))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="proforma-{order.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@orders.post("/orders/<int:order_id>/gstin")
+@login_required
+def gstin(order_id: int):
+    """The wholesaler gives or corrects his GSTIN on his order's page (it goes on his tax invoice)."""
+    order, actor = _order_for_me(order_id)
+    if actor != Actor.BUYER or not order.wholesale:
+        abort(404)
+    try:
+        set_wholesaler_gstin(db.session, current_user, request.form.get("gstin", ""))
+    except Refusal as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("orders.show", order_id=order.id, gstin=request.form.get("gstin", "")[:20],
+                                _anchor="gstin"))
+    db.session.commit()
+    flash(_("Your GSTIN is saved. It goes on your tax invoice."), "success")
+    return redirect(url_for("orders.show", order_id=order.id, _anchor="gstin"))
+
+
 @orders.get("/orders/<int:order_id>/invoice.pdf")
 @login_required
 def invoice(order_id: int):
     order, _actor = _order_for_me(order_id)
     try:
         payment = payment_for(db.session, order)
-        issued = issue_invoice(db.session, order, paid_with=payment.gateway if payment else None)
+        paid_with = payment.gateway if payment else "+".join(
+            p.gateway for p in parts_of(db.session, order) if p.status in MONEY_TAKEN)
+        issued = issue_invoice(db.session, order, paid_with=paid_with)
     except InvoiceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -341,9 +404,8 @@ def seller():
 @orders.get("/wholesalers")
 @role_required(Role.STAFF, Role.ADMIN)
 def wholesalers():
-    profiles = db.session.scalars(sa.select(WholesalerProfile).order_by(
-        sa.case((WholesalerProfile.status == "pending", 0), else_=1), WholesalerProfile.user_id.desc()).limit(200))
-    return render_template("orders/wholesalers.html", profiles=list(profiles))
+    """Wholesalers are approved on the buyers' page now, beside buyers' accounts on hold."""
+    return redirect(url_for("admin.buyers", show="waiting"))
 
 
 @orders.post("/wholesalers/<int:user_id>")
@@ -355,7 +417,7 @@ def decide(user_id: int):
     audit(db.session, current_user, "approve_wholesaler" if approve else "reject_wholesaler", "user", user_id)
     db.session.commit()
     flash(_("Approved: wholesale prices apply to them now.") if approve else _("Rejected."), "success")
-    return redirect(url_for("orders.wholesalers"))
+    return redirect(url_for("admin.buyers", show=request.args.get("show", "waiting")))
 
 
 def STATUS_WORDS():  # noqa: N802 - a table, built per request so it is translated
@@ -371,11 +433,16 @@ def STATUS_WORDS():  # noqa: N802 - a table, built per request so it is translat
     }
 
 
-def QUOTE_WORDS():  # noqa: N802 - a table, built per request so it is translated
-    """What each quote state is called on screen."""
-    return {"requested": _("waiting for the seller"), "offered": _("seller sent a price"),
-            "countered": _("buyer sent a price"),
-            "accepted": _("agreed"), "declined": _("declined"), "ordered": _("ordered")}
+def QUOTE_WORDS(seller: bool = False):  # noqa: N802 - a table, built per request so it is translated
+    """What each quote state is called on screen, said to the one reading it: the seller is never told she is
+    waiting for the seller."""
+    if seller:
+        waiting = {"requested": _("waiting for your answer"), "offered": _("you sent a price"),
+                   "countered": _("buyer sent a price")}
+    else:
+        waiting = {"requested": _("waiting for the seller"), "offered": _("seller sent a price"),
+                   "countered": _("you sent a price")}
+    return waiting | {"accepted": _("agreed"), "declined": _("declined"), "ordered": _("ordered")}
 
 
 @orders.app_context_processor

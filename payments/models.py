@@ -11,7 +11,8 @@ from market.core.db import Base, UTCDateTime, utcnow
 from payments.status import PaymentStatus
 
 _statuses = ", ".join(f"'{s}'" for s in PaymentStatus)
-GATEWAYS = ("razorpay", "demo", "stripe", "cash")
+GATEWAYS = ("razorpay", "demo", "stripe", "cash", "bank")  # bank: a transfer (NEFT/RTGS/IMPS) with its UTR
+PARTS = ("whole", "advance", "balance")  # a wholesale order is paid in parts: payments.dues
 
 
 class Payment(Base):
@@ -20,7 +21,9 @@ class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (
         sa.CheckConstraint(f"status IN ({_statuses})", name="status_known"),
-        sa.CheckConstraint("gateway IN ('razorpay', 'demo', 'stripe', 'cash')", name="gateway_known"),
+        sa.CheckConstraint("gateway IN ('razorpay', 'demo', 'stripe', 'cash', 'bank')", name="gateway_known"),
+        sa.CheckConstraint("part IN ('whole', 'advance', 'balance')", name="part_known"),
+        sa.UniqueConstraint("order_id", "part", name="uq_payments_order_part"),
         sa.CheckConstraint("amount_paise > 0", name="amount_positive"),
         sa.CheckConstraint("refunded_paise >= 0 AND refunded_paise <= amount_paise", name="refund_within_amount"),
         sa.UniqueConstraint("gateway", "gateway_order_id", name="uq_payments_gateway_order"),
@@ -30,10 +33,12 @@ class Payment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     checkout_id: Mapped[int] = mapped_column(sa.ForeignKey("checkouts.id"), index=True)
-    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"), unique=True)  # cash: one order
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"))  # cash, or a wholesale part: one order
+    # "whole": the order (or checkout) at once; "advance" / "balance": a part of a wholesale order (payments.dues)
+    part: Mapped[str] = mapped_column(sa.String(8), default="whole", server_default="whole")
     gateway: Mapped[str] = mapped_column(sa.String(10))
     gateway_order_id: Mapped[str | None] = mapped_column(sa.String(255))  # order_..., cs_... (Stripe: 66+ chars)
-    gateway_payment_id: Mapped[str | None] = mapped_column(sa.String(255))  # pay_..., pi_...
+    gateway_payment_id: Mapped[str | None] = mapped_column(sa.String(255))  # pay_..., pi_..., a bank transfer's UTR
     amount_paise: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3), default="INR")
     status: Mapped[str] = mapped_column(sa.String(16), default=PaymentStatus.CREATED)

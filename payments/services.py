@@ -29,7 +29,7 @@ from market.core.money import format_inr
 from market.core.notifications import notify
 from market.core.security import hide_contacts
 from orders.models import Checkout, Order, order_parts
-from payments import gateways
+from payments import dues, gateways
 from payments.models import CashSale, ExtraPayment, Payment, PaymentEvent, Refund, Transfer, WebhookEvent
 from payments.status import MONEY_TAKEN, WAITING, PaymentStatus, after_refund, check_move
 from vendors.models import Business
@@ -77,7 +77,8 @@ def delivery_given_back(order: Order, refunded_paise: int, refunded_before_paise
 
 
 def payment_for(session: Session, order: Order) -> Payment | None:
-    """The payment that pays for this order: its own cash payment, or its checkout's online one."""
+    """The payment that pays for this order: its own cash payment, or its checkout's online one (None for a
+    wholesale order paid in parts: `parts_of`)."""
     return payments_for(session, [order])[order.id]
 
 
@@ -85,7 +86,7 @@ def payments_for(session: Session, orders: list[Order]) -> dict[int, Payment | N
     """payment_for of each order (by its id), in one query for a whole screen of orders."""
     if not orders:
         return {}
-    rows = session.scalars(sa.select(Payment).where(sa.or_(
+    rows = session.scalars(sa.select(Payment).where(Payment.part == "whole", sa.or_(
         Payment.order_id.in_([o.id for o in orders]),
         sa.and_(Payment.checkout_id.in_({o.checkout_id for o in orders}), Payment.order_id.is_(None))))).all()
     own = {p.order_id: p for p in rows if p.order_id is not None}
@@ -162,9 +163,12 @@ def open_at_gateway(session: Session, payment: Payment, **urls: str) -> dict:
         _set_gateway_order(session, payment, made["id"], replace=True)  # an expired session gives way
         return {"url": made["url"]}
     gateway = gateways.upi()
+    if payment.part != "whole":  # a part of a wholesale order: named as the buyer knows it
+        description = str(_l("Haat order %(n)s", n=payment.order.number))
     if payment.gateway_order_id is None:
-        order_id = gateway.create_order(payment.amount_paise, f"checkout-{payment.checkout_id}",
-                                        {"checkout_id": str(payment.checkout_id)})
+        receipt = f"checkout-{payment.checkout_id}" if payment.part == "whole" else \
+            f"{payment.part}-{payment.order_id}"
+        order_id = gateway.create_order(payment.amount_paise, receipt, {"checkout_id": str(payment.checkout_id)})
         _set_gateway_order(session, payment, order_id)
     return gateway.checkout_options(payment.gateway_order_id, payment.amount_paise,
                                     description, urls["callback_url"])
@@ -311,6 +315,9 @@ def second_payments_to_act_on(session: Session) -> list[ExtraPayment]:
 
 
 def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> None:
+    if payment.part != "whole":
+        _post_part(session, payment)
+        return
     if not payment.is_online:  # her sale is the goods; the delivery charge she took is kept apart
         order = orders[0]
         books.post(session, EntryKind.CASH, [(books.cash(order.business_id), payment.amount_paise),
@@ -333,6 +340,83 @@ def _post_capture(session: Session, payment: Payment, orders: list[Order]) -> No
     # lock their rows in the same order (no deadlock).
     for order in sorted(orders, key=lambda o: o.business_id):
         events.sale_recorded.send(session, business=order.business, parts=order_parts(order, goods_earned(order)))
+
+
+# -- a wholesale order paid in parts (payments.dues: the amounts; payments.parts: choosing, confirming) ----------
+
+@dataclass(frozen=True)
+class PartSplit:
+    """What one part's payment carries of its order: goods (her sales income), Haat's fee, the delivery charge."""
+
+    goods: int
+    fee: int
+    delivery: int
+
+
+def parts_of(session: Session, order: Order) -> list[Payment]:
+    """The payments of the parts of a wholesale order (advance, balance), advance first."""
+    return list(session.scalars(sa.select(Payment).where(Payment.order_id == order.id, Payment.part != "whole")
+                                .order_by(Payment.part)))
+
+
+def paid_in_parts(session: Session, order: Order) -> int:
+    """What the parts of a wholesale order brought in (refunded or not): the base her plan's shares were on."""
+    return sum(p.amount_paise for p in parts_of(session, order) if p.status in MONEY_TAKEN)
+
+
+def pays_in_parts(session: Session, order: Order) -> bool:
+    """A wholesale order made from a quote: paid in parts, each by UPI, bank transfer or cash."""
+    return bool(order.wholesale) and payment_for(session, order) is None
+
+
+def part_split(session: Session, payment: Payment) -> PartSplit:
+    """One part's share of its order's goods, fee and delivery charge, on the running total of the parts already
+    paid (so the parts add up to the whole order in any order). Cash and bank transfers carry no gateway; cash
+    carries no Haat fee either (as a cash order)."""
+    order = payment.order
+    before = int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_paise), 0)).where(
+        Payment.order_id == order.id, Payment.part != "whole", Payment.id != payment.id,
+        Payment.status.in_(list(MONEY_TAKEN)))))
+    total, amount = order.total_paise, payment.amount_paise
+    delivery = dues.share_of(order.delivery_fee_paise, total, amount, before)
+    fee = 0 if payment.gateway == "cash" else dues.share_of(order_fee(order), total, amount, before)
+    return PartSplit(amount - fee - delivery, fee, delivery)
+
+
+def _post_part(session: Session, payment: Payment) -> None:
+    """A part of a wholesale order paid: its money in (the gateway, the bank account, or her cash), owed to her
+    shop, Haat's fee and the delivery charge in proportion."""
+    order, split = payment.order, part_split(session, payment)
+    if payment.gateway == "cash":
+        lines = [(books.cash(order.business_id), payment.amount_paise),
+                 (books.cash_sales(order.business_id), -split.goods),
+                 (books.delivery(order.business_id), -split.delivery)]
+        kind = EntryKind.CASH
+    else:
+        lines = [(books.gateway_account(payment.gateway), payment.amount_paise),
+                 (books.payable(order.business_id), -split.goods), (books.PLATFORM_FEES, -split.fee),
+                 (books.delivery(order.business_id), -split.delivery)]
+        kind = EntryKind.PAYMENT
+    books.post(session, kind, lines, f"{payment.part} of {order.number}", payment_id=payment.id, order_id=order.id)
+    if payment.fee_paise:
+        books.post(session, EntryKind.GATEWAY_FEE, [(books.GATEWAY_FEES, payment.fee_paise),
+                                                    (books.gateway_account(payment.gateway), -payment.fee_paise)],
+                   f"{payment.gateway} fee", payment_id=payment.id)
+    events.sale_recorded.send(session, business=order.business, parts=order_parts(order, split.goods))
+
+
+def part_paid(payment: Payment | None) -> bool:
+    return payment is not None and payment.status in MONEY_TAKEN
+
+
+def may_dispatch(session: Session, order: Order) -> bool:
+    """An order paid in parts leaves the shop once its balance is paid, or is to be paid in cash on delivery."""
+    if not pays_in_parts(session, order):
+        return True
+    balance = next((p for p in parts_of(session, order) if p.part == dues.BALANCE), None)
+    if dues.BALANCE not in dict(dues.parts_due(order.total_paise, order.advance_percent)):
+        return True
+    return balance is not None and (part_paid(balance) or balance.gateway == "cash")
 
 
 def cash_received(session: Session, order: Order, seller: User) -> None:
@@ -392,6 +476,28 @@ def refund(session: Session, order: Order, amount_paise: int | None = None, user
         _refund_processed(session, made, None, "seller")
     else:  # asked of the gateway once this transaction has committed (payments.outbox)
         to_send(session, "refund", made.id)
+    return made
+
+
+def refund_parts(session: Session, order: Order, reason: str) -> list[Refund]:
+    """Give back every paid part of a wholesale order (it was cancelled): a UPI part through the gateway (after
+    the commit), a bank transfer or cash by hand at once (the seller or staff send it back; the ledger says so)."""
+    made = []
+    for part in parts_of(session, order):
+        part = _locked(session, part.id)
+        left = part.amount_paise - part.refunded_paise - int(session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_paise), 0)).where(
+                Refund.payment_id == part.id, Refund.status == "pending")))
+        if part.status not in MONEY_TAKEN or left <= 0:
+            continue
+        refund = Refund(payment_id=part.id, order_id=order.id, amount_paise=left, reason=reason[:200])
+        session.add(refund)
+        session.flush()
+        if part.gateway in ("cash", "bank"):
+            _refund_processed(session, refund, None, "seller")
+        else:
+            to_send(session, "refund", refund.id)
+        made.append(refund)
     return made
 
 
@@ -635,7 +741,12 @@ def record_sale(session: Session, business_id: int, seller: User, amount_paise: 
 # -- what orders do to payments ---------------------------------------------------------------------------------
 
 def may_accept(session: Session, order: Order) -> bool:
-    """A seller accepts an order once it is paid online, or when it is to be paid in cash."""
+    """A seller accepts an order once it is paid online, or when it is to be paid in cash; an order paid in parts
+    once its advance is in (at once when there is none)."""
+    if pays_in_parts(session, order):
+        if dues.ADVANCE not in dict(dues.parts_due(order.total_paise, order.advance_percent)):
+            return True
+        return any(p.part == dues.ADVANCE and part_paid(p) for p in parts_of(session, order))
     return accepts(payment_for(session, order))
 
 
@@ -854,7 +965,7 @@ class Finding:
 def to_reconcile(session: Session, since: datetime) -> list[int]:
     """Online payments still waiting, or captured since `since` (their refunds are compared too)."""
     return list(session.scalars(sa.select(Payment.id).where(
-        Payment.gateway != "cash",
+        Payment.gateway.notin_(("cash", "bank")),  # nothing to ask a gateway: a person confirms them
         sa.or_(Payment.status.in_(list(WAITING)), Payment.updated_at >= since)).order_by(Payment.id)))
 
 
@@ -873,7 +984,7 @@ def reconcile_payment(session: Session, payment: Payment, repair: bool, now: dat
             settled = repair and settle(session, payment, paid[0], "reconcile")
             found.append(Finding(payment.id, f"{paid[0]['status']} at the gateway, not here",
                                  settled in ("captured", "capture asked")))
-        elif overdue:
+        elif overdue and payment.part == "whole":  # a part of a wholesale order waits: the order is agreed
             found.append(Finding(payment.id, "never paid: cancel its orders",
                                  repair and expire(session, payment, "reconcile", "no payment in time")))
     if payment.status in MONEY_TAKEN and payment.gateway_payment_id:

@@ -12,17 +12,18 @@ from flask_login import current_user, login_required
 from catalog.models import Product, Variant
 from market.core import db
 from market.core.bodies import WEBHOOK, body_limit
+from market.core.errors import Refusal
 from market.core.extensions import csrf
 from market.core.models import Role
 from market.core.money import MoneyError, format_inr, parse_rupees
 from market.core.pagination import after_id_page, parse_cursor
 from market.core.permissions import role_required
 from market.core.security import CSP, is_safe_next
-from market.flows import capture, refunds, stall_sale
+from market.flows import capture, refunds, stall_sale, wholesale_pay
 from orders.models import Checkout, Order
 from orders.services import OrderError, actor_for
 from orders.status import Actor
-from payments import gateways, services
+from payments import gateways, parts, services
 from payments.forms import SaleForm
 from payments.gateways import GatewayRefused, GatewayUnavailable
 from payments.models import CashSale, Payment, Refund
@@ -72,6 +73,40 @@ def pay(checkout_id: int):
     return response
 
 
+@payments.get("/payments/part/<int:payment_id>")
+@login_required
+def pay_part(payment_id: int):
+    """The UPI payment of a part (advance or balance) of a wholesale order."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.part == "whole" or payment.order.buyer_id != current_user.id:
+        abort(404)
+    if payment.gateway in ("bank", "cash") or payment.status not in ("created", "authorized"):
+        return redirect(url_for("orders.show", order_id=payment.order_id))
+    try:
+        options = services.open_at_gateway(db.session, payment, callback_url=url_for(
+            "payments.callback", payment_id=payment.id, _external=True))
+    except GatewayRefused as exc:
+        db.session.rollback()
+        flash(_("The payment service said no: %(reason)s", reason=exc.reason), "error")
+        return redirect(url_for("orders.show", order_id=payment.order_id))
+    db.session.commit()
+    response = current_app.make_response(render_template("payments/pay_part.html", payment=payment,
+                                                         order=payment.order, options=options))
+    if payment.gateway == "razorpay":
+        response.headers["Content-Security-Policy"] = RAZORPAY_CSP
+    return response
+
+
+def _pay_again(payment: Payment) -> str:
+    return url_for("payments.pay_part", payment_id=payment.id) if payment.part != "whole" \
+        else url_for("payments.pay", checkout_id=payment.checkout_id)
+
+
+def _after_paying(payment: Payment) -> str:
+    return url_for("orders.show", order_id=payment.order_id) if payment.part != "whole" \
+        else url_for("orders.placed", checkout_id=payment.checkout_id)
+
+
 @payments.post("/payments/<int:payment_id>/callback")
 @csrf.exempt  # posted by Razorpay Checkout, not by our form: the signature is what is checked
 def callback(payment_id: int):
@@ -79,21 +114,74 @@ def callback(payment_id: int):
     if "razorpay_payment_id" not in request.form:  # the attempt failed; the buyer may try again
         flash(_("The payment did not go through. No money was taken. Try again."), "error")
         _deliver_demo_webhooks()
-        return redirect(url_for("payments.pay", checkout_id=payment.checkout_id))
+        return redirect(_pay_again(payment))
     try:
         services.confirm_callback(db.session, payment, request.form.to_dict())
     except services.PaymentError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for("payments.pay", checkout_id=payment.checkout_id))
+        return redirect(_pay_again(payment))
     except GatewayUnavailable:  # the signature was good; the webhook or reconcile will finish it
         db.session.rollback()
         flash(_("Your payment is being confirmed. The shops will see it in a few minutes."), "success")
-        return redirect(url_for("orders.placed", checkout_id=payment.checkout_id))
+        return redirect(_after_paying(payment))
     db.session.commit()
     _deliver_demo_webhooks()
     flash(_("Paid. Thank you!"), "success")
-    return redirect(url_for("orders.placed", checkout_id=payment.checkout_id))
+    return redirect(_after_paying(payment))
+
+
+@payments.post("/orders/<int:order_id>/pay/<part>")
+@login_required
+def choose_part(order_id: int, part: str):
+    """The wholesaler's choice for a part of his order: UPI (to the gateway), a bank transfer's UTR, or cash."""
+    order = _order_as(order_id, Actor.BUYER)
+    method = request.form.get("method", "")
+    try:
+        payment = wholesale_pay.choose(db.session, order, current_user, part, method, request.form.get("utr", ""))
+    except Refusal as exc:  # the form is shown again with what he typed
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("orders.show", order_id=order.id, method=method, part=part,
+                                utr=request.form.get("utr", "")[:40], _anchor="pay"))
+    db.session.commit()
+    if method == "upi":
+        return redirect(url_for("payments.pay_part", payment_id=payment.id))
+    flash(_("Your UTR is sent. The seller confirms it when the money arrives.") if method == "bank"
+          else _("Pay the seller in cash; the seller records it."), "success")
+    return redirect(url_for("orders.show", order_id=order.id, _anchor="pay"))
+
+
+@payments.post("/payments/part/<int:payment_id>/confirm")
+@login_required
+def confirm_part(payment_id: int):
+    """The seller (or an admin) confirms a transfer seen in the statement, or cash in hand."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.part == "whole" or payment.order_id is None:
+        abort(404)
+    order = _order_as(payment.order_id, Actor.SELLER, Actor.ADMIN)
+    try:
+        wholesale_pay.confirm(db.session, payment, current_user)
+    except services.PaymentError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(amount)s received for order %(n)s.", amount=format_inr(payment.amount_paise), n=order.number),
+              "success")
+    return redirect(url_for("orders.show", order_id=order.id, _anchor="pay"))
+
+
+@payments.app_template_global()
+def may_send(order: Order) -> bool:
+    """Whether an order paid in parts may leave the shop (its balance paid, or cash on delivery)."""
+    return services.may_dispatch(db.session, order)
+
+
+@payments.app_template_global()
+def dues_of(order: Order) -> list:
+    """The parts of a wholesale order (advance, balance), each with its payment, for its page."""
+    return parts.dues_of(db.session, order)
 
 
 def _deliver_demo_webhooks() -> None:

@@ -105,6 +105,11 @@ def database_url(tmp_path_factory) -> str:
     cfg = alembic_config(url)
     cfg.attributes["configure_logger"] = False
     command.upgrade(cfg, "head")
+    engine = make_engine(url)
+    with engine.connect() as conn:  # the migrations' reference data, to put back after a test that changed it
+        MIGRATED[url] = {name: [r._asdict() for r in conn.execute(sa.select(Base.metadata.tables[name]))]
+                         for name in REFERENCE_TABLES}
+    engine.dispose()
     return url
 
 
@@ -130,6 +135,11 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "SERVER_NAME": None,
     "JOBS_INLINE": True,  # the request that enqueues a job runs it (run_pending); the jobs tests turn it off
+    # A fixed VAPID key: otherwise create_app would make one under the repository's instance/ (tests set
+    # instance_path only after create_app).
+    "VAPID_PRIVATE_KEY": "OF-MmWegnH7ixrAuE6B-4JOaHtxQOv02iz6ckmd4uCM",
+    "VAPID_SUBJECT": "mailto:alerts@haat.invalid",
+    "TAXONOMY_KEPT_FOR": 10**9,  # categories are read once per run (a test that changes them forgets them)
 }
 
 
@@ -294,6 +304,8 @@ class SharedApp:
         app.config.update(self.config, MEDIA_DIR=str(folder / "media"), SEARCH_INDEX_DIR=str(folder / "search"))
         app.instance_path = str(folder / "instance")
         taxonomy = app.extensions.get("haat.taxonomy")  # the categories: reference data the migrations wrote
+        if app.extensions.get("haat.taxonomy_changed"):  # a test changed categories (rolled back): read again
+            taxonomy = None
         app.extensions.clear()
         app.extensions.update(self.extensions, **{"haat.gateways": {}})
         if taxonomy is not None:
@@ -352,15 +364,24 @@ def assert_ledger_balances(conn: sa.Connection) -> None:
 
 
 REFERENCE_TABLES = {"categories"}  # rows written by the migrations themselves
+MIGRATED: dict[str, dict[str, list[dict]]] = {}  # per database, those rows as migrated
 
 
 def empty_all_tables(url: str) -> None:
-    """Delete every row but the migrations' reference data, children first, so the next test starts clean."""
+    """Delete every row but the migrations' reference data, children first, so the next test starts clean; the
+    reference data goes back as migrated (a test may have added, renamed, merged or retired a category)."""
     engine = make_engine(url)
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 conn.execute(table.delete())
+        for name, rows in MIGRATED.get(url, {}).items():
+            table = Base.metadata.tables[name]
+            if sorted(map(tuple, conn.execute(sa.select(table)))) != sorted(tuple(r.values()) for r in rows):
+                if "parent_id" in table.c:  # a tree: no row points at another while they go
+                    conn.execute(table.update().values(parent_id=None))
+                conn.execute(table.delete())
+                conn.execute(table.insert(), sorted(rows, key=lambda r: r["id"]))
     engine.dispose()
 
 

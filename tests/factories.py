@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from catalog.models import Category, Product
 from catalog.services import ProductData, TierData, VariantData, create_product
+from market.core import clock
 from market.core.accounts import create_user
 from market.core.models import Role, User
-from vendors.models import Business, Member, Organisation, Programme, SelfHelpGroup
+from orders.models import QuoteRequest
+from orders.quotes import Terms, accept, offer
+from orders.status import Actor
+from vendors.models import Business, Member, Organisation, Programme, ProgrammeState, SelfHelpGroup
 from vendors.services import NewMember, assign_staff, onboard_member, open_business
 
 PASSWORD = "correct-horse-9"
@@ -39,6 +44,9 @@ def gen_organisation(session: Session, programme: Programme | None = None, **kwa
     org = Organisation(programme=programme or gen_programme(session), **values)
     session.add(org)
     session.flush()
+    if session.get(ProgrammeState, (org.programme_id, org.state_code)) is None:  # its state is the programme's
+        session.add(ProgrammeState(programme_id=org.programme_id, state_code=org.state_code))
+        session.flush()
     return org
 
 
@@ -154,3 +162,10 @@ def world(session: Session) -> World:
               admin=gen_user(session, Role.ADMIN, login="admin@example.com"))
     session.commit()
     return w
+
+
+def agree_quote(session: Session, quote: QuoteRequest, price_paise: int, advance_percent: int = 0) -> None:
+    """The seller offers this price from stock with this advance (valid a week) and the buyer accepts it."""
+    offer(session, quote, quote.business.owners[0].user, Actor.SELLER,
+          Terms(price_paise, clock.today() + timedelta(days=7), advance_percent=advance_percent))
+    accept(session, quote, quote.buyer, Actor.BUYER)

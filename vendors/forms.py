@@ -98,3 +98,17 @@ class WelcomeForm(HaatForm):
     again = PasswordField(_l("The same password again"),
                           validators=[EqualTo("password", _l("The two passwords are not the same."))],
                           render_kw={"autocomplete": "new-password"})
+
+
+class GroupForm(HaatForm):
+    """An SHG's name, area and the day it was formed (staff write them)."""
+
+    name = StringField(_l("Name of the SHG"), validators=[InputRequired(_l("Write a name.")), Length(max=120)])
+    area = StringField(_l("Area or village"), validators=[InputRequired(_l("Write the area.")), Length(max=120)])
+    formed_on = DateField(_l("Formed on (if known)"), validators=[Optional()])
+
+
+class MoveForm(HaatForm):
+    """The SHG a member moves to."""
+
+    group = SelectField(_l("Move to this SHG"), coerce=int, validators=[InputRequired(_l("Choose an SHG."))])

@@ -27,6 +27,15 @@ class Programme(Base):
                                                              order_by="Organisation.name")
 
 
+class ProgrammeState(Base):
+    """A state the programme works in (admins add them); its organisations are chosen from these."""
+
+    __tablename__ = "programme_states"
+
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id"), primary_key=True)
+    state_code: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+
+
 class Organisation(Base):
     """A community organisation (CBO/collective) running SHGs in one state."""
 
@@ -60,6 +69,8 @@ class SelfHelpGroup(Base):
     monthly_saving_paise: Mapped[int] = mapped_column(default=0, server_default="0")
     # The group's Razorpay Route linked account (acc_...): members' savings and loan repayments from sales go here.
     payout_account: Mapped[str | None] = mapped_column(sa.String(40))
+    # A closed group takes no new members; its members' shops keep working.
+    closed_on: Mapped[date | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="groups")
     members: WriteOnlyMapped[Member] = relationship(back_populates="group")
@@ -122,6 +133,8 @@ class Business(Base):
     # The Razorpay Route linked account that receives the business's earnings (acc_...); set by staff once
     # the account is verified. Without one, earnings stay payable in the ledger until paid out otherwise.
     payout_account: Mapped[str | None] = mapped_column(sa.String(40))
+    # Hidden by staff or an admin (catalog.moderation.REASONS): out of every list, search, cart and checkout.
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(12))
 
     group: Mapped[SelfHelpGroup] = relationship()
     owners: Mapped[list[Member]] = relationship(secondary="business_members",
@@ -140,6 +153,24 @@ business_members = sa.Table(
     sa.Column("member_id", sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
     sa.Index("ix_business_members_member_id", "member_id"),  # a member's shops, for the dashboards
 )
+
+
+class Membership(Base):
+    """Which SHG a member belonged to, from when until when: written when staff move her to another group, so
+    her past sales and savings stay counted in the group she was in (the rollups keep each row's group; a
+    rebuild asks `group_at`)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (sa.Index("ix_memberships_member_id", "member_id", "from_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("self_help_groups.id"))
+    from_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when she moved on; None: her group now
+    moved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    group: Mapped[SelfHelpGroup] = relationship()
 
 
 class StaffAssignment(Base):

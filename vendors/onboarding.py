@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from market.core import jobs, uploads
-from market.core.accounts import AccountError, check_password_rules, parse_login
+from market.core.accounts import AccountError, check_password_rules, find_by_login, parse_login
 from market.core.db import utcnow
 from market.core.errors import Refusal
 from market.core.jobs import Job, JobFailed
@@ -247,7 +247,7 @@ def choose_password(session: Session, phone: str, code: str, password: str) -> U
     except AccountError:
         verify_password(None, code)
         raise wrong from None
-    user = session.scalar(sa.select(User).where(User.phone == login.value)) if login.kind == "phone" else None
+    user = find_by_login(session, login)  # a member's phone; a staff account's e-mail (a new login code)
     row = session.get(SetupCode, user.id) if user else None
     if user is None or row is None or not user.is_active or row.expires_at <= utcnow() or row.tries >= CODE_TRIES:
         verify_password(None, code)

@@ -13,6 +13,7 @@ from market.core import security
 from market.core.accounts import create_user
 from market.core.models import Role, User
 from market.core.security import PublicTextError
+from vendors.hierarchy import check_open
 from vendors.models import Business, Member, Organisation, SelfHelpGroup, StaffAssignment
 
 TRADES = ("garments", "food", "jewellery", "handicrafts")
@@ -49,7 +50,8 @@ class NewMember:
 
 
 def onboard_member(session: Session, data: NewMember, locale: str | None = None) -> Member:
-    """An entrepreneur account and her membership of an SHG."""
+    """An entrepreneur account and her membership of an SHG (not a closed one)."""
+    check_open(session.get_one(SelfHelpGroup, data.group_id))
     user = create_user(session, name=data.legal_name.split()[0] if data.legal_name.strip() else "",
                        login=data.login, password=data.password, role=Role.ENTREPRENEUR, locale=locale)
     member = Member(user_id=user.id, group_id=data.group_id, legal_name=data.legal_name.strip())

@@ -9,6 +9,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from catalog.models import Product
+from catalog.views import update_search_index
 from market.core import clock, db
 from market.core.accounts import audit
 from market.core.errors import Refusal
@@ -17,9 +19,10 @@ from market.core.money import format_inr, parse_rupees
 from market.core.pagination import after_id_page, parse_cursor
 from market.core.permissions import role_required
 from market.core.qr import qr_code
+from market.flows import member_move
 from market.reports import rollups
-from vendors import finance, loans
-from vendors.forms import GoalForm, LoanForm, RepaymentForm, SavingForm, bps
+from vendors import finance, hierarchy, loans
+from vendors.forms import GoalForm, GroupForm, LoanForm, MoveForm, RepaymentForm, SavingForm, bps
 from vendors.models import Goal, Loan, Member, Organisation, SelfHelpGroup
 from vendors.permissions import can_view_organisation, visible_organisation_ids
 from vendors.services import group_member_counts, member_for_user, organisations_overview
@@ -32,7 +35,10 @@ staff = Blueprint("staff", __name__, url_prefix="/staff")
 @role_required(Role.ENTREPRENEUR)
 def home():
     member = member_for_user(db.session, current_user)
-    return render_template("vendors/seller_home.html", member=member)
+    shops = [b.id for b in member.businesses] if member else []
+    hidden = db.session.scalar(sa.select(sa.func.count()).select_from(Product).where(
+        Product.business_id.in_(shops), Product.hidden_reason.is_not(None))) if shops else 0
+    return render_template("vendors/seller_home.html", member=member, hidden_products=hidden)
 
 
 @seller.get("/shops/<int:business_id>/poster")
@@ -267,3 +273,92 @@ def group_saving(group_id: int):
     else:
         flash(_("Write the monthly saving in rupees, like 100."), "error")
     return redirect(url_for("staff.group", group_id=shg.id))
+
+
+# -- the hierarchy as staff change it: SHGs in their organisations, moving a member, closing an SHG ------------------
+
+@staff.route("/organisations/<int:organisation_id>/groups/new", methods=["GET", "POST"])
+@role_required(Role.STAFF, Role.ADMIN)
+def new_group(organisation_id: int):
+    org = _organisation_or_403(organisation_id)
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            shg = hierarchy.save_group(db.session, current_user, org, None, _group_data(form))
+        except Refusal as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("SHG added."), "success")
+            return redirect(url_for("staff.group", group_id=shg.id))
+    return render_template("vendors/group_form.html", form=form, org=org, shg=None)
+
+
+def _group_data(form: GroupForm) -> hierarchy.GroupData:
+    return hierarchy.GroupData(form.name.data or "", form.area.data or "", form.formed_on.data)
+
+
+@staff.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
+@role_required(Role.STAFF, Role.ADMIN)
+def edit_group(group_id: int):
+    shg = db.session.get(SelfHelpGroup, group_id) or abort(404)
+    org = _organisation_or_403(shg.organisation_id)
+    form = GroupForm(obj=shg)
+    if form.validate_on_submit():
+        try:
+            hierarchy.save_group(db.session, current_user, org, shg, _group_data(form))
+        except Refusal as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("staff.group", group_id=shg.id))
+    return render_template("vendors/group_form.html", form=form, org=org, shg=shg)
+
+
+@staff.post("/groups/<int:group_id>/close")
+@role_required(Role.STAFF, Role.ADMIN)
+def close_group(group_id: int):
+    shg = db.session.get(SelfHelpGroup, group_id) or abort(404)
+    _organisation_or_403(shg.organisation_id)
+    try:
+        hierarchy.close_group(db.session, current_user, shg)
+    except Refusal as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The SHG is closed: it takes no new members. Its members' shops go on as before."), "success")
+    return redirect(url_for("staff.group", group_id=shg.id))
+
+
+@staff.route("/members/<int:member_id>/move", methods=["GET", "POST"])
+@role_required(Role.STAFF, Role.ADMIN)
+def move_member(member_id: int):
+    person = db.session.get(Member, member_id) or abort(404)
+    _organisation_or_403(person.group.organisation_id)
+    visible = visible_organisation_ids(db.session, current_user)
+    stmt = (sa.select(SelfHelpGroup).join(Organisation).where(SelfHelpGroup.closed_on.is_(None),
+                                                              SelfHelpGroup.id != person.group_id)
+            .order_by(Organisation.name, SelfHelpGroup.name).limit(2000))
+    if visible is not None:
+        stmt = stmt.where(SelfHelpGroup.organisation_id.in_(visible or [-1]))
+    groups = list(db.session.scalars(stmt))
+    form = MoveForm()
+    form.group.choices = [(g.id, f"{g.name} · {g.area} · {g.organisation.name}") for g in groups]
+    if form.validate_on_submit():
+        to = next(g for g in groups if g.id == form.group.data)
+        try:
+            member_move.move(db.session, current_user, person, to)
+        except Refusal as exc:
+            db.session.rollback()
+            form.group.errors.append(str(exc))
+        else:
+            db.session.commit()
+            update_search_index()  # her listings' state
+            flash(_("Moved. Sales made before the move stay counted in the old SHG."), "success")
+            return redirect(url_for("staff.member", member_id=person.id))
+    return render_template("vendors/move_member.html", form=form, person=person,
+                           history=hierarchy.memberships(db.session, person.id))

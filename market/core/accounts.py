@@ -19,8 +19,8 @@ from zxcvbn import zxcvbn
 from market.core.db import rows_matched, utcnow
 from market.core.errors import Refusal
 from market.core.models import AuditEntry, LoginSession, PasswordReset, PendingSignup, Role, User
-from market.core.notifications import notify
-from market.core.security import hash_password, reset_code, signup_code, verify_password
+from market.core.notifications import PushSubscription, notify
+from market.core.security import hash_password, hide_contacts, reset_code, signup_code, verify_password
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 # zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses or more): not a word, a name, a keyboard row, a
@@ -166,8 +166,13 @@ def finish_signup(session: Session, login: str, code: str) -> tuple[User, Pendin
     return user, pending
 
 
+class AccountSuspended(AccountError):
+    """The right password for an account on hold: she is told why (only once she has shown it is hers)."""
+
+
 def authenticate(session: Session, login: str, password: str) -> User | None:
-    """The active account whose password matches, else None (same work either way)."""
+    """The active account whose password matches, else None (same work either way); AccountSuspended, with the
+    reason, for the right password of an account on hold."""
     try:
         parsed = parse_login(login)
     except AccountError:
@@ -175,7 +180,82 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
         return None
     user = find_by_login(session, parsed)
     ok = verify_password(user.password_hash if user else None, password)
+    if ok and user is not None and user.is_active and user.suspended_reason:
+        raise AccountSuspended(_l("Your account is on hold, so you cannot log in or order. The reason: %(reason)s. "
+                                  "To ask about it, write to the Haat team.", reason=user.suspended_reason))
     return user if ok and user is not None and user.is_active else None
+
+
+def _end_every_login_session(session: Session, user: User) -> None:
+    user.session_version += 1
+    session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+# -- staff accounts, and buyers put on hold, by an admin ------------------------------------------------------------
+
+def update_account(session: Session, actor: User, user: User, *, name: str, login: str) -> None:
+    """A new name or login (phone or e-mail) for a staff account."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 100:
+        raise AccountError(_l("Write a name (at most 100 letters)."))
+    parsed = parse_login(login)
+    other = find_by_login(session, parsed)
+    if other is not None and other.id != user.id:
+        raise AccountError(_l("Another account has this phone number or e-mail."))
+    user.name = name
+    if getattr(user, parsed.kind) != parsed.value:
+        user.email = user.phone = None
+        setattr(user, parsed.kind, parsed.value)
+    session.flush()
+    audit(session, actor, "edit_account", "user", user.id)
+
+
+def disable_account(session: Session, actor: User, user: User) -> None:
+    """The account cannot log in any more, and every phone and computer logged in to it is logged out."""
+    if user.id == actor.id:
+        raise AccountError(_l("You cannot disable your own account."))
+    if not user.is_active:
+        raise AccountError(_l("This account is disabled already."))
+    user.is_active = False
+    _end_every_login_session(session, user)
+    session.flush()
+    audit(session, actor, "disable_account", "user", user.id)
+
+
+def enable_account(session: Session, actor: User, user: User) -> None:
+    """A disabled account can log in again (with its password, or a new login code)."""
+    if user.is_active or (user.email is None and user.phone is None):
+        raise AccountError(_l("This account cannot be enabled."))
+    user.is_active = True
+    session.flush()
+    audit(session, actor, "enable_account", "user", user.id)
+
+
+def suspend_buyer(session: Session, actor: User, user: User, reason: str) -> None:
+    """Put a buyer's account on hold: logged out everywhere, she cannot log in or order, and is told why."""
+    reason = hide_contacts(" ".join((reason or "").split()))
+    if not reason:
+        raise AccountError(_l("Write the reason: the buyer reads it."))
+    if len(reason) > 300:
+        raise AccountError(_l("Keep the reason under 300 letters."))
+    if user.role not in (Role.BUYER, Role.WHOLESALER):
+        raise AccountError(_l("Only buyers' accounts are put on hold here."))
+    user.suspended_reason = reason
+    _end_every_login_session(session, user)
+    session.flush()
+    audit(session, actor, "suspend_buyer", "user", user.id, reason)
+
+
+def restore_buyer(session: Session, actor: User, user: User) -> None:
+    """Take a buyer's account off hold."""
+    if not user.suspended_reason:
+        raise AccountError(_l("This account is not on hold."))
+    user.suspended_reason = None
+    session.flush()
+    notify(session, [user], _l("Your Haat account is open again"),
+           _l("You can log in and order again."), link="/auth/login")
+    audit(session, actor, "restore_buyer", "user", user.id)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
@@ -193,30 +273,39 @@ RESET_CODE_LIFE, RESET_CODE_TRIES = timedelta(minutes=10), 5
 WRONG_RESET_CODE = _l("That code is not right, or it is too old. Check the code, or ask for a new one.")
 
 
-def request_reset(session: Session, login: str) -> str:
+def request_reset(session: Session, login: str, purpose: str = "reset") -> str:
     """'Forgot password': a 6-digit code for the account of this phone number or e-mail, sent there by the notify
     worker; returns the normalised login. For a login without an (active) account nothing is sent, and the
-    caller answers alike: the same page, the same work (one row's worth of random, no hash either way)."""
+    caller answers alike: the same page, the same work (one row's worth of random, no hash either way).
+    `purpose` login: a seller's code to log in by SMS (only a seller's phone number gets one; others, alike,
+    nothing)."""
     parsed = parse_login(login)
     user = find_by_login(session, parsed)
     nonce = secrets.token_urlsafe(32)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or (purpose == "login" and not logs_in_by_code(user, parsed)):
         return parsed.value
     reset = session.scalar(sa.select(PasswordReset).where(PasswordReset.user_id == user.id)) \
         or PasswordReset(user_id=user.id)
     reset.login, reset.nonce, reset.tries, reset.code_state = parsed.value, nonce, 0, "pending"
+    reset.purpose = purpose
     reset.expires_at = utcnow() + RESET_CODE_LIFE
     session.add(reset)
     session.flush()
     return parsed.value
 
 
-def check_reset_code(session: Session, login: str, code: str) -> PasswordReset:
-    """The reset this code opens (10 minutes, 5 tries, compared in constant time), else AccountError; a wrong
-    code counts as a try (the caller commits it)."""
+def logs_in_by_code(user: User, login: Login) -> bool:
+    """Who may log in with a code by SMS instead of a password: sellers, by the phone number they log in with."""
+    return user.role == Role.ENTREPRENEUR and login.kind == "phone"
+
+
+def check_reset_code(session: Session, login: str, code: str, purpose: str = "reset") -> PasswordReset:
+    """The reset (or login) this code opens (10 minutes, 5 tries, compared in constant time), else AccountError;
+    a wrong code counts as a try (the caller commits it)."""
     reset = session.scalar(sa.select(PasswordReset).where(PasswordReset.login == login)) if login else None
     typed = "".join((code or "").split())
-    if reset is None or reset.expires_at <= utcnow() or reset.tries >= RESET_CODE_TRIES:
+    if reset is None or reset.purpose != purpose or reset.expires_at <= utcnow() \
+            or reset.tries >= RESET_CODE_TRIES:
         hmac.compare_digest("000000", typed)  # the same work as a live one
         raise AccountError(WRONG_RESET_CODE)
     if not hmac.compare_digest(reset_code(reset), typed):
@@ -236,8 +325,20 @@ def finish_reset(session: Session, login: str, code: str, new_password: str) -> 
     user.session_version += 1
     session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
     session.delete(reset)
     audit(session, user, "reset_password", "user", user.id)
+    session.flush()
+    return user
+
+
+def finish_code_login(session: Session, login: str, code: str) -> User:
+    """A seller logs in with the code sent to her phone instead of her password; the code works once. Her
+    password and her other logins stay as they are."""
+    reset = check_reset_code(session, login, code, purpose="login")
+    user = session.get_one(User, reset.user_id)
+    session.delete(reset)
+    audit(session, user, "login_by_code", "user", user.id)
     session.flush()
     return user
 
@@ -293,6 +394,7 @@ def end_login_session(session: Session, user: User) -> None:
     """Log out: this phone's session (its cookies, the remember-me one too) opens nothing from now on."""
     session.execute(sa.update(LoginSession).where(LoginSession.token_hash == _token_hash(user.login_token),
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
 
 
 def end_other_login_sessions(session: Session, user: User) -> None:
@@ -300,6 +402,13 @@ def end_other_login_sessions(session: Session, user: User) -> None:
     session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
                                                   LoginSession.token_hash != _token_hash(user.login_token),
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
+
+
+def forget_ended_phones(session: Session, user: User) -> None:
+    """No more alerts on the phones whose login has ended (a phone logged out, lost or shared gets none)."""
+    ended = sa.select(LoginSession.id).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_not(None))
+    session.execute(sa.delete(PushSubscription).where(PushSubscription.login_session_id.in_(ended)))
 
 
 def audit(session: Session, actor: User | None, action: str, subject_type: str,
@@ -326,5 +435,6 @@ def erase_account(session: Session, user: User, password: str) -> None:
     user.session_version += 1
     session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id,
                                                   LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    forget_ended_phones(session, user)
     audit(session, None, "erase_account", "user", user.id)
     session.flush()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
 
 LOCALES = {  # code -> the language's own name, as shown in the language picker
@@ -29,6 +33,8 @@ DEFAULTS = {
     "SIGNUP_LIMIT_PER_ADDRESS": "20 per hour",
     "RESET_LIMIT_PER_LOGIN": "3 per hour",  # "forgot password" codes asked for one phone number or e-mail
     "RESET_LIMIT_PER_ADDRESS": "20 per hour",
+    "REPORT_LIMIT": "10 per hour",  # listings one buyer may report
+    "TAXONOMY_KEPT_FOR": 60,  # seconds: a category an admin changed reaches the other processes within a minute
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379/0 when several workers share limits
     "RATELIMIT_HEADERS_ENABLED": False,
     "PASSWORD_HASH_FAST": False,  # tests only: cheap argon2 parameters
@@ -53,6 +59,8 @@ DEFAULTS = {
     "DEMO_GATEWAY_STORE": None,  # None: instance/demo-razorpay.json
     "PLATFORM_FEE_BPS": 0,  # Haat's fee on online sales, in hundredths of a per cent
     "PAYMENT_TIMEOUT_MINUTES": 30,  # an unpaid online order is cancelled after this, its stock put back
+    # Where wholesalers send a bank transfer (NEFT/RTGS/IMPS) for a part of an order; its UTR is confirmed by hand.
+    "COLLECTION_ACCOUNT": "Haat collections, account 000000000000, IFSC HAAT0000001 (demo: no real account)",
     # Text messages: the demo provider (a local fake, its inbox on /demo/sms) unless a real one is configured.
     "SMS_PROVIDER": "demo",  # or dlt (an Indian DLT-registered sender, Exotel's API) or twilio
     "SMS_DLT_BASE_URL": None,  # None: https://api.exotel.com; tests point it at a local fake
@@ -67,6 +75,10 @@ DEFAULTS = {
     "TWILIO_AUTH_TOKEN": None,
     "TWILIO_FROM": None,  # a Twilio number or alphanumeric sender
     "DEMO_SMS_STORE": None,  # None: instance/demo-sms.json
+    # Alerts on her phone (web push): our VAPID key pair. Development: made once in instance/vapid_private_key.
+    "VAPID_PRIVATE_KEY": None,  # base64url of the 32-byte P-256 private key; production without it: no push
+    "VAPID_SUBJECT": None,  # a mailto: or https: contact for the push services
+    "DEMO_PUSH_STORE": None,  # None: instance/demo-push.json
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: slow phones fill forms slowly
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -114,6 +126,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
     _check_payments(app.config, production)
     _check_sms(app.config, production)
+    _check_push(app.config, production, Path(app.instance_path))
 
 
 def _check_payments(config, production: bool) -> None:
@@ -152,10 +165,52 @@ def _check_sms(config, production: bool) -> None:
             templates = json.loads(config["SMS_DLT_TEMPLATES"])
         except ValueError:
             templates = None
-        needed = {"signup_code", "reset_code", "new_order", "payment_received"}
+        needed = {"signup_code", "reset_code", "login_code", "new_order", "payment_received"}
         if not isinstance(templates, dict) or not needed <= templates.keys():
             raise ConfigError("HAAT_SMS_DLT_TEMPLATES is JSON giving a DLT template id for each of "
                               + ", ".join(sorted(needed)) + " (and optionally name:locale for each language).")
+
+
+def _check_push(config, production: bool, instance: Path) -> None:
+    """The VAPID key pair: checked, or made once in development; VAPID_PUBLIC_KEY is derived (None: push off)."""
+    if not config["VAPID_PRIVATE_KEY"] and not production:
+        config["VAPID_PRIVATE_KEY"] = _development_vapid_key(instance)
+        config["VAPID_SUBJECT"] = config["VAPID_SUBJECT"] or "mailto:alerts@haat.invalid"
+    config["VAPID_PUBLIC_KEY"] = None
+    if not config["VAPID_PRIVATE_KEY"]:
+        return
+    if not config["VAPID_SUBJECT"] or not re.fullmatch(r"mailto:[^@\s]+@[^@\s]+\.[^@\s]+|https://\S+",
+                                                        config["VAPID_SUBJECT"]):
+        raise ConfigError("HAAT_VAPID_SUBJECT must be a mailto: address or an https: page the push services can "
+                          "reach you at.")
+    try:
+        raw = base64.urlsafe_b64decode(config["VAPID_PRIVATE_KEY"] + "=" * (-len(config["VAPID_PRIVATE_KEY"]) % 4))
+        key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1()) if len(raw) == 32 else None
+    except ValueError:
+        key = None
+    if key is None:
+        raise ConfigError("HAAT_VAPID_PRIVATE_KEY must be base64url of a 32-byte P-256 private key "
+                          "(`vapid --gen` or `npx web-push generate-vapid-keys` makes one).")
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    config["VAPID_PUBLIC_KEY"] = base64.urlsafe_b64encode(public).rstrip(b"=").decode()
+
+
+def _development_vapid_key(instance: Path) -> str:
+    """A VAPID private key made once and kept under instance/: the browsers' subscriptions outlive a restart."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "vapid_private_key"
+    if not path.exists():
+        number = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+        made = instance / f"vapid_private_key.{os.getpid()}"
+        made.write_text(base64.urlsafe_b64encode(number.to_bytes(32, "big")).rstrip(b"=").decode())
+        made.chmod(0o600)
+        try:  # the web server and the notify worker start together: the first key linked is everyone's
+            os.link(made, path)
+        except FileExistsError:
+            pass
+        finally:
+            made.unlink()
+    return path.read_text().strip()
 
 
 def _development_secret(instance: Path) -> str:

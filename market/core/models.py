@@ -41,6 +41,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(sa.String(16), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # A buyer's account on hold: why, in the admin's words (she reads it when she tries to log in).
+    suspended_reason: Mapped[str | None] = mapped_column(sa.String(300))
     # Bumped on password change so every other session and remember cookie stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -110,19 +112,22 @@ class PendingSignup(Base):
 
 
 class PasswordReset(Base):
-    """A "forgot password" code on its way to her phone or e-mail (10 minutes, 5 tries). As with sign-ups, the
-    code is stored nowhere: it is made from the row's nonce with the app's secret when sent and when checked
-    (market.core.security.reset_code), so neither the table nor the outbox holds it."""
+    """A "forgot password" code on its way to her phone or e-mail (10 minutes, 5 tries), or a seller's code to log
+    in by SMS instead of her password (`purpose` login; the newest code asked for is the one that works). As with
+    sign-ups, the code is stored nowhere: it is made from the row's nonce with the app's secret when sent and
+    when checked (market.core.security.reset_code), so neither the table nor the outbox holds it."""
 
     __tablename__ = "password_resets"
     __table_args__ = (
         sa.CheckConstraint("code_state IN ('pending', 'sent', 'failed')", name="code_state_known"),
+        sa.CheckConstraint("purpose IN ('reset', 'login')", name="purpose_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     login: Mapped[str] = mapped_column(sa.String(254))  # normalised: where the code goes (E.164 or e-mail)
     nonce: Mapped[str] = mapped_column(sa.String(43))
+    purpose: Mapped[str] = mapped_column(sa.String(8), default="reset")
     tries: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     code_state: Mapped[str] = mapped_column(sa.String(8), default="pending", index=True)

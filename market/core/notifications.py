@@ -1,16 +1,19 @@
-"""Notifications: in-app, and by e-mail and SMS through an outbox.
+"""Notifications: in-app, and by web push, e-mail and SMS through an outbox.
 
 A notification is written in the same transaction as what it tells about (an order placed, a state
 change, a message), so it is never lost nor sent for something that was rolled back. With it go its
 deliveries: one row per channel (e-mail, SMS) that she chose for that kind of event (`AlertChoice`, with
-defaults). One worker (`flask --app market notify-worker`) sends them all, and the sign-up and password
-codes too, with retries and backoff, and logs no contact details.
+defaults), and for push one row per phone she turned alerts on for (`PushSubscription`, one per login).
+One worker (`flask --app market notify-worker`) sends them all, and the sign-up and password codes too, with
+retries and backoff, and logs no contact details (no address, number or push endpoint).
 
 Never twice: a delivery is claimed (state `sending`, committed) before the provider is called, and marked
-after. Neither SMTP nor the SMS providers take an idempotency key, so a crash between the call and the mark
-leaves the row `sending`; after STUCK it is marked `failed`, never sent again (at most once: a second "new
-order" SMS is worse than a missing one, which the in-app notification still tells). The reference
-(`haat-n<id>-sms`) goes with each message (Exotel's CustomField, the e-mail's Message-ID) to match it later.
+after. Neither SMTP, the SMS providers nor the push services take an idempotency key, so a crash between the
+call and the mark leaves the row `sending`; after STUCK it is marked `failed`, never sent again (at most once:
+a second "new order" alert is worse than a missing one, which the in-app notification still tells). The
+reference (`haat-n<id>-sms`) goes with each message (Exotel's CustomField, the e-mail's Message-ID, the push's
+tag, with which the phone shows a repeat in place of the first) to match it later. A push subscription the
+push service says has ended (404, 410) is deleted.
 """
 
 from __future__ import annotations
@@ -28,22 +31,26 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from market.core.db import Base, UTCDateTime, rows_matched, utcnow
-from market.core.models import PasswordReset, PendingSignup, User
+from market.core.models import LoginSession, PasswordReset, PendingSignup, User
+from market.core.push import Alert, PushError, PushGone, PushUnavailable
+from market.core.push import sender_from_config as push_from_config
 from market.core.security import hide_contacts, reset_code, signup_code
 from market.core.sms import Sms, SmsError, SmsUnavailable
 
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(minutes=1)  # after the n-th failed try, wait BACKOFF * 2**(n-1): 1, 2, 4, 8 minutes
 STUCK = timedelta(minutes=10)  # a delivery claimed this long ago and not marked: the worker died mid-send
-CHANNELS = ("sms", "email")
-# What each kind of event is sent by, unless she chose otherwise on her account page. Always in-app too.
+CHANNELS = ("push", "sms", "email")
+# What each kind of event is sent by, unless she chose otherwise on her account page. Always in-app too. Push
+# reaches only the phones she turned alerts on for.
 EVENTS = {
-    "new_order": ("sms", "email"),
-    "payment_received": ("sms", "email"),
-    "order_update": ("email",),
-    "message": (),
+    "new_order": ("push", "sms", "email"),
+    "payment_received": ("push", "sms", "email"),
+    "order_update": ("push", "email"),
+    "message": ("push",),
     "other": ("email",),
 }
+URGENT = ("new_order", "payment_received")  # pushed with Urgency: high (the phone wakes for them)
 SMS_EVENTS = ("new_order", "payment_received")  # the events with an SMS template (market.core.sms)
 EVENT_NAMES = {"new_order": _l("A new order"), "payment_received": _l("A payment received"),
                "order_update": _l("An order changes"), "message": _l("A message"), "other": _l("Anything else")}
@@ -67,13 +74,31 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PushSubscription(Base):
+    """Alerts on one phone: the browser's push subscription, made while she was logged in there and kept as long
+    as that login lasts (logged out, or out everywhere: no more alerts there). The endpoint is private (it
+    reaches her phone): never logged."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    login_session_id: Mapped[int] = mapped_column(sa.ForeignKey("login_sessions.id", ondelete="CASCADE"),
+                                                  index=True)
+    endpoint: Mapped[str] = mapped_column(sa.String(500), unique=True)
+    p256dh: Mapped[str] = mapped_column(sa.String(100))  # the browser's public key, base64url (RFC 8291)
+    auth: Mapped[str] = mapped_column(sa.String(40))  # its authentication secret, base64url
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class OutboxEntry(Base):
-    """One notification on its way by one channel: the outbox row the worker sends from, at most once."""
+    """One notification on its way by one channel (push: to one phone): the row the worker sends from, at most
+    once."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        sa.UniqueConstraint("notification_id", "channel"),
-        sa.CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+        sa.UniqueConstraint("notification_id", "channel", "target"),
+        sa.CheckConstraint("channel IN ('email', 'sms', 'push')", name="channel_known"),
         sa.CheckConstraint("state IN ('pending', 'sending', 'sent', 'skipped', 'failed')", name="state_known"),
         sa.Index("ix_deliveries_state_next_at", "state", "next_at"),
     )
@@ -81,6 +106,7 @@ class OutboxEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[int] = mapped_column(sa.ForeignKey("notifications.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(sa.String(8))
+    target: Mapped[str] = mapped_column(sa.String(20), default="")  # push: the PushSubscription's id
     state: Mapped[str] = mapped_column(sa.String(8), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -90,7 +116,7 @@ class OutboxEntry(Base):
 
     @property
     def reference(self) -> str:
-        return f"haat-n{self.notification_id}-{self.channel}"
+        return f"haat-n{self.notification_id}-{self.channel}" + (f"-{self.target}" if self.target else "")
 
 
 class AlertChoice(Base):
@@ -143,7 +169,41 @@ def notify(session: Session, users: list[User], subject, body="", link: str = ""
         if "sms" in channels and user.phone and sms:
             session.add(OutboxEntry(notification_id=note.id, channel="sms", template=sms[0],
                                  values=json.dumps({k: str(v) for k, v in values.items()})))
+        if "push" in channels:
+            for subscription_id in session.scalars(_live_subscriptions(user.id)):
+                session.add(OutboxEntry(notification_id=note.id, channel="push", target=str(subscription_id)))
     session.flush()
+
+
+def _live_subscriptions(user_id: int) -> sa.Select:
+    """Her phones with alerts on, whose login has not ended."""
+    return (sa.select(PushSubscription.id).join(LoginSession, LoginSession.id == PushSubscription.login_session_id)
+            .where(PushSubscription.user_id == user_id, LoginSession.revoked_at.is_(None))
+            .order_by(PushSubscription.id))
+
+
+def subscribe_phone(session: Session, user: User, login_session: LoginSession, endpoint: str, p256dh: str,
+                    auth: str) -> PushSubscription:
+    """Alerts on this phone: keep its browser's subscription for this login (a phone subscribes again with the
+    same endpoint: updated, not doubled; an endpoint another login had moves here)."""
+    row = session.scalar(sa.select(PushSubscription).where(PushSubscription.endpoint == endpoint)) \
+        or PushSubscription(endpoint=endpoint)
+    row.user_id, row.login_session_id, row.p256dh, row.auth = user.id, login_session.id, p256dh, auth
+    session.add(row)
+    session.flush()
+    return row
+
+
+def unsubscribe_phone(session: Session, login_session: LoginSession) -> None:
+    """No more alerts on this phone (this login's subscriptions forgotten)."""
+    session.execute(sa.delete(PushSubscription).where(PushSubscription.login_session_id == login_session.id))
+
+
+def phone_subscribed(session: Session, login_session: LoginSession | None) -> bool:
+    """Whether this login has alerts on."""
+    return login_session is not None and session.scalar(
+        sa.select(sa.func.count()).select_from(PushSubscription)
+        .where(PushSubscription.login_session_id == login_session.id)) != 0
 
 
 def unread_count(session: Session, user: User) -> int:
@@ -186,13 +246,17 @@ def sender_from_config():
     return LogSender()
 
 
-TRY_AGAIN = (OSError, smtplib.SMTPException, SmsUnavailable)  # the provider may take it on a later try
+TRY_AGAIN = (OSError, smtplib.SMTPException, SmsUnavailable, PushUnavailable)  # it may go on a later try
+_CONFIGURED = object()
 
 
-def deliver_pending(session: Session, email, sms, limit: int = 100) -> int:
+def deliver_pending(session: Session, email, sms, limit: int = 100, *, push=_CONFIGURED) -> int:
     """Send the deliveries that are due, each at most once: claimed and committed before the provider is called,
     marked after; a failure the provider may get over is tried again later (backoff), up to MAX_ATTEMPTS.
-    `email` sends e-mail (LogSender, SmtpSender), `sms` is a market.core.sms provider. Commits."""
+    `email` sends e-mail (LogSender, SmtpSender), `sms` is a market.core.sms provider, `push` a
+    market.core.push.PushSender (by default the configured one; None: push is off). Commits."""
+    if push is _CONFIGURED:
+        push = push_from_config()
     now = utcnow()
     stuck = session.execute(sa.update(OutboxEntry).where(OutboxEntry.state == "sending",
                                                          OutboxEntry.claimed_at < now - STUCK).values(state="failed"))
@@ -213,7 +277,7 @@ def deliver_pending(session: Session, email, sms, limit: int = 100) -> int:
         delivery = session.get_one(OutboxEntry, delivery_id)
         note = session.get_one(Notification, delivery.notification_id)
         user = session.get_one(User, note.user_id)
-        state = _send(delivery, note, user, email, sms)
+        state = _send(session, delivery, note, user, email, sms, push)
         delivery.state = state
         if state == "pending":
             delivery.next_at = utcnow() + BACKOFF * 2 ** (delivery.attempts - 1)
@@ -222,8 +286,10 @@ def deliver_pending(session: Session, email, sms, limit: int = 100) -> int:
     return sent
 
 
-def _send(delivery: OutboxEntry, note: Notification, user: User, email, sms) -> str:
+def _send(session: Session, delivery: OutboxEntry, note: Notification, user: User, email, sms, push) -> str:
     """Hand one delivery to its provider; the state it ends in."""
+    if delivery.channel == "push":
+        return _push(session, delivery, note, user, push)
     address = user.email if delivery.channel == "email" else user.phone
     if not user.is_active or not address:
         return "skipped"
@@ -236,6 +302,31 @@ def _send(delivery: OutboxEntry, note: Notification, user: User, email, sms) -> 
         current_app.logger.warning("%s refused: %s", delivery.reference, hide_contacts(str(exc)))
         return "failed"
     except TRY_AGAIN:
+        current_app.logger.warning("%s: attempt %s failed", delivery.reference, delivery.attempts)
+        return "failed" if delivery.attempts >= MAX_ATTEMPTS else "pending"
+    return "sent"
+
+
+def _push(session: Session, delivery: OutboxEntry, note: Notification, user: User, push) -> str:
+    """Push one alert to one phone; a subscription the push service says has ended is deleted."""
+    subscription = session.get(PushSubscription, int(delivery.target or 0))
+    login = session.get(LoginSession, subscription.login_session_id) if subscription else None
+    if push is None or not user.is_active or subscription is None or login is None or login.revoked_at \
+            or subscription.user_id != user.id:
+        return "skipped"  # push off, or that phone's login has ended since, or it is someone else's now
+    alert = Alert(title=note.subject, body=note.body, url=note.link or "/auth/notifications",
+                  tag=f"haat-n{note.id}", lang=(user.locale or "en_IN").replace("_", "-"))
+    try:
+        push.send(subscription.endpoint, subscription.p256dh, subscription.auth, alert,
+                  urgency="high" if note.kind in URGENT else "normal", topic=f"haat-n{note.id}")
+    except PushGone:
+        current_app.logger.info("%s: the phone's subscription has ended; forgotten", delivery.reference)
+        session.delete(subscription)
+        return "skipped"
+    except PushError as exc:
+        current_app.logger.warning("%s refused: %s", delivery.reference, exc)
+        return "failed"
+    except PushUnavailable:
         current_app.logger.warning("%s: attempt %s failed", delivery.reference, delivery.attempts)
         return "failed" if delivery.attempts >= MAX_ATTEMPTS else "pending"
     return "sent"
@@ -278,7 +369,8 @@ def deliver_signup_codes(session: Session, email, sms, limit: int = 100) -> int:
 
 
 def deliver_reset_codes(session: Session, email, sms, limit: int = 100) -> int:
-    """Send the code of each new password reset to the phone or e-mail she asked it for. Commits."""
+    """Send the code of each new password reset (or login by code) to the phone or e-mail she asked it for.
+    Commits."""
     rows = session.scalars(sa.select(PasswordReset).where(PasswordReset.code_state == "pending",
                                                           PasswordReset.expires_at > utcnow())
                            .order_by(PasswordReset.id).limit(limit)).all()
@@ -290,12 +382,15 @@ def deliver_reset_codes(session: Session, email, sms, limit: int = 100) -> int:
             subject = str(_l("Your Haat code: %(code)s", code=code))
             body = str(_l("Your code to choose a new Haat password is %(code)s. It works for 10 minutes. If you did "
                           "not ask for it, do nothing: your password stays as it is.", code=code))
-        sent += _send_code(session, reset, user.locale, email, sms, "reset_code", subject, body, code, "reset")
+        if reset.purpose == "login":  # to a seller's phone only (accounts.logs_in_by_code): no e-mail text
+            sent += _send_code(session, reset, user.locale, email, sms, "login_code", subject, body, code, "login")
+        else:
+            sent += _send_code(session, reset, user.locale, email, sms, "reset_code", subject, body, code, "reset")
     session.commit()
     return sent
 
 
-def deliver_all(session: Session, email, sms) -> int:
+def deliver_all(session: Session, email, sms, *, push=_CONFIGURED) -> int:
     """One round of the notify worker: codes first (someone is waiting for them), then the outbox."""
     return (deliver_signup_codes(session, email, sms) + deliver_reset_codes(session, email, sms)
-            + deliver_pending(session, email, sms))
+            + deliver_pending(session, email, sms, push=push))

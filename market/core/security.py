@@ -63,8 +63,8 @@ def signup_code(pending) -> str:
 
 
 def reset_code(reset) -> str:
-    """The 6-digit code of a password reset, made like the sign-up code: stored nowhere."""
-    message = f"reset:{reset.id}:{reset.login}:{reset.nonce}".encode()
+    """The 6-digit code of a password reset (or of a login by code), made like the sign-up code: stored nowhere."""
+    message = f"{reset.purpose or 'reset'}:{reset.id}:{reset.login}:{reset.nonce}".encode()
     digest = hmac.new(str(current_app.config["SECRET_KEY"]).encode(), message, hashlib.sha256).digest()
     return f"{int.from_bytes(digest[:8], 'big') % 10**6:06d}"
 

@@ -62,6 +62,7 @@ def segments(text: str) -> int:
 TEMPLATES = {
     "signup_code": _l("Haat: your code is %(code)s. It makes your account; it works for 1 hour. Do not share it."),
     "reset_code": _l("Haat: your code for a new password is %(code)s. It works for 10 minutes. Do not share it."),
+    "login_code": _l("Haat: your code to log in is %(code)s. It works for 10 minutes. Do not share it."),
     "new_order": _l("Haat: new order %(n)s, %(amount)s. Open Haat to accept it."),
     "payment_received": _l("Haat: order %(n)s is paid, %(amount)s. Open Haat to accept it."),
 }

@@ -12,11 +12,14 @@ seller saying she was paid in cash: `cash_received`).
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from market.core import events
 from market.core import ledger as books
 from market.core.models import User
+from market.core.money import format_inr
+from market.core.notifications import notify
 from market.flows.order_moves import move
 from orders import services as order_services
 from orders.models import Order
@@ -38,6 +41,9 @@ def _captured(session: Session, payment: Payment, orders: list[Order]) -> None:
 
 def follow(session: Session, payment: Payment, orders: list[Order]) -> None:
     """The orders' side of a capture: her shares, cancelled orders refunded, sellers told."""
+    if payment.part != "whole":
+        _part_paid(session, payment, orders[0])
+        return
     _shares(session, payment, orders)
     live = []
     for order in orders:
@@ -62,3 +68,19 @@ def _shares(session: Session, payment: Payment, orders: list[Order]) -> None:
         if order.status != OrderStatus.CANCELLED:
             allocate(session, order.business, payments.goods_earned(order), books.payable(order.business_id),
                      payment_id=payment.id, order_id=order.id)
+
+
+def _part_paid(session: Session, payment: Payment, order: Order) -> None:
+    """A part of a wholesale order paid (its advance or balance): her plan's shares of that part's goods, as for
+    any sale, and both sides told what is paid."""
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):  # paid after it was cancelled: it goes back
+        payments.refund_parts(session, order, "paid after it was cancelled")
+        return
+    split = payments.part_split(session, payment)
+    source = books.set_aside(order.business_id) if payment.gateway == "cash" else books.payable(order.business_id)
+    allocate(session, order.business, split.goods, source, payment_id=payment.id, order_id=order.id)
+    amount, n = format_inr(payment.amount_paise), order.number
+    subject = (lambda: _l("Advance of %(amount)s paid for order %(n)s", amount=amount, n=n)) \
+        if payment.part == "advance" else (lambda: _l("Balance of %(amount)s paid for order %(n)s", amount=amount, n=n))
+    notify(session, [*order.business.owner_users, order.buyer], subject, "", f"/orders/{order.id}",
+           kind="payment_received")

@@ -1,6 +1,8 @@
 """Moving an order, with its money following.
 
-1. Accepting an order needs its payment: paid online, or to be paid in cash (payments.services.may_accept).
+1. Accepting an order needs its payment: paid online, or to be paid in cash (payments.services.may_accept); an
+   order paid in parts needs its advance; sending it (shipped, ready for pickup) its balance, unless that is cash
+   on delivery (payments.services.may_dispatch).
 2. The order moves through its state machine (orders.services.move: status, its history, stock put back).
 3. The money follows:
    - cancelled and paid: the money goes back (payments.services.refund), and the order reads "refunded";
@@ -23,6 +25,9 @@ from orders.status import Actor, OrderStatus, check_move
 from payments import services as payments
 from payments.status import MONEY_TAKEN, WAITING
 
+# The order leaves the shop: ready to collect, out for delivery, sent by courier (one per delivery method).
+DISPATCH = frozenset({OrderStatus.READY_FOR_PICKUP, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.SHIPPED})
+
 
 def move(session: Session, order: Order, target: OrderStatus, user: User | None, actor: Actor,
          note: str = "", tracking: orders.Tracking | None = None) -> None:
@@ -31,6 +36,10 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
     if target == OrderStatus.CONFIRMED and not payments.may_accept(session, order):
         check_move(order.status, target, actor, order.delivery)  # an illegal move says so first
         raise orders.OrderError(_l("Wait for the payment before accepting this order."))
+    if target in DISPATCH and not payments.may_dispatch(session, order):
+        check_move(order.status, target, actor, order.delivery)
+        raise orders.OrderError(_l("Wait for the balance before sending this order, or agree with the buyer to "
+                                   "pay it in cash on delivery."))
     before = OrderStatus(order.status)
     orders.move(session, order, target, user, actor, note, tracking)
     _money_follows(session, order, before, target)
@@ -38,7 +47,10 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
 
 def _money_follows(session: Session, order: Order, before: OrderStatus, after: OrderStatus) -> None:
     payment = payments.payment_for(session, order)
-    if payment is None:
+    if payment is None:  # a wholesale order paid in parts: cancelled, what was paid of it goes back
+        if after == OrderStatus.CANCELLED and payments.pays_in_parts(session, order) and \
+                payments.refund_parts(session, order, "order cancelled"):
+            move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "money returned")
         return
     if after == OrderStatus.CANCELLED:
         if payment.status in MONEY_TAKEN:

@@ -34,8 +34,10 @@ def ask(session: Session, order: Order, amount_paise: int | None = None, user: U
 
 @events.refund_processed.connect
 def _processed(session: Session, refund: Refund, order: Order, before: int) -> None:
-    """The money went back: her plan gives back its shares of it, in proportion."""
-    reverse_allocations(session, order.id, refund.amount_paise, order.total_paise, refund.id, before)
+    """The money went back: her plan gives back its shares of it, in proportion (of what was paid, for an order
+    paid in parts: her shares followed the parts paid, not the whole order)."""
+    base = order.total_paise if refund.payment.part == "whole" else payments.paid_in_parts(session, order)
+    reverse_allocations(session, order.id, refund.amount_paise, base, refund.id, before)
 
 
 @events.refunded_at_gateway.connect

@@ -29,7 +29,8 @@ from orders.models import Order, order_parts
 from payments import services as payment_services
 from payments.models import CashSale, Payment, Refund
 from payments.status import MONEY_TAKEN
-from vendors.models import Member
+from vendors.hierarchy import group_at
+from vendors.models import Member, Membership, SelfHelpGroup
 
 TOTAL = -1  # the row with the business's whole month
 OTHER = events.OTHER_CATEGORY  # sold, but not a listed product (a stall sale of something else)
@@ -50,7 +51,8 @@ class SalesMonth(Base):
     month: Mapped[date] = mapped_column(primary_key=True)  # the first day of the month, in India
     business_id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(primary_key=True)  # TOTAL, OTHER, or a category's id
-    group_id: Mapped[int]
+    # The SHG the sales counted in: a shop that moved with its owner mid-month has a row for each group.
+    group_id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int]
     state_code: Mapped[str] = mapped_column(sa.String(2))
     income_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -142,20 +144,21 @@ def _after_rollback(session: Session) -> None:
     session.info.pop("area_months", None)  # what was gathered went with the transaction
 
 
-def add(session: Session, business, parts: list[tuple[int, int]], sales: int, when: datetime | None = None) -> None:
+def add(session: Session, business, parts: list[tuple[int, int]], sales: int, when: datetime | None = None,
+        group=None) -> None:
     """Count income for a business this month: `parts` are (category id or OTHER, paise; negative for a refund),
-    `sales` how many sales it was (1 for a sale, 0 for a refund)."""
+    `sales` how many sales it was (1 for a sale, 0 for a refund); `group`: the SHG it counts in, when not the
+    shop's group now (a rebuild, for a member who moved since)."""
     totals: dict[int, int] = {}
     for category_id, paise in parts:
         totals[category_id] = totals.get(category_id, 0) + paise
     total = sum(totals.values())
-    month, group = month_of(when), business.group
-    fixed = {"group_id": group.id, **_places(group)}
-    after = _bump(session, SalesMonth, {"month": month, "business_id": business.id, "category_id": TOTAL}, fixed,
-                  income_paise=total, sales=sales)
+    month, group = month_of(when), group or business.group
+    fixed = _places(group)
+    row = {"month": month, "business_id": business.id, "group_id": group.id}
+    after = _bump(session, SalesMonth, {**row, "category_id": TOTAL}, fixed, income_paise=total, sales=sales)
     for category_id, paise in sorted(totals.items()):
-        _bump(session, SalesMonth, {"month": month, "business_id": business.id, "category_id": category_id}, fixed,
-              income_paise=paise, sales=sales)
+        _bump(session, SalesMonth, {**row, "category_id": category_id}, fixed, income_paise=paise, sales=sales)
     owners = [member.id for member in business.owners]
     lakhpati = 0
     if len(owners) == 1:  # a group's shop counts for no one member
@@ -215,6 +218,15 @@ def saving_changed(session: Session, group) -> None:
             _areas(session, group, month, TOTAL, saved_in_full=change)
 
 
+def group_then(session: Session, business, when: datetime | None):
+    """The SHG a shop's sale at that moment counted in: a shop only one member owns went with her when she moved
+    (her memberships say where she was); any other shop stays with its group."""
+    if when is None or business.kind != "individual" or len(business.owners) != 1:
+        return business.group
+    then = group_at(session, business.owners[0].id, when)
+    return session.get_one(SelfHelpGroup, then) if then is not None else business.group
+
+
 def rebuild(session: Session) -> int:
     """Recount every month's sales from the payments, cash sales and refunds (for an installation upgraded
     from before the rollups, or a check that they match). Online earnings use today's platform fee."""
@@ -225,12 +237,13 @@ def rebuild(session: Session) -> int:
         orders = [payment.order] if payment.order_id else payment.checkout.orders
         for order in orders:
             earned = order.subtotal_paise if not payment.is_online else payment_services.goods_earned(order)
-            add(session, order.business, order_parts(order, earned), 1, payment.captured_at)
+            add(session, order.business, order_parts(order, earned), 1, payment.captured_at,
+                group_then(session, order.business, payment.captured_at))
             count += 1
     for sale in session.scalars(sa.select(CashSale).order_by(CashSale.id)):
         variant = session.get(Variant, sale.variant_id) if sale.variant_id else None
         add(session, sale.business, [(variant.product.category_id if variant else OTHER, sale.amount_paise)], 1,
-            sale.sold_on)
+            sale.sold_on, group_then(session, sale.business, sale.sold_on))
         count += 1
     before: dict[int, int] = {}  # paise of each order refunded by the refunds counted so far, in their order
     for refund in session.scalars(sa.select(Refund).where(Refund.status == "processed", Refund.order_id.isnot(None))
@@ -241,7 +254,8 @@ def rebuild(session: Session) -> int:
             kept += payment_services.fee_given_back(order, refund.amount_paise, before.get(order.id, 0))
         before[order.id] = before.get(order.id, 0) + refund.amount_paise
         lost = refund.amount_paise - kept
-        add(session, order.business, order_parts(order, -lost), 0, refund.processed_at)
+        add(session, order.business, order_parts(order, -lost), 0, refund.processed_at,
+            group_then(session, order.business, refund.processed_at))
     derive(session)
     return count
 
@@ -250,6 +264,12 @@ def _month_sql(session: Session, column: str) -> str:
     if session.get_bind().dialect.name == "postgresql":
         return f"date_trunc('month', {column} AT TIME ZONE '{INDIA.key}')::date"
     return f"date({column}, '+330 minutes', 'start of month')"
+
+
+def _next_month_sql(session: Session, column: str) -> str:
+    if session.get_bind().dialect.name == "postgresql":
+        return f"CAST({column} + interval '1 month' AS date)"
+    return f"date({column}, '+1 month')"
 
 
 def derive(session: Session) -> None:
@@ -282,7 +302,15 @@ def derive(session: Session) -> None:
         "AND s.sales > 0)"))
     run(sa.text("UPDATE members SET late_days = COALESCE((SELECT max(overdue_days) FROM loan_status "
                 "WHERE loan_status.member_id = members.id), 0)"))
-    places = ("JOIN self_help_groups g ON g.id = m.group_id JOIN organisations o ON o.id = g.organisation_id "
+    # A member who moved counts, for each month, in the group she was in at its end (her memberships); without any
+    # move written, simply in her group.
+    group_of = "m.group_id"
+    if sa.inspect(session.connection()).has_table("memberships") and session.scalar(  # older migrations run this too
+            sa.select(sa.exists().where(Membership.id.isnot(None)))):
+        group_of = ("COALESCE((SELECT ms.group_id FROM memberships ms WHERE ms.member_id = m.id AND ms.from_at < "  # noqa: S608
+                    f"{_next_month_sql(session, 'mm.month')} ORDER BY ms.from_at DESC, ms.id DESC LIMIT 1), "
+                    "m.group_id)")
+    places = (f"JOIN self_help_groups g ON g.id = {group_of} JOIN organisations o ON o.id = g.organisation_id "
               "GROUP BY mm.month, {unit}, g.organisation_id, o.state_code")
     for level, unit, sales_unit in ((GROUP, "g.id", "group_id"), (ORGANISATION, "g.organisation_id",
                                                                    "organisation_id")):

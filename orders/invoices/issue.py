@@ -18,6 +18,7 @@ from orders.invoices.models import (
     BILL_OF_SUPPLY,
     INVOICEABLE,
     INVOICEABLE_IF_CONFIRMED,
+    PROFORMA_NUMBER,
     TAX_INVOICE,
     Invoice,
     InvoiceCounter,
@@ -25,7 +26,7 @@ from orders.invoices.models import (
     InvoiceLine,
 )
 from orders.invoices.numbers import financial_year, invoice_number
-from orders.models import Order, OrderEvent, WholesalerProfile
+from orders.models import Order, OrderEvent, QuoteRequest, WholesalerProfile
 from orders.status import OrderStatus
 from vendors.models import Business
 from vendors.states import STATES
@@ -51,8 +52,25 @@ def may_invoice(session: Session, order: Order) -> bool:
     return True
 
 
+DISPATCHED = frozenset({OrderStatus.READY_FOR_PICKUP, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.SHIPPED,
+                        OrderStatus.COLLECTED, OrderStatus.DELIVERED, OrderStatus.COMPLETED,
+                        OrderStatus.REFUND_REQUESTED})
+
+
+def _from_quote(session: Session, order: Order) -> bool:
+    return bool(order.wholesale) and session.scalar(
+        sa.select(QuoteRequest.id).where(QuoteRequest.order_id == order.id).limit(1)) is not None
+
+
 def _check_invoiceable(session: Session, order: Order) -> None:
     status = OrderStatus(order.status)
+    if _from_quote(session, order):
+        # A wholesale order is made after it is accepted, and paid in parts: its tax invoice is issued when the
+        # goods leave (CGST section 31: at removal); until then he has the proforma.
+        if status in DISPATCHED or session.scalar(sa.select(OrderEvent.id).where(
+                OrderEvent.order_id == order.id, OrderEvent.to_status.in_(list(DISPATCHED))).limit(1)):
+            return
+        raise InvoiceError(_l("The tax invoice is made when the order is sent. Until then, use the proforma."))
     if status in INVOICEABLE:
         return
     if status in INVOICEABLE_IF_CONFIRMED and session.scalar(
@@ -88,7 +106,15 @@ def _delivery_line(order: Order, goods: list[_Line]) -> list[_Line]:
                   order.delivery_fee_paise, principal.rate_bp)]
 
 
-def _place_of_supply(order: Order, supplier_state: str) -> str | None:
+GSTIN_STATES = {code: state for state, code in GST_STATE_CODES.items()}  # "27" -> "MH"
+
+
+def _place_of_supply(order: Order, supplier_state: str, buyer_gstin: str | None = None) -> str | None:
+    """Where the supply is made, as a state: a registered buyer's state (the first two digits of his GSTIN: the
+    goods go to his place of business, and only then can he claim the tax); else the delivery's state (its
+    pincode), or the collective's when it is collected there or delivered around town."""
+    if buyer_gstin and buyer_gstin[:2] in GSTIN_STATES:
+        return GSTIN_STATES[buyer_gstin[:2]]
     if order.delivery == "pickup":
         return supplier_state
     found = pincode_state(order.ship_to_pincode)
@@ -110,8 +136,9 @@ PAID_BY = {"razorpay": "UPI", "demo": "UPI", "stripe": "Card", "cash": "Cash", "
 
 
 def _paid_by(gateway: str | None) -> str:
-    """How the order was paid, as the invoice prints it (UPI through Razorpay, a card through Stripe, cash)."""
-    return PAID_BY.get(gateway or "", "")
+    """How the order was paid, as the invoice prints it (UPI through Razorpay, a card through Stripe, cash; an
+    order paid in parts: each way once, "UPI + Bank transfer")."""
+    return " + ".join(dict.fromkeys(p for p in (PAID_BY.get(g, "") for g in (gateway or "").split("+")) if p))
 
 
 def _supplier_address(business: Business) -> str:
@@ -129,12 +156,42 @@ def issue_invoice(session: Session, order: Order, *, at: datetime | None = None,
     Raises InvoiceError if the order is not confirmed yet (or was cancelled before it was), or if a registered
     business's GST details or the data tables cannot make a valid tax invoice. Flushes, never commits.
     `at` is the moment of issue (default: now); its date in India decides the financial year. `paid_with`: the
-    gateway of its payment (razorpay, stripe, cash...), printed as "Paid by UPI" (the caller knows the payment).
+    gateway of its payment (razorpay, stripe, cash...), printed as "Paid by UPI" (the caller knows the payment);
+    several joined by "+" for an order paid in parts ("razorpay+bank").
     """
     existing = session.scalar(sa.select(Invoice).where(Invoice.order_id == order.id))
     if existing is not None:
         return existing
     _check_invoiceable(session, order)
+    invoice = _draft(session, order, at, paid_with)
+    try:
+        # Numbering and the insert share a savepoint: if a concurrent call invoiced this order first, the unique
+        # order_id trips, the savepoint undoes our counter bump too (no gap), and we return its invoice.
+        with session.begin_nested():
+            invoice.seq = _next_seq(session, invoice.business_id, invoice.fy)
+            invoice.number = invoice_number(invoice.business_id, invoice.fy, invoice.seq)
+            session.add(invoice)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(sa.select(Invoice).where(Invoice.order_id == order.id))
+        if existing is None:
+            raise
+        return existing
+    return invoice
+
+
+def proforma_invoice(session: Session, order: Order, *, at: datetime | None = None) -> Invoice:
+    """A proforma invoice for an agreed wholesale order, before it is paid: what the tax invoice will say (with
+    the buyer's GSTIN and place of supply as they stand), unnumbered and never stored. Raises InvoiceError."""
+    if OrderStatus(order.status) in INVOICEABLE_IF_CONFIRMED:
+        raise InvoiceError(_l("This order is cancelled."))
+    invoice = _draft(session, order, at, None)
+    invoice.number, invoice.seq = PROFORMA_NUMBER, 0
+    return invoice
+
+
+def _draft(session: Session, order: Order, at: datetime | None, paid_with: str | None) -> Invoice:
+    """The invoice of the order as it would be issued now, not numbered, not added to the session."""
     business = order.business
     supplier_state = business.group.organisation.state_code
     registered = bool(business.gst_registered)
@@ -148,7 +205,8 @@ def issue_invoice(session: Session, order: Order, *, at: datetime | None = None,
 
     goods = _goods_lines(order, registered)
     drafts = goods + _delivery_line(order, goods)
-    place = _place_of_supply(order, supplier_state)
+    buyer_name, buyer_gstin = _buyer(session, order)
+    place = _place_of_supply(order, supplier_state, buyer_gstin)
     taxed = registered and any(x.rate_bp for x in drafts)
     if taxed and place is None:
         raise InvoiceError(_l("The delivery pincode %(p)s is not one we know the state of; correct it to make "
@@ -170,33 +228,19 @@ def issue_invoice(session: Session, order: Order, *, at: datetime | None = None,
     issued_at = at or utcnow()
     issued_on = day_of(issued_at)
     fy = financial_year(issued_on)
-    buyer_name, buyer_gstin = _buyer(session, order)
     billed = bool(order.ship_to_address)  # delivered to her, or collected but of Rs 50,000 or more (rule 46(e))
-    try:
-        # Numbering and the insert share a savepoint: if a concurrent call invoiced this order first, the unique
-        # order_id trips, the savepoint undoes our counter bump too (no gap), and we return its invoice.
-        with session.begin_nested():
-            seq = _next_seq(session, business.id, fy)
-            invoice = Invoice(
-                order_id=order.id, business_id=business.id, kind=TAX_INVOICE if taxed else BILL_OF_SUPPLY,
-                number=invoice_number(business.id, fy, seq), fy=fy, seq=seq, issued_at=issued_at,
-                issued_on=issued_on, supplier_name=business.public_name,
-                supplier_trade_name=business.gst_trade_name if registered else None, supplier_gstin=gstin,
-                supplier_address=_supplier_address(business)[:400], supplier_state=supplier_state,
-                buyer_name=buyer_name[:120], buyer_address=order.ship_to_address if billed else "",
-                buyer_pincode=order.ship_to_pincode if billed else "", buyer_gstin=buyer_gstin,
-                delivery=order.delivery, pickup_point=order.pickup_point, place_of_supply=place,
-                taxable_paise=sum(x.taxable_paise for x in lines), cgst_paise=sum(x.cgst_paise for x in lines),
-                sgst_paise=sum(x.sgst_paise for x in lines), igst_paise=sum(x.igst_paise for x in lines),
-                round_off_paise=round_off, total_paise=total, payment_method=_paid_by(paid_with), lines=lines)
-            session.add(invoice)
-            session.flush()
-    except IntegrityError:
-        existing = session.scalar(sa.select(Invoice).where(Invoice.order_id == order.id))
-        if existing is None:
-            raise
-        return existing
-    return invoice
+    return Invoice(
+        order_id=order.id, business_id=business.id, kind=TAX_INVOICE if taxed else BILL_OF_SUPPLY,
+        fy=fy, issued_at=issued_at,
+        issued_on=issued_on, supplier_name=business.public_name,
+        supplier_trade_name=business.gst_trade_name if registered else None, supplier_gstin=gstin,
+        supplier_address=_supplier_address(business)[:400], supplier_state=supplier_state,
+        buyer_name=buyer_name[:120], buyer_address=order.ship_to_address if billed else "",
+        buyer_pincode=order.ship_to_pincode if billed else "", buyer_gstin=buyer_gstin,
+        delivery=order.delivery, pickup_point=order.pickup_point, place_of_supply=place,
+        taxable_paise=sum(x.taxable_paise for x in lines), cgst_paise=sum(x.cgst_paise for x in lines),
+        sgst_paise=sum(x.sgst_paise for x in lines), igst_paise=sum(x.igst_paise for x in lines),
+        round_off_paise=round_off, total_paise=total, payment_method=_paid_by(paid_with), lines=lines)
 
 
 def _next_seq(session: Session, business_id: int, fy: str) -> int:

@@ -15,6 +15,7 @@ from vendors.models import Business
 
 TAX_INVOICE, BILL_OF_SUPPLY = "tax_invoice", "bill_of_supply"
 MAX_NUMBER_LENGTH = 16  # CGST rule 46(b)
+PROFORMA_NUMBER = "PROFORMA"  # the number of a proforma invoice: never stored, never in the tax series
 
 S = OrderStatus
 # An invoice exists once the seller has confirmed the order; every later state keeps it.
@@ -105,6 +106,11 @@ class Invoice(Base):
     @property
     def is_tax_invoice(self) -> bool:
         return self.kind == TAX_INVOICE
+
+    @property
+    def is_proforma(self) -> bool:
+        """A proforma invoice (before payment): what the tax invoice will say; not a tax document."""
+        return self.number == PROFORMA_NUMBER
 
     @property
     def intra_state(self) -> bool:

@@ -107,7 +107,7 @@ def render_pdf(invoice: Invoice) -> bytes:
     width = pdf.epw
 
     doc.line(_title(invoice).upper(), size=15, bold=True, align="C", height=7)
-    if invoice.is_tax_invoice:
+    if invoice.is_tax_invoice and not invoice.is_proforma:
         doc.line("Original for recipient", size=8, align="C")
     pdf.ln(3)
     top = pdf.get_y()
@@ -136,6 +136,8 @@ def render_pdf(invoice: Invoice) -> bytes:
 
 
 def _title(invoice: Invoice) -> str:
+    if invoice.is_proforma:
+        return "Proforma Invoice"
     return "Tax Invoice" if invoice.is_tax_invoice else "Bill of Supply"
 
 
@@ -247,6 +249,10 @@ def _totals_block(doc: _Document, invoice: Invoice, width: float) -> None:
 
 
 def _notes(invoice: Invoice) -> list[str]:
+    if invoice.is_proforma:
+        return ["Proforma invoice for the agreed order, before payment: not a tax invoice, no input tax credit. "
+                "The tax invoice is issued when the goods are sent.",
+                "Sold through Haat for the supplier named above. This is a computer-generated document."]
     if invoice.is_tax_invoice:
         notes = ["Prices include GST; the taxable value and tax of each line are worked out from its price."]
     elif invoice.supplier_gstin:

@@ -4,6 +4,7 @@
 "use strict";
 var SHELL = {{ shell_files|tojson }};
 var OFFLINE = {{ offline|tojson }};
+var ICON = {{ icon|tojson }};
 var KEPT_PAGES = {{ kept_pages|tojson }};
 var STATIC = "haat-static-{{ version }}", PAGES = "haat-pages-{{ version }}";
 var PATIENCE = 10000; // ms: a page that has not come by then, on a signal that only seems to be there, comes
@@ -54,4 +55,27 @@ self.addEventListener("fetch", function (event) {
       });
     }));
   }
+});
+
+// Alerts on her phone (web push): the server's message, decrypted by the browser, is shown as a notification.
+// The same tag twice (a message sent again) replaces the first instead of ringing twice.
+self.addEventListener("push", function (event) {
+  var alert = {};
+  try { alert = event.data ? event.data.json() : {}; } catch (e) { /* not ours: show the name only */ }
+  event.waitUntil(self.registration.showNotification(alert.title || "Haat", {
+    body: alert.body || "", tag: alert.tag, lang: alert.lang, icon: ICON, badge: ICON,
+    data: { url: alert.url || "/" }
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = new URL(event.notification.data && event.notification.data.url || "/", self.location.origin);
+  if (url.origin !== self.location.origin) url = new URL("/", self.location.origin);
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (open) {
+    for (var i = 0; i < open.length; i++) {
+      if (open[i].url === url.href && "focus" in open[i]) return open[i].focus();
+    }
+    return self.clients.openWindow(url.href);
+  }));
 });

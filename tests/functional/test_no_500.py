@@ -158,7 +158,7 @@ def stage(world, session, app):
         "login": ["new.buyer@example.com", "9876500001", "buyer@example.com"], "phone": ["+919812345601"],
         "password": ["another-pass-77"], "confirm": ["another-pass-77", "y"], "new": ["another-pass-77"],
         "again": ["another-pass-77"], "current": ["wrong-pass-77"], "code": ["12345678"], "role": ["wholesaler"],
-        "business_name": ["Traders"], "gstin": ["27ABCDE1234F1Z5"], "body": ["When is it ready?"],
+        "business_name": ["Traders"], "gstin": ["27AAPFU0939F1ZV"], "body": ["When is it ready?"],
         "note": ["Thanks"], "reason": ["Damaged"], "remember": ["y"], "fmt": ["csv"], "table": ["units", "visits"],
         "price_band": ["under-250"], "sort": ["price_asc"], "state": ["MH"], "after": ["1", "0"],
         "page": ["1", "50"], "q": ["kurti", "पापड़"], "next": ["/cart"], "razorpay_order_id": ["order_x"],

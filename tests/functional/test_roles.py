@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from catalog import moderation
 from catalog.images import process_upload
 from catalog.services import add_photo
 from market import create_app
@@ -35,6 +36,7 @@ from market.core import db as market_db
 from market.core.db import Base, make_engine
 from market.core.extensions import limiter
 from market.core.jobs import Job
+from market.core.models import Role
 from orders.models import QuoteRequest, WholesalerProfile
 from orders.services import Delivery, cart_for, place_order, set_quantity
 from payments import services as payments
@@ -51,6 +53,11 @@ SELLERS = (OWNER, OTHER)
 STAFF = (STAFF_A, STAFF_B, ADMIN)
 LOGIN = "login"  # a redirect to the login page
 IGNORED_METHODS = {"HEAD", "OPTIONS"}  # Werkzeug adds them to every rule
+
+
+# A browser's push subscription as its page sends it (JSON): an endpoint, a 65-byte key and a 16-byte secret.
+PHONE_SUBSCRIPTION = json.dumps({"endpoint": "http://push.demo/push/roles", "keys": {
+    "p256dh": "BA" + "A" * 85, "auth": "A" * 22}})
 
 
 @dataclass(frozen=True)
@@ -132,8 +139,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("auth.forgot", "POST"): row("/auth/forgot", every(302), data=lambda ids: {"login": "+91 99999 00000"}),
     ("auth.reset", "GET"): row("/auth/forgot/code", every(302)),  # nothing asked for in her session
     ("auth.reset", "POST"): row("/auth/forgot/code", every(302), data=lambda ids: {"code": "123456"}),
+    ("auth.login_code", "GET"): row("/auth/login/code", only(ANON, others=302)),
+    ("auth.login_code", "POST"): row("/auth/login/code", every(302), data=lambda ids: {"login": "+91 99999 00000"}),
+    ("auth.login_code_enter", "GET"): row("/auth/login/code/enter", every(302)),  # nothing asked for yet
+    ("auth.login_code_enter", "POST"): row("/auth/login/code/enter", every(302), data=lambda ids: {"code": "123456"}),
     ("auth.alerts", "POST"): row("/auth/account/alerts", only(*USERS, ok=302), writes=USERS),
     ("main.demo_phone", "GET"): row("/demo/sms", every(200)),  # the demo provider's inbox: no database row
+    ("main.demo_push_subscribe", "POST"): row("/demo/push/subscribe", only(*USERS)),  # the demo's push service
+    ("auth.phone_alerts_on", "POST"): row("/auth/account/phone-alerts", only(*USERS), writes=USERS,
+                                          data=lambda _ids: PHONE_SUBSCRIPTION),
+    ("auth.phone_alerts_off", "POST"): row("/auth/account/phone-alerts/off", only(*USERS, ok=302)),
     ("auth.notifications", "GET"): row("/auth/notifications", only(*USERS)),  # reading changes nothing
     # Marks read what the page showed: the owner seller has new orders.
     ("auth.notifications_read", "POST"): row("/auth/notifications/read", only(*USERS, ok=302), writes=(OWNER,),
@@ -236,13 +251,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                           writes=(BUYER, OWNER, ADMIN), data=lambda ids: {"to": "cancelled"}),
     # The order is still "placed": no invoice yet, so its parties go back to the order page.
     ("orders.invoice", "GET"): row("/orders/{order}/invoice.pdf", only(BUYER, OWNER, ADMIN, ok=302, others=404)),
+    # A proforma and the GSTIN form are for wholesale orders; {order} is a retail one: nobody's (404).
+    ("orders.proforma", "GET"): row("/orders/{order}/proforma.pdf", only(others=404)),
+    ("orders.gstin", "POST"): row("/orders/{order}/gstin", only(others=404), data=lambda ids: {"gstin": ""}),
     ("orders.message", "POST"): row("/orders/{order}/messages", {**only(BUYER, OWNER, ok=302, others=404),
                                                                  ADMIN: 403},
                                     writes=(BUYER, OWNER), data=lambda ids: {"body": "Is it ready?"}),
     ("orders.reorder_view", "POST"): row("/orders/{order}/reorder", only(BUYER, ok=302, others=404),
                                          writes=(BUYER,)),
     ("orders.seller", "GET"): row("/seller/orders", only(*SELLERS)),
-    ("orders.wholesalers", "GET"): row("/wholesalers", only(*STAFF)),
+    ("orders.wholesalers", "GET"): row("/wholesalers", only(*STAFF, ok=302)),  # to the buyers' page
     ("orders.decide", "POST"): row("/wholesalers/{wholesaler}", only(*STAFF, ok=302), writes=STAFF,
                                    data=lambda ids: {"decision": "approve"}),
 
@@ -280,6 +298,12 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("payments.refund", "POST"): row("/orders/{paid}/refund", only(OWNER, ADMIN, ok=302, others=404),
                                      writes=(OWNER, ADMIN),
                                      data=lambda ids: {"amount": "1", "reason": "a button was missing"}),
+    # Paying a part of a wholesale order: only its buyer chooses ({order} is paid whole: refused, nothing
+    # written); a whole payment has no part to pay or to confirm.
+    ("payments.choose_part", "POST"): row("/orders/{order}/pay/advance", only(BUYER, ok=302, others=404),
+                                          data=lambda ids: {"method": "cash"}),
+    ("payments.pay_part", "GET"): row("/payments/part/{payment}", only(others=404)),
+    ("payments.confirm_part", "POST"): row("/payments/part/{payment}/confirm", only(others=404)),
     ("payments.sales", "GET"): row("/seller/sales", only(*SELLERS)),
     # A stall sale for shop A: the other seller may not choose it.
     ("payments.sales", "POST"): row("/seller/sales", {**only(OWNER, ok=302), OTHER: 200}, writes=(OWNER,),
@@ -293,6 +317,84 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                  data=lambda ids: {"name": "Field Worker", "login": "field@example.org",
                                                    "password": "a-first-password", "organisations": [ids["org"]]}),
     ("admin.audit_log", "GET"): row("/admin/audit", only(ADMIN)),
+
+    # The hierarchy: admins change programmes, states and organisations; staff the SHGs of their organisations.
+    ("admin.hierarchy_page", "GET"): row("/admin/hierarchy", only(ADMIN)),
+    ("admin.add_programme", "POST"): row("/admin/programmes", only(ADMIN, ok=302), writes=(ADMIN,),
+                                         data=lambda ids: {"name": "Second programme"}),
+    ("admin.rename_programme", "POST"): row("/admin/programmes/{programme}", only(ADMIN, ok=302), writes=(ADMIN,),
+                                            data=lambda ids: {"name": "Renamed programme"}),
+    ("admin.add_state", "POST"): row("/admin/programmes/{programme}/states", only(ADMIN, ok=302), writes=(ADMIN,),
+                                     data=lambda ids: {"state": "KA"}),
+    ("admin.new_organisation", "GET"): row("/admin/programmes/{programme}/organisations/new", only(ADMIN)),
+    ("admin.new_organisation", "POST"): row("/admin/programmes/{programme}/organisations/new", only(ADMIN, ok=302),
+                                            writes=(ADMIN,), data=lambda ids: {
+                                                "name": "Org C", "state": "MH", "district": "Nashik",
+                                                "pickup_address": "Collective office, Nashik",
+                                                "staff": [ids["staff_user"]]}),
+    ("admin.edit_organisation", "GET"): row("/admin/organisations/{org}/edit", only(ADMIN)),
+    ("admin.edit_organisation", "POST"): row("/admin/organisations/{org}/edit", only(ADMIN, ok=302), writes=(ADMIN,),
+                                             data=lambda ids: {"name": "Org A renamed", "state": "MH",
+                                                               "district": "Pune", "pickup_address": "Office, Pune"}),
+    ("staff.new_group", "GET"): row("/staff/organisations/{org}/groups/new", only(STAFF_A, ADMIN)),
+    ("staff.new_group", "POST"): row("/staff/organisations/{org}/groups/new", only(STAFF_A, ADMIN, ok=302),
+                                     writes=(STAFF_A, ADMIN),
+                                     data=lambda ids: {"name": "Matrix SHG", "area": "Ward 9"}),
+    ("staff.edit_group", "GET"): row("/staff/groups/{group}/edit", only(STAFF_A, ADMIN)),
+    ("staff.edit_group", "POST"): row("/staff/groups/{group}/edit", only(STAFF_A, ADMIN, ok=302),
+                                      writes=(STAFF_A, ADMIN),
+                                      data=lambda ids: {"name": "Renamed SHG", "area": "Ward 2"}),
+    ("staff.close_group", "POST"): row("/staff/groups/{group}/close", only(STAFF_A, ADMIN, ok=302),
+                                       writes=(STAFF_A, ADMIN)),
+    ("staff.move_member", "GET"): row("/staff/members/{member}/move", only(STAFF_A, ADMIN)),
+    ("staff.move_member", "POST"): row("/staff/members/{member}/move", only(STAFF_A, ADMIN, ok=302),
+                                       writes=(STAFF_A, ADMIN), data=lambda ids: {"group": ids["group_a2"]}),
+
+    # Staff accounts: admins only.
+    ("admin.staff_account", "GET"): row("/admin/staff/{staff_user}", only(ADMIN)),
+    ("admin.staff_account", "POST"): row("/admin/staff/{staff_user}", only(ADMIN, ok=302), writes=(ADMIN,),
+                                         data=lambda ids: {"name": "Field Worker C", "login": "staff.c@example.com",
+                                                           "organisations": [ids["org"]]}),
+    ("admin.disable_staff", "POST"): row("/admin/staff/{staff_user}/disable", only(ADMIN, ok=302), writes=(ADMIN,)),
+    ("admin.enable_staff", "POST"): row("/admin/staff/{disabled_staff}/enable", only(ADMIN, ok=302),
+                                        writes=(ADMIN,)),
+    ("admin.staff_login_code", "POST"): row("/admin/staff/{staff_user}/login-code", only(ADMIN), writes=(ADMIN,)),
+
+    # Moderation: buyers report; staff of the listing's organisation and admins hide, show, close reports.
+    ("moderation.report", "GET"): row("/p/{product}/report", only(BUYER, WHOLESALER)),
+    ("moderation.report", "POST"): row("/p/{product}/report", only(BUYER, WHOLESALER, ok=302),
+                                       writes=(BUYER, WHOLESALER),
+                                       data=lambda ids: {"reason": "wrong", "words": "Not cotton"}),
+    ("moderation.queue", "GET"): row("/staff/reports", only(*STAFF)),  # each sees the reports of their scope
+    ("moderation.hide_product", "POST"): row("/staff/products/{product}/hide", only(STAFF_A, ADMIN, ok=302),
+                                             writes=(STAFF_A, ADMIN), data=lambda ids: {"reason": "contact"}),
+    ("moderation.show_product", "POST"): row("/staff/products/{hidden}/show", only(STAFF_A, ADMIN, ok=302),
+                                             writes=(STAFF_A, ADMIN)),
+    ("moderation.hide_shop", "POST"): row("/staff/shops/{shop_id}/hide", only(STAFF_A, ADMIN, ok=302),
+                                          writes=(STAFF_A, ADMIN), data=lambda ids: {"reason": "not_allowed"}),
+    ("moderation.show_shop", "POST"): row("/staff/shops/{hidden_shop}/show", only(STAFF_A, ADMIN, ok=302),
+                                          writes=(STAFF_A, ADMIN)),
+    ("moderation.dismiss", "POST"): row("/staff/reports/{report}/dismiss", only(STAFF_A, ADMIN, ok=302),
+                                        writes=(STAFF_A, ADMIN)),
+
+    # Categories: admins only.
+    ("admin.categories", "GET"): row("/admin/categories", only(ADMIN)),
+    ("admin.categories", "POST"): row("/admin/categories", only(ADMIN, ok=302), writes=(ADMIN,),
+                                      data=lambda ids: {"trade": ids["trade"], "english": "Wall hangings",
+                                                        "hi": "दीवार की सजावट"}),
+    ("admin.category", "GET"): row("/admin/categories/{category}", only(ADMIN)),
+    ("admin.category", "POST"): row("/admin/categories/{category}", only(ADMIN, ok=302), writes=(ADMIN,),
+                                    data=lambda ids: {"english": "Kurtis and tunics", "hi": "कुर्ती"}),
+    ("admin.merge_category", "POST"): row("/admin/categories/{category}/merge", only(ADMIN, ok=302),
+                                          writes=(ADMIN,), data=lambda ids: {"into": ids["category2"]}),
+    ("admin.retire_category", "POST"): row("/admin/categories/{category}/retire", only(ADMIN, ok=302),
+                                           writes=(ADMIN,)),
+
+    # Buyers: staff and admins see them and approve wholesalers; only admins put an account on hold.
+    ("admin.buyers", "GET"): row("/admin/buyers", only(*STAFF)),
+    ("admin.suspend", "POST"): row("/admin/buyers/{buyer}/suspend", only(ADMIN, ok=302), writes=(ADMIN,),
+                                   data=lambda ids: {"reason": "Many orders never collected"}),
+    ("admin.restore", "POST"): row("/admin/buyers/{held}/restore", only(ADMIN, ok=302), writes=(ADMIN,)),
 }
 
 
@@ -407,6 +509,18 @@ def build(app) -> tuple[dict, dict[str, str]]:
                                                         status="pending")])
     loan = finance.add_loan(session, world.member_a, world.member_a.user, "shg", "Our SHG", 12_000_00, 1200,
                             "declining", 12, clock.today() - timedelta(days=40))
+    group_a2 = factories.gen_group(session, world.org_a, name="Second SHG of A")
+    staff_c = factories.gen_user(session, Role.STAFF, login="staff.c@example.com")
+    disabled = factories.gen_user(session, Role.STAFF, login="staff.d@example.com")
+    disabled.is_active = False
+    held = factories.gen_user(session, Role.BUYER, login="held@example.com")
+    held.suspended_reason = "Many orders never collected"
+    hidden = factories.gen_product(session, world.shop_a, title="Hidden kurti")
+    hidden_shop = factories.gen_business(session, [world.member_a], public_name="Quiet Corner", trade="garments")
+    moderation.hide_product(session, world.admin, hidden, "contact")
+    moderation.hide_shop(session, world.admin, hidden_shop, "other")
+    report = moderation.report_listing(session, world.buyer, product, "wrong", "Not cotton at all")
+    kurtis = factories.category(session, "kurtis-tops")
     checkout = place_cash_order(session, world, variant, "matrix-open")
     paid = place_cash_order(session, world, variant, "matrix-paid").orders[0]
     payments.cash_received(session, paid, world.member_a.user)
@@ -423,7 +537,11 @@ def build(app) -> tuple[dict, dict[str, str]]:
                 session, "kurtis-tops").id, "shop": world.shop_a.slug, "shop_id": world.shop_a.id,
             "job": job.id, "onboarding": onboarding.id, "loan": loan.id, "checkout": checkout.id,
             "order": order.id, "payment": payments.payment_for(session, order).id, "paid": paid.id,
-            "quote": quote.id, "accepted": accepted.id, "wholesaler": world.wholesaler.id}, {
+            "quote": quote.id, "accepted": accepted.id, "wholesaler": world.wholesaler.id,
+            "programme": world.org_a.programme_id, "group_a2": group_a2.id, "staff_user": staff_c.id,
+            "disabled_staff": disabled.id, "buyer": world.buyer.id, "held": held.id, "hidden": hidden.id,
+            "hidden_shop": hidden_shop.id, "report": report.id, "trade": kurtis.parent_id,
+            "category2": factories.category(session, "sarees").id}, {
         role: user.email or user.phone for role, user in (
             (BUYER, world.buyer), (WHOLESALER, world.wholesaler), (OWNER, world.member_a.user),
             (OTHER, world.member_b.user), (STAFF_A, world.staff_a), (STAFF_B, world.staff_b), (ADMIN, world.admin))}

@@ -19,29 +19,49 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import DateField, DecimalField, FieldList, FormField, IntegerField, SelectFieldBase, SelectMultipleField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
-from catalog.forms import ImportForm, ProductForm, RupeeField, ShopForm
+from catalog.forms import HideForm, ImportForm, ProductForm, ReportForm, RupeeField, ShopForm
 from market import create_app
 from market.core.config import LOCALES
 from market.core.i18n import HaatForm
 from market.core.money import MAX_PAISE
 from market.forms import (
+    CategoryForm,
+    CodeForm,
+    CodeLoginForm,
     EraseForm,
     ForgotForm,
     LoginForm,
+    MergeForm,
+    OrganisationForm,
     PasswordForm,
+    ProgrammeForm,
     ResetForm,
     SignupCodeForm,
     SignupForm,
+    StaffEditForm,
     StaffForm,
+    StateForm,
+    SuspendForm,
 )
 from orders.forms import AddToCartForm, CheckoutForm, MessageForm
 from payments.forms import SaleForm
 from tests.conftest import TEST_CONFIG, examples
-from vendors.forms import GoalForm, LoanForm, OnboardingForm, RepaymentForm, SavingForm, WelcomeForm, bps
+from vendors.forms import (
+    GoalForm,
+    GroupForm,
+    LoanForm,
+    MoveForm,
+    OnboardingForm,
+    RepaymentForm,
+    SavingForm,
+    WelcomeForm,
+    bps,
+)
 
 FORMS = [ImportForm, ProductForm, ShopForm, EraseForm, LoginForm, PasswordForm, SignupForm, StaffForm, AddToCartForm,
          CheckoutForm, MessageForm, SaleForm, GoalForm, LoanForm, OnboardingForm, RepaymentForm, SavingForm,
-         WelcomeForm, SignupCodeForm, ForgotForm, ResetForm]
+         WelcomeForm, SignupCodeForm, ForgotForm, ResetForm, CodeLoginForm, CodeForm, StaffEditForm, ProgrammeForm,
+         StateForm, OrganisationForm, CategoryForm, MergeForm, SuspendForm, ReportForm, HideForm, GroupForm, MoveForm]
 SETTINGS = settings(max_examples=examples(30), derandomize=True)  # a form per example: a third of the profile's
 
 
@@ -65,6 +85,21 @@ def offer_choices(form: HaatForm) -> None:
         form.organisations.choices = [(1, "Org A"), (2, "Org B")]
     elif isinstance(form, OnboardingForm):
         form.organisation.choices = [(1, "Org A")]
+    elif isinstance(form, StaffEditForm):
+        form.organisations.choices = [(1, "Org A"), (2, "Org B")]
+    elif isinstance(form, StateForm):
+        form.state.choices = [("", "Choose"), ("KA", "Karnataka")]
+    elif isinstance(form, OrganisationForm):
+        form.state.choices = [("", "Choose"), ("MH", "Maharashtra")]
+        form.staff.choices = [(3, "Asha")]
+    elif isinstance(form, CategoryForm):
+        form.trade.choices = [(1, "Garments")]
+    elif isinstance(form, MergeForm):
+        form.into.choices = [("", "Choose"), (5, "Sarees")]
+    elif isinstance(form, (ReportForm, HideForm)):
+        form.reason.choices = [("", "Choose"), ("contact", "Contact"), ("other", "Something else")]
+    elif isinstance(form, MoveForm):
+        form.group.choices = [(7, "Pragati SHG")]
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +262,7 @@ GOOD = {  # per form, a post that validates
     LoginForm: {"login": "meena@example.com", "password": PASSWORD, "remember": "y", "next": "/cart"},
     PasswordForm: {"current": PASSWORD, "new": PASSWORD + "8", "confirm": PASSWORD + "8"},
     SignupForm: {"name": "Meena", "login": "meena@example.com", "password": PASSWORD, "confirm": PASSWORD,
-                 "role": "wholesaler", "business_name": "Traders", "gstin": "27ABCDE1234F1Z5"},
+                 "role": "wholesaler", "business_name": "Traders", "gstin": "27AAPFU0939F1ZV"},
     StaffForm: {"name": "Field Worker", "login": "9812345678", "password": PASSWORD, "organisations": "2"},
     AddToCartForm: {"variant": "5", "quantity": "2"},
     CheckoutForm: {"key": "k" * 24, "expected_total": "45000", "pay_with": "cash", "ship_name": "Asha",
@@ -244,7 +279,21 @@ GOOD = {  # per form, a post that validates
     WelcomeForm: {"phone": "9812345678", "code": "12345678", "password": PASSWORD, "again": PASSWORD},
     SignupCodeForm: {"code": "12345678"},
     ForgotForm: {"login": "98123 45678"},
+    CodeLoginForm: {"login": "98123 45678"},
+    CodeForm: {"code": "123456"},
     ResetForm: {"code": "123456", "new": PASSWORD + "8", "confirm": PASSWORD + "8"},
+    StaffEditForm: {"name": "Field Worker", "login": "9812345678", "organisations": "2"},
+    ProgrammeForm: {"name": "Second programme"},
+    StateForm: {"state": "KA"},
+    OrganisationForm: {"name": "Sakhi Collective", "state": "MH", "district": "Pune", "pickup_address": "Office",
+                       "staff": "3"},
+    CategoryForm: {"trade": "1", "english": "Lehengas", "hi": "लहंगे", "bn": "লেহেঙ্গা"},
+    MergeForm: {"into": "5"},
+    SuspendForm: {"reason": "Orders never collected"},
+    ReportForm: {"reason": "contact", "words": "A number in the photo"},
+    HideForm: {"reason": "other"},
+    GroupForm: {"name": "Jyoti SHG", "area": "Ward 3", "formed_on": "2020-01-15"},
+    MoveForm: {"group": "7"},
 }
 
 

@@ -204,15 +204,17 @@ def test_a_wholesaler_signs_up_waits_for_approval_then_sees_tier_prices(client, 
               "confirm": "long-enough-1", "role": "wholesaler", "business_name": "", "gstin": ""}
     bad = client.post("/auth/signup", data=signup)
     assert "business name" in bad.text
-    client.post("/auth/signup", data={**signup, "business_name": "Ravi Traders", "gstin": "27abcde1234f1z5"})
+    typo = client.post("/auth/signup", data={**signup, "business_name": "Ravi Traders", "gstin": "27abcde1234f1z5"})
+    assert "typing mistake" in typo.text and 'value="Ravi Traders"' in typo.text  # its check character is 0, not 5
+    client.post("/auth/signup", data={**signup, "business_name": "Ravi Traders", "gstin": "27aapfu0939f1zv"})
     client.post("/auth/signup/code", data={"code": code_sent_to(session, "ravi@traders.example")})
     client.post("/cart/add", data={"variant": product.variants[0].id, "quantity": 10})
     assert "₹4,500.00" in client.get("/cart").text  # not approved yet: retail price
     client.post("/auth/logout")
     login(client, world.staff_a.email)
-    assert "Ravi Traders" in client.get("/wholesalers").text
+    assert "Ravi Traders" in client.get("/admin/buyers?show=waiting").text
     profile = session.scalar(sa.select(WholesalerProfile))
-    assert profile.gstin == "27ABCDE1234F1Z5" and profile.status == "pending"
+    assert profile.gstin == "27AAPFU0939F1ZV" and profile.status == "pending"
     client.post(f"/wholesalers/{profile.user_id}", data={"decision": "approve"})
     client.post("/auth/logout")
     login(client, "ravi@traders.example", "long-enough-1")

@@ -34,8 +34,11 @@ def test_request_counter_accept_order(client, world, session):
 
     login(client, world.member_a.user.phone)
     assert "Requests for a quote from wholesale buyers (1)" in client.get("/seller/orders").text
-    assert "<h1>Requests for a quote from wholesale buyers</h1>" in client.get("/quotes/").text
+    listed = client.get("/quotes/").text
+    assert "<h1>Requests for a quote from wholesale buyers</h1>" in listed
+    assert "waiting for your answer" in listed and "waiting for the seller" not in listed  # said to her, of her
     page = client.get(quote_url).text
+    assert "waiting for your answer" in page
     assert "Total at the price asked" in page and trader.email not in page and "in stock; 200 asked" not in page
     quote_id = int(quote_url.rsplit("/", 1)[1])
     client.post(f"/quotes/{quote_id}/answer", data={"decision": "offer", "price": "410", "supply": "stock",
@@ -44,7 +47,7 @@ def test_request_counter_accept_order(client, world, session):
 
     login(client, "trader@example.com")
     page = client.get(quote_url).text
-    assert "Accept ₹410.00 each" in page and "Total at the offered price" in page
+    assert "Accept ₹410.00 each" in page and "Total at the offered price" in page and "seller sent a price" in page
     assert "Total at the agreed price" not in page
     client.post(f"/quotes/{quote_id}/answer", data={"decision": "accepted"})
     assert "Total at the agreed price" in client.get(quote_url).text

@@ -1,7 +1,7 @@
 import pytest
 
 from market import create_app
-from market.core.config import ConfigError, normalise_database_url
+from market.core.config import DEFAULTS, ConfigError, _check_push, normalise_database_url
 
 
 def test_production_refuses_to_start_without_a_secret(monkeypatch):
@@ -21,7 +21,8 @@ TWILIO = {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TO
           "TWILIO_FROM": "+15005550006"}
 DLT = {"SMS_PROVIDER": "dlt", "SMS_DLT_SID": "haat", "SMS_DLT_API_KEY": "k", "SMS_DLT_API_TOKEN": "t",
        "SMS_DLT_SENDER": "HAATMK", "SMS_DLT_ENTITY_ID": "1101",
-       "SMS_DLT_TEMPLATES": '{"signup_code": "1", "reset_code": "2", "new_order": "3", "payment_received": "4"}'}
+       "SMS_DLT_TEMPLATES": '{"signup_code": "1", "reset_code": "2", "login_code": "5", "new_order": "3", '
+                            '"payment_received": "4"}'}
 
 
 def test_production_cookies_are_secure():
@@ -84,3 +85,23 @@ def test_the_dlt_provider_needs_a_template_id_for_every_message():
 def test_real_sms_providers_start_with_their_keys():
     for provider in (TWILIO, DLT):
         assert create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **provider})
+
+
+def test_a_vapid_key_is_made_once_in_development_and_production_without_one_has_no_push(tmp_path):
+    first, again = dict(DEFAULTS), dict(DEFAULTS)
+    _check_push(first, False, tmp_path)
+    _check_push(again, False, tmp_path)
+    assert first["VAPID_PRIVATE_KEY"] == again["VAPID_PRIVATE_KEY"]  # kept: subscriptions outlive a restart
+    assert (tmp_path / "vapid_private_key").stat().st_mode & 0o077 == 0
+    assert len(first["VAPID_PUBLIC_KEY"]) == 87 and first["VAPID_SUBJECT"].startswith("mailto:")
+    production = dict(DEFAULTS)
+    _check_push(production, True, tmp_path / "elsewhere")
+    assert production["VAPID_PUBLIC_KEY"] is None and not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize("key, subject", [("not-a-key", "mailto:ops@haat.example"),
+                                          ("OF-MmWegnH7ixrAuE6B-4JOaHtxQOv02iz6ckmd4uCM", None),
+                                          ("OF-MmWegnH7ixrAuE6B-4JOaHtxQOv02iz6ckmd4uCM", "http://haat.example")])
+def test_production_refuses_a_vapid_key_or_contact_that_cannot_work(tmp_path, key, subject):
+    with pytest.raises(ConfigError):
+        _check_push({**DEFAULTS, "VAPID_PRIVATE_KEY": key, "VAPID_SUBJECT": subject}, True, tmp_path)

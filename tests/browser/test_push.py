@@ -1,0 +1,102 @@
+"""At a cheap phone's width (360 px): a seller who reads Hindi turns on alerts on her account page, a buyer orders on
+his phone, the notify worker runs, and the push service received an alert that her phone's keys decrypt to the new
+order in Hindi.
+
+Headless Chromium cannot reach Google's push service, so the page's real `PushManager.subscribe()` fails; the page
+then takes its subscription from the demo's push service (market.core.fakes.push), which keeps the phone's private
+key and decrypts what it receives. Everything else is the page's own flow: the notification permission (granted
+here as she would tap "Allow"), the service worker, the subscription sent to the server for her login."""
+
+import json
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from playwright.sync_api import expect
+
+from market.core.money import format_inr
+from market.core.notifications import LogSender, deliver_all
+from market.core.push import demo_service
+from market.core.sms import provider_from_config
+from orders.models import Order
+from tests.browser.test_ordering import log_in
+from tests.factories import PASSWORD, gen_product
+
+SCREENSHOTS = os.environ.get("HAAT_SCREENSHOTS")
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture
+def phones(browser, live_server):
+    contexts = []
+
+    def phone():
+        context = browser.new_context(**{**browser.phone, "viewport": PHONE}, locale="en-IN")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield phone
+    for context in contexts:
+        context.close()
+
+
+def fits(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
+
+
+def test_a_buyers_order_reaches_the_sellers_phone_as_an_alert_in_her_language(phones, live_server, world, session):
+    seller = world.member_a.user
+    seller.locale = "hi"
+    kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
+    session.commit()
+
+    hers = phones()
+    hers.grant_permissions(["notifications"], origin=live_server)  # she taps "Allow"
+    page = hers.new_page()
+    log_in(page, live_server, seller.phone)
+    page.goto(live_server + "/auth/account#alerts")
+    turn_on = page.locator("[data-push-on]")
+    expect(turn_on).to_have_text("इस फ़ोन पर सूचनाएँ चालू करें")  # "Turn on alerts on this phone"
+    fits(page)
+    if SCREENSHOTS:
+        page.locator("#phone-alerts").screenshot(path=f"{SCREENSHOTS}/push-off.png")
+    turn_on.click()
+    expect(page.get_by_role("status").first).to_contain_text("इस फ़ोन पर सूचनाएँ चालू हैं")  # "Alerts are on..."
+    expect(page.locator("#phone-alerts")).to_contain_text("इस फ़ोन पर सूचनाएँ बंद करें")  # "Turn off alerts..."
+    assert page.evaluate("navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))")  # shows them
+    fits(page)
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/push-on.png", full_page=True)
+
+    his = phones().new_page()  # the buyer, on his own phone
+    his.goto(f"{live_server}/p/{kurti.id}")
+    his.get_by_label("How many").fill("2")
+    his.get_by_role("button", name="Add to cart").click()
+    his.get_by_role("link", name="Continue to order").click()
+    his.get_by_label("Phone number or e-mail").fill(world.buyer.email)
+    his.get_by_label("Password").fill(PASSWORD)
+    his.get_by_role("button", name="Log in").click()
+    his.get_by_label("Cash when you collect or receive it").check()
+    his.get_by_role("button", name="Place order").click()
+    expect(his.get_by_role("heading", level=1)).to_contain_text("Your order is placed")
+
+    push = demo_service()
+    assert push.received() == []  # nothing before the worker runs
+    deliver_all(session, LogSender(), provider_from_config())  # the notify worker, once (`make run` runs it)
+    deliver_all(session, LogSender(), provider_from_config())  # and again: nothing more
+    order = session.scalars(sa.select(Order)).one()
+    with force_locale("hi"):
+        title = str(_l("New order %(n)s: %(amount)s", n=order.number, amount=format_inr(order.total_paise)))
+    [got] = push.received()
+    alert = json.loads(got["text"])  # decrypted by the push service with the private key of her phone's subscription
+    assert (alert["title"], alert["url"], alert["lang"]) == (title, f"/orders/{order.id}", "hi")
+    assert title.startswith("नया ऑर्डर") and got["urgency"] == "high"
+
+    page.goto(live_server + "/demo/sms#alerts")  # the demo's phone page shows the alert as her phone reads it
+    expect(page.locator(".push-inbox li").first).to_contain_text(title)
+    fits(page)
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/push-demo-phone.png", full_page=True)
