@@ -4,7 +4,7 @@ Existing orders are mapped onto their method's path: a pickup order sent or deli
 a local one ready or sent is out for delivery, a courier one marked ready is shipped (its tracking unknown).
 
 Revision ID: b7c1f0d2e9a4
-Revises: 7e4b2a9c1d30
+Revises: 7e2b9c4d1f08
 Create Date: 2026-12-07 21:40:00
 """
 import re
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b7c1f0d2e9a4'
-down_revision = '7e4b2a9c1d30'
+down_revision = '7e2b9c4d1f08'
 branch_labels = None
 depends_on = None
 

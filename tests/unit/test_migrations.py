@@ -39,7 +39,7 @@ def test_migrations_go_down_and_up_again(tmp_path):
     command.upgrade(cfg, "head")
 
 
-BEFORE_FULFILMENT = "7e4b2a9c1d30"  # the revision before fulfilment by delivery method (b7c1f0d2e9a4)
+BEFORE_FULFILMENT = "7e2b9c4d1f08"  # the revision before fulfilment by delivery method (b7c1f0d2e9a4)
 
 
 def test_existing_orders_are_mapped_onto_their_delivery_method_s_path(tmp_path):
