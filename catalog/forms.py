@@ -98,6 +98,14 @@ class ProductForm(HaatForm):
                                    render_kw=NUMERIC)
     # Made by her phone for a product listed without signal (static/js/drafts.js): saved once, however often sent.
     client_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f-]{8,40}$")])
+    # How far she turned each new photo in the preview, clockwise, in the order they were picked: "90,0,270".
+    photo_turns = HiddenField(validators=[Optional(), Length(max=40)])
+
+    def turns(self, count: int) -> list[int]:
+        """The quarter turns of the `count` new photos (anything else written there: not turned)."""
+        asked = (self.photo_turns.data or "").split(",")
+        return [int(t) if i < len(asked) and t in ("90", "180", "270") else 0
+                for i, t in enumerate((asked + ["0"] * count)[:count])]
     diet = RadioField(_l("Food type"), validators=[Optional()],
                       choices=[SelectChoice("veg", _l("Veg")), SelectChoice("egg", _l("Contains egg")),
                                SelectChoice("nonveg", _l("Non-veg"))])

@@ -347,6 +347,27 @@ def remove_photo(session: Session, product: Product, photo_id: int) -> str:
     return photo.key
 
 
+def change_stock(session: Session, product: Product, variant_id: int, by: int) -> int:
+    """One more or one fewer piece of a variant (a tap on her products list); the new stock. One conditional
+    UPDATE: a sale taking the last piece at the same moment cannot make the stock negative."""
+    if by not in (-1, 1):
+        raise CatalogError(_l("Change the stock one piece at a time."))
+    variant = next((v for v in product.variants if v.id == variant_id), None)
+    if variant is None:
+        raise CatalogError(_l("That size is not on this product."))
+    left = session.scalar(sa.update(Variant).where(Variant.id == variant.id, Variant.stock + by >= 0,
+                                                   Variant.stock + by <= MAX_STOCK)
+                          .values(stock=Variant.stock + by).returning(Variant.stock)
+                          .execution_options(synchronize_session=False))
+    session.expire(variant, ["stock"])
+    if left is None:
+        raise CatalogError(_l("None left to take away.") if by < 0 else _l("That is the most stock allowed."))
+    refresh_summary(product)
+    queue_reindex(session, product)
+    session.flush()
+    return left
+
+
 def queue_reindex(session: Session, product: Product) -> None:
     """Ask for the product's search entry to be rewritten (or removed) after this transaction."""
     session.add(SearchQueue(product_id=product.id))
@@ -397,9 +418,9 @@ class StagedPhotos:
     def __enter__(self) -> StagedPhotos:
         return self
 
-    def add(self, data) -> StoredPhoto:
-        """Run one upload through the pipeline (raises images.PhotoError)."""
-        stored = process_upload(data, self.media_dir)
+    def add(self, data, turn: int = 0) -> StoredPhoto:
+        """Run one upload through the pipeline, turned `turn` degrees clockwise (raises images.PhotoError)."""
+        stored = process_upload(data, self.media_dir, turn)
         self.stored.append(stored)
         return stored
 

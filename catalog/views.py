@@ -24,6 +24,7 @@ from catalog.services import (
     StagedPhotos,
     add_photo,
     category_ids,
+    change_stock,
     create_product,
     leaf_categories,
     remove_photo,
@@ -226,7 +227,7 @@ def _save(form: ProductForm, item: Product | None):
         return None
     with StagedPhotos(media_dir()) as staged:
         try:
-            stored = [staged.add(f.stream) for f in uploads]
+            stored = [staged.add(f.stream, turn) for f, turn in zip(uploads, form.turns(len(uploads)), strict=True)]
             publish = "publish" in request.form
             if item is None:
                 item = create_product(db.session, shop, form.to_data(), publish=publish)
@@ -319,6 +320,27 @@ def change_status(product_id: int):
         flash({Status.ACTIVE: _("Buyers can see it now."), Status.ARCHIVED: _("Archived. Buyers no longer see it."),
                Status.DRAFT: _("Moved to drafts.")}[target], "success")
     return redirect(url_for("products.edit", product_id=item.id))
+
+
+@products.post("/<int:product_id>/variants/<int:variant_id>/stock")
+@role_required(Role.ENTREPRENEUR)
+def stock(product_id: int, variant_id: int):
+    """One piece more or less, from her products list: she stays on it (a script may send it without leaving)."""
+    item = _editable(product_id)
+    by = {"more": 1, "less": -1}.get(request.form.get("change", "")) or abort(400)
+    try:
+        left = change_stock(db.session, item, variant_id, by)
+    except CatalogError as exc:
+        db.session.rollback()
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": str(exc)}, 409
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        update_search_index()
+        if request.accept_mimetypes.best == "application/json":
+            return {"stock": left}
+    return redirect(url_for("products.mine", status=item.status) + f"#p{item.id}")
 
 
 @products.post("/<int:product_id>/photos/<int:photo_id>/delete")

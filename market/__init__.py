@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, render_template, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -181,6 +181,9 @@ def save_data() -> bool:
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["inr"] = lambda paise: format_inr(paise, str(get_locale()))
     app.jinja_env.filters["count"] = lambda n: format_count(n, str(get_locale()))
+    # One way to write a date on every page, in her language: "7 Dec 2026" and "7 Dec 2026, 9:14 pm" (India time).
+    app.jinja_env.filters["day"] = lambda d: format_date(d, DAY)
+    app.jinja_env.filters["when"] = lambda d: format_datetime(d, DAY + ", h:mm a")
 
     icons = url_for_static_icons(app)
     app.jinja_env.globals.update(icon=icons, state_name=state_name, LOCALES=LOCALES, save_data=save_data)
@@ -188,9 +191,34 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def globals_for_templates():
         unread = _header_data()
-        chosen = request.cookies.get("lang") in LOCALES or (current_user.is_authenticated and current_user.locale)
         return {"current_locale": str(get_locale()), "current_user": current_user, "unread_notifications": unread,
-                "choose_language": not chosen}
+                "choose_language": _ask_language()}
+
+    @app.after_request
+    def remember_where_language_was_asked(response):
+        """The first page that asked stays the one that asks (a reload, back): a cookie for this visit, no row."""
+        asked = g.pop("language_asked_on", None)
+        if asked is not None:
+            response.set_cookie(LANGUAGE_ASKED, asked, samesite="Lax", httponly=True,
+                                secure=app.config["ENV"] == "production")
+        return response
+
+
+DAY = "d MMM y"  # the date pattern of every page (Babel's month names in her language)
+LANGUAGE_ASKED = "lang_asked"  # the path of the page that asked for her language, or "later" ("not now")
+
+
+def _ask_language() -> bool:
+    """Whether this page shows the big "Choose your language" panel: only the first page of a visit by someone
+    who has not chosen, until she chooses or says "not now"; never the next pages (cart, checkout, payment)."""
+    chosen = request.cookies.get("lang") in LOCALES or (current_user.is_authenticated and current_user.locale)
+    if chosen or request.method != "GET":
+        return False
+    asked = request.cookies.get(LANGUAGE_ASKED)
+    if asked is None:
+        g.language_asked_on = request.path[:200]
+        return True
+    return asked == request.path[:200]
 
 
 def _header_data(again: bool = False) -> int:

@@ -104,8 +104,8 @@ def export(level: str, key: str, fmt: str):
 
 
 def _units_table(scope, rows: list[dict], title: str | None = None) -> tuple[str, list[str], list[list]]:
-    return (title or str(UNIT_TITLES[scope.level]), [_("Name"), _("Members"), _("Income this month (Rs)"),
-                                                     _("Income last month (Rs)"), _("Sales"), _("Active sellers")],
+    return (title or str(UNIT_TITLES[scope.level]), [_("Name"), _("Members"), _("Income this month (₹)"),
+                                                     _("Income last month (₹)"), _("Sales"), _("Active sellers")],
             [[r["name"], r["members"], _shown(r["income_paise"], True), _shown(r["last_month_paise"], True),
               _shown(r["sales"]), _shown(r["active_sellers"])] for r in rows])
 
@@ -141,23 +141,23 @@ def _tables(scope) -> dict[str, tuple[str, list[str], list[list]]]:
     f = figures(db.session, scope, today())
     tables = {
         "summary": (_("Summary"), [_("Figure"), _("Value")], [
-            [_("Business income this month (Rs)"), rupees(f.income_paise)],
-            [_("Business income last month (Rs)"), rupees(f.last_month_paise)],
+            [_("Business income this month (₹)"), rupees(f.income_paise)],
+            [_("Business income last month (₹)"), rupees(f.last_month_paise)],
             [_("Sales this month"), f.orders],
             [_("Active sellers"), f.active_sellers],
             [_("Members"), f.members],
-            [_("Earning Rs 10,000+ last month"), f.lakhpati],
+            [_("Earning ₹10,000+ last month"), f.lakhpati],
             [_("Loans on track"), f.on_track],
             [_("Loans behind"), f.overdue],
-            [_("Principal still owed (Rs)"), rupees(f.outstanding_paise)],
+            [_("Principal still owed (₹)"), rupees(f.outstanding_paise)],
             [_("Portfolio at risk, 30 days (per cent)"), Decimal(f.par30_bps) / 100],
-            [_("Saved through Haat (Rs)"), rupees(f.saved_paise)],
+            [_("Saved through Haat (₹)"), rupees(f.saved_paise)],
             [_("Saved this month in full"), f.saved_in_full],
             [_("Members whose group saves monthly"), f.saving_members],
             [_("Members who need a visit"), f.to_visit]]),
-        "months": (_("Income per month"), [_("Month"), _("Business income (Rs)")],
+        "months": (_("Income per month"), [_("Month"), _("Business income (₹)")],
                    [[month.isoformat()[:7], rupees(paise)] for month, paise in f.months]),
-        "categories": (_("Top categories"), [_("Category"), _("Income, last three months (Rs)")],
+        "categories": (_("Top categories"), [_("Category"), _("Income, last three months (₹)")],
                        [[category_name(name), rupees(paise)] for name, paise in f.top_categories]),
     }
     if scope.level == "group":

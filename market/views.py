@@ -180,6 +180,16 @@ def set_language(code: str):
     return response
 
 
+@main.post("/language/later")
+def language_later():
+    """ "Not now" on the first page's language panel: it is not shown again (the header's chooser stays)."""
+    target = request.args.get("next")
+    response = redirect(target if is_safe_next(target) and _opens_by_link(target) else url_for("main.home"))
+    response.set_cookie("lang_asked", "later", max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True,
+                        secure=current_app.config["ENV"] == "production")
+    return response
+
+
 def _opens_by_link(path: str) -> bool:
     """Whether a link can open the path: not a page shown in answer to a form (the demo gateway's, say), whose
     address answers only a POST."""

@@ -16,8 +16,8 @@ from market.core.db import Base, UTCDateTime, utcnow
 from market.core.models import User
 from vendors.models import Business
 
-STATUSES = ("placed", "confirmed", "packed", "ready_for_pickup", "shipped", "delivered", "completed",
-            "cancelled", "refund_requested", "refunded")
+STATUSES = ("placed", "confirmed", "packed", "ready_for_pickup", "out_for_delivery", "shipped", "collected",
+            "delivered", "completed", "cancelled", "refund_requested", "refunded")
 _status_list = ", ".join(f"'{s}'" for s in STATUSES)
 
 
@@ -92,6 +92,10 @@ class Order(Base):
     ship_to_name: Mapped[str] = mapped_column(sa.String(100), default="")
     ship_to_address: Mapped[str] = mapped_column(sa.String(300), default="")
     ship_to_pincode: Mapped[str] = mapped_column(sa.String(6), default="")
+    # Sent by courier: whom with, its tracking number and the courier's tracking page (http or https only).
+    courier_name: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    tracking_number: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    tracking_url: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     subtotal_paise: Mapped[int]
     delivery_fee_paise: Mapped[int] = mapped_column(default=0)
     total_paise: Mapped[int]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from catalog.models import Product, Variant
 from catalog.permissions import owns_business
+from market.core import events
 from market.core.db import utcnow
 from market.core.errors import Refusal
 from market.core.models import Role, User
@@ -197,7 +199,8 @@ def quote(session: Session, cart: Cart | None, buyer: User | None) -> Quote:
         return Quote([], [], wholesale)
     variant_ids = [i.variant_id for i in cart.items]
     shop = joinedload(Variant.product, innerjoin=True).joinedload(Product.business, innerjoin=True)
-    options = [shop.joinedload(Business.group, innerjoin=True).joinedload(SelfHelpGroup.organisation, innerjoin=True)]
+    options = [shop.joinedload(Business.group, innerjoin=True).joinedload(SelfHelpGroup.organisation, innerjoin=True),
+               joinedload(Variant.product, innerjoin=True).selectinload(Product.photos)]  # the cart's thumbnails
     if wholesale:
         options.append(joinedload(Variant.product, innerjoin=True).selectinload(Product.tiers))
     stmt = sa.select(Variant).where(Variant.id.in_(variant_ids)).options(*options)
@@ -425,24 +428,61 @@ def actor_for(user: User, order: Order) -> Actor | None:
     return None
 
 
+@dataclass(frozen=True)
+class Tracking:
+    """How a courier order can be followed: the courier, its tracking number and its tracking page."""
+
+    courier: str
+    number: str
+    link: str = ""
+
+
+def check_tracking(courier: str, number: str, link: str) -> Tracking:
+    """The courier's name and tracking number (both needed) and its tracking page (http or https), tidied.
+    A phone number or e-mail address in them is hidden or refused: the buyer reads them."""
+    courier, number, link = courier.strip(), number.strip(), link.strip()
+    if not courier or not number:
+        raise OrderError(_l("Write the courier's name and the tracking number."))
+    if len(courier) > 60 or len(number) > 60:
+        raise OrderError(lazy_ngettext("Field cannot be longer than %(max)d character.",
+                                       "Field cannot be longer than %(max)d characters.", 60, max=60))
+    if link:
+        parts = urlsplit(link)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or len(link) > 300 \
+                or any(c.isspace() for c in link) or hide_contacts(link) != link:
+            raise OrderError(_l("The tracking link starts with https:// (copy it from the courier's page)."))
+    return Tracking(hide_contacts(courier), hide_contacts(number), link)
+
+
 def move(session: Session, order: Order, target: OrderStatus, user: User | None, actor: Actor,
-         note: str = "") -> None:
-    """Move the order through its state machine and record who did it; cancelling puts stock back. The money
-    follows in market.flows.order_moves, which is what views call."""
-    check_move(order.status, target, actor)
+         note: str = "", tracking: Tracking | None = None) -> None:
+    """Move the order through its state machine (its delivery method's moves) and record who did it; cancelling
+    puts stock back; sending by courier needs its tracking. The money follows in market.flows.order_moves,
+    which is what views call."""
+    check_move(order.status, target, actor, order.delivery)
+    if target == OrderStatus.SHIPPED and tracking is None:
+        raise OrderError(_l("Write the courier's name and the tracking number."))
+    values: dict[str, object] = {"status": target}
+    if target == OrderStatus.SHIPPED and tracking is not None:
+        values |= {"courier_name": tracking.courier, "tracking_number": tracking.number,
+                   "tracking_url": tracking.link}
     # A conditional update: two taps (or two people) moving the same order cannot both succeed.
     result = session.execute(sa.update(Order).where(Order.id == order.id, Order.status == order.status)
-                             .values(status=target).execution_options(synchronize_session=False))
+                             .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise OrderError(_l("Someone changed this order just now. Look again."))
     session.add(OrderEvent(order_id=order.id, actor_id=user.id if user else None, actor_role=actor,
                            from_status=order.status, to_status=target, note=note[:300]))
     if target in RELEASES_STOCK:
         release_stock(session, order)
+    before = OrderStatus(order.status)
     session.expire(order)
     session.flush()
+    events.order_moved.send(session, order=order, before=before, after=target, actor=actor)
+    body = (lambda: _l("Courier: %(c)s, tracking number %(t)s", c=tracking.courier, t=tracking.number)) \
+        if target == OrderStatus.SHIPPED and tracking is not None else ""
     notify(session, _other_side(order, actor), lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
-                                                           s=STATUS_NAMES[target]), "", f"/orders/{order.id}",
+                                                           s=STATUS_NAMES[target]), body, f"/orders/{order.id}",
            kind="order_update")
 
 
@@ -464,6 +504,17 @@ def post_message(session: Session, order: Order, user: User, actor: Actor, body:
     return message
 
 
+def last_word_from_buyer(session: Session, order_ids: list[int]) -> set[int]:
+    """The orders whose latest message is the buyer's: her seller has a message to read and answer (no page
+    view is recorded: opening a page changes nothing, and her answer clears the mark)."""
+    if not order_ids:
+        return set()
+    latest = (sa.select(sa.func.max(OrderMessage.id)).where(OrderMessage.order_id.in_(order_ids))
+              .group_by(OrderMessage.order_id))
+    return set(session.scalars(sa.select(OrderMessage.order_id).where(OrderMessage.id.in_(latest),
+                                                                      ~OrderMessage.from_seller)))
+
+
 def _other_side(order: Order, actor: Actor) -> list[User]:
     """Who should hear about what `actor` did: the buyer hears from the seller's side, and the other way."""
     if actor == Actor.BUYER:
@@ -473,7 +524,8 @@ def _other_side(order: Order, actor: Actor) -> list[User]:
 
 STATUS_NAMES = {
     OrderStatus.PLACED: _l("placed"), OrderStatus.CONFIRMED: _l("accepted"), OrderStatus.PACKED: _l("packed"),
-    OrderStatus.READY_FOR_PICKUP: _l("ready for pickup"), OrderStatus.SHIPPED: _l("sent"),
+    OrderStatus.READY_FOR_PICKUP: _l("ready for pickup"), OrderStatus.OUT_FOR_DELIVERY: _l("out for delivery"),
+    OrderStatus.SHIPPED: _l("sent by courier"), OrderStatus.COLLECTED: _l("collected"),
     OrderStatus.DELIVERED: _l("delivered"), OrderStatus.COMPLETED: _l("completed"),
     OrderStatus.CANCELLED: _l("cancelled"), OrderStatus.REFUND_REQUESTED: _l("refund asked"),
     OrderStatus.REFUNDED: _l("refunded"),

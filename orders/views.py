@@ -34,7 +34,9 @@ from orders.services import (
     across_states_unregistered,
     actor_for,
     cart_for,
+    check_tracking,
     decide_wholesaler,
+    last_word_from_buyer,
     merge_guest_cart,
     needs_billing_address,
     post_message,
@@ -207,9 +209,10 @@ def placed(checkout_id: int):
 @orders.get("/orders")
 @login_required
 def history():
-    items = db.session.scalars(sa.select(Order).where(Order.buyer_id == current_user.id)
-                               .order_by(Order.id.desc()).limit(100)).all()
-    return render_template("orders/history.html", orders=items)
+    items = list(db.session.scalars(sa.select(Order).where(Order.buyer_id == current_user.id)
+                                    .options(selectinload(Order.business)).order_by(Order.id.desc()).limit(100)))
+    paid = payments_for(db.session, items)
+    return render_template("orders/history.html", orders=items, payment_of=lambda o: paid[o.id])
 
 
 def _order_for_me(order_id: int) -> tuple[Order, Actor]:
@@ -234,7 +237,7 @@ def _moves(order: Order, actor: Actor, payment_of=None) -> list[OrderStatus]:
     payment_of = payment_of or (lambda o: payment_for(db.session, o))
     payment = payment_of(order)
     in_parts = payment is None and order.wholesale  # a wholesale order from a quote: its advance, its balance
-    return [m for m in next_moves(order.status, actor)
+    return [m for m in next_moves(order.status, actor, order.delivery)
             if (m != OrderStatus.CONFIRMED or (may_accept(db.session, order) if in_parts else accepts(payment)))
             and (m not in order_moves.DISPATCH or not in_parts or may_dispatch(db.session, order))]
 
@@ -244,13 +247,22 @@ def _moves(order: Order, actor: Actor, payment_of=None) -> list[OrderStatus]:
 def change_status(order_id: int):
     order, actor = _order_for_me(order_id)
     wanted = request.form.get("to", "")
+    form = request.form
     try:
-        refuse_move(order.status, wanted, actor)  # a stale page's button: her mistake; past here, a wrong move is a bug
+        # A stale page's button: her mistake; past here, a wrong move is a bug.
+        refuse_move(order.status, wanted, actor, order.delivery)
         target = OrderStatus(wanted)
-        order_moves.move(db.session, order, target, current_user, actor)
+        tracking = check_tracking(form.get("courier", ""), form.get("tracking_number", ""),
+                                  form.get("tracking_url", "")) if target == OrderStatus.SHIPPED else None
+        order_moves.move(db.session, order, target, current_user, actor, tracking=tracking)
     except Refusal as exc:  # what stopped it, in her words: paid first, moved meanwhile, a refund that failed...
         db.session.rollback()
         flash(str(exc), "error")
+        if wanted == OrderStatus.SHIPPED:  # the courier's details stay as she typed them
+            order, actor = _order_for_me(order_id)
+            typed = {k: form.get(k, "")[:300] for k in ("courier", "tracking_number", "tracking_url")}
+            return render_template("orders/show.html", order=order, actor=actor, moves=_moves(order, actor),
+                                   form=MessageForm(), typed=typed), 422
     else:
         refunding = any(kind == "refund" for kind, _id in waiting_to_send(db.session))
         db.session.commit()  # the gateway is asked after the response (payments.outbox), or by the worker
@@ -383,8 +395,9 @@ def seller():
         QuoteRequest.business_id.in_(shop_ids or [-1]), QuoteRequest.status.in_(("requested", "countered"))))
     paid = payments_for(db.session, [*new, *active, *cash_due])
     payment_of = lambda o: paid[o.id]  # noqa: E731 - for the template too, in place of the one-by-one lookup
+    to_read = last_word_from_buyer(db.session, [o.id for o in (*new, *active, *cash_due)])
     return render_template("orders/seller.html", new=new, active=active, cash_due=cash_due, finished=finished,
-                           today_count=today[0], today_paise=today[1], open_quotes=open_quotes,
+                           today_count=today[0], today_paise=today[1], open_quotes=open_quotes, to_read=to_read,
                            payment_of=payment_of, moves=lambda o: _moves(o, Actor.SELLER, payment_of))
 
 
@@ -412,7 +425,9 @@ def STATUS_WORDS():  # noqa: N802 - a table, built per request so it is translat
     return {
         OrderStatus.PLACED: _("new, waiting for the seller"), OrderStatus.CONFIRMED: _("accepted"),
         OrderStatus.PACKED: _("packed"), OrderStatus.READY_FOR_PICKUP: _("ready for pickup"),
-        OrderStatus.SHIPPED: _("sent"), OrderStatus.DELIVERED: _("delivered"), OrderStatus.COMPLETED: _("completed"),
+        OrderStatus.OUT_FOR_DELIVERY: _("out for delivery"), OrderStatus.SHIPPED: _("sent by courier"),
+        OrderStatus.COLLECTED: _("collected"), OrderStatus.DELIVERED: _("delivered"),
+        OrderStatus.COMPLETED: _("completed"),
         OrderStatus.CANCELLED: _("cancelled"), OrderStatus.REFUND_REQUESTED: _("refund asked"),
         OrderStatus.REFUNDED: _("refunded"),
     }

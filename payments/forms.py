@@ -7,6 +7,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from market.core.i18n import HaatForm
+from market.core.money import format_inr
 
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
 
@@ -26,4 +27,6 @@ class SaleForm(HaatForm):
         """The seller's own shops and products to choose from."""
         self.business.choices = [SelectChoice(b.id, b.public_name) for b in businesses]
         self.variant.choices = [SelectChoice(0, _l("Something else / not on Haat"))] + [
-            SelectChoice(v.id, f"{v.product.title}{' (' + v.label + ')' if v.label else ''}") for v in variants]
+            SelectChoice(v.id, f"{v.product.title}{' (' + v.label + ')' if v.label else ''}"
+                               f" · {format_inr(v.price_paise)}", render_kw={"data-price": str(v.price_paise)})
+            for v in variants]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,7 +148,10 @@ def open_at_gateway(session: Session, payment: Payment, **urls: str) -> dict:
     Done after the checkout is committed, so a gateway that is down costs the buyer a retry, not her order.
     Returns what the payment page needs. Raises GatewayUnavailable.
     """
-    description = str(_l("Haat order %(n)s", n=payment.checkout_id))  # the buyer sees it on the gateway's page
+    # The buyer sees it on the gateway's page: the orders' numbers as her order pages and messages name them.
+    named = [payment.order] if payment.order_id else list(payment.checkout.orders)
+    description = str(lazy_ngettext("Haat order %(n)s", "Haat orders %(n)s", len(named),
+                                    n=", ".join(o.number for o in named)))
     if payment.gateway == "stripe":
         if payment.gateway_order_id:
             known = gateways.card().retrieve_session(payment.gateway_order_id)

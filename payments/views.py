@@ -307,6 +307,8 @@ def cash_received(order_id: int):
     else:
         db.session.commit()
         flash(_("Cash recorded for order %(n)s.", n=order.number), "success")
+    if request.form.get("back") == "seller":  # pressed on her list: she stays on it, as after every other button
+        return redirect(url_for("orders.seller"))
     return redirect(url_for("orders.show", order_id=order.id))
 
 

@@ -188,7 +188,7 @@ def _validate(terms: Terms) -> None:
     if terms.principal_paise <= 0:
         raise LoanError("The loan amount must be more than zero.")
     if terms.principal_paise > MAX_PRINCIPAL_PAISE:
-        raise LoanError("The loan amount cannot be more than Rs 1 crore.")
+        raise LoanError("The loan amount cannot be more than ₹1 crore.")
     if terms.annual_rate_bps < 0:
         raise LoanError("The interest rate cannot be negative.")
     if terms.annual_rate_bps > MAX_RATE_BPS:
@@ -200,7 +200,7 @@ def _validate(terms: Terms) -> None:
     if terms.late_fee_paise < 0:
         raise LoanError("The late fee cannot be negative.")
     if terms.late_fee_paise > MAX_PRINCIPAL_PAISE:  # and the column is a 32-bit integer
-        raise LoanError("The late fee cannot be more than Rs 1 crore.")
+        raise LoanError("The late fee cannot be more than ₹1 crore.")
     if terms.method not in tuple(Method):
         raise LoanError("The repayment method must be 'declining' or 'flat'.")
     if not isinstance(terms.start, date):

@@ -47,3 +47,8 @@ an order all of whose money went back is cancelled, as the buyer would.""")
 quote_moved = _signals.signal("quote-moved", doc="""A quote moved in its state machine (orders.quotes: offered,
 countered, accepted, declined, ordered). Sent with `quote`, `before` and `after` (its states) and `actor`
 (buyer or seller).""")
+
+order_moved = _signals.signal("order-moved", doc="""An order made one move of its state machine (orders.services.move,
+by its delivery method's table: collected, out for delivery, shipped...), its OrderEvent row written. Sent with
+`order`, `before` and `after` (OrderStatus) and `actor` (orders.status.Actor). For read models and flows that
+follow an order's fulfilment; the money's own follow-up stays in market.flows.order_moves.""")

@@ -25,21 +25,23 @@ from orders.status import Actor, OrderStatus, check_move
 from payments import services as payments
 from payments.status import MONEY_TAKEN, WAITING
 
-DISPATCH = frozenset({OrderStatus.SHIPPED, OrderStatus.READY_FOR_PICKUP})  # the order leaves the shop
+# The order leaves the shop: ready to collect, out for delivery, sent by courier (one per delivery method).
+DISPATCH = frozenset({OrderStatus.READY_FOR_PICKUP, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.SHIPPED})
 
 
 def move(session: Session, order: Order, target: OrderStatus, user: User | None, actor: Actor,
-         note: str = "") -> None:
-    """Move the order and let its money follow. Raises OrderError, IllegalTransition, PaymentError."""
+         note: str = "", tracking: orders.Tracking | None = None) -> None:
+    """Move the order along its delivery method's path and let its money follow (`tracking`: sent by courier).
+    Raises OrderError, IllegalTransition, PaymentError."""
     if target == OrderStatus.CONFIRMED and not payments.may_accept(session, order):
-        check_move(order.status, target, actor)  # an illegal move says so first
+        check_move(order.status, target, actor, order.delivery)  # an illegal move says so first
         raise orders.OrderError(_l("Wait for the payment before accepting this order."))
     if target in DISPATCH and not payments.may_dispatch(session, order):
-        check_move(order.status, target, actor)
+        check_move(order.status, target, actor, order.delivery)
         raise orders.OrderError(_l("Wait for the balance before sending this order, or agree with the buyer to "
                                    "pay it in cash on delivery."))
     before = OrderStatus(order.status)
-    orders.move(session, order, target, user, actor, note)
+    orders.move(session, order, target, user, actor, note, tracking)
     _money_follows(session, order, before, target)
 
 

@@ -46,10 +46,10 @@ def _refunded_at_gateway(session: Session, order: Order) -> None:
     if payments.refunded_for(session, order) < order.total_paise:
         return
     status = OrderStatus(order.status)
-    if can_move(status, OrderStatus.CANCELLED, Actor.SYSTEM):
+    if can_move(status, OrderStatus.CANCELLED, Actor.SYSTEM, order.delivery):
         move(session, order, OrderStatus.CANCELLED, None, Actor.SYSTEM, "refunded in full at the gateway")
         notify(session, order.business.owner_users, lambda: _l("Order %(n)s is now: %(s)s", n=order.number,
                                                                s=STATUS_NAMES[OrderStatus.CANCELLED]),
                "", f"/orders/{order.id}", kind="order_update")
-    elif can_move(status, OrderStatus.REFUNDED, Actor.SYSTEM):
+    elif can_move(status, OrderStatus.REFUNDED, Actor.SYSTEM, order.delivery):
         move(session, order, OrderStatus.REFUNDED, None, Actor.SYSTEM, "refunded in full at the gateway")

@@ -52,8 +52,9 @@ def may_invoice(session: Session, order: Order) -> bool:
     return True
 
 
-DISPATCHED = frozenset({OrderStatus.READY_FOR_PICKUP, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
-                        OrderStatus.COMPLETED, OrderStatus.REFUND_REQUESTED})
+DISPATCHED = frozenset({OrderStatus.READY_FOR_PICKUP, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.SHIPPED,
+                        OrderStatus.COLLECTED, OrderStatus.DELIVERED, OrderStatus.COMPLETED,
+                        OrderStatus.REFUND_REQUESTED})
 
 
 def _from_quote(session: Session, order: Order) -> bool:

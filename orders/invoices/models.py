@@ -19,8 +19,8 @@ PROFORMA_NUMBER = "PROFORMA"  # the number of a proforma invoice: never stored, 
 
 S = OrderStatus
 # An invoice exists once the seller has confirmed the order; every later state keeps it.
-INVOICEABLE = frozenset({S.CONFIRMED, S.PACKED, S.READY_FOR_PICKUP, S.SHIPPED, S.DELIVERED, S.COMPLETED,
-                         S.REFUND_REQUESTED})
+INVOICEABLE = frozenset({S.CONFIRMED, S.PACKED, S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY, S.SHIPPED, S.COLLECTED,
+                         S.DELIVERED, S.COMPLETED, S.REFUND_REQUESTED})
 # These have one only if the order was confirmed before it was cancelled or refunded.
 INVOICEABLE_IF_CONFIRMED = frozenset({S.CANCELLED, S.REFUNDED})
 

@@ -95,7 +95,7 @@ def test_a_wholesale_order_paid_in_advance_by_upi_and_the_balance_by_bank_transf
     expect(page.get_by_role("status")).to_contain_text("accepted")
     page.get_by_role("button", name="Packed").click()
     expect(page.get_by_role("status")).to_contain_text("packed")
-    expect(page.get_by_role("button", name="Sent")).to_have_count(0)
+    expect(page.get_by_text("Sent by courier", exact=True)).to_have_count(0)
     expect(page.locator("#pay")).to_contain_text("Send it once the balance is paid")
     log_out(page)
 
@@ -118,8 +118,11 @@ def test_a_wholesale_order_paid_in_advance_by_upi_and_the_balance_by_bank_transf
     page.get_by_role("button", name="The money is in: confirm ₹23,856.00").click()
     expect(page.get_by_role("status")).to_contain_text("₹23,856.00 received")
     expect(page.locator("#pay")).to_contain_text("Still to pay: ₹0.00")
-    page.get_by_role("button", name="Sent").click()
-    expect(page.get_by_role("status")).to_contain_text("sent")
+    page.locator("summary", has_text="Sent by courier").click()
+    page.get_by_label("Courier company").fill("DTDC")
+    page.get_by_label("Tracking number").fill("D12345678")
+    page.get_by_role("button", name="Save: sent by courier").click()
+    expect(page.get_by_role("status")).to_contain_text("sent by courier")
     shot(page, "7-sent")
     invoice = pdf_text(page, f"{order_url}/invoice.pdf")
     assert "TAX INVOICE" in invoice and TN_GSTIN in invoice and "IGST" in invoice and "CGST" not in invoice

@@ -112,6 +112,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("main.home", "GET"): row("/", every(200)),
     ("main.healthz", "GET"): row("/healthz", every(200)),
     ("main.set_language", "POST"): row("/language/hi", every(302), writes=USERS),  # remembered on the account
+    ("main.language_later", "POST"): row("/language/later", every(302)),  # a cookie only
     ("main.service_worker", "GET"): row("/sw.js", every(200)),
     ("main.offline", "GET"): row("/offline", every(200)),
 
@@ -217,6 +218,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                    data=lambda ids: product_form(ids, title="Renamed kurti")),
     ("products.change_status", "POST"): row("/seller/products/{product}/status", only(OWNER, ok=302),
                                             writes=(OWNER,), data=lambda ids: {"action": "archive"}),
+    ("products.stock", "POST"): row("/seller/products/{product}/variants/{variant}/stock", only(OWNER, ok=302),
+                                    writes=(OWNER,), data=lambda ids: {"change": "more"}),
     ("products.delete_photo", "POST"): row("/seller/products/{product}/photos/{photo_id}/delete",
                                            only(OWNER, ok=302), writes=(OWNER,)),
     ("seller.poster", "GET"): row("/seller/shops/{shop_id}/poster", {**only(OWNER), OTHER: 404}),

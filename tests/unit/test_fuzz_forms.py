@@ -72,6 +72,7 @@ class Shop:
         self.id, self.public_name, self.name, self.trade, self.label = ident, name, name, trade, ""
         self.product = self.parent = self
         self.title = name
+        self.price_paise = 12_000  # a variant's price (SaleForm.offer shows it and fills the amount from it)
 
 
 def offer_choices(form: HaatForm) -> None:

@@ -39,6 +39,60 @@ def test_migrations_go_down_and_up_again(tmp_path):
     command.upgrade(cfg, "head")
 
 
+BEFORE_FULFILMENT = "0d688b17e03d"  # the revision before fulfilment by delivery method (b7c1f0d2e9a4)
+
+
+def test_existing_orders_are_mapped_onto_their_delivery_method_s_path(tmp_path):
+    """Each order's state is mapped onto its method's path, its history too, and nothing pointing at orders is
+    lost: the migration runs with foreign keys on (as `flask db upgrade` does), where copying `orders` on SQLite
+    would cascade-delete its lines and messages."""
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    cfg = alembic_config(url)
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, BEFORE_FULFILMENT)
+    rows = [(1, "pickup", "shipped"), (2, "pickup", "delivered"), (3, "local", "ready_for_pickup"),
+            (4, "local", "shipped"), (5, "courier", "ready_for_pickup"), (6, "courier", "delivered"),
+            (7, "pickup", "completed")]
+    mapped = {1: "ready_for_pickup", 2: "collected", 3: "out_for_delivery", 4: "out_for_delivery", 5: "shipped",
+              6: "delivered", 7: "completed"}
+    plain = sa.create_engine(url)  # no foreign keys pragma: orders without their shops and buyers
+    with plain.begin() as conn:
+        for order_id, delivery, status in rows:
+            conn.execute(sa.text(
+                "INSERT INTO orders (id, checkout_id, business_id, buyer_id, status, wholesale, delivery, pickup_point,"
+                " ship_to_name, ship_to_address, ship_to_pincode, subtotal_paise, delivery_fee_paise, total_paise,"
+                " placed_at, updated_at, advance_percent) VALUES (:i, 1, 1, 1, :s, 0, :d, 'office', '', '', '', 100,"
+                " 0, 100, '2026-12-01 10:00:00', '2026-12-01 10:00:00', 0)"),
+                {"i": order_id, "s": status, "d": delivery})
+            conn.execute(sa.text("INSERT INTO order_events (order_id, at, actor_role, from_status, to_status, note)"
+                                 " VALUES (:i, '2026-12-01 10:00:00', 'seller', 'packed', :s, '')"),
+                         {"i": order_id, "s": status})
+            conn.execute(sa.text("INSERT INTO order_lines (order_id, product_id, variant_id, title, option, quantity,"
+                                 " unit_price_paise, line_total_paise, made_to_order) VALUES (:i, 1, 1, 'Kurti', '',"
+                                 " 1, 100, 100, 0)"), {"i": order_id})
+            conn.execute(sa.text("INSERT INTO order_messages (order_id, from_seller, body, at)"
+                                 " VALUES (:i, 0, 'Thank you', '2026-12-01 10:00:00')"), {"i": order_id})
+    plain.dispose()
+
+    def states():
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            found = (dict(conn.execute(sa.text("SELECT id, status FROM orders")).all()),
+                     dict(conn.execute(sa.text("SELECT order_id, to_status FROM order_events")).all()),
+                     conn.scalar(sa.text("SELECT count(*) FROM order_lines")),
+                     conn.scalar(sa.text("SELECT count(*) FROM order_messages")))
+        engine.dispose()
+        return found
+
+    command.upgrade(cfg, "head")
+    assert states() == (mapped, mapped, 7, 7)
+    command.downgrade(cfg, BEFORE_FULFILMENT)
+    back = {**mapped, 2: "delivered", 3: "shipped", 4: "shipped"}
+    assert states() == (back, back, 7, 7)
+    command.upgrade(cfg, "head")
+    assert states() == (mapped, mapped, 7, 7)
+
+
 def _migration(name: str):
     """A migration module by its file name (migrations/versions is not a package)."""
     path = next((Path(__file__).parents[2] / "migrations" / "versions").glob(f"*_{name}.py"))

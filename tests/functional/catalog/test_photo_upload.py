@@ -77,3 +77,34 @@ def test_media_urls_cannot_reach_other_files(client, app):
                 "/media/aaaaaaaaaaaaaaaaaaaaaa-160.jpg"):
         with client.get(url) as response:
             assert response.status_code == 404, url
+
+
+def _half_red_left(width: int, height: int) -> bytes:
+    """A photo whose left half is red and right half blue: which way it was turned shows in its corners."""
+    im = Image.new("RGB", (width, height), (0, 0, 255))
+    im.paste((255, 0, 0), (0, 0, width // 2, height))
+    buffer = io.BytesIO()
+    im.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("turns", "size", "red_at"), [
+    ("90,0", [(400, 640), (640, 400)], "top"),  # a quarter clockwise: the left (red) half goes to the top
+    ("270,180", [(400, 640), (640, 400)], "bottom"),
+    ("", [(640, 400), (640, 400)], "left"),
+    ("45,oops", [(640, 400), (640, 400)], "left"),  # not a quarter turn: left as it was
+])
+def test_the_turns_chosen_in_the_preview_turn_the_stored_photos(seller, world, session, turns, size, red_at):
+    form = {"business": str(world.shop_a.id), "title": "Kurti", "category": str(category(session, "kurtis-tops").id),
+            "variants-0-price": "450", "variants-0-stock": "2", "publish": "1", "photo_turns": turns,
+            "photos": [(io.BytesIO(_half_red_left(640, 400)), name) for name in ("a.png", "b.png")]}
+    assert seller.post("/seller/products/new", data=form, content_type="multipart/form-data").status_code == 302
+    reload(session)
+    photos = session.scalars(sa.select(Photo).order_by(Photo.position)).all()
+    assert [(p.width, p.height) for p in photos] == size
+    with seller.get(f"/media/{photos[0].key}-{photos[0].width_list[-1]}.jpg") as response:
+        image = Image.open(io.BytesIO(response.get_data())).convert("RGB")
+    w, h = image.size
+    corner = {"top": (w // 2, 5), "bottom": (w // 2, h - 5), "left": (5, h // 2)}[red_at]
+    red, _green, blue = image.getpixel(corner)
+    assert red > 200 and blue < 60, (turns, image.getpixel(corner))

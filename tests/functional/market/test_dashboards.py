@@ -97,7 +97,7 @@ def test_every_table_of_the_page_exports(client, session, data):
     book = load_workbook(io.BytesIO(client.get(base + ".xlsx").data), read_only=True)
     assert book.sheetnames == ["Summary", "Income per month", "Top categories", "Self-help groups"]
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
-    assert float(summary["Business income this month (Rs)"]) == 11000.0
+    assert float(summary["Business income this month (₹)"]) == 11000.0
     assert float(summary["Portfolio at risk, 30 days (per cent)"]) == 100.0
     months = list(csv.reader(io.StringIO(client.get(base + ".csv?table=months").data.decode("utf-8-sig"))))
     assert len(months) == 13 and months[-1] == [clock.today().isoformat()[:7], "11000.00"]

@@ -27,6 +27,31 @@ def test_the_first_visit_asks_for_a_language_once(client):
     assert 'id="first-language-title"' not in client.get("/shop").text
 
 
+PANEL = 'id="first-language-title"'
+
+
+def test_the_panel_stays_on_the_first_page_only_until_a_choice_or_not_now(client, world):
+    assert PANEL in client.get("/shop").text
+    assert PANEL in client.get("/shop").text  # the same first page again (a reload, back): still asking
+    for later in ("/", "/cart", "/auth/login"):  # the next pages never
+        assert PANEL not in client.get(later).text, later
+    login(client, world.buyer.email)
+    for later in ("/orders", "/checkout"):
+        assert PANEL not in client.get(later, follow_redirects=True).text, later
+    assert "Not now" in client.get("/shop").text
+    answer = client.post("/language/later?next=/shop")
+    assert answer.headers["Location"] == "/shop" and "lang_asked=later" in answer.headers["Set-Cookie"]
+    assert "lang=" not in answer.headers["Set-Cookie"].replace("lang_asked=", "")  # no language chosen for her
+    assert PANEL not in client.get("/shop").text
+
+
+def test_a_new_visitor_who_says_not_now_is_not_asked_on_any_page(client):
+    client.get("/p/1")
+    client.post("/language/later")
+    for later in ("/", "/shop", "/cart"):
+        assert PANEL not in client.get(later).text, later
+
+
 def test_a_language_chosen_before_logging_in_becomes_the_accounts(client, session, world):
     client.post("/language/hi")
     assert world.buyer.locale is None

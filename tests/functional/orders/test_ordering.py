@@ -278,7 +278,7 @@ def test_numbers_that_are_not_contacts_stay_in_a_message(client, world, goods, s
     assert session.scalar(sa.select(OrderMessage.body)) == "Pincode 411001, 2 pieces of size 42, Rs 1,250"
 
 
-def test_a_delivered_cash_order_stays_on_her_screen_until_she_records_the_cash(client, world, goods, session):
+def test_a_collected_cash_order_stays_on_her_screen_until_she_records_the_cash(client, world, goods, session):
     place(client, world, goods)  # one kurti, size and all, cash when collected
     order = session.scalar(sa.select(Order))
     login(client, world.member_a.user.phone)
@@ -286,15 +286,19 @@ def test_a_delivered_cash_order_stays_on_her_screen_until_she_records_the_cash(c
         client.post(f"/orders/{order.id}/status", data={"to": step, "back": "seller"})
     screen = client.get("/seller/orders").text
     prepared = screen[screen.index("Being prepared"):]
-    assert order.number in prepared and "Cash to collect" in screen
-    client.post(f"/orders/{order.id}/status", data={"to": "delivered"})
+    assert order.number in prepared and "Cash at pickup" in prepared and "in cash" not in screen  # not yet
+    assert "in cash" not in client.get(f"/orders/{order.id}").text
+    client.post(f"/orders/{order.id}/status", data={"to": "collected"})
+    assert "I got ₹450.00 in cash" in client.get(f"/orders/{order.id}").text  # handed over: now the cash
     screen = client.get("/seller/orders").text
     due = screen[screen.index("Cash to collect</h2>"):screen.index("Finished</h2>")]
     assert order.number in due and "I got ₹450.00 in cash" in due
     assert client.get("/seller/orders").text.count(order.number) == 2  # to collect, and among the finished
-    client.post(f"/orders/{order.id}/cash-received")
+    answer = client.post(f"/orders/{order.id}/cash-received", data={"back": "seller"})
+    assert answer.status_code == 302 and answer.location.endswith("/seller/orders")  # she stays on her list
     screen = client.get("/seller/orders").text
     assert "Cash to collect</h2>" not in screen and order.number in screen[screen.index("Finished</h2>"):]
+    assert "Cash recorded for order" in screen
 
 
 

@@ -24,10 +24,13 @@ def test_cash_on_delivery_is_recorded_by_the_seller(client, session, world, good
     client.post("/auth/logout")
     login(client, world.member_a.user.phone)
     screen = client.get("/seller/orders").text
-    assert order_a.number in screen and "Cash to collect" in screen
-    client.post(f"/orders/{order_a.id}/status", data={"to": "confirmed"})
+    assert order_a.number in screen and "Cash at pickup" in screen  # to be paid when collected
+    for step in ("confirmed", "packed", "ready_for_pickup"):
+        client.post(f"/orders/{order_a.id}/status", data={"to": step})
+        assert "in cash" not in client.get(f"/orders/{order_a.id}").text  # not before it is handed over
+    client.post(f"/orders/{order_a.id}/status", data={"to": "collected"})
     page = client.get(f"/orders/{order_a.id}").text
-    assert "in cash" in page
+    assert "in cash" in page and "Cash to collect" in page
     client.post(f"/orders/{order_a.id}/cash-received")
     again = client.post(f"/orders/{order_a.id}/cash-received", follow_redirects=True).text
     assert "recorded already" in again
@@ -142,6 +145,9 @@ def test_the_demo_gateway_takes_a_payment_end_to_end(demo_client, session, world
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
     demo = client.post("/payments/demo/checkout", data=fields).text
     assert "No money moves" in demo
+    numbers = ", ".join(o.number for o in placed.checkout.orders)  # as her order pages name them: H-000003
+    assert re.fullmatch(r"H-\d{6}(, H-\d{6})*", numbers)
+    assert f"Haat order{'s' if len(placed.checkout.orders) > 1 else ''} {numbers}</p>" in demo
     answer = client.post("/payments/demo/pay", data={"order_id": fields["order_id"], "outcome": "pay",
                                                      "callback_url": fields["callback_url"]}).text
     back = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', answer))
@@ -181,6 +187,16 @@ def test_a_stall_sale_counts_as_her_income_once(client, session, world, goods):
     assert session.get(goods[0].variants[0].__class__, goods[0].variants[0].id).stock == 4
     page = client.get("/seller/sales").text
     assert "₹450.00" in page and "Sunday haat" in page
+
+
+def test_the_stall_sale_form_finds_the_product_first_and_knows_its_price(client, session, world, goods):
+    login(client, world.member_a.user.phone)
+    page = client.get("/seller/sales").text
+    variant = goods[0].variants[0]
+    option = rf'<option data-price="{variant.price_paise}" value="{variant.id}">[^<]* · ₹[\d,.]+</option>'
+    assert re.search(option, page)
+    assert page.index('id="product-search"') < page.index('id="variant"') < page.index('id="amount"')
+    assert 'src="/static/js/stall-sale.js' in page
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -136,3 +136,15 @@ def test_a_cash_on_delivery_order_counts_the_goods_as_her_sale_and_the_delivery_
     assert ledger.balance(session, ledger.delivery(shop)) == -DELIVERY
     assert ledger.balance(session, ledger.member_savings(world.member_a.id)) == -KURTA * 1000 // 10_000
     assert income(session, shop) == {rollups.TOTAL: KURTA, kurta.category_id: KURTA}
+
+
+def test_the_buyer_s_list_says_paid_cash_or_due(pay_app, session, world, kurta, razorpay):
+    client = pay_app.test_client()
+    paid = paid_by_upi(client, session, world, kurta, razorpay)
+    cash = order_delivered_locally(client, session, world, kurta, "cash")
+    due = order_delivered_locally(client, session, world, kurta, "upi")  # left at the gateway's page
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"(H-\d{6}) · .*?</strong>(.*?)</a>",
+                                                        client.get("/orders").text, re.S)}
+    assert "Paid" in rows[paid.number]
+    assert "Cash on delivery" in rows[cash.number]
+    assert "Not paid yet" in rows[due.number]

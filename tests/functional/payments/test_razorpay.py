@@ -434,11 +434,11 @@ def test_reconcile_finds_a_refund_whose_webhook_never_came(pay_app, client, sess
 
 
 def complete_shop_a_order(client, session, world, placed):
-    """Shop A's seller takes its order through to delivered; the buyer says all is good."""
+    """Shop A's seller takes its order through to collected; the buyer says all is good."""
     order_a = next(o for o in placed.orders if o.business_id == world.shop_a.id)
     client.post("/auth/logout")
     login(client, world.member_a.user.phone)
-    for step in ("confirmed", "packed", "ready_for_pickup", "delivered"):
+    for step in ("confirmed", "packed", "ready_for_pickup", "collected"):
         client.post(f"/orders/{order_a.id}/status", data={"to": step})
     client.post("/auth/logout")
     login(client, world.buyer.email)

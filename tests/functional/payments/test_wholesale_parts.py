@@ -32,6 +32,8 @@ def trader(session):
     return user
 
 
+TRACKING = {"courier": "DTDC", "tracking_number": "D12345678"}  # sent by courier: its tracking is asked
+
 def wholesale_order(session, world, trader, percent: int = 30, delivery: str = "courier") -> Order:
     """A quote for 50 kurtas agreed at Rs 680, ordered with `percent` in advance."""
     world.group_a.monthly_saving_paise = 100_000_00
@@ -93,7 +95,7 @@ def test_the_seller_cannot_accept_before_the_advance_and_can_after_it_is_paid_by
     assert 'value="confirmed"' in client.get(f"/orders/{order.id}").text
     client.post(f"/orders/{order.id}/status", data={"to": "confirmed"})
     client.post(f"/orders/{order.id}/status", data={"to": "packed"})
-    client.post(f"/orders/{order.id}/status", data={"to": "shipped"})  # the balance is not in
+    client.post(f"/orders/{order.id}/status", data={"to": "shipped", **TRACKING})  # the balance is not in
     reload(session)
     assert session.get(Order, order.id).status == "packed"
 
@@ -140,7 +142,7 @@ def test_balance_by_bank_transfer_confirmed_once_by_the_seller(client, session, 
     assert saved(session, world) == (ADVANCE - 80_00 * ADVANCE // TOTAL) // 10 + \
         (TOTAL - ADVANCE - (80_00 - 80_00 * ADVANCE // TOTAL)) // 10
     for target in ("confirmed", "packed", "shipped"):
-        client.post(f"/orders/{order.id}/status", data={"to": target})
+        client.post(f"/orders/{order.id}/status", data={"to": target, **TRACKING})
     reload(session)
     assert session.get(Order, order.id).status == "shipped"
 
@@ -167,7 +169,7 @@ def test_no_advance_lets_her_accept_at_once_and_cash_on_delivery_lets_her_send_i
     client.post("/auth/logout")
     login(client, world.member_a.user.phone)
     for target in ("confirmed", "packed", "shipped"):
-        client.post(f"/orders/{order.id}/status", data={"to": target})
+        client.post(f"/orders/{order.id}/status", data={"to": target, **TRACKING})
     reload(session)
     assert session.get(Order, order.id).status == "shipped"
     balance = part(session, order.id, "balance")

@@ -427,4 +427,4 @@ def test_every_screen_and_export_names_a_loans_money_the_same_way(client, sessio
         format_inr(owed)
     body = client.get(f"/staff/dashboard/organisation/{world.org_a.id}/export.csv?table=summary").data
     rows = dict(row[:2] for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) if len(row) >= 2)
-    assert rows["Principal still owed (Rs)"] == f"{owed // 100}.{owed % 100:02d}"
+    assert rows["Principal still owed (₹)"] == f"{owed // 100}.{owed % 100:02d}"

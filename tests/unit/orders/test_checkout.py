@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from catalog.models import Product, Variant
 from catalog.services import TierData, VariantData
+from market.core import events
 from orders.models import Checkout, Order, OrderEvent
 from orders.services import (
     DELIVERY_FEES,
@@ -196,20 +197,37 @@ def placed(session, stock=5, qty=2):
     return checkout.orders[0], product, buyer
 
 
-def test_the_seller_walks_the_order_to_delivered_and_history_records_it(session):
+def test_the_seller_walks_the_order_to_collected_and_history_records_it(session):
     order, product, buyer = placed(session)
     seller = product.business.owners[0].user
     assert actor_for(seller, order) == Actor.SELLER and actor_for(buyer, order) == Actor.BUYER
     for target in (OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.READY_FOR_PICKUP):
         move(session, order, target, seller, Actor.SELLER)
-    move(session, order, OrderStatus.DELIVERED, buyer, Actor.BUYER)
+    move(session, order, OrderStatus.COLLECTED, buyer, Actor.BUYER)
     move(session, order, OrderStatus.COMPLETED, buyer, Actor.BUYER)
     events = session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)
                              .order_by(OrderEvent.id)).all()
     assert [(e.from_status, e.to_status, e.actor_role) for e in events] == [
         (None, "placed", "buyer"), ("placed", "confirmed", "seller"), ("confirmed", "packed", "seller"),
-        ("packed", "ready_for_pickup", "seller"), ("ready_for_pickup", "delivered", "buyer"),
-        ("delivered", "completed", "buyer")]
+        ("packed", "ready_for_pickup", "seller"), ("ready_for_pickup", "collected", "buyer"),
+        ("collected", "completed", "buyer")]
+
+
+def test_each_move_is_announced_with_where_it_came_from_and_went(session):
+    order, product, buyer = placed(session)
+    seller = product.business.owners[0].user
+    heard = []
+
+    def listen(sender, order, before, after, actor):
+        heard.append((order.id, before, after, actor))
+
+    with events.order_moved.connected_to(listen):
+        for target in (OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.READY_FOR_PICKUP):
+            move(session, order, target, seller, Actor.SELLER)
+        move(session, order, OrderStatus.COLLECTED, buyer, Actor.BUYER)
+    assert heard == [(order.id, "placed", "confirmed", "seller"), (order.id, "confirmed", "packed", "seller"),
+                     (order.id, "packed", "ready_for_pickup", "seller"),
+                     (order.id, "ready_for_pickup", "collected", "buyer")]
 
 
 def test_cancelling_puts_the_stock_back(session):

@@ -282,7 +282,8 @@ def test_an_order_cancelled_before_confirmation_has_no_invoice_but_one_cancelled
     assert issue_invoice(session, later).seq == 1
 
 
-@pytest.mark.parametrize("status", ["confirmed", "packed", "shipped", "delivered", "completed", "refund_requested"])
+@pytest.mark.parametrize("status", ["confirmed", "packed", "ready_for_pickup", "out_for_delivery", "shipped",
+                                    "collected", "delivered", "completed", "refund_requested"])
 def test_confirmed_and_later_orders_have_an_invoice(session, shop, status):
     order = make_order(session, shop, [(product(session, shop), 1, 45_000)], status=status)
     assert issue_invoice(session, order).total_paise == 45_000

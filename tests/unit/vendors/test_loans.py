@@ -89,7 +89,7 @@ def test_tiny_loan_over_a_long_tenure_never_schedules_negative_principal():
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"principal_paise": 0}, "more than zero"),
-    ({"principal_paise": 10_00_00_001}, "Rs 1 crore"),
+    ({"principal_paise": 10_00_00_001}, "₹1 crore"),
     ({"annual_rate_bps": -1}, "cannot be negative"),
     ({"annual_rate_bps": 6001}, "60% a year"),
     ({"tenure_months": 0}, "at least 1 month"),
