@@ -67,7 +67,7 @@ def place_cash_order(page: Page, base: str, world, product_id: int, method: str)
     page.get_by_role("button", name="Add to cart").click()
     thumb = page.locator(".cart-line img")
     expect(thumb).to_have_count(1)  # the cart shows the product's photo
-    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", thumb.element_handle())
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())  # it loads
     shot(page, f"cart-{method}")
     page.get_by_role("link", name="Continue to order").click()
     page.get_by_role("group", name=re.compile("Rangoli Stitches")).get_by_label(METHOD_LABEL[method]).check()
