@@ -20,6 +20,7 @@ from market.core.qr import qr_code
 from market.reports import rollups
 from vendors import finance, loans
 from vendors.forms import GoalForm, LoanForm, RepaymentForm, SavingForm, bps
+from vendors.groupfund import services as group_books
 from vendors.models import Goal, Loan, Member, Organisation, SelfHelpGroup
 from vendors.permissions import can_view_organisation, visible_organisation_ids
 from vendors.services import group_member_counts, member_for_user, organisations_overview
@@ -32,7 +33,8 @@ staff = Blueprint("staff", __name__, url_prefix="/staff")
 @role_required(Role.ENTREPRENEUR)
 def home():
     member = member_for_user(db.session, current_user)
-    return render_template("vendors/seller_home.html", member=member)
+    return render_template("vendors/seller_home.html", member=member,
+                           keeps=group_books.bookkeeper_groups(db.session, current_user))
 
 
 @seller.get("/shops/<int:business_id>/poster")
@@ -108,7 +110,8 @@ def _me() -> Member:
 def money():
     member = _me()
     return render_template("vendors/money.html", view=finance.my_money(db.session, member), member=member,
-                           repay_form=RepaymentForm(paid_on=clock.today()))
+                           repay_form=RepaymentForm(paid_on=clock.today()),
+                           receipts=group_books.my_receipts(db.session, member))
 
 
 def _my_loan(loan_id: int) -> Loan:

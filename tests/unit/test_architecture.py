@@ -20,7 +20,7 @@ ALLOWED_INSIDE_FUNCTIONS = {
     ("market/__init__.py", name) for name in (
         "catalog", "catalog.views", "market.admin", "market.cli", "market.dashboard_views", "market.flows",
         "market.job_views", "market.reports", "market.views", "orders.quote_views", "orders.views", "payments",
-        "payments.gateways", "payments.views", "vendors", "vendors.views")
+        "payments.gateways", "payments.views", "vendors", "vendors.groupfund.views", "vendors.views")
 }
 
 
