@@ -106,3 +106,50 @@ def test_a_book_keeper_records_fifteen_members_on_a_phone_in_a_few_taps(browser,
         page.locator(".receipts").screenshot(path=str(SHOTS / "receipt-360.png"))
     finally:
         context.close()
+
+
+def test_a_meeting_filled_without_signal_is_sent_once_when_it_returns(browser, live_server, world, session):
+    group, keeper = world.group_a, world.member_a
+    group.monthly_saving_paise = 50_00
+    others = [gen_member(session, group, legal_name=f"Member {chr(65 + i)} Name") for i in range(2)]
+    fund.name_bookkeeper(session, group, keeper, world.staff_a)
+    session.commit()
+    context, page = phone(browser)
+    try:
+        log_in(page, live_server, keeper.user.phone)
+        page.goto(f"{live_server}/groups/{group.id}/meeting")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # now under the service worker, which keeps this page for no signal
+        assert page.evaluate("!!navigator.serviceWorker.controller")
+
+        page.context.set_offline(True)
+        page.goto(f"{live_server}/groups/{group.id}/meeting")  # opens from the copy kept on the phone
+        thumb = Thumb()
+        thumb.tap(page.get_by_role("button", name="Everyone came"))
+        thumb.tap(page.get_by_label("Cash counted at the end (₹)"))
+        page.get_by_label("Cash counted at the end (₹)").fill("150")
+        thumb.tap(page.get_by_role("button", name="Save the meeting"))
+        status = page.locator("[data-meeting-status]")
+        expect(status).to_contain_text("No signal: this meeting is kept on this phone")
+        page.screenshot(path=str(SHOTS / "meeting-offline-360.png"))
+        thumb.tap(page.get_by_role("button", name="Save the meeting"))  # pressed again: still one kept
+        assert page.evaluate("JSON.parse(localStorage.getItem('haat-meetings')).length") == 1
+        assert session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0
+
+        page.goto(f"{live_server}/groups/{group.id}/meeting")
+        expect(page.locator("[data-meeting-status]")).to_contain_text("1 meeting is waiting on this phone")
+
+        page.context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        expect(page.locator("[data-meeting-status]")).to_contain_text("the meeting kept on this phone was sent")
+        page.reload()  # nothing left to send
+        page.goto(f"{live_server}/groups/{group.id}/cash-book")
+        expect(page.locator(".stats dd").first).to_have_text("₹150.00")
+        assert thumb.taps == 4
+    finally:
+        context.close()
+    session.expire_all()
+    [meeting] = session.scalars(sa.select(Meeting)).all()
+    assert (meeting.total_paise, len(meeting.rows), meeting.recorded_by_id) == (150_00, 3, keeper.user_id)
+    assert fund.fund(session, group.id).cash == 150_00 and {r.member_id for r in meeting.rows} == {
+        keeper.id, *(o.id for o in others)}

@@ -4,6 +4,7 @@ bank, corrections, the book-keeper's role, and the groups staff should look at."
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
@@ -66,7 +67,7 @@ def meeting(group_id: int):
     if request.method == "POST":
         try:
             rows = _rows(request.form, sheet, key)
-            fund.record_meeting(db.session, group, current_user, clock.today(), rows,
+            fund.record_meeting(db.session, group, current_user, _held_on(request.form.get("held_on")), rows,
                                 parse_rupees(request.form.get("cash_counted") or ""), key[:40])
         except Refusal as exc:
             db.session.rollback()
@@ -77,6 +78,14 @@ def meeting(group_id: int):
             return redirect(url_for("groups.cash_book", group_id=group.id))
     return render_template("vendors/meeting.html", group=group, sheet=sheet, key=key,
                            typed=request.form if request.method == "POST" else None, today=clock.today())
+
+
+def _held_on(text: str | None) -> date:
+    """The day the meeting was held, as the phone wrote it (a sheet kept without signal is sent a day later)."""
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return clock.today()
 
 
 @groups.get("/<int:group_id>/cash-book")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from market.core import clock
@@ -88,3 +90,15 @@ def test_the_cash_book_and_passbook_print_in_her_language(client, session, world
     passbook = client.get(f"/groups/members/{world.member_a.id}/passbook.pdf")
     assert passbook.status_code == 200 and passbook.data.startswith(b"%PDF")
     assert "पासबुक" in client.get(f"/groups/members/{world.member_a.id}/passbook").text
+
+
+def test_a_sheet_kept_without_signal_is_dated_the_day_of_the_meeting(client, session, world):
+    keeper(session, world)
+    login(client, world.member_a.user.phone)
+    yesterday = clock.today() - timedelta(days=1)
+    assert client.post(f"/groups/{world.group_a.id}/meeting", data={
+        "client_key": "kept-on-phone", "held_on": yesterday.isoformat(), f"present-{world.member_a.id}": "y",
+        f"saving-{world.member_a.id}": "20", "cash_counted": "20"}).status_code == 302
+    reload(session)
+    assert session.scalar(sa.select(Meeting.held_on)) == yesterday
+    assert "js/meeting.js" in client.get("/seller/").text  # her home as book-keeper sends what waits
