@@ -34,7 +34,7 @@ from market.core.money import format_inr
 from market.core.notifications import notify
 from vendors import finance, loans
 from vendors.groupfund.models import Bookkeeper, FundEntry, FundLoan, Meeting, MeetingRow
-from vendors.models import Loan, Member, SelfHelpGroup
+from vendors.models import Loan, LoanStatus, Member, SelfHelpGroup
 
 CASH, BANK, LENT, SAVINGS, INTEREST, FINES, OPENING = "cash", "bank", "lent", "savings", "interest", "fines", "opening"
 PARTS = (CASH, BANK, LENT, SAVINGS, INTEREST, FINES, OPENING)
@@ -640,4 +640,61 @@ def needing_attention(session: Session, organisation_ids: set[int] | None, on: d
         unbalanced = not fund(session, group.id).balanced
         if stopped or unbalanced:
             result.append(Attention(group, last_on, stopped, unbalanced))
+    return result
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """A group's meetings and fund over the last DAYS_SHOWN days, for staff."""
+
+    group: SelfHelpGroup
+    meetings: int
+    attendance_bps: int | None  # members present of the rows recorded, in basis points (None: no meeting)
+    saved_at_meetings_paise: int
+    saved_from_sales_paise: int
+    lent_paise: int  # internal loans from the fund: principal still owed
+    at_risk_paise: int  # ... of loans more than AT_RISK_DAYS late (portfolio at risk)
+
+
+DAYS_SHOWN = 90
+AT_RISK_DAYS = 30
+SALE_SHARES = ("share of a sale", "refund takes back its share")  # vendors.finance's memos of sales' shares
+
+
+def group_figures(session: Session, organisation_ids: set[int] | None, on: date | None = None) -> list[GroupFigures]:
+    """Meeting regularity, attendance, savings collected in the field and from sales, and the internal-loan
+    portfolio at risk, for each group of these organisations (None: all) that keeps its books on Haat."""
+    on = on or today()
+    since = on - timedelta(days=DAYS_SHOWN)
+    scope = sa.select(SelfHelpGroup.id)
+    if organisation_ids is not None:
+        scope = scope.where(SelfHelpGroup.organisation_id.in_(organisation_ids or [-1]))
+    met = dict(session.execute(sa.select(Meeting.group_id, sa.func.count()).where(
+        Meeting.held_on >= since, Meeting.group_id.in_(scope)).group_by(Meeting.group_id)).all())
+    rows = {g: (int(present or 0), int(n), int(saved or 0)) for g, present, n, saved in session.execute(
+        sa.select(Meeting.group_id, sa.func.sum(sa.case((MeetingRow.present, 1), else_=0)), sa.func.count(),
+                  sa.func.sum(MeetingRow.saving_paise)).join(MeetingRow.meeting)
+        .where(Meeting.held_on >= since, Meeting.group_id.in_(scope)).group_by(Meeting.group_id))}
+    from_sales = {g: -int(amount or 0) for g, amount in session.execute(
+        sa.select(Member.group_id, sa.func.sum(LedgerPosting.amount_paise)).join(LedgerPosting.account)
+        .join(LedgerPosting.entry).join(Member, Member.id == LedgerAccount.member_id)
+        .where(LedgerAccount.code.like("member:%:savings"), LedgerEntry.kind == EntryKind.ALLOCATION,
+               LedgerEntry.memo.in_(SALE_SHARES), LedgerEntry.at >= noon(since), Member.group_id.in_(scope))
+        .group_by(Member.group_id))}
+    lent: dict[int, list[int]] = {}
+    for group_id, outstanding, late in session.execute(
+            sa.select(FundLoan.group_id, LoanStatus.outstanding_paise, LoanStatus.overdue_days)
+            .join(LoanStatus, LoanStatus.loan_id == FundLoan.loan_id).where(FundLoan.group_id.in_(scope))):
+        figures = lent.setdefault(group_id, [0, 0])
+        figures[0] += int(outstanding)
+        figures[1] += int(outstanding) if late > AT_RISK_DAYS else 0
+    keeping = set(met) | set(lent) | set(session.scalars(sa.select(Meeting.group_id).where(
+        Meeting.group_id.in_(scope)).distinct()))
+    result = []
+    for group in session.scalars(sa.select(SelfHelpGroup).where(SelfHelpGroup.id.in_(keeping or [-1]))
+                                 .order_by(SelfHelpGroup.name)):
+        present, recorded, saved = rows.get(group.id, (0, 0, 0))
+        out, at_risk = lent.get(group.id, [0, 0])
+        result.append(GroupFigures(group, met.get(group.id, 0), present * 10_000 // recorded if recorded else None,
+                                   saved, from_sales.get(group.id, 0), out, at_risk))
     return result

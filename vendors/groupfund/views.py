@@ -247,5 +247,7 @@ def name_bookkeeper(group_id: int):
 @groups.get("/attention")
 @role_required(Role.STAFF, Role.ADMIN)
 def attention():
-    rows = fund.needing_attention(db.session, visible_organisation_ids(db.session, current_user))
-    return render_template("vendors/attention.html", rows=rows)
+    visible = visible_organisation_ids(db.session, current_user)
+    return render_template("vendors/attention.html", rows=fund.needing_attention(db.session, visible),
+                           figures=fund.group_figures(db.session, visible), days=fund.DAYS_SHOWN,
+                           late_days=fund.AT_RISK_DAYS)

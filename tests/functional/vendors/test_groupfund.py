@@ -204,3 +204,24 @@ def test_staff_see_groups_whose_books_do_not_balance_or_whose_meetings_stopped(s
     only_a = fund.needing_attention(session, {world.org_a.id})
     assert [a.group.id for a in only_a] == [quiet.id]
     assert session.scalar(sa.select(sa.func.count()).select_from(LedgerPosting)) > 0
+
+
+def test_staff_figures_count_meetings_attendance_field_and_sales_savings_and_loans_at_risk(session, world):
+    group, borrower = world.group_a, world.member_a
+    other = members(session, group, 1)[0]
+    fund.open_books(session, group, world.staff_a, 3_000_00, 0)
+    start = clock.today() - timedelta(days=80)
+    fund.give_loan(session, group, world.staff_a, borrower, 2_000_00, 1200, 4, on=start)  # never repaid: late
+    fund.record_meeting(session, group, world.staff_a, clock.today() - timedelta(days=10), [
+        fund.RowIn(borrower.id, True, 100_00), fund.RowIn(other.id, False)], 100_00, "fig-1")
+    fund.record_meeting(session, group, world.staff_a, clock.today(), [
+        fund.RowIn(borrower.id, True, 100_00), fund.RowIn(other.id, True, 50_00)], 150_00, "fig-2")
+    finance.allocate(session, world.shop_a, 1_000_00, books.payable(world.shop_a.id))  # no plan: nothing shared
+    finance.set_shares(session, borrower, [finance.Share("savings", fixed_paise=30_00)])
+    group.monthly_saving_paise = 500_00
+    finance.allocate(session, world.shop_a, 1_000_00, books.payable(world.shop_a.id))
+    [figures] = fund.group_figures(session, {world.org_a.id})
+    assert (figures.meetings, figures.attendance_bps) == (2, 7500)
+    assert (figures.saved_at_meetings_paise, figures.saved_from_sales_paise) == (250_00, 30_00)
+    assert figures.lent_paise == figures.at_risk_paise == 2_000_00
+    assert fund.group_figures(session, {world.org_b.id}) == []

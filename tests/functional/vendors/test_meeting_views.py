@@ -102,3 +102,15 @@ def test_a_sheet_kept_without_signal_is_dated_the_day_of_the_meeting(client, ses
     reload(session)
     assert session.scalar(sa.select(Meeting.held_on)) == yesterday
     assert "js/meeting.js" in client.get("/seller/").text  # her home as book-keeper sends what waits
+
+
+def test_staff_see_each_groups_meetings_attendance_and_savings(client, session, world):
+    fund.record_meeting(session, world.group_a, world.staff_a, clock.today(),
+                        [fund.RowIn(world.member_a.id, True, 40_00)], 40_00, "staff-figures")
+    session.commit()
+    login(client, world.staff_a.email)
+    page = client.get("/groups/attention").text
+    assert "1 meeting" in page and "attendance 100%" in page and "Saved at meetings ₹40.00 · from sales ₹0.00" in page
+    client.post("/auth/logout")
+    login(client, world.staff_b.email)
+    assert "No group keeps its books on Haat yet." in client.get("/groups/attention").text
