@@ -33,7 +33,7 @@ class Thumb:
 
 
 def phone(browser):
-    context = browser.new_context(**{**browser.phone, "viewport": PHONE}, locale="en-IN")
+    context = browser.new_context(**{**browser.phone, "viewport": PHONE}, locale="en-IN", timezone_id="Asia/Kolkata")
     return context, context.new_page()
 
 
@@ -104,6 +104,10 @@ def test_a_book_keeper_records_fifteen_members_on_a_phone_in_a_few_taps(browser,
         expect(page.locator(".receipts")).to_contain_text(
             "Saving ₹150.00, loan ₹0.00, fine ₹0.00: total ₹150.00.")
         page.locator(".receipts").screenshot(path=str(SHOTS / "receipt-360.png"))
+        page.get_by_role("link", name="My passbook: savings, loans and repayments").click()
+        expect(page.locator(".book-line").first).to_contain_text("Saved ₹150.00")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path=str(SHOTS / "passbook-360.png"), full_page=True)
     finally:
         context.close()
 
