@@ -20,7 +20,7 @@ from market.core.money import parse_rupees
 from market.core.permissions import role_required
 from vendors.groupfund import pdf
 from vendors.groupfund import services as fund
-from vendors.groupfund.models import MeetingRow
+from vendors.groupfund.models import Meeting, MeetingRow
 from vendors.groupfund.permissions import can_keep_books, can_name_bookkeeper, can_see_passbook
 from vendors.models import Member, SelfHelpGroup
 from vendors.permissions import visible_organisation_ids
@@ -69,15 +69,24 @@ def meeting(group_id: int):
             rows = _rows(request.form, sheet, key)
             fund.record_meeting(db.session, group, current_user, _held_on(request.form.get("held_on")), rows,
                                 parse_rupees(request.form.get("cash_counted") or ""), key[:40])
+            db.session.commit()
         except Refusal as exc:
             db.session.rollback()
             flash(str(exc), "error")
+        except sa.exc.IntegrityError:  # the same sheet, sent at the same moment by a retrying phone: saved there
+            db.session.rollback()
+            if db.session.scalar(sa.select(Meeting.id).where(Meeting.client_key == key[:40])) is None:
+                raise
+            return _saved(group)
         else:
-            db.session.commit()
-            flash(_("Meeting saved. Each member who paid gets a receipt."), "success")
-            return redirect(url_for("groups.cash_book", group_id=group.id))
+            return _saved(group)
     return render_template("vendors/meeting.html", group=group, sheet=sheet, key=key,
                            typed=request.form if request.method == "POST" else None, today=clock.today())
+
+
+def _saved(group: SelfHelpGroup):
+    flash(_("Meeting saved. Each member who paid gets a receipt."), "success")
+    return redirect(url_for("groups.cash_book", group_id=group.id))
 
 
 def _held_on(text: str | None) -> date:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from market.core import clock
 from market.core.models import AuditEntry
-from tests.conftest import login, reload
+from tests.conftest import PATIENCE, login, reload
 from tests.factories import gen_member
 from vendors.groupfund import services as fund
 from vendors.groupfund.models import Meeting
@@ -114,3 +116,29 @@ def test_staff_see_each_groups_meetings_attendance_and_savings(client, session, 
     client.post("/auth/logout")
     login(client, world.staff_b.email)
     assert "No group keeps its books on Haat yet." in client.get("/groups/attention").text
+
+
+@pytest.mark.real_commits
+def test_the_same_sheet_sent_twice_at_once_is_saved_once(make_app, session, world):
+    keeper(session, world)
+    app = make_app()
+    start = threading.Barrier(2)
+    answers: list[int] = []
+    sheet = {"client_key": "two-at-once", f"present-{world.member_a.id}": "y", f"saving-{world.member_a.id}": "70",
+             "cash_counted": "70"}
+
+    def send() -> None:
+        client = app.test_client()
+        login(client, world.member_a.user.phone)
+        start.wait()
+        answers.append(client.post(f"/groups/{world.group_a.id}/meeting", data=sheet).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(PATIENCE)
+    reload(session)
+    assert answers == [302, 302]
+    assert session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 1
+    assert fund.fund(session, world.group_a.id).cash == 70_00
