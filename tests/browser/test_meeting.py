@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from market.core import clock
 from market.core.money import format_inr as _inr
+from tests.browser.conftest import choose_language
 from tests.browser.test_ordering import log_in
 from tests.factories import gen_member
 from vendors import finance
@@ -157,3 +158,21 @@ def test_a_meeting_filled_without_signal_is_sent_once_when_it_returns(browser, l
     assert (meeting.total_paise, len(meeting.rows), meeting.recorded_by_id) == (150_00, 3, keeper.user_id)
     assert fund.fund(session, group.id).cash == 150_00 and {r.member_id for r in meeting.rows} == {
         keeper.id, *(o.id for o in others)}
+
+
+def test_the_meeting_sheet_fits_a_phone_in_tamil(browser, live_server, world, session):
+    group = world.group_a
+    group.monthly_saving_paise = 100_00
+    gen_member(session, group, legal_name="Kalaiselvi Muthulakshmi Ramasubramanian")
+    fund.name_bookkeeper(session, group, world.member_a, world.staff_a)
+    session.commit()
+    context, page = phone(browser)
+    try:
+        log_in(page, live_server, world.member_a.user.phone)
+        choose_language(page, live_server, "ta")
+        page.goto(f"{live_server}/groups/{group.id}/meeting")
+        expect(page.get_by_role("heading", level=1)).to_have_text("இன்றைய கூட்டம்")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path=str(SHOTS / "meeting-ta-360.png"), full_page=True)
+    finally:
+        context.close()
