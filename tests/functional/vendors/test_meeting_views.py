@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from market.core import clock
 from market.core.models import AuditEntry
 from tests.conftest import PATIENCE, login, reload
-from tests.factories import gen_member
+from tests.factories import gen_group, gen_member
+from tests.functional.catalog.test_page_queries import queries_for
 from vendors.groupfund import services as fund
 from vendors.groupfund.models import Meeting
 
@@ -142,3 +143,17 @@ def test_the_same_sheet_sent_twice_at_once_is_saved_once(make_app, session, worl
     assert answers == [302, 302]
     assert session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 1
     assert fund.fund(session, world.group_a.id).cash == 70_00
+
+
+def test_the_groups_page_costs_the_same_queries_for_two_groups_as_for_six(client, app, session, world):
+    def with_meetings(n: int) -> int:
+        for i in range(n):
+            group = gen_group(session, world.org_a)
+            member = gen_member(session, group)
+            fund.record_meeting(session, group, world.staff_a, clock.today(), [fund.RowIn(member.id, True, 10_00)],
+                                10_00, f"q-{n}-{i}")
+        session.commit()
+        return queries_for(client, app, "/groups/attention")
+
+    login(client, world.staff_a.email)
+    assert with_meetings(2) == with_meetings(4)  # 2, then 6 groups
