@@ -176,3 +176,22 @@ def test_the_meeting_sheet_fits_a_phone_in_tamil(browser, live_server, world, se
         page.screenshot(path=str(SHOTS / "meeting-ta-360.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_field_staff_see_groups_meetings_and_funds_on_a_laptop(browser, live_server, world, session):
+    fund.open_books(session, world.group_a, world.staff_a, 1_000_00, 0)
+    fund.give_loan(session, world.group_a, world.staff_a, world.member_a, 800_00, 1200, 4,
+                   on=clock.today() - timedelta(days=70))
+    fund.record_meeting(session, world.group_a, world.staff_a, clock.today() - timedelta(days=50),
+                        [fund.RowIn(world.member_a.id, True, 100_00)], 100_00, "laptop-1")
+    session.commit()
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-IN")
+    page = context.new_page()
+    try:
+        log_in(page, live_server, world.staff_a.email)
+        page.get_by_role("link", name="Groups to look at: books or meetings").click()
+        expect(page.locator("main")).to_contain_text("Last meeting:")
+        expect(page.locator("main")).to_contain_text("Internal loans ₹800.00, of which more than 30 days late: ₹800.00")
+        page.screenshot(path=str(SHOTS / "attention-1366.png"), full_page=True)
+    finally:
+        context.close()

@@ -674,6 +674,38 @@ class GroupFigures:
     saved_from_sales_paise: int
     lent_paise: int  # internal loans from the fund: principal still owed
     at_risk_paise: int  # ... of loans more than AT_RISK_DAYS late (portfolio at risk)
+    present: int = 0  # rows marked present, of
+    recorded: int = 0  # the rows recorded at these meetings
+
+
+@dataclass(frozen=True)
+class Totals:
+    """GroupFigures added up for an organisation or a state."""
+
+    name: str
+    groups: int
+    meetings: int
+    attendance_bps: int | None
+    saved_at_meetings_paise: int
+    saved_from_sales_paise: int
+    lent_paise: int
+    at_risk_paise: int
+
+
+def totals(figures: Sequence[GroupFigures], by: str) -> list[Totals]:
+    """The groups' figures added up by "organisation" (its name) or "state" (its code)."""
+    found: dict[str, list[GroupFigures]] = {}
+    for f in figures:
+        key = f.group.organisation.name if by == "organisation" else f.group.organisation.state_code
+        found.setdefault(key, []).append(f)
+    result = []
+    for name, rows in sorted(found.items()):
+        recorded = sum(f.recorded for f in rows)
+        result.append(Totals(name, len(rows), sum(f.meetings for f in rows),
+                             sum(f.present for f in rows) * 10_000 // recorded if recorded else None,
+                             sum(f.saved_at_meetings_paise for f in rows), sum(f.saved_from_sales_paise for f in rows),
+                             sum(f.lent_paise for f in rows), sum(f.at_risk_paise for f in rows)))
+    return result
 
 
 DAYS_SHOWN = 90
@@ -716,5 +748,5 @@ def group_figures(session: Session, organisation_ids: set[int] | None, on: date 
         present, recorded, saved = rows.get(group.id, (0, 0, 0))
         out, at_risk = lent.get(group.id, [0, 0])
         result.append(GroupFigures(group, met.get(group.id, 0), present * 10_000 // recorded if recorded else None,
-                                   saved, from_sales.get(group.id, 0), out, at_risk))
+                                   saved, from_sales.get(group.id, 0), out, at_risk, present, recorded))
     return result

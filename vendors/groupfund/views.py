@@ -257,6 +257,7 @@ def name_bookkeeper(group_id: int):
 @role_required(Role.STAFF, Role.ADMIN)
 def attention():
     visible = visible_organisation_ids(db.session, current_user)
+    figures = fund.group_figures(db.session, visible)
     return render_template("vendors/attention.html", rows=fund.needing_attention(db.session, visible),
-                           figures=fund.group_figures(db.session, visible), days=fund.DAYS_SHOWN,
-                           late_days=fund.AT_RISK_DAYS)
+                           figures=figures, days=fund.DAYS_SHOWN, late_days=fund.AT_RISK_DAYS,
+                           by_organisation=fund.totals(figures, "organisation"), by_state=fund.totals(figures, "state"))

@@ -14,6 +14,7 @@ from market.core import ledger as books
 from market.core.ledger import EntryKind, LedgerEntry, LedgerPosting
 from market.core.models import AuditEntry
 from market.core.notifications import Notification, OutboxEntry
+from tests.factories import gen_group as factories_group
 from tests.factories import gen_member
 from vendors import finance, loans
 from vendors.groupfund import services as fund
@@ -225,3 +226,19 @@ def test_staff_figures_count_meetings_attendance_field_and_sales_savings_and_loa
     assert (figures.saved_at_meetings_paise, figures.saved_from_sales_paise) == (250_00, 30_00)
     assert figures.lent_paise == figures.at_risk_paise == 2_000_00
     assert fund.group_figures(session, {world.org_b.id}) == []
+
+
+def test_the_groups_figures_add_up_by_organisation_and_state(session, world):
+    second = factories_group(session, world.org_a)
+    fund.record_meeting(session, world.group_a, world.staff_a, clock.today(), [
+        fund.RowIn(world.member_a.id, True, 10_00)], 10_00, "tot-1")
+    absent, came = members(session, second, 2)
+    fund.record_meeting(session, second, world.staff_a, clock.today(), [
+        fund.RowIn(absent.id, False), fund.RowIn(came.id, True, 20_00)], 20_00, "tot-2")
+    fund.record_meeting(session, world.group_b, world.staff_b, clock.today(), [
+        fund.RowIn(world.member_b.id, True, 5_00)], 5_00, "tot-3")
+    figures = fund.group_figures(session, None)
+    by_org = {t.name: (t.groups, t.meetings, t.attendance_bps, t.saved_at_meetings_paise)
+              for t in fund.totals(figures, "organisation")}
+    assert by_org == {"Org A": (2, 2, 6666, 30_00), "Org B": (1, 1, 10_000, 5_00)}
+    assert [(t.name, t.groups) for t in fund.totals(figures, "state")] == [("MH", 2), ("TN", 1)]
