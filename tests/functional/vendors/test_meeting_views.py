@@ -128,13 +128,14 @@ def test_the_same_sheet_sent_twice_at_once_is_saved_once(make_app, session, worl
     sheet = {"client_key": "two-at-once", f"present-{world.member_a.id}": "y", f"saving-{world.member_a.id}": "70",
              "cash_counted": "70"}
 
-    def send() -> None:
-        client = app.test_client()
-        login(client, world.member_a.user.phone)
-        start.wait()
+    def send(client) -> None:
+        start.wait(PATIENCE)
         answers.append(client.post(f"/groups/{world.group_a.id}/meeting", data=sheet).status_code)
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
+    phones = [app.test_client() for _ in range(2)]
+    for phone in phones:  # logged in one after the other: only the two sheets go at the same moment
+        login(phone, world.member_a.user.phone)
+    threads = [threading.Thread(target=send, args=(phone,)) for phone in phones]
     for thread in threads:
         thread.start()
     for thread in threads:
