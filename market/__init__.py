@@ -131,11 +131,12 @@ def _register_blueprints(app: Flask) -> None:
     from orders.views import orders
     from payments.views import payments
     from vendors import onboarding_views
+    from vendors.groupfund.views import groups
     from vendors.views import seller, staff
 
     for blueprint in (main, auth, admin, seller, staff, catalog, products, product_imports.imports, orders, quotes,
                       payments, dashboards, onboarding_views.pages, job_pages, moderation_pages,
-                      overview):
+                      overview, groups):
         app.register_blueprint(blueprint)
     # The long jobs each feature runs on market.core.jobs (its worker: flask --app market jobs-worker).
     jobs.register(product_imports.IMPORT, product_imports.JOB)

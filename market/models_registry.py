@@ -11,5 +11,6 @@ from orders import models as _orders  # noqa: F401
 from orders.invoices import models as _invoices  # noqa: F401
 from payments import models as _payments  # noqa: F401
 from vendors import models as _vendors  # noqa: F401
+from vendors.groupfund import models as _groupfund  # noqa: F401
 
 metadata = Base.metadata

@@ -23,6 +23,7 @@ from market.flows import member_move
 from market.reports import rollups
 from vendors import finance, hierarchy, loans
 from vendors.forms import GoalForm, GroupForm, LoanForm, MoveForm, RepaymentForm, SavingForm, bps
+from vendors.groupfund import services as group_books
 from vendors.models import Goal, Loan, Member, Organisation, SelfHelpGroup
 from vendors.permissions import can_view_organisation, visible_organisation_ids
 from vendors.services import group_member_counts, member_for_user, organisations_overview
@@ -38,7 +39,8 @@ def home():
     shops = [b.id for b in member.businesses] if member else []
     hidden = db.session.scalar(sa.select(sa.func.count()).select_from(Product).where(
         Product.business_id.in_(shops), Product.hidden_reason.is_not(None))) if shops else 0
-    return render_template("vendors/seller_home.html", member=member, hidden_products=hidden)
+    return render_template("vendors/seller_home.html", member=member, hidden_products=hidden,
+                           keeps=group_books.bookkeeper_groups(db.session, current_user))
 
 
 @seller.get("/shops/<int:business_id>/poster")
@@ -114,7 +116,8 @@ def _me() -> Member:
 def money():
     member = _me()
     return render_template("vendors/money.html", view=finance.my_money(db.session, member), member=member,
-                           repay_form=RepaymentForm(paid_on=clock.today()))
+                           repay_form=RepaymentForm(paid_on=clock.today()),
+                           receipts=group_books.my_receipts(db.session, member))
 
 
 def _my_loan(loan_id: int) -> Loan:

@@ -19,6 +19,8 @@ Accounts, by code:
   member:<id>:goal:<goal>   what she set aside for a goal
   member:<id>:own_cash      money from outside Haat (a repayment made in cash at the group meeting)
   group:<id>:transferred    plan shares sent on to the SHG's own account (Route)
+  group:<id>:fund:<part>    the SHG's own books (vendors.groupfund): cash, bank, lent (its internal loans' principal
+                            out), savings (members' pooled savings, liability), interest, fines, opening (income)
 
 Money put toward her plan is credited to a member: account and debited to where it came from: what Haat owes
 her business (Haat pays it on her behalf), the cash she set aside from her takings, or her own cash.
@@ -46,6 +48,8 @@ class EntryKind(enum.StrEnum):
     CASH = "cash"  # cash on delivery, or a sale at a market stall
     ALLOCATION = "allocation"  # a share of a sale to her loan, savings or goal (or its reversal)
     CORRECTION = "correction"
+    MEETING = "meeting"  # what a member paid at her group's meeting (savings, instalment, fine)
+    FUND = "fund"  # a movement of the group's own fund: an internal loan given, a bank deposit or withdrawal
 
 
 class AccountKind(enum.StrEnum):
@@ -105,6 +109,10 @@ GATEWAY_FEES = "platform:gateway_fees"
 
 def kind_of(code: str) -> AccountKind:
     """What sort of account a code names."""
+    if code.startswith("group:") and code.endswith(":fund:savings"):
+        return AccountKind.LIABILITY  # the group holds its members' savings
+    if code.startswith("group:") and code.endswith((":fund:interest", ":fund:fines", ":fund:opening")):
+        return AccountKind.INCOME
     if code.startswith(("gateway:", "group:")) or code.endswith((":cash", ":own_cash", ":set_aside")):
         return AccountKind.ASSET
     if code.startswith("member:"):

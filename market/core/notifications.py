@@ -48,12 +48,14 @@ EVENTS = {
     "payment_received": ("push", "sms", "email"),
     "order_update": ("push", "email"),
     "message": ("push",),
+    "meeting_receipt": ("sms",),
     "other": ("email",),
 }
 URGENT = ("new_order", "payment_received")  # pushed with Urgency: high (the phone wakes for them)
-SMS_EVENTS = ("new_order", "payment_received")  # the events with an SMS template (market.core.sms)
+SMS_EVENTS = ("new_order", "payment_received", "meeting_receipt")  # the events with an SMS template (market.core.sms)
 EVENT_NAMES = {"new_order": _l("A new order"), "payment_received": _l("A payment received"),
-               "order_update": _l("An order changes"), "message": _l("A message"), "other": _l("Anything else")}
+               "order_update": _l("An order changes"), "message": _l("A message"),
+               "meeting_receipt": _l("A receipt from my group's meeting"), "other": _l("Anything else")}
 
 
 class Notification(Base):

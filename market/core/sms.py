@@ -65,6 +65,7 @@ TEMPLATES = {
     "login_code": _l("Haat: your code to log in is %(code)s. It works for 10 minutes. Do not share it."),
     "new_order": _l("Haat: new order %(n)s, %(amount)s. Open Haat to accept it."),
     "payment_received": _l("Haat: order %(n)s is paid, %(amount)s. Open Haat to accept it."),
+    "meeting_receipt": _l("Haat: group meeting receipt %(total)s (saving %(saving)s, loan %(loan)s)."),
 }
 VARIABLE = "{#var#}"
 

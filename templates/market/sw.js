@@ -6,6 +6,7 @@ var SHELL = {{ shell_files|tojson }};
 var OFFLINE = {{ offline|tojson }};
 var ICON = {{ icon|tojson }};
 var KEPT_PAGES = {{ kept_pages|tojson }};
+var KEPT_PATTERNS = [/^\/groups\/\d+\/meeting$/]; // a book-keeper's meeting sheet opens at the meeting, signal or not
 var STATIC = "haat-static-{{ version }}", PAGES = "haat-pages-{{ version }}";
 var PATIENCE = 10000; // ms: a page that has not come by then, on a signal that only seems to be there, comes
                       // from what was kept (if anything was)
@@ -32,7 +33,9 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
     var network = fetch(request).then(function (response) {
-      if (response.ok && KEPT_PAGES.indexOf(url.pathname) !== -1) {
+      var keep = KEPT_PAGES.indexOf(url.pathname) !== -1 ||
+        KEPT_PATTERNS.some(function (pattern) { return pattern.test(url.pathname); });
+      if (response.ok && keep) {
         var copy = response.clone();
         caches.open(PAGES).then(function (cache) { cache.put(request, copy); });
       }

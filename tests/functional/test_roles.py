@@ -44,6 +44,7 @@ from payments.models import Refund
 from tests import factories
 from tests.conftest import TEST_CONFIG, check_ledger_balances, empty_all_tables, login
 from vendors import finance
+from vendors.groupfund import services as group_books
 
 ANON, BUYER, WHOLESALER = "anonymous", "buyer", "wholesaler"
 OWNER, OTHER = "owner_seller", "other_seller"  # member A owns shop A; member B owns shop B (organisation B)
@@ -180,6 +181,36 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("staff.member", "GET"): row("/staff/members/{member}", only(STAFF_A, ADMIN), writes=(STAFF_A, ADMIN)),
     ("staff.group_saving", "POST"): row("/staff/groups/{group}/saving", only(STAFF_A, ADMIN, ok=302),
                                         writes=(STAFF_A, ADMIN), data=lambda ids: {"monthly": "100"}),
+
+    # The group's books: member A keeps group A's books; staff of organisation A and admins too. Staff opening a
+    # member's passbook is audited (a write); her own passbook is hers.
+    ("groups.meeting", "GET"): row("/groups/{group}/meeting", only(OWNER, STAFF_A, ADMIN)),
+    ("groups.meeting", "POST"): row("/groups/{group}/meeting", only(OWNER, STAFF_A, ADMIN, ok=302),
+                                    writes=(OWNER, STAFF_A, ADMIN), data=lambda ids: {
+                                        "client_key": "matrix-meeting", f"present-{ids['member']}": "y",
+                                        f"saving-{ids['member']}": "10", "cash_counted": "10"}),
+    ("groups.cash_book", "GET"): row("/groups/{group}/cash-book", only(OWNER, STAFF_A, ADMIN)),
+    ("groups.cash_book_pdf", "GET"): row("/groups/{group}/cash-book.pdf", only(OWNER, STAFF_A, ADMIN)),
+    ("groups.passbook", "GET"): row("/groups/members/{member}/passbook", only(OWNER, STAFF_A, ADMIN),
+                                    writes=(STAFF_A, ADMIN)),
+    ("groups.passbook_pdf", "GET"): row("/groups/members/{member}/passbook.pdf", only(OWNER, STAFF_A, ADMIN),
+                                        writes=(STAFF_A, ADMIN)),
+    ("groups.my_passbook", "GET"): row("/groups/my-passbook", only(*SELLERS, ok=302)),
+    ("groups.give_loan", "GET"): row("/groups/{group}/loans/new", only(OWNER, STAFF_A, ADMIN)),
+    ("groups.give_loan", "POST"): row("/groups/{group}/loans/new", only(OWNER, STAFF_A, ADMIN, ok=302),
+                                      writes=(OWNER, STAFF_A, ADMIN), data=lambda ids: {
+                                          "member": str(ids["member"]), "amount": "100", "rate": "12",
+                                          "months": "2", "method": "declining"}),
+    ("groups.bank", "POST"): row("/groups/{group}/bank", only(OWNER, STAFF_A, ADMIN, ok=302),
+                                 writes=(OWNER, STAFF_A, ADMIN), data=lambda ids: {"kind": "deposit", "amount": "10"}),
+    ("groups.correct", "GET"): row("/groups/rows/{meeting_row}/correct", only(OWNER, STAFF_A, ADMIN)),
+    ("groups.correct", "POST"): row("/groups/rows/{meeting_row}/correct", only(OWNER, STAFF_A, ADMIN, ok=302),
+                                    writes=(OWNER, STAFF_A, ADMIN), data=lambda ids: {
+                                        "saving": "400", "fine": "0", "reason": "Counted again"}),
+    ("groups.name_bookkeeper", "POST"): row("/groups/{group}/bookkeepers", only(STAFF_A, ADMIN, ok=302),
+                                            writes=(STAFF_A, ADMIN), data=lambda ids: {
+                                                "member": str(ids["member"]), "keeps": "y"}),
+    ("groups.attention", "GET"): row("/groups/attention", only(*STAFF)),
 
     ("dashboards.start", "GET"): row("/staff/dashboard/", only(*STAFF, ok=302)),
     ("dashboards.show", "GET"): row("/staff/dashboard/organisation/{org}", only(STAFF_A, ADMIN)),
@@ -535,6 +566,9 @@ def build(app) -> tuple[dict, dict[str, str]]:
     moderation.hide_shop(session, world.admin, hidden_shop, "other")
     report = moderation.report_listing(session, world.buyer, product, "wrong", "Not cotton at all")
     kurtis = factories.category(session, "kurtis-tops")
+    group_books.name_bookkeeper(session, world.group_a, world.member_a, world.staff_a)
+    meeting = group_books.record_meeting(session, world.group_a, world.member_a.user, clock.today(), [
+        group_books.RowIn(world.member_a.id, True, 500_00)], 500_00, "matrix-first-meeting")
     checkout = place_cash_order(session, world, variant, "matrix-open")
     paid = place_cash_order(session, world, variant, "matrix-paid").orders[0]
     payments.cash_received(session, paid, world.member_a.user)
@@ -558,7 +592,7 @@ def build(app) -> tuple[dict, dict[str, str]]:
             "programme": world.org_a.programme_id, "group_a2": group_a2.id, "staff_user": staff_c.id,
             "disabled_staff": disabled.id, "buyer": world.buyer.id, "held": held.id, "hidden": hidden.id,
             "hidden_shop": hidden_shop.id, "report": report.id, "refund": refund.id, "trade": kurtis.parent_id,
-            "category2": factories.category(session, "sarees").id}, {
+            "category2": factories.category(session, "sarees").id, "meeting_row": meeting.rows[0].id}, {
         role: user.email or user.phone for role, user in (
             (BUYER, world.buyer), (WHOLESALER, world.wholesaler), (OWNER, world.member_a.user),
             (OTHER, world.member_b.user), (STAFF_A, world.staff_a), (STAFF_B, world.staff_b), (ADMIN, world.admin))}

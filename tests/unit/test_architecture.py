@@ -21,7 +21,7 @@ ALLOWED_INSIDE_FUNCTIONS = {
         "catalog", "catalog.views", "market.admin", "market.cli", "market.dashboard_views", "market.export_jobs",
         "market.flows", "market.overview_views",
         "market.job_views", "market.reports", "market.views", "orders.quote_views", "orders.views", "payments",
-        "payments.gateways", "payments.views", "vendors", "vendors.views")
+        "payments.gateways", "payments.views", "vendors", "vendors.groupfund.views", "vendors.views")
 }
 
 

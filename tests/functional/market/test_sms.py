@@ -25,7 +25,8 @@ from tests.factories import gen_product
 from tests.fakes.sms import ENTITY, KEY, SENDER, SID, TEMPLATE_IDS, TOKEN, dlt, dlt_settings, sms_server, twilio
 
 PHONE = "+919812345678"
-LONGEST = {"code": "12345678", "n": "H-000000123", "amount": "₹12,34,567.00"}
+LONGEST = {"code": "12345678", "n": "H-000000123", "amount": "₹12,34,567.00", "total": "₹12,34,567.00",
+           "saving": "₹12,34,567.00", "loan": "₹12,34,567.00"}
 
 
 @pytest.fixture
