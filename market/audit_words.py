@@ -94,6 +94,20 @@ ACTIONS: dict[str, Action] = {
     "rename_category": Action(_l("%(who)s renamed the category %(subject)s"), _l("Renamed a category")),
     "merge_category": Action(_l("%(who)s merged the category %(subject)s into another"), _l("Merged a category")),
     "retire_category": Action(_l("%(who)s retired the category %(subject)s"), _l("Retired a category")),
+    # the SHG's meeting and its fund
+    "name_bookkeeper": Action(_l("%(who)s made %(subject)s the group's book-keeper"), _l("Named a book-keeper")),
+    "unname_bookkeeper": Action(_l("%(who)s took the book-keeping away from %(subject)s"),
+                                _l("Took back the book-keeping")),
+    "record_meeting": Action(_l("%(who)s recorded a meeting of %(subject)s"), _l("Recorded a meeting")),
+    "give_internal_loan": Action(_l("%(who)s gave %(subject)s a loan from the group's fund"),
+                                 _l("Gave a loan from the group's fund")),
+    "bank_deposit": Action(_l("%(who)s put cash of %(subject)s into the bank"), _l("Put cash into the bank")),
+    "bank_withdrawal": Action(_l("%(who)s took cash of %(subject)s out of the bank"),
+                              _l("Took cash out of the bank")),
+    "open_group_books": Action(_l("%(who)s opened the books of %(subject)s"), _l("Opened a group's books")),
+    "correct_meeting_row": Action(_l("%(who)s corrected what %(subject)s paid at a meeting"),
+                                  _l("Corrected a meeting")),
+    "view_passbook": Action(_l("%(who)s opened the passbook of %(subject)s"), _l("Opened a passbook")),
 }
 
 ROLE_WORDS = {"entrepreneur": _l("member"), "buyer": _l("buyer"), "wholesaler": _l("wholesaler"),

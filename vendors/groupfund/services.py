@@ -446,7 +446,8 @@ def bank(session: Session, group: SelfHelpGroup, by: User, kind: str, amount_pai
     assert entry is not None
     row = FundEntry(group_id=group.id, kind=kind, reason=note.strip()[:200], entry_id=entry.id, recorded_by_id=by.id)
     session.add(row)
-    audit(session, by, f"bank_{kind}", "self_help_group", group.id, f"{amount_paise} paise")
+    audit(session, by, "bank_deposit" if kind == "deposit" else "bank_withdrawal", "self_help_group", group.id,
+          f"{amount_paise} paise")
     session.flush()
     return row
 
