@@ -5,7 +5,9 @@ order in Hindi.
 Headless Chromium cannot reach Google's push service, so the page's real `PushManager.subscribe()` fails; the page
 then takes its subscription from the demo's push service (market.core.fakes.push), which keeps the phone's private
 key and decrypts what it receives. Everything else is the page's own flow: the notification permission (granted
-here as she would tap "Allow"), the service worker, the subscription sent to the server for her login."""
+here as she would tap "Allow"), the service worker, the subscription sent to the server for her login. The last
+hop, the push service handing the message to her browser, is made through Chromium's DevTools protocol
+(ServiceWorker.deliverPushMessage): her service worker then shows the notification, read back from the page."""
 
 import json
 import os
@@ -94,6 +96,29 @@ def test_a_buyers_order_reaches_the_sellers_phone_as_an_alert_in_her_language(ph
     alert = json.loads(got["text"])  # decrypted by the push service with the private key of her phone's subscription
     assert (alert["title"], alert["url"], alert["lang"]) == (title, f"/orders/{order.id}", "hi")
     assert title.startswith("नया ऑर्डर") and got["urgency"] == "high"
+
+    # The last hop, which a real push service makes: the message arrives at her browser, whose service worker
+    # shows it. Chromium's DevTools protocol hands the service worker the push event with what was decrypted.
+    devtools = hers.new_cdp_session(page)
+    registrations: list[dict] = []
+    devtools.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    devtools.send("ServiceWorker.enable")
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    for _ in range(100):  # the registrations are reported as an event just after enabling
+        if registrations:
+            break
+        page.wait_for_timeout(50)
+    mine = next(r for r in registrations if r["scopeURL"].startswith(live_server) and not r["isDeleted"])
+    devtools.send("ServiceWorker.deliverPushMessage",
+                  {"origin": live_server, "registrationId": mine["registrationId"], "data": got["text"]})
+    shown = []
+    for _ in range(100):  # the service worker shows it as the push event ends
+        shown = page.evaluate("navigator.serviceWorker.ready.then(r => r.getNotifications())"
+                              ".then(all => all.map(n => [n.title, n.lang, n.data.url]))")
+        if shown:
+            break
+        page.wait_for_timeout(50)
+    assert shown == [[title, "hi", f"/orders/{order.id}"]]
 
     page.goto(live_server + "/demo/sms#alerts")  # the demo's phone page shows the alert as her phone reads it
     expect(page.locator(".push-inbox li").first).to_contain_text(title)
