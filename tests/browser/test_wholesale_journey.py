@@ -156,6 +156,8 @@ def test_the_whole_wholesale_journey_from_quote_to_tax_invoice(phones, live_serv
 
     # He gives his GSTIN for the invoice, and pays the advance by UPI through the demo gateway.
     trader.goto(order_url)
+    promise = f"Made to order, ready by {ready.day} {ready:%b %Y}"  # the quote's terms stay in sight
+    expect(trader.get_by_role("link", name=promise)).to_be_visible()
     trader.get_by_label("Your GSTIN (goes on your tax invoice)").fill(TN_GSTIN)
     trader.get_by_role("button", name="Save GSTIN").click()
     expect(trader.get_by_role("status")).to_contain_text("Your GSTIN is saved")
@@ -178,6 +180,7 @@ def test_the_whole_wholesale_journey_from_quote_to_tax_invoice(phones, live_serv
     # She accepts it and marks it packed (made); it cannot go before the balance.
     seller.goto(order_url)
     look(seller, "08-seller-advance-in")
+    expect(seller.get_by_role("link", name=promise)).to_be_visible()
     seller.get_by_role("button", name="Accept").click()
     expect(seller.get_by_role("status")).to_contain_text("accepted")
     seller.get_by_role("button", name="Packed").click()
