@@ -228,7 +228,14 @@ def _order_for_me(order_id: int) -> tuple[Order, Actor]:
 def show(order_id: int):
     order, actor = _order_for_me(order_id)
     return render_template("orders/show.html", order=order, actor=actor, moves=_moves(order, actor),
-                           form=MessageForm())
+                           form=MessageForm(), quote=_quote_of(order))
+
+
+def _quote_of(order: Order) -> QuoteRequest | None:
+    """The quote a wholesale order came from: its agreed terms (made to order, ready by) stay in sight."""
+    if not order.wholesale:
+        return None
+    return db.session.scalar(sa.select(QuoteRequest).where(QuoteRequest.order_id == order.id))
 
 
 def _moves(order: Order, actor: Actor, payment_of=None) -> list[OrderStatus]:
@@ -262,7 +269,7 @@ def change_status(order_id: int):
             order, actor = _order_for_me(order_id)
             typed = {k: form.get(k, "")[:300] for k in ("courier", "tracking_number", "tracking_url")}
             return render_template("orders/show.html", order=order, actor=actor, moves=_moves(order, actor),
-                                   form=MessageForm(), typed=typed), 422
+                                   form=MessageForm(), typed=typed, quote=_quote_of(order)), 422
     else:
         refunding = any(kind == "refund" for kind, _id in waiting_to_send(db.session))
         db.session.commit()  # the gateway is asked after the response (payments.outbox), or by the worker

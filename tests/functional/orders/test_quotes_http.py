@@ -181,3 +181,25 @@ def test_order_now_refused_keeps_his_courier_name_address_and_pincode(client, wo
     reload(session)
     assert session.scalar(sa.select(QuoteRequest.status)) == "accepted"
     assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_the_order_from_a_made_to_order_quote_says_when_it_will_be_ready(client, world, session):
+    """Her promise of the quote stays in sight on the order page of both sides: made to order, ready by a date."""
+    url, quote_id = _kurta_quote(client, world, session)
+    ready = clock.today() + timedelta(days=30)
+    login(client, world.member_a.user.phone)
+    client.post(f"/quotes/{quote_id}/answer", data={"decision": "offer", "price": "680", "supply": "made",
+                                                    "ready_by": ready.isoformat(), "advance_percent": "30",
+                                                    "valid_until": WEEK})
+    client.post("/auth/logout")
+    login(client, "trader@example.com")
+    client.post(f"/quotes/{quote_id}/answer", data={"decision": "accepted"})
+    order_url = client.post(f"/quotes/{quote_id}/order", data={
+        "delivery": "courier", "ship_name": "Imran Traders", "ship_address": "4 Aminabad Road, Lucknow",
+        "ship_pincode": "226018"}).headers["Location"]
+    words = f"Made to order, ready by {ready.day} {ready:%b %Y}"
+    assert words in client.get(order_url).text
+    client.post("/auth/logout")
+    login(client, world.member_a.user.phone)
+    page = client.get(order_url).text
+    assert words in page and f'href="{url}"' in page  # and the way back to the quote's history
