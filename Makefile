@@ -34,18 +34,23 @@ run: translations
 	$(FLASK) notify-worker --interval 2 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 		HAAT_JOBS_INLINE=true $(FLASK) run --host $(HOST) --port $(PORT)  # long jobs run in the request: no jobs worker
 
-# With TEST_DATABASE_URL set (a PostgreSQL URL) the suite runs a second time against it. Two pytest-xdist workers
-# (TEST_WORKERS=0 for one process), each with its own SQLite file or PostgreSQL database.
+# With TEST_DATABASE_URL set (a PostgreSQL URL) the suite runs a second time against it, and the browser tests
+# (a third of the time) run in that pass only: production's database, and the 10-minute CI budget. Without it,
+# everything runs on SQLite. Two pytest-xdist workers (TEST_WORKERS=0 for one process), each with its own SQLite
+# file or PostgreSQL database.
 TEST_WORKERS ?= 2
 test: translations
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r market catalog orders payments vendors
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+		echo "== on SQLite, all but the browser tests (they run on PostgreSQL next) =="; \
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" && \
+		echo "== the whole suite on PostgreSQL ($$TEST_DATABASE_URL) ==" && \
 		HAAT_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_WORKERS); \
+	else \
+		$(BIN)/python -m pytest -n $(TEST_WORKERS); \
 	fi
 
 lint: install
