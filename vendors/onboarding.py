@@ -202,7 +202,11 @@ def preview(session: Session, rows: list[NewRow], groups: dict[str, SelfHelpGrou
     for row in rows:
         group = groups.get(row.group.lower())
         warnings, decision = [], ADD
-        if row.phone in taken:
+        if group is not None and group.closed_on is not None:
+            warnings.append(_("%(group)s is closed: it takes no new members. This row will not be added",
+                              group=group.name))
+            decision = SKIP
+        elif row.phone in taken:
             warnings.append(_("the phone number %(p)s already has an account: this row will not be added",
                               p=row.phone))
             decision = SKIP
@@ -245,6 +249,10 @@ def add(session: Session, job: Job) -> dict:
                            "Upload the file again to see which.")])
     groups = {g.name.lower(): g for g in session.scalars(
         sa.select(SelfHelpGroup).where(SelfHelpGroup.organisation_id == organisation.id))}
+    closed = sorted({r["group"] for r in rows if (g := groups.get(r["group"].lower())) and g.closed_on})
+    if closed:
+        raise JobFailed([_("%(groups)s closed after the preview; nothing was added. Upload the file again to see "
+                           "which rows can be added.", groups=", ".join(closed))])
     new_rows = [NewRow(r["number"], r["group"], r["area"], r["name"], r["phone"], r["trade"], r["shop_name"],
                        dict(r["loan"], start=date.fromisoformat(r["loan"]["start"])) if r["loan"] else None)
                 for r in rows]

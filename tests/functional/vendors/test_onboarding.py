@@ -409,3 +409,37 @@ def test_the_sample_file_uploaded_unchanged_meets_no_real_member_and_shows_each_
     upload(client, world.org_a.id, sample)
     again = session.scalars(sa.select(Job).where(Job.kind == "onboarding").order_by(Job.id.desc())).first()
     assert {r["decision"] for r in again.outcome["rows"]} == {"skip"}
+
+
+def test_a_closed_shg_takes_no_new_members_from_a_file(client, session, world):
+    """As the member form and a move refuse it: a row for a closed SHG is shown and never added, even if its
+    SHG closes between the preview and the confirm."""
+    world.group_a.closed_on = world.group_b.formed_on or utcnow().date()
+    session.commit()
+    login(client, world.staff_a.email)
+    before = counts(session)
+    upload(client, world.org_a.id, HEADER + f"{world.group_a.name},,Lata More,9812345693,jewellery,\n"
+                                            "Navi Disha SHG,Ward 4,Meena Shinde,9812345691,garments,\n")
+    checked = session.scalar(sa.select(Job))
+    rows = {r["number"]: r for r in checked.outcome["rows"]}
+    assert (rows[2]["decision"], rows[3]["decision"]) == ("skip", "add")
+    assert rows[2]["warnings"] == [f"{world.group_a.name} is closed: it takes no new members. This row will not be "
+                                   "added"]
+    client.post(f"/staff/onboarding/{checked.id}/confirm", data={"confirm": ["2"]})
+    session.expire_all()
+    assert counts(session) == tuple(n + d for n, d in zip(before, (1, 1, 1, 1), strict=True))
+
+
+def test_an_shg_closed_after_the_preview_gets_nothing_added(client, session, world):
+    login(client, world.staff_a.email)
+    before = counts(session)
+    upload(client, world.org_a.id, HEADER + f"{world.group_a.name},,Lata More,9812345693,jewellery,\n")
+    checked = session.scalar(sa.select(Job))
+    assert checked.outcome["rows"][0]["decision"] == "add"
+    world.group_a.closed_on = utcnow().date()
+    session.commit()
+    client.post(f"/staff/onboarding/{checked.id}/confirm", data={})
+    session.expire_all()
+    job = session.scalar(sa.select(Job).where(Job.kind == "onboarding_add"))
+    assert job.status == "failed" and "closed after the preview" in str(job.errors)
+    assert counts(session) == before
