@@ -340,6 +340,7 @@ def test_fifteen_members_recorded_offline_agree_everywhere_to_the_paisa_and_are_
                 expect(page.locator(".book-line").first).to_contain_text(f"Saved {_inr(savings[member.id])}")
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
             if member is borrower:
+                expect(page.locator(".book-line").first).to_contain_text(f"Repaid {_inr(instalment)}")
                 page.screenshot(path=str(SHOTS / "passbook-borrower-360.png"), full_page=True)
         finally:
             context.close()
