@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from catalog.models import Product, Variant
 from catalog.permissions import owns_business
 from market.core import events
-from market.core.db import utcnow
+from market.core.db import rows_matched, utcnow
 from market.core.errors import Refusal
 from market.core.models import Role, User
 from market.core.money import MAX_STORED_PAISE, format_inr
@@ -102,6 +102,7 @@ def merge_guest_cart(session: Session, user: User, token: str | None) -> None:
     if guest is None or not guest.items:
         return
     mine = cart_for(session, user, None, create=True)
+    assert mine is not None  # create=True makes one
     for item in list(guest.items):
         set_quantity(session, mine, item.variant_id, _current(mine, item.variant_id) + item.quantity)
     session.delete(guest)
@@ -140,7 +141,7 @@ def remove_from_carts(session: Session, business_ids: list[int]) -> int:
     result = session.execute(sa.delete(CartItem).where(CartItem.variant_id.in_(variants))
                              .execution_options(synchronize_session=False))
     session.flush()
-    return result.rowcount
+    return rows_matched(result)
 
 
 def unfinished_orders(session: Session, business_ids: list[int]) -> int:
@@ -198,8 +199,8 @@ def quote(session: Session, cart: Cart | None, buyer: User | None) -> Quote:
     if cart is None or not cart.items:
         return Quote([], [], wholesale)
     variant_ids = [i.variant_id for i in cart.items]
-    shop = joinedload(Variant.product, innerjoin=True).joinedload(Product.business, innerjoin=True)
-    options = [shop.joinedload(Business.group, innerjoin=True).joinedload(SelfHelpGroup.organisation, innerjoin=True),
+    seller = joinedload(Variant.product, innerjoin=True).joinedload(Product.business, innerjoin=True)
+    options = [seller.joinedload(Business.group, innerjoin=True).joinedload(SelfHelpGroup.organisation, innerjoin=True),
                joinedload(Variant.product, innerjoin=True).selectinload(Product.photos)]  # the cart's thumbnails
     if wholesale:
         options.append(joinedload(Variant.product, innerjoin=True).selectinload(Product.tiers))
@@ -469,7 +470,7 @@ def move(session: Session, order: Order, target: OrderStatus, user: User | None,
     # A conditional update: two taps (or two people) moving the same order cannot both succeed.
     result = session.execute(sa.update(Order).where(Order.id == order.id, Order.status == order.status)
                              .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rows_matched(result) != 1:
         raise OrderError(_l("Someone changed this order just now. Look again."))
     session.add(OrderEvent(order_id=order.id, actor_id=user.id if user else None, actor_role=actor,
                            from_status=order.status, to_status=target, note=note[:300]))
@@ -552,7 +553,7 @@ def check_wholesale_details(business_name: str, gstin: str | None) -> tuple[str,
     business_name = business_name.strip()
     if not business_name:
         raise OrderError(_l("Give your shop or business name."))
-    return business_name, validate_gstin(gstin) if (gstin or "").strip() else None
+    return business_name, validate_gstin(gstin) if gstin and gstin.strip() else None
 
 
 def set_wholesaler_gstin(session: Session, user: User, gstin: str) -> WholesalerProfile:

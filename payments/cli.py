@@ -24,7 +24,7 @@ from market.core.db import utcnow
 from payments import outbox
 from payments.gateways import GatewayUnavailable
 from payments.models import Payment, ReconcileFinding, ReconcileRun
-from payments.services import reconcile_payment, to_reconcile
+from payments.services.reconcile import reconcile_payment, to_reconcile
 
 
 def register(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """Calls to the gateway that change money there (a capture, a refund, a Route transfer), made outside any
 transaction.
 
-A flow decides a capture, a refund or a transfer and writes it down, pending (payments.services.to_send);
+A flow decides a capture, a refund or a transfer and writes it down, pending (payments.services.calls.to_send);
 the view commits; then `send_remembered` (run by the app after the response is made, `install`) asks the
 gateway, and the answer is applied in a new transaction. Nothing is locked while the gateway is asked: the row is
 read, the reading transaction ends, then the call. A gateway that cannot be reached leaves it pending for the
@@ -25,8 +25,10 @@ from sqlalchemy.orm import Session
 from market.core import db
 from orders.models import Order
 from payments import gateways
-from payments import services as payments
 from payments.models import ExtraPayment, Payment, Refund, Transfer
+from payments.services import calls, capture, second_payments
+from payments.services.refunds import refund_answered
+from payments.services.transfers import transfer_made
 from payments.status import MONEY_TAKEN
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ def install(app: Flask) -> None:
     """Send what a request decided once it has committed (its response is made: the commit is behind it)."""
     @app.after_request
     def _send(response):
-        if db.session.info.get(payments.OUTBOX):
+        if db.session.info.get(calls.OUTBOX):
             db.session.rollback()  # a view that did not commit: what it remembered is not there
             try:
                 send_remembered(db.session)
@@ -49,8 +51,8 @@ def install(app: Flask) -> None:
 def send_remembered(session: Session) -> dict[str, int]:
     """Send the calls this session's committed transactions decided. Returns how many were sent, how many wait."""
     done = {"sent": 0, "waiting": 0}
-    while session.info.get(payments.OUTBOX):  # what a call's answer decides (a capture's refunds) goes too
-        for kind, row_id, *about in session.info.pop(payments.OUTBOX):
+    while session.info.get(calls.OUTBOX):  # what a call's answer decides (a capture's refunds) goes too
+        for kind, row_id, *about in session.info.pop(calls.OUTBOX):
             done["sent" if send(session, kind, row_id, *about) else "waiting"] += 1
     return done
 
@@ -83,7 +85,7 @@ def send(session: Session, kind: str, row_id: int, *about: str) -> bool:
                             .values(status="failed", problem=str(exc.reason)[:200]))
             session.commit()
         if kind == "extra":
-            payments.second_payment_refused(session, row_id, exc.reason)
+            second_payments.second_payment_refused(session, row_id, exc.reason)
             session.commit()
         return False
     except gateways.GatewayUnavailable as exc:
@@ -105,7 +107,7 @@ def _send_capture(session: Session, payment_id: int, attempt_id: str) -> bool:
     entity = upi.fetch_payment(attempt_id)
     if entity["status"] == "authorized":
         entity = upi.capture(attempt_id, amount)
-    payments.settle(session, session.get_one(Payment, payment_id), entity, "capture")
+    capture.settle(session, session.get_one(Payment, payment_id), entity, "capture")
     session.commit()
     return True
 
@@ -130,7 +132,7 @@ def _send_refund(session: Session, refund_id: int) -> bool:
                             if (r.get("notes") or {}).get("haat_refund") == str(refund_id)), None)
         answer = made_before or upi.refund(gateway_payment_id, amount, {"haat_refund": str(refund_id),
                                                                          "order_id": str(order_id)})
-    payments.refund_answered(session, session.get_one(Refund, refund_id), answer)
+    refund_answered(session, session.get_one(Refund, refund_id), answer)
     session.commit()
     return True
 
@@ -150,7 +152,7 @@ def _send_transfer(session: Session, transfer_id: int) -> bool:
     sent = next((t for t in upi.transfers(gateway_payment_id) if t["recipient"] == account
                  and (t.get("notes") or {}).get("order") == number), None)
     sent = sent or upi.transfer(gateway_payment_id, account, amount, {"order": number})
-    payments.transfer_made(session, session.get_one(Transfer, transfer_id), sent["id"])
+    transfer_made(session, session.get_one(Transfer, transfer_id), sent["id"])
     session.commit()
     return True
 
@@ -167,7 +169,7 @@ def _send_extra(session: Session, extra_id: int) -> bool:
     answer = next((r for r in upi.refunds(gateway_payment_id)
                    if (r.get("notes") or {}).get("haat_extra") == str(extra_id)), None) \
         or upi.refund(gateway_payment_id, left, {"haat_extra": str(extra_id)})
-    payments.second_payment_returned(session, session.get_one(ExtraPayment, extra_id), answer)
+    second_payments.second_payment_returned(session, session.get_one(ExtraPayment, extra_id), answer)
     session.commit()
     return True
 

@@ -23,14 +23,10 @@ from orders.models import Order
 from orders.status import OrderStatus
 from payments import dues, gateways
 from payments.models import Payment
-from payments.services import (
-    MIN_ONLINE_PAISE,
-    PaymentError,
-    captured,
-    part_paid,
-    parts_of,
-    pays_in_parts,
-)
+from payments.services.capture import captured
+from payments.services.common import PaymentError
+from payments.services.starting import MIN_ONLINE_PAISE
+from payments.services.wholesale import part_paid, parts_of, pays_in_parts
 from payments.status import WAITING, PaymentStatus
 
 CLOSED = frozenset({OrderStatus.CANCELLED, OrderStatus.REFUNDED})

@@ -261,10 +261,10 @@ def test_a_refund_processed_by_a_worker_holding_an_old_copy_of_the_payment_adds_
     order, payment = cash_order_part_refunded(client, session, world, goods)
     first, second = waiting_refunds(session, order)
     with make_app().app_context():  # another worker processes the second while this one holds the payment as read
-        assert services._refund_processed(db.session, db.session.get(Refund, second.id), None, "seller")
+        assert services.refunds.refund_processed(db.session, db.session.get(Refund, second.id), None, "seller")
         db.session.commit()
     assert payment.refunded_paise == 5_000  # this session's copy is old
-    assert services._refund_processed(session, session.get(Refund, first.id), None, "seller")
+    assert services.refunds.refund_processed(session, session.get(Refund, first.id), None, "seller")
     session.commit()
     reload(session)
     assert session.get(Payment, payment.id).refunded_paise == 35_000
@@ -285,11 +285,11 @@ def test_two_refunds_processed_at_the_same_moment_wait_for_each_other(client, se
 
     def other_worker() -> None:
         with app.app_context():
-            services._refund_processed(db.session, db.session.get(Refund, second.id), None, "seller")
+            services.refunds.refund_processed(db.session, db.session.get(Refund, second.id), None, "seller")
             db.session.commit()
 
     with app.app_context():
-        assert services._refund_processed(db.session, db.session.get(Refund, first.id), None, "seller")
+        assert services.refunds.refund_processed(db.session, db.session.get(Refund, first.id), None, "seller")
         worker = threading.Thread(target=other_worker)
         worker.start()
         worker.join(1.0)

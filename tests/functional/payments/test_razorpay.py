@@ -540,14 +540,14 @@ def test_a_crash_after_a_transfer_never_pays_the_shop_twice(pay_app, client, ses
     world.shop_a.payout_account = "acc_RangoliLinked1"
     session.commit()
     placed = paid(client, session, world, goods, razorpay)
-    real_post = payment_services.books.post
+    real_post = ledger.post
 
     def crash_on_transfer(session_, kind, *args, **kwargs):
         if kind == "transfer":
             raise RuntimeError("the worker died after Razorpay made the transfer")
         return real_post(session_, kind, *args, **kwargs)
 
-    monkeypatch.setattr(payment_services.books, "post", crash_on_transfer)
+    monkeypatch.setattr(ledger, "post", crash_on_transfer)
     order_a = complete_shop_a_order(client, session, world, placed)  # her "all good" is committed first
     monkeypatch.undo()
     assert session.get(Order, order_a.id).status == "completed"
