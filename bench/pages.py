@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
            "DATABASE_URL": url, "HAAT_SEARCH_BACKEND": backend, "HAAT_SEARCH_INDEX_DIR": settings["SEARCH_INDEX_DIR"],
            "HAAT_MEDIA_DIR": str(args.workdir / "media"), "HAAT_BENCH_PAGES": json.dumps(ordered)}
     stamp(f"pages on {dialect}, {args.products:,} products, {args.connections} connections, {args.server}, "
-          f"{args.seconds:.0f} s each:", flush=True)
+          f"{args.seconds:.0f} s each:")
     failed = False
     with tempfile.TemporaryDirectory(prefix="haat-pages-bench-") as tmp:
         server = Server(args.server, env, Path(tmp), app="bench.ceiling:create_app()")
