@@ -166,7 +166,7 @@ def _check_sms(config, production: bool) -> None:
             templates = json.loads(config["SMS_DLT_TEMPLATES"])
         except ValueError:
             templates = None
-        needed = {"signup_code", "reset_code", "login_code", "new_order", "payment_received"}
+        needed = {"signup_code", "reset_code", "login_code", "new_order", "payment_received", "meeting_receipt"}
         if not isinstance(templates, dict) or not needed <= templates.keys():
             raise ConfigError("HAAT_SMS_DLT_TEMPLATES is JSON giving a DLT template id for each of "
                               + ", ".join(sorted(needed)) + " (and optionally name:locale for each language).")

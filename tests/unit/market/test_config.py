@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from market import create_app
@@ -22,7 +24,7 @@ TWILIO = {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TO
 DLT = {"SMS_PROVIDER": "dlt", "SMS_DLT_SID": "haat", "SMS_DLT_API_KEY": "k", "SMS_DLT_API_TOKEN": "t",
        "SMS_DLT_SENDER": "HAATMK", "SMS_DLT_ENTITY_ID": "1101",
        "SMS_DLT_TEMPLATES": '{"signup_code": "1", "reset_code": "2", "login_code": "5", "new_order": "3", '
-                            '"payment_received": "4"}'}
+                            '"payment_received": "4", "meeting_receipt": "6"}'}
 
 
 def test_production_cookies_are_secure():
@@ -80,6 +82,11 @@ def test_the_dlt_provider_needs_a_template_id_for_every_message():
     with pytest.raises(ConfigError, match="reset_code"):
         create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **DLT,
                     "SMS_DLT_TEMPLATES": '{"signup_code": "1"}'})
+    every_but_one = json.loads(DLT["SMS_DLT_TEMPLATES"])
+    del every_but_one["meeting_receipt"]  # a group meeting's receipt is a text message too
+    with pytest.raises(ConfigError, match="meeting_receipt"):
+        create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **DLT,
+                    "SMS_DLT_TEMPLATES": json.dumps(every_but_one)})
 
 
 def test_real_sms_providers_start_with_their_keys():
