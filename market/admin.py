@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+import market.audit_words as audit_words  # the module, not the market package: its factory imports this
+import market.export_jobs as export_jobs
 from catalog import moderation
 from catalog.category_names import category_name
 from catalog.models import Category
 from catalog.services import forget_taxonomy
 from catalog.views import update_search_index
-from market import audit_words, export_jobs
 from market.core import db
 from market.core.accounts import (
     AccountError,

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session, joinedload
 
-from market import export_jobs
 from market.core import db
 from market.core.accounts import audit
 from market.core.clock import noon
@@ -26,6 +25,8 @@ from market.core.exports import rupees
 from market.core.models import Role
 from market.core.pagination import after_id_page, parse_cursor, parse_id
 from market.core.permissions import role_required
+from market.export_jobs import BATCH, Table, register
+from market.export_jobs import respond as export_response
 from orders.models import Order
 from orders.status import OrderStatus
 from payments import services as payment_services
@@ -140,7 +141,7 @@ def _order_batches(session: Session, params: dict) -> Iterator[list[list]]:
         stmt = orders_query(f)
         if after is not None:
             stmt = stmt.where(Order.id < after)
-        batch = list(session.scalars(stmt.order_by(Order.id.desc()).limit(export_jobs.BATCH)).unique())
+        batch = list(session.scalars(stmt.order_by(Order.id.desc()).limit(BATCH)).unique())
         if not batch:
             return
         after = batch[-1].id
@@ -153,7 +154,7 @@ def _paid_by(payment: Payment | None) -> tuple[str, str]:
     return (payment.gateway, payment.status) if payment is not None else ("", "")
 
 
-export_jobs.register("orders", export_jobs.Table(
+register("orders", Table(
     title=lambda: _("Orders"),
     header=lambda: [_("Order"), _("Placed"), _("Shop"), _("Status"), _("Paid by"), _("Payment"), _("Total (Rs)"),
                     _("Refunded (Rs)")],
@@ -164,7 +165,7 @@ export_jobs.register("orders", export_jobs.Table(
 @role_required(Role.ADMIN)
 def orders_export(fmt: str):
     f = Filters.read(request.args, list(OrderStatus))
-    return export_jobs.respond(db.session, current_user, "orders", f.params(), fmt, "haat-orders",
+    return export_response(db.session, current_user, "orders", f.params(), fmt, "haat-orders",
                                url_for("overview.orders", **f.params()))
 
 
