@@ -17,7 +17,7 @@ from catalog.views import media_dir
 from market.core import db, fonts
 from market.core.accounts import AccountError, create_user, forget_stale
 from market.core.db import utcnow
-from market.core.jobs import run_pending
+from market.core.jobs import forget_old_results, run_pending
 from market.core.models import Role
 from market.core.notifications import deliver_all, sender_from_config
 from market.core.push import sender_from_config as push_from_config
@@ -127,8 +127,10 @@ def register(app: Flask) -> None:
 
     @app.cli.command("forget-stale")
     def forget_stale_command():
-        """Delete logins no cookie can open, unfinished sign-ups and old reset codes (run daily)."""
-        gone = forget_stale(db.session, utcnow())
+        """Delete logins no cookie can open, unfinished sign-ups, old reset codes, week-old export files (daily)."""
+        now = utcnow()
+        gone = forget_stale(db.session, now)
+        gone["export files"] = forget_old_results(db.session, now)
         db.session.commit()
         click.echo("Forgotten: " + ", ".join(f"{n} {what}" for what, n in gone.items()) + ".")
 

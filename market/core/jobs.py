@@ -33,6 +33,7 @@ from market.core.db import Base, UTCDateTime, rows_matched, utcnow
 LEASE = timedelta(minutes=10)  # a job not heard from for this long is taken by the next worker
 MAX_ATTEMPTS = 3  # a job that stopped its worker this often is failed rather than tried again
 ACTIVE = ("queued", "running")
+RESULT_KEPT = timedelta(days=7)  # an export holds members' data: its file is deleted a week after it was made
 
 
 class Job(Base):
@@ -71,6 +72,10 @@ class Job(Base):
     @property
     def error_lines(self) -> list[str]:
         return [line for line in self.errors.splitlines() if line]
+
+    def kept(self, name: str | None) -> bool:
+        """Whether the file this job made for its starter is still there (deleted after RESULT_KEPT)."""
+        return bool(name) and kept_file(self, name) is not None
 
     @property
     def running(self) -> bool:
@@ -154,6 +159,18 @@ def kept_file(job: Job, name: str) -> Path | None:
     """The path of a file the job kept, if it is there."""
     path = _results_dir(job.id) / Path(name).name
     return path if path.is_file() else None
+
+
+def forget_old_results(session: Session, now: datetime) -> int:
+    """Delete the files of jobs finished more than RESULT_KEPT ago (run daily); how many jobs' files went."""
+    finished = set(session.scalars(sa.select(Job.id).where(Job.finished_at < now - RESULT_KEPT)))
+    gone = 0
+    folder = _results_dir(0).parent
+    for kept in folder.iterdir() if folder.is_dir() else ():
+        if kept.name.isdigit() and int(kept.name) in finished:
+            shutil.rmtree(kept, ignore_errors=True)
+            gone += 1
+    return gone
 
 
 def read_file(job: Job, name: str) -> bytes | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from market.core.jobs import Job
+from market.core.db import utcnow
+from market.core.jobs import RESULT_KEPT, Job
 from market.core.models import AuditEntry
 from tests.conftest import login, reload
 
@@ -111,3 +112,23 @@ def test_a_large_export_runs_as_a_job_and_downloads_from_its_page(client, app, s
     staff = app.test_client()
     login(staff, world.staff_a.email)  # not the admin's job: staff cannot fetch it
     assert staff.get(f"/jobs/{job.id}/download").status_code == 403
+
+
+def test_an_export_file_is_deleted_a_week_after_it_was_made(client, app, session, world):
+    app.config["EXPORT_INLINE_ROWS"] = 1
+    for _ in range(3):
+        entry(session, world.staff_a, "view_members", "self_help_group", world.group_a.id)
+    session.commit()
+    login(client, world.admin.email)
+    page = client.get("/admin/audit/export.csv").location
+    reload(session)
+    job = session.scalar(sa.select(Job).where(Job.kind == "export"))
+    runner = app.test_cli_runner()
+    assert "0 export files" in runner.invoke(args=["forget-stale"]).output  # made today: kept
+    with client.get(f"/jobs/{job.id}/download") as download:
+        assert download.status_code == 200
+    job.finished_at = utcnow() - RESULT_KEPT - timedelta(minutes=1)
+    session.commit()
+    assert "1 export files" in runner.invoke(args=["forget-stale"]).output
+    assert client.get(f"/jobs/{job.id}/download").status_code == 404
+    assert "deleted a week after it was made" in client.get(page).text
