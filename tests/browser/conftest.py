@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from tests.browser.phone import PHONE
 from tests.conftest import PATIENCE_MS, unavailable
 
 CHROMIUM = os.environ.get("HAAT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -47,6 +48,26 @@ def page(browser, live_server):
     context.set_default_timeout(PATIENCE_MS)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def phone_context(browser, live_server):
+    """A phone 360 px wide with its own cookies, to open pages (and other tabs) in."""
+    context = browser.new_context(**{**browser.phone, **PHONE})
+    context.set_default_timeout(PATIENCE_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phones(browser, live_server):
+    """Two phones 360 px wide (the buyer's and the seller's, say), each with its own cookies."""
+    contexts = [browser.new_context(**{**browser.phone, **PHONE}) for _ in range(2)]
+    for context in contexts:
+        context.set_default_timeout(PATIENCE_MS)
+    yield [c.new_page() for c in contexts]
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from market.core.models import AuditEntry
 from payments import services as payments
 from tests.browser.conftest import choose_language
-from tests.browser.test_ordering import log_in
+from tests.browser.phone import log_in
 from tests.conftest import PATIENCE_MS, reload
 from tests.factories import gen_product
 from tests.functional.test_roles import place_cash_order

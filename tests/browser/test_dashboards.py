@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from market.flows import stall_sale
-from tests.browser.test_ordering import log_in
+from tests.browser.phone import log_in
 
 
 def test_staff_drill_down_and_download_an_export(page: Page, live_server, world, session):

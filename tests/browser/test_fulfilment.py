@@ -4,49 +4,15 @@ list and history read right at each step, and the cash is asked for at the hando
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from catalog.images import process_upload
 from catalog.services import add_photo
-from tests.factories import PASSWORD, gen_product, photo_bytes
-
-SHOTS = os.environ.get("HAAT_SCREENSHOTS")
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "locale": "en-IN"}
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def fits(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
-
-
-@pytest.fixture
-def phones(browser, live_server):
-    """The buyer's phone and the seller's phone, each 360 px wide with its own cookies."""
-    contexts = [browser.new_context(**PHONE) for _ in range(2)]
-    pages = [c.new_page() for c in contexts]
-    yield pages
-    for context in contexts:
-        context.close()
-
-
-def log_in(page: Page, base: str, who: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label("Phone number or e-mail").fill(who)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Account", exact=True)).to_be_visible()
-
+from tests.browser.phone import fits, log_in, shot
+from tests.factories import gen_product, photo_bytes
 
 METHOD_LABEL = {"pickup": "Collect from the collective office (free)", "local": "Local delivery", "courier": "Courier"}
 # (the seller's button, what the buyer then reads)

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from market import ROOT
 from tests.browser.conftest import choose_language
+from tests.browser.phone import log_in, log_out
 from tests.factories import PASSWORD, gen_product, photo_bytes
 
 LANGUAGES = ["hi", "ta"]
@@ -26,25 +27,13 @@ def catalogue(code: str):
     return tr
 
 
-def log_in(page: Page, base: str, tr, who: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label(tr("Phone number or e-mail")).fill(who)
-    page.get_by_label(tr("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=tr("Log in"), exact=True).click()
-
-
-def log_out(page: Page, tr) -> None:
-    page.get_by_role("link", name=tr("Account"), exact=True).click()
-    page.get_by_role("button", name=tr("Log out"), exact=True).click()
-
-
 @pytest.mark.parametrize("code", LANGUAGES)
 def test_a_seller_lists_a_product_in_her_language(page: Page, live_server, world, tmp_path, code):
     tr = catalogue(code)
     photo = tmp_path / "IMG_20261125.jpg"
     photo.write_bytes(photo_bytes(1200, 900))
     choose_language(page, live_server, code)
-    log_in(page, live_server, tr, world.member_a.user.phone)
+    log_in(page, live_server, world.member_a.user.phone, tr=tr)
     page.get_by_role("link", name=tr("Add a product")).first.click()
     page.locator("input[name=photos][capture]").set_input_files(str(photo))
     page.get_by_label(tr("Name"), exact=True).fill("Indigo block-print kurti")
@@ -81,9 +70,9 @@ def test_a_buyer_orders_from_two_shops_in_her_language(page: Page, live_server, 
     page.get_by_role("button", name=tr("Place order")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(tr("Thank you! Your order is placed."))
     assert page.locator(".rows strong").count() == 2
-    log_out(page, tr)
+    log_out(page, live_server, tr)
 
-    log_in(page, live_server, tr, world.member_a.user.phone)
+    log_in(page, live_server, world.member_a.user.phone, tr=tr)
     page.get_by_role("link", name=tr("Orders"), exact=True).click()
     card = page.locator(".order-card.new")
     expect(card).to_contain_text("Indigo kurti")

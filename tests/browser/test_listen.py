@@ -3,7 +3,8 @@
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import choose_language
-from tests.browser.test_in_languages import catalogue, log_in
+from tests.browser.phone import log_in
+from tests.browser.test_in_languages import catalogue
 
 VOICES = """
 window.__said = [];
@@ -19,7 +20,7 @@ def test_listen_reads_the_instruction_in_hindi(page: Page, live_server, world):
     page.add_init_script(VOICES)
     tr = catalogue("hi")
     choose_language(page, live_server, "hi")
-    log_in(page, live_server, tr, world.member_a.user.phone)
+    log_in(page, live_server, world.member_a.user.phone, tr=tr)
     page.goto(f"{live_server}/seller/products/new")
     page.get_by_role("button", name=tr("Listen")).click()
     said = page.evaluate("window.__said")
@@ -31,6 +32,6 @@ def test_no_voice_for_the_language_no_button(page: Page, live_server, world):
     page.add_init_script(VOICES)
     tr = catalogue("ta")
     choose_language(page, live_server, "ta")
-    log_in(page, live_server, tr, world.member_a.user.phone)
+    log_in(page, live_server, world.member_a.user.phone, tr=tr)
     page.goto(f"{live_server}/seller/orders")
     expect(page.locator("button.speak")).to_be_hidden()

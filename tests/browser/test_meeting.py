@@ -14,7 +14,7 @@ from market.core.ledger import EntryKind, LedgerEntry
 from market.core.money import format_inr as _inr
 from market.core.notifications import Notification
 from tests.browser.conftest import choose_language
-from tests.browser.test_ordering import log_in
+from tests.browser.phone import log_in
 from tests.factories import gen_member
 from vendors import finance
 from vendors.groupfund import services as fund

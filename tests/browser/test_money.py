@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 
 from market.core import clock
 from tests.browser.conftest import choose_language
-from tests.browser.test_ordering import add, log_in
+from tests.browser.phone import log_in
+from tests.browser.test_ordering import add
 from tests.factories import gen_product
 from vendors import finance
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from catalog.models import Product
-from tests.browser.test_ordering import log_in
+from tests.browser.phone import log_in
 from tests.conftest import PATIENCE_MS
 from tests.factories import photo_bytes
 

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_ordering import log_in
+from tests.browser.phone import log_in
 
 GOOD = ("group,area,name,phone,trade,shop_name\n"
         "Navi Disha SHG,Ward 4 Pune,Meena Shinde,9812345691,garments,Blue Thread\n"

@@ -4,14 +4,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.phone import log_in
 from tests.factories import PASSWORD, gen_product
-
-
-def log_in(page: Page, base: str, who: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label("Phone number or e-mail").fill(who)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def add(page: Page, base: str, product_id: int, quantity: str) -> None:

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.browser.conftest import choose_language
-from tests.browser.test_ordering import log_in
+from tests.browser.phone import log_in
 from tests.factories import gen_product
 
 FIRST_VISIT, REPEAT_VISIT = 170 * 1024, 30 * 1024

@@ -2,7 +2,8 @@
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_ordering import add, log_in
+from tests.browser.phone import log_in
+from tests.browser.test_ordering import add
 from tests.factories import gen_product
 
 

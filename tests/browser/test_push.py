@@ -10,9 +10,7 @@ hop, the push service handing the message to her browser, is made through Chromi
 (ServiceWorker.deliverPushMessage): her service worker then shows the notification, read back from the page."""
 
 import json
-import os
 
-import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -23,30 +21,8 @@ from market.core.notifications import LogSender, deliver_all
 from market.core.push import demo_service
 from market.core.sms import provider_from_config
 from orders.models import Order
-from tests.browser.test_ordering import log_in
+from tests.browser.phone import fits, shot, try_log_in
 from tests.factories import PASSWORD, gen_product
-
-SCREENSHOTS = os.environ.get("HAAT_SCREENSHOTS")
-PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture
-def phones(browser, live_server):
-    contexts = []
-
-    def phone():
-        context = browser.new_context(**{**browser.phone, "viewport": PHONE}, locale="en-IN")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context
-
-    yield phone
-    for context in contexts:
-        context.close()
-
-
-def fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
 
 
 def test_a_buyers_order_reaches_the_sellers_phone_as_an_alert_in_her_language(phones, live_server, world, session):
@@ -55,25 +31,22 @@ def test_a_buyers_order_reaches_the_sellers_phone_as_an_alert_in_her_language(ph
     kurti = gen_product(session, world.shop_a, title="Indigo kurti", price_paise=45_000, stock=5)
     session.commit()
 
-    hers = phones()
+    page, his = phones  # hers, and the buyer's on his own phone
+    hers = page.context
     hers.grant_permissions(["notifications"], origin=live_server)  # she taps "Allow"
-    page = hers.new_page()
-    log_in(page, live_server, seller.phone)
+    try_log_in(page, live_server, seller.phone)  # her pages are in Hindi
     page.goto(live_server + "/auth/account#alerts")
     turn_on = page.locator("[data-push-on]")
     expect(turn_on).to_have_text("इस फ़ोन पर सूचनाएँ चालू करें")  # "Turn on alerts on this phone"
     fits(page)
-    if SCREENSHOTS:
-        page.locator("#phone-alerts").screenshot(path=f"{SCREENSHOTS}/push-off.png")
+    shot(page, "push-off")
     turn_on.click()
     expect(page.get_by_role("status").first).to_contain_text("इस फ़ोन पर सूचनाएँ चालू हैं")  # "Alerts are on..."
     expect(page.locator("#phone-alerts")).to_contain_text("इस फ़ोन पर सूचनाएँ बंद करें")  # "Turn off alerts..."
     assert page.evaluate("navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))")  # shows them
     fits(page)
-    if SCREENSHOTS:
-        page.screenshot(path=f"{SCREENSHOTS}/push-on.png", full_page=True)
+    shot(page, "push-on")
 
-    his = phones().new_page()  # the buyer, on his own phone
     his.goto(f"{live_server}/p/{kurti.id}")
     his.get_by_label("How many").fill("2")
     his.get_by_role("button", name="Add to cart").click()
@@ -123,5 +96,4 @@ def test_a_buyers_order_reaches_the_sellers_phone_as_an_alert_in_her_language(ph
     page.goto(live_server + "/demo/sms#alerts")  # the demo's phone page shows the alert as her phone reads it
     expect(page.locator(".push-inbox li").first).to_contain_text(title)
     fits(page)
-    if SCREENSHOTS:
-        page.screenshot(path=f"{SCREENSHOTS}/push-demo-phone.png", full_page=True)
+    shot(page, "push-demo-phone")

@@ -3,17 +3,13 @@ moderation of a reported listing (the seller reads why in Hindi), categories, an
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from catalog.search import sync
 from market.flows import stall_sale
-from tests.browser.test_ordering import log_in
+from tests.browser.phone import LAPTOP, log_in, log_out, look, shot, try_log_in
 from tests.factories import PASSWORD, category, gen_group, gen_product
-
-SCREENSHOTS = os.environ.get("HAAT_SCREENSHOTS")
-LAPTOP = {"width": 1366, "height": 768}
 
 
 @pytest.fixture
@@ -22,19 +18,6 @@ def laptop(browser: Browser, live_server):
     context = browser.new_context(viewport=LAPTOP, locale="en-IN")
     yield context.new_page()
     context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    """A full-page screenshot to look at (HAAT_SCREENSHOTS=folder); the page never scrolls sideways."""
-    if SCREENSHOTS:
-        os.makedirs(SCREENSHOTS, exist_ok=True)
-        page.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
-
-
-def log_out(page: Page, base: str) -> None:
-    page.goto(base + "/auth/account")
-    page.get_by_role("button", name="Log out", exact=True).click()
 
 
 def test_admin_adds_a_state_an_organisation_with_staff_and_an_shg(laptop: Page, live_server, world):
@@ -53,7 +36,7 @@ def test_admin_adds_a_state_an_organisation_with_staff_and_an_shg(laptop: Page, 
     row = laptop.get_by_role("row").filter(has_text="Sakhi Collective")
     expect(row).to_contain_text("Karnataka")
     expect(row).to_contain_text(world.staff_a.name)
-    shot(laptop, "admin-hierarchy")
+    look(laptop, "admin-hierarchy", LAPTOP["width"])
     row.get_by_role("link", name="Edit").click()
     laptop.get_by_role("link", name="Add an SHG").click()
     laptop.get_by_label("Name of the SHG").fill("Chaitanya SHG")
@@ -80,10 +63,10 @@ def test_staff_move_a_member_and_the_dashboards_keep_her_old_sales_in_the_old_gr
     expect(laptop.get_by_role("status")).to_contain_text("stay counted in the old SHG")
     laptop.goto(f"{live_server}/staff/members/{world.member_a.id}/move")
     expect(laptop.get_by_role("row").filter(has_text=world.group_a.name)).to_be_visible()  # her history
-    shot(laptop, "staff-move-member")
+    look(laptop, "staff-move-member", LAPTOP["width"])
     laptop.goto(f"{live_server}/staff/dashboard/group/{world.group_a.id}")
     expect(laptop.get_by_text("₹1,250.00").first).to_be_visible()
-    shot(laptop, "dashboard-old-group")
+    look(laptop, "dashboard-old-group", LAPTOP["width"])
     laptop.goto(f"{live_server}/staff/dashboard/group/{new_group.id}")
     expect(laptop.get_by_text("₹1,250.00")).to_have_count(0)
 
@@ -100,11 +83,11 @@ def test_admin_disables_a_staff_account_and_it_cannot_log_in(laptop: Page, brows
     laptop.get_by_text("Disable this account…").click()
     laptop.get_by_role("button", name="Yes, disable the account").click()
     expect(laptop.get_by_role("status")).to_contain_text("cannot log in")
-    shot(laptop, "admin-staff-disabled")
+    look(laptop, "admin-staff-disabled", LAPTOP["width"])
 
     his.goto(live_server + "/staff/")  # logged out at once
     expect(his.get_by_role("heading", name="Log in")).to_be_visible()
-    log_in(his, live_server, world.staff_b.email)
+    try_log_in(his, live_server, world.staff_b.email)
     expect(his.get_by_role("status").or_(his.get_by_role("alert")).first).to_contain_text("do not match")
     other.close()
 
@@ -113,7 +96,6 @@ def test_a_reported_listing_is_hidden_with_a_reason_the_seller_reads_in_hindi(la
                                                                               live_server, world, session):
     kurti = gen_product(session, world.shop_a, title="Indigo block kurti")
     session.commit()
-    from catalog.search import sync
     sync(session)
     buyer = browser.new_context(**browser.phone, locale="en-IN")
     phone = buyer.new_page()
@@ -129,12 +111,12 @@ def test_a_reported_listing_is_hidden_with_a_reason_the_seller_reads_in_hindi(la
     laptop.get_by_role("link", name="Reported listings").click()
     row = laptop.get_by_role("row").filter(has_text="Indigo block kurti")
     expect(row).to_contain_text("The photo has a mobile number on it")
-    shot(laptop, "staff-reports")
+    look(laptop, "staff-reports", LAPTOP["width"])
     row.get_by_text("Hide the product…").click()
     row.get_by_role("combobox").first.select_option("contact")
     row.get_by_role("button", name="Hide", exact=True).first.click()
     expect(laptop.get_by_role("status")).to_contain_text("Hidden")
-    shot(laptop, "staff-reports-hidden")
+    look(laptop, "staff-reports-hidden", LAPTOP["width"])
 
     phone.goto(f"{live_server}/search?q=indigo")
     expect(phone.get_by_text("Indigo block kurti")).to_have_count(0)
@@ -150,9 +132,7 @@ def test_a_reported_listing_is_hidden_with_a_reason_the_seller_reads_in_hindi(la
     hers.locator("form button[type=submit]").last.click()
     hers.goto(live_server + "/seller/products/")
     expect(hers.get_by_text("इसमें फ़ोन नंबर, ई-मेल या कोई और संपर्क दिखता है")).to_be_visible()
-    if SCREENSHOTS:
-        hers.screenshot(path=f"{SCREENSHOTS}/seller-hidden-hi.png", full_page=True)
-    assert hers.evaluate("document.documentElement.scrollWidth") <= hers.viewport_size["width"]
+    look(hers, "seller-hidden-hi", hers.viewport_size["width"])
     seller.close()
 
 
@@ -161,7 +141,7 @@ def test_admin_merges_two_categories(laptop: Page, live_server, world, session):
     session.commit()
     log_in(laptop, live_server, world.admin.email)
     laptop.get_by_role("link", name="Categories").click()
-    shot(laptop, "admin-categories")
+    look(laptop, "admin-categories", LAPTOP["width"])
     laptop.get_by_role("row").filter(has_text="Sarees").get_by_role("link").click()
     laptop.get_by_label("Merge into").select_option(label="Kurtis and tops (Garments)")
     laptop.get_by_text("Merge…").click()
@@ -181,13 +161,12 @@ def test_admin_puts_a_buyer_on_hold_and_she_is_told_why(laptop: Page, browser: B
     row.get_by_role("button", name="Yes, put on hold").click()
     expect(laptop.get_by_role("status")).to_contain_text("cannot log in or order")
     expect(laptop.get_by_role("row").filter(has_text=world.buyer.email)).to_contain_text("on hold")
-    shot(laptop, "admin-buyers")
+    look(laptop, "admin-buyers", LAPTOP["width"])
 
     buyer = browser.new_context(**browser.phone, locale="en-IN")
     phone = buyer.new_page()
-    log_in(phone, live_server, world.buyer.email)
+    try_log_in(phone, live_server, world.buyer.email)
     expect(phone.get_by_role("alert").or_(phone.get_by_role("status")).first).to_contain_text(
         "Five orders were never collected")
-    if SCREENSHOTS:
-        phone.screenshot(path=f"{SCREENSHOTS}/buyer-on-hold.png", full_page=True)
+    shot(phone, "buyer-on-hold")
     buyer.close()

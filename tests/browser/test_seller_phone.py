@@ -3,21 +3,15 @@ product by typing and fills the amount; and the language panel, shown once and g
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from catalog.models import Photo, Variant
 from catalog.services import VariantData
+from tests.browser.phone import PHONE, log_in, shot
 from tests.conftest import reload
-from tests.factories import PASSWORD, gen_product, photo_bytes
-
-SHOTS = os.environ.get("HAAT_SCREENSHOTS")
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "locale": "en-IN"}
+from tests.factories import gen_product, photo_bytes
 
 
 @pytest.fixture
@@ -25,20 +19,6 @@ def phone(browser, live_server):
     context = browser.new_context(**PHONE)
     yield context.new_page()
     context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def log_in(page: Page, base: str, who: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label("Phone number or e-mail").fill(who)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Account", exact=True)).to_be_visible()
 
 
 def stock_of(session, variant_id: int) -> int:
