@@ -26,16 +26,18 @@ from market.core.db import Base, UTCDateTime, utcnow
 REDACTED = "[redacted]"
 # Keys whose whole value is personal wherever they appear in a buyer's message.
 PERSONAL = {"phone", "email", "address", "tax_number", "contact", "person", "name_on_card"}
-# Keys personal only inside these objects ("name" is also an item's or a shop's name).
+# Keys personal only inside these objects, at any depth ("name" is also an item's or a shop's name; "gps" is also
+# the shop's pickup point, but under a fulfilment's "end" it is the buyer's door).
 PERSONAL_WITHIN = {"billing": {"name"}, "customer": {"name"}, "end": {"gps"}}
 STATES = ("pending", "sending", "sent", "refused", "expired", "failed", "none")
 
 
-def redact(value: Any, within: str = "") -> Any:
+def redact(value: Any, within: frozenset[str] = frozenset()) -> Any:
     """A copy of a message with the buyer's personal data replaced (see the module doc)."""
     if isinstance(value, dict):
-        return {key: (_blank(item) if key in PERSONAL or key in PERSONAL_WITHIN.get(within, ()) else
-                      redact(item, key)) for key, item in value.items()}
+        personal = PERSONAL.union(*(PERSONAL_WITHIN.get(key, ()) for key in within))
+        return {key: _blank(item) if key in personal else redact(item, within | {key})
+                for key, item in value.items()}
     if isinstance(value, list):
         return [redact(item, within) for item in value]
     return value

@@ -66,11 +66,18 @@ class FakeNetwork:
         self.received: list[dict] = []  # callbacks the BAP accepted, oldest first
         self.refused: list[dict] = []  # callbacks it refused, with why
         self.calls = 0
+        self.fail_next = 0  # tests: the buyer app answers this many callbacks 503 (an outage)
+        self.at(self.base_url)
+
+    def at(self, base_url: str) -> FakeNetwork:
+        """Where the fake is reached (a test serves it first, then learns its port): its own records follow."""
+        self.base_url = base_url.rstrip("/")
         self.register(Participant(BAP_ID, BAP_KEY_ID, f"{self.base_url}/bap", self.bap_key.public_base64,
                                   beckn.EncryptionKey.from_seed(beckn.demo_seed("encryption", BAP_ID)).public_base64,
                                   "BAP", "*"))
         self.register(Participant(GATEWAY_ID, GATEWAY_KEY_ID, f"{self.base_url}/gateway",
                                   self.gateway_key.public_base64, self.registry_key.public_base64, "BG", "*"))
+        return self
 
     @property
     def registry_public_key(self) -> str:
@@ -209,6 +216,10 @@ class FakeNetwork:
 
     def _on_callback(self, request: Request, action: str) -> tuple[int, dict]:
         body = request.get_data()
+        with self.lock:
+            if self.fail_next:
+                self.fail_next -= 1
+                return 503, {"error": "the buyer app is down"}
         try:
             signed = beckn.check_authorization(request.headers.get("Authorization"), body, self.public_key)
             callback = json.loads(body)
