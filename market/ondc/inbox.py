@@ -98,11 +98,13 @@ def check_context(net: Network, action: str, context: dict, signed: Signed, now:
                    path="context.core_version")
     if _field(context, "domain") not in net.domains:
         raise Nack(INVALID_REQUEST, "this seller app does not serve that domain", path="context.domain")
-    location = context.get("location") if isinstance(context.get("location"), dict) else {}
-    country = (location.get("country") or {}).get("code") if isinstance(location.get("country"), dict) \
-        else context.get("country")
-    city = (location.get("city") or {}).get("code") if isinstance(location.get("city"), dict) \
-        else context.get("city")
+    location = context.get("location")
+    location = location if isinstance(location, dict) else {}  # retail 1.2.0: location.country.code, .city.code
+    country, city = context.get("country"), context.get("city")  # IGM 1.0.0: country, city
+    if isinstance(location.get("country"), dict):
+        country = location["country"].get("code")
+    if isinstance(location.get("city"), dict):
+        city = location["city"].get("code")
     if country != "IND" or not isinstance(city, str) or not city:
         raise Nack(INVALID_REQUEST, "the context needs country IND and a city code", path="context.location")
     if _field(context, "bap_id") != signed.subscriber_id:
