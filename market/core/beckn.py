@@ -347,7 +347,11 @@ class RegistryUnavailable(Exception):
 
 class Registry:
     """A client of the registry's /lookup, keys kept for `keep` seconds (a key revoked there stops working here
-    within that time). `http` is a requests.Session (the demo mounts the fake network on it)."""
+    within that time), a key not found for a minute (one registered meanwhile works soon); at most KEPT keys are
+    kept (made-up keyIds cannot fill the memory). `http` is a requests.Session (the demo mounts the fake network)."""
+
+    KEPT = 1000
+    KEEP_MISSING = 60.0
 
     def __init__(self, base_url: str, http: requests.Session | None = None, keep: float = 600,
                  signer: Callable[[bytes], str] | None = None) -> None:
@@ -382,7 +386,9 @@ class Registry:
         found = next((r for r in records if isinstance(r, dict) and r.get("subscriber_id") == subscriber_id
                       and str(r.get("ukId", r.get("unique_key_id"))) == unique_key_id
                       and r.get("status", "SUBSCRIBED") == "SUBSCRIBED" and _valid_now(r)), None)
-        self.cache[(subscriber_id, unique_key_id)] = (now + self.keep, found)
+        if len(self.cache) >= self.KEPT:
+            self.cache.clear()
+        self.cache[(subscriber_id, unique_key_id)] = (now + (self.keep if found else self.KEEP_MISSING), found)
         return found
 
     def public_key(self, subscriber_id: str, unique_key_id: str) -> str | None:

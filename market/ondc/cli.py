@@ -1,6 +1,7 @@
 """`flask --app market ondc work [--once]`: send the ONDC callbacks still owed (market.ondc.worker), again and
 again (the Procfile runs it). `flask --app market ondc keys`: a new signing and encryption key pair to register.
-`flask --app market ondc subscribe-request`: the fields of our /subscribe request, from the settings."""
+`flask --app market ondc subscribe-request`: the fields of our /subscribe request, from the settings.
+`flask --app market ondc demo-search`: (demo network only) the fake buyer app searches Haat and shows the answer."""
 
 from __future__ import annotations
 
@@ -42,6 +43,23 @@ def register(app: Flask) -> None:
         click.echo(f"HAAT_ONDC_ENCRYPTION_PRIVATE_KEY={encryption.private_base64}")
         click.echo(f"signing_public_key: {signing.public_base64}")
         click.echo(f"encryption_public_key: {encryption.public_base64}")
+
+    @ondc_group.command("demo-search")
+    @click.option("--domain", default="ONDC:RET10", show_default=True)
+    def demo_search(domain: str):
+        """The demo's buyer app sends a signed search to Haat; print the ACK and the on_search it got back."""
+        net = network.network()
+        if net.fake is None:
+            raise click.ClickException("only on the demo network (HAAT_ONDC_NETWORK=demo)")
+        haat = net.fake.seller(net.identity.subscriber_id)
+        context = net.fake.context("search", domain=domain)
+        answer = net.fake.send(f"{haat.subscriber_url}/search", context, {"intent": {"fulfillment": {
+            "type": "Delivery"}, "payment": {"@ondc/org/buyer_app_finder_fee_type": "percent",
+                                             "@ondc/org/buyer_app_finder_fee_amount": "3"}}})
+        click.echo(f"search {context['message_id']}: {answer.status_code} {answer.text.strip()}")
+        for callback in net.fake.callbacks("on_search", context["message_id"]):
+            click.echo(f"on_search signed by {callback['signed_by']}, verified by the buyer app:")
+            click.echo(json.dumps(callback["message"], indent=2, ensure_ascii=False)[:4000])
 
     @ondc_group.command("subscribe-request")
     def subscribe_request():

@@ -226,3 +226,19 @@ def test_off_the_network_there_is_nothing_here(make_app):
 def test_a_message_without_a_signature_is_refused(client):
     answer = client.post("/ondc/search", json={"context": {}, "message": {}})
     assert answer.status_code == 401 and answer.json["error"]["code"] == "30016"
+
+
+def test_the_demo_network_answers_a_search_in_process(app):
+    """`make run` needs no keys: the demo's buyer app, registry and Haat talk in one process."""
+    result = app.test_cli_runner().invoke(args=["ondc", "demo-search"])
+    assert result.exit_code == 0, result.output
+    assert '"ACK"' in result.output
+    assert "on_search signed by haat.demo|haat-demo-1" in result.output
+
+
+def test_ondc_keys_prints_a_usable_pair(app):
+    result = app.test_cli_runner().invoke(args=["ondc", "keys"])
+    printed = dict(line.split("=", 1) for line in result.output.splitlines() if line.startswith("HAAT_"))
+    signing = beckn.SigningKey.from_base64(printed["HAAT_ONDC_SIGNING_PRIVATE_KEY"])
+    assert f"signing_public_key: {signing.public_base64}" in result.output
+    beckn.EncryptionKey.from_base64(printed["HAAT_ONDC_ENCRYPTION_PRIVATE_KEY"])

@@ -150,3 +150,38 @@ def test_the_log_keeps_no_personal_data_of_the_buyer():
     assert order["items"][0]["descriptor"]["name"] == "Papad"
     assert order["provider"]["descriptor"]["name"] == "Sunrise Pickles"
     assert kept["context"] == confirm["context"]
+
+
+class CountingRegistry:
+    """A registry answering /lookup from a list, counting the calls (a requests transport)."""
+
+    def __init__(self, records):
+        self.records, self.calls = records, 0
+
+    def post(self, url, data, headers, timeout):
+        self.calls += 1
+        asked = json.loads(data)
+        assert url.endswith("/lookup") and headers["Authorization"].startswith("Signature keyId=")
+
+        class Answer:
+            status_code = 200
+
+            @staticmethod
+            def json():
+                return [r for r in self.records if r["subscriber_id"] == asked["subscriber_id"]]
+        return Answer()
+
+
+def test_the_registry_is_asked_once_per_key_and_revoked_keys_are_not_used():
+    record = {"subscriber_id": "buyer.example", "ukId": "k1", "signing_public_key": DOCS_PUBLIC,
+              "status": "SUBSCRIBED", "valid_until": "2099-01-01T00:00:00.000Z"}
+    http = CountingRegistry([record, {**record, "ukId": "old", "valid_until": "2020-01-01T00:00:00.000Z"},
+                             {**record, "ukId": "gone", "status": "UNSUBSCRIBED"}])
+    key = beckn.SigningKey.from_base64(DOCS_PRIVATE)
+    registry = beckn.Registry("https://registry.example", http,
+                              signer=lambda body: beckn.authorization(body, "haat.example", "1", key))
+    assert [registry.public_key("buyer.example", "k1") for _ in range(3)] == [DOCS_PUBLIC] * 3
+    assert http.calls == 1
+    assert registry.public_key("buyer.example", "old") is None  # past valid_until
+    assert registry.public_key("buyer.example", "gone") is None
+    assert registry.public_key("nobody", "k1") is None
