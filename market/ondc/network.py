@@ -14,7 +14,6 @@ from flask import Flask, current_app
 from werkzeug.local import LocalProxy
 
 from market.core import beckn
-from market.core.config import ONDC_DEMO
 from market.core.fakes.local import InProcess
 from market.core.fakes.ondc import FakeNetwork, Participant
 
@@ -89,7 +88,3 @@ def demo_network(app: Flask, identity: Identity) -> FakeNetwork:
                               identity.signing.public_base64, identity.encryption.public_base64, "BPP",
                               ",".join(app.config["ONDC_DOMAINS"].split(","))))
     return fake
-
-
-def demo_identity_defaults() -> dict:
-    return dict(ONDC_DEMO)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -143,6 +144,24 @@ def _handle(session: Session, net: Network, row: OndcMessage, now: datetime) -> 
     row.callback = json.dumps(callback)
     row.payload = None
     session.commit()
+
+
+def owe_unsolicited(session: Session, net: Network, asked: dict, message: dict, now: datetime | None = None,
+                    ttl: timedelta = timedelta(hours=1)) -> OndcMessage:
+    """Queue a callback nobody asked for just now (an incremental catalogue refresh's on_search, an order's
+    on_status when the seller moves it): `asked` is the context of the buyer app's earlier message (its bap_uri,
+    transaction), the callback gets a new message_id (Beckn: unsolicited callbacks do). Flushes; sent like the
+    others once the caller commits (the worker, or `send_due(..., ids=[row.id])`)."""
+    now = now or utcnow()
+    context = {**callback_context(net, asked, now), "message_id": str(uuid.uuid4())}
+    row = OndcMessage(message_id=context["message_id"], action=asked["action"], transaction_id=asked["transaction_id"],
+                      domain=asked["domain"], bap_id=asked["bap_id"], bap_uri=asked["bap_uri"].rstrip("/"),
+                      signed_by="(unsolicited)", received_at=now, expires_at=now + ttl,
+                      request=json.dumps({"unsolicited": True}), payload=None, state="pending", next_at=now,
+                      callback=json.dumps({"context": context, "message": message}))
+    session.add(row)
+    session.flush()
+    return row
 
 
 def callback_context(net: Network, asked: dict, now: datetime) -> dict:

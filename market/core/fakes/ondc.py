@@ -8,7 +8,8 @@
   seller app registered for the domain with its own X-Gateway-Authorization beside the buyer app's header.
 - Buyer app: `send()` signs a request as the BAP and posts it (to a seller app or the gateway);
   `POST /bap/on_<action>` checks the seller app's signature (looked up in the registry) and that the callback
-  answers a message the BAP sent, keeps it (`callbacks()`), and answers ACK, or a 401 NACK.
+  answers a message the BAP sent (or, unsolicited, comes in one of its transactions), keeps it (`callbacks()`),
+  and answers ACK, or a 401 NACK.
 Keys come from fixed seeds (market.core.beckn.demo_seed): the fake is a stand-in, never a real participant.
 """
 
@@ -224,8 +225,10 @@ class FakeNetwork:
             signed = beckn.check_authorization(request.headers.get("Authorization"), body, self.public_key)
             callback = json.loads(body)
             context = callback["context"]
-            with self.lock:
-                asked = self.sent.get(context["message_id"])
+            with self.lock:  # an answer to a message sent, or an unsolicited one in a transaction of ours
+                asked = self.sent.get(context["message_id"]) or next(
+                    (c for c in self.sent.values() if c["transaction_id"] == context.get("transaction_id")
+                     and f"on_{c['action']}" == action), None)
             if context.get("action") != action or asked is None or f"on_{asked['action']}" != action \
                     or context.get("transaction_id") != asked["transaction_id"] \
                     or context.get("bpp_id") != signed.subscriber_id or context.get("bap_id") != BAP_ID:
@@ -238,6 +241,7 @@ class FakeNetwork:
             return 400, beckn.nack(beckn.Nack("20000", "not a callback"))
         with self.lock:
             self.received.append({**callback, "signed_by": f"{signed.subscriber_id}|{signed.unique_key_id}",
+                                  "unsolicited": context["message_id"] != asked["message_id"],
                                   "received_at": datetime.now(UTC).isoformat()})
         return 200, beckn.ack()
 

@@ -242,3 +242,18 @@ def test_ondc_keys_prints_a_usable_pair(app):
     signing = beckn.SigningKey.from_base64(printed["HAAT_ONDC_SIGNING_PRIVATE_KEY"])
     assert f"signing_public_key: {signing.public_base64}" in result.output
     beckn.EncryptionKey.from_base64(printed["HAAT_ONDC_ENCRYPTION_PRIVATE_KEY"])
+
+
+def test_an_unsolicited_callback_goes_to_the_buyer_app_that_asked(fake, session, app):
+    context, _ = search(fake)
+    net = network.network(app)
+    refresh = worker.owe_unsolicited(session, net, context, {"catalog": {"bpp/providers": []}})
+    session.commit()
+    assert worker.send_due(session, net, ids=[refresh.id]) == {"expired": 0, "sent": 1}
+    # The buyer app takes it in its search's transaction, under a new message id, signed by Haat.
+    [pushed] = [c for c in fake.callbacks("on_search") if c["context"]["message_id"] == refresh.message_id]
+    assert refresh.message_id != context["message_id"] and pushed["unsolicited"]
+    assert pushed["context"]["transaction_id"] == context["transaction_id"]
+    assert pushed["signed_by"] == "haat.demo|haat-demo-1"
+    reload(session)
+    assert session.get(OndcMessage, refresh.id).state == "sent"
