@@ -43,17 +43,18 @@ def send_due(session: Session, net: Network, now: datetime | None = None, ids: I
              limit: int = 100) -> dict[str, int]:
     """Send the callbacks that are due (only those `ids`, if given). Counts by the state each ended in. Commits."""
     now = now or utcnow()
+    # Inline after a request: only that request's rows (the worker sweeps the rest).
+    only = OndcMessage.id.in_(list(ids)) if ids is not None else sa.true()
     expired = session.scalars(sa.select(OndcMessage).where(OndcMessage.state.in_(("pending", "sending")),
-                                                           OndcMessage.expires_at < now)).all()
+                                                           OndcMessage.expires_at < now, only)).all()
     for row in expired:
         log.warning("ONDC %s %s: its ttl passed before the callback went (%s tries): dropped", row.action,
                     row.message_id, row.attempts)
         _finish(row, "expired", now)
-    session.execute(sa.update(OndcMessage).where(OndcMessage.state == "sending", OndcMessage.claimed_at < now - STUCK)
-                    .values(state="pending"))
-    due = sa.select(OndcMessage.id).where(OndcMessage.state == "pending", OndcMessage.next_at <= now)
-    if ids is not None:
-        due = due.where(OndcMessage.id.in_(list(ids)))
+    if ids is None:
+        session.execute(sa.update(OndcMessage).where(OndcMessage.state == "sending",
+                                                     OndcMessage.claimed_at < now - STUCK).values(state="pending"))
+    due = sa.select(OndcMessage.id).where(OndcMessage.state == "pending", OndcMessage.next_at <= now, only)
     chosen = session.scalars(due.order_by(OndcMessage.id).limit(limit)).all()
     session.commit()
     counts = {"expired": len(expired)}

@@ -257,3 +257,24 @@ def test_an_unsolicited_callback_goes_to_the_buyer_app_that_asked(fake, session,
     assert pushed["signed_by"] == "haat.demo|haat-demo-1"
     reload(session)
     assert session.get(OndcMessage, refresh.id).state == "sent"
+
+
+def test_a_worker_stopped_mid_send_leaves_the_callback_to_the_next_one(fake, session, app):
+    """Claimed but never finished (its worker killed): after STUCK the worker's next round sends it again, with
+    the answer the handler made the first time (not run again)."""
+    fake.fail_next = 1
+    context, _ = search(fake, ttl="PT1H")
+    [row] = rows(session)
+    first_answer = row.callback
+    session.execute(sa.update(OndcMessage).where(OndcMessage.id == row.id).values(state="sending",
+                                                                                  claimed_at=row.received_at))
+    session.commit()
+    net = network.network(app)
+    assert worker.send_due(session, net, now=row.received_at + worker.STUCK / 2) == {"expired": 0}
+    later = row.received_at + worker.STUCK * 2
+    assert worker.send_due(session, net, now=later, ids=[row.id]) == {"expired": 0}  # inline: its own rows only
+    assert worker.send_due(session, net, now=later) == {"expired": 0, "sent": 1}
+    [callback] = fake.callbacks("on_search", context["message_id"])
+    assert json.loads(first_answer)["message"] == callback["message"]
+    [row] = rows(session)
+    assert (row.state, row.attempts) == ("sent", 2)
