@@ -86,5 +86,5 @@ def demo_network(app: Flask, identity: Identity) -> FakeNetwork:
     fake.http.mount(DEMO_HAAT_URL + "/", InProcess(app))
     fake.register(Participant(identity.subscriber_id, identity.unique_key_id, identity.subscriber_url,
                               identity.signing.public_base64, identity.encryption.public_base64, "BPP",
-                              ",".join(app.config["ONDC_DOMAINS"].split(","))))
+                              app.config["ONDC_DOMAINS"]))
     return fake
