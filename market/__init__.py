@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.export_jobs import EXPORT
     from market.export_jobs import JOB as EXPORT_JOB
     from market.job_views import job_pages
+    from market.ondc.views import ondc
     from market.overview_views import overview
     from market.views import auth, main
     from orders.quote_views import quotes
@@ -136,7 +137,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main, auth, admin, seller, staff, catalog, products, product_imports.imports, orders, quotes,
                       payments, dashboards, onboarding_views.pages, job_pages, moderation_pages,
-                      overview, groups):
+                      overview, groups, ondc):
         app.register_blueprint(blueprint)
     # The long jobs each feature runs on market.core.jobs (its worker: flask --app market jobs-worker).
     jobs.register(product_imports.IMPORT, product_imports.JOB)

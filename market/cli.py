@@ -25,6 +25,7 @@ from market.core.security import hash_password
 from market.core.sms import provider_from_config
 from market.demo import load_demo
 from market.demo_large import load_large
+from market.ondc.cli import register as register_ondc
 from market.reports.rollups import rebuild as recount
 from payments.cli import register as register_payments
 from vendors.finance import refresh_status
@@ -45,6 +46,7 @@ def register(app: Flask) -> None:
     """Attach the commands to the app (and the catalogue's search commands)."""
     register_search(app)
     register_payments(app)
+    register_ondc(app)
     _register_dashboards(app)
 
     @app.cli.command("make-fonts")

@@ -6,6 +6,7 @@ from market.core import ledger as _ledger  # noqa: F401
 from market.core import models as _market  # noqa: F401
 from market.core import notifications as _notifications  # noqa: F401
 from market.core.db import Base
+from market.ondc import models as _ondc  # noqa: F401
 from market.reports import rollups as _rollups  # noqa: F401
 from orders import models as _orders  # noqa: F401
 from orders.invoices import models as _invoices  # noqa: F401

@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
 
+from market.core import beckn
+
 LOCALES = {  # code -> the language's own name, as shown in the language picker
     "en_IN": "English",
     "hi": "हिन्दी",
@@ -80,6 +82,19 @@ DEFAULTS = {
     "VAPID_PRIVATE_KEY": None,  # base64url of the 32-byte P-256 private key; production without it: no push
     "VAPID_SUBJECT": None,  # a mailto: or https: contact for the push services
     "DEMO_PUSH_STORE": None,  # None: instance/demo-push.json
+    # ONDC (docs/ondc.md): Haat as a seller app. "demo": the local fake network (market.core.fakes.ondc), keys made
+    # from fixed seeds; "staging", "preprod", "prod": ONDC's registries, our real keys needed; "off": not on ONDC.
+    "ONDC_NETWORK": "demo",
+    "ONDC_SUBSCRIBER_ID": None,  # our subscriber id as registered (the domain: haat.example.org)
+    "ONDC_UNIQUE_KEY_ID": None,  # the unique key id registered with our keys
+    "ONDC_SIGNING_PRIVATE_KEY": None,  # Ed25519, base64 (ONDC's 64-byte form or the 32-byte seed)
+    "ONDC_ENCRYPTION_PRIVATE_KEY": None,  # X25519, base64 of PKCS#8 DER (ONDC's form) or of the raw 32 bytes
+    "ONDC_SUBSCRIBER_URL": None,  # where buyer apps call us: https://<subscriber id>/ondc (bpp_uri)
+    "ONDC_REQUEST_ID": None,  # the request_id of our /subscribe, signed on /ondc-site-verification.html
+    "ONDC_REGISTRY_URL": None,  # None: the network's registry (tests point it at the local fake)
+    "ONDC_REGISTRY_PUBLIC_KEY": None,  # None: the network's published X25519 key (the challenge is encrypted with it)
+    "ONDC_DOMAINS": "ONDC:RET10,ONDC:RET11,ONDC:RET12,ONDC:RET16",  # the retail domains we answer
+    "ONDC_CALLBACKS_INLINE": True,  # send a callback right after the request's response (the worker retries)
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: slow phones fill forms slowly
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -128,6 +143,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     _check_payments(app.config, production)
     _check_sms(app.config, production)
     _check_push(app.config, production, Path(app.instance_path))
+    _check_ondc(app.config, production)
 
 
 def _check_payments(config, production: bool) -> None:
@@ -222,3 +238,62 @@ def _development_secret(instance: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+# ONDC's registries and the X25519 public key each encrypts its /on_subscribe challenge with (developer-docs
+# registry/Onboarding of Participants.md; reference-implementations utilities/on_subscibe-service/python/Legacy).
+ONDC_REGISTRIES = {
+    "staging": ("https://staging.registry.ondc.org", "MCowBQYDK2VuAyEAduMuZgmtpjdCuxv+Nc49K0cB6tL/Dj3HZetvVN7ZekM="),
+    "preprod": ("https://preprod.registry.ondc.org/ondc",
+                "MCowBQYDK2VuAyEAa9Wbpvd9SsrpOZFcynyt/TO3x0Yrqyys4NUGIvyxX2Q="),
+    "prod": ("https://prod.registry.ondc.org", "MCowBQYDK2VuAyEAhX7AySYGXHkpVl5c6q/V51rQVUp6w1QkEtNJhWcVtyo="),
+}
+ONDC_KEYS = ("ONDC_SUBSCRIBER_ID", "ONDC_UNIQUE_KEY_ID", "ONDC_SIGNING_PRIVATE_KEY", "ONDC_ENCRYPTION_PRIVATE_KEY",
+             "ONDC_SUBSCRIBER_URL")
+# The fake network of the demo and the tests (market.core.fakes.ondc): names, and keys from fixed seeds.
+ONDC_DEMO = {"subscriber_id": "haat.demo", "unique_key_id": "haat-demo-1", "subscriber_url": "http://haat.demo/ondc",
+             "request_id": "haat-demo-request", "registry_url": "http://ondc.demo/registry"}
+
+
+def _check_ondc(config, production: bool) -> None:
+    """Our identity on ONDC: checked (the keys parse), or the demo's; production must choose a real network or off."""
+    network = config["ONDC_NETWORK"]
+    if network not in ("demo", "off", *ONDC_REGISTRIES):
+        raise ConfigError("HAAT_ONDC_NETWORK is demo, staging, preprod, prod or off.")
+    if network == "off":
+        return
+    if network == "demo":
+        if production:
+            raise ConfigError("The demo ONDC network is a local fake: set HAAT_ONDC_NETWORK=prod (with our keys) or "
+                              "off in production.")
+        signing = beckn.SigningKey.from_seed(beckn.demo_seed("signing", ONDC_DEMO["subscriber_id"]))
+        encryption = beckn.EncryptionKey.from_seed(beckn.demo_seed("encryption", ONDC_DEMO["subscriber_id"]))
+        registry = beckn.EncryptionKey.from_seed(beckn.demo_seed("encryption", "registry"))
+        for key, value in (("ONDC_SUBSCRIBER_ID", ONDC_DEMO["subscriber_id"]),
+                           ("ONDC_UNIQUE_KEY_ID", ONDC_DEMO["unique_key_id"]),
+                           ("ONDC_SIGNING_PRIVATE_KEY", signing.private_base64),
+                           ("ONDC_ENCRYPTION_PRIVATE_KEY", encryption.private_base64),
+                           ("ONDC_SUBSCRIBER_URL", ONDC_DEMO["subscriber_url"]),
+                           ("ONDC_REQUEST_ID", ONDC_DEMO["request_id"]),
+                           ("ONDC_REGISTRY_URL", ONDC_DEMO["registry_url"]),
+                           ("ONDC_REGISTRY_PUBLIC_KEY", registry.public_base64)):
+            config[key] = config[key] or value
+    else:
+        url, public_key = ONDC_REGISTRIES[network]
+        config["ONDC_REGISTRY_URL"] = config["ONDC_REGISTRY_URL"] or url
+        config["ONDC_REGISTRY_PUBLIC_KEY"] = config["ONDC_REGISTRY_PUBLIC_KEY"] or public_key
+        missing = [key for key in ONDC_KEYS if not config[key]]
+        if missing:
+            raise ConfigError(f"HAAT_ONDC_NETWORK={network} needs " + ", ".join(f"HAAT_{k}" for k in missing)
+                              + " (`flask --app market ondc keys` makes a key pair).")
+        if production and not config["ONDC_SUBSCRIBER_URL"].startswith("https://"):
+            raise ConfigError("HAAT_ONDC_SUBSCRIBER_URL must be an https:// address in production.")
+    try:
+        beckn.SigningKey.from_base64(config["ONDC_SIGNING_PRIVATE_KEY"])
+    except ValueError as exc:
+        raise ConfigError("HAAT_ONDC_SIGNING_PRIVATE_KEY must be base64 of an Ed25519 key (64 or 32 bytes).") from exc
+    try:
+        beckn.EncryptionKey.from_base64(config["ONDC_ENCRYPTION_PRIVATE_KEY"])
+    except ValueError as exc:
+        raise ConfigError("HAAT_ONDC_ENCRYPTION_PRIVATE_KEY must be base64 of an X25519 key (PKCS#8 DER or 32 "
+                          "bytes).") from exc

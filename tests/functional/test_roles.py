@@ -328,6 +328,10 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("payments.stripe_done", "GET"): row("/payments/{payment}/stripe-done", every(404)),  # not a card payment
     ("payments.razorpay_webhook", "POST"): row("/payments/webhooks/razorpay", every(400)),
     ("payments.stripe_webhook", "POST"): row("/payments/webhooks/stripe", every(400)),
+    # ONDC: for other programs, signed by them (unsigned: 401 NACK), whoever is logged in here.
+    ("ondc.receive", "POST"): row("/ondc/search", every(401)),
+    ("ondc.on_subscribe", "POST"): row("/ondc/on_subscribe", every(400)),
+    ("ondc.site_verification", "GET"): row("/ondc-site-verification.html", every(200)),
     ("payments.demo_checkout", "POST"): row("/payments/demo/checkout", every(400)),
     ("payments.demo_pay", "POST"): row("/payments/demo/pay", every(400)),
     ("payments.cash_received", "POST"): row("/orders/{order}/cash-received", only(OWNER, ok=302, others=404),

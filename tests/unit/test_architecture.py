@@ -19,7 +19,7 @@ PACKAGES = ("market", "catalog", "orders", "payments", "vendors")
 ALLOWED_INSIDE_FUNCTIONS = {
     ("market/__init__.py", name) for name in (
         "catalog", "catalog.views", "market.admin", "market.cli", "market.dashboard_views", "market.export_jobs",
-        "market.flows", "market.overview_views",
+        "market.flows", "market.ondc.views", "market.overview_views",
         "market.job_views", "market.reports", "market.views", "orders.quote_views", "orders.views", "payments",
         "payments.gateways", "payments.views", "vendors", "vendors.groupfund.views", "vendors.views")
 }

@@ -282,7 +282,7 @@ def test_cookies_are_httponly_and_samesite(client, session):
 def test_production_cookies_are_secure(make_app, session):
     app = make_app(ENV="production", PAYMENT_GATEWAY="razorpay", RAZORPAY_KEY_ID="rzp_live_x",
                    RAZORPAY_KEY_SECRET="s", RAZORPAY_WEBHOOK_SECRET="w", SMS_PROVIDER="twilio",
-                   TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_FROM="+15005550006")
+                   TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_FROM="+15005550006", ONDC_NETWORK="off")
     user = gen_user(session)
     session.commit()
     response = login(app.test_client(), user.email, remember="y")

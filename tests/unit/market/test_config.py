@@ -29,7 +29,7 @@ DLT = {"SMS_PROVIDER": "dlt", "SMS_DLT_SID": "haat", "SMS_DLT_API_KEY": "k", "SM
 
 def test_production_cookies_are_secure():
     app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **RAZORPAY,
-                      **TWILIO})
+                      **TWILIO, "ONDC_NETWORK": "off"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
@@ -112,3 +112,49 @@ def test_a_vapid_key_is_made_once_in_development_and_production_without_one_has_
 def test_production_refuses_a_vapid_key_or_contact_that_cannot_work(tmp_path, key, subject):
     with pytest.raises(ConfigError):
         _check_push({**DEFAULTS, "VAPID_PRIVATE_KEY": key, "VAPID_SUBJECT": subject}, True, tmp_path)
+
+
+ONDC_KEYS = {"ONDC_NETWORK": "staging", "ONDC_SUBSCRIBER_ID": "haat.example.org", "ONDC_UNIQUE_KEY_ID": "k1",
+             "ONDC_SIGNING_PRIVATE_KEY": "lP3sHA+9gileOkXYJXh4Jg8tK0gEEMbf9yCPnFpbldhrAY+NErqL9WD+Vav7TE5t"
+                                         "yVXGXBle9ONZi2W7o144eQ==",
+             "ONDC_ENCRYPTION_PRIVATE_KEY": "MC4CAQAwBQYDK2VuBCIEIOgl3rf3arbk1PvIe0C9TZp7ImR71NSQdvuSu+zzY6xo",
+             "ONDC_SUBSCRIBER_URL": "https://haat.example.org/ondc", "VAPID_SUBJECT": "mailto:alerts@haat.invalid",
+             "VAPID_PRIVATE_KEY": "OF-MmWegnH7ixrAuE6B-4JOaHtxQOv02iz6ckmd4uCM"}  # no key made under instance/
+
+
+def test_production_refuses_the_demo_ondc_network():
+    with pytest.raises(ConfigError, match="demo ONDC network"):
+        create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **RAZORPAY, **TWILIO})
+
+
+@pytest.mark.parametrize("missing", ["ONDC_SUBSCRIBER_ID", "ONDC_UNIQUE_KEY_ID", "ONDC_SIGNING_PRIVATE_KEY",
+                                     "ONDC_ENCRYPTION_PRIVATE_KEY", "ONDC_SUBSCRIBER_URL"])
+def test_a_real_ondc_network_needs_our_keys(missing):
+    with pytest.raises(ConfigError, match=f"HAAT_{missing}"):
+        create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **ONDC_KEYS, missing: None})
+
+
+@pytest.mark.parametrize(("key", "value"), [("ONDC_SIGNING_PRIVATE_KEY", "c2hvcnQ="),
+                                            ("ONDC_ENCRYPTION_PRIVATE_KEY", "not a key"),
+                                            ("ONDC_NETWORK", "mainnet")])
+def test_ondc_keys_that_are_not_keys_are_refused(key, value):
+    with pytest.raises(ConfigError, match=f"HAAT_{key}"):
+        create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **ONDC_KEYS, key: value})
+
+
+def test_ondc_in_production_with_our_keys_and_the_networks_registry():
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **RAZORPAY, **TWILIO,
+                      **ONDC_KEYS, "ONDC_NETWORK": "prod"})
+    assert app.config["ONDC_REGISTRY_URL"] == "https://prod.registry.ondc.org"
+    assert app.config["ONDC_REGISTRY_PUBLIC_KEY"].startswith("MCowBQYDK2VuAyEA")
+    with pytest.raises(ConfigError, match="https"):
+        create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **RAZORPAY, **TWILIO,
+                    **ONDC_KEYS, "ONDC_NETWORK": "prod", "ONDC_SUBSCRIBER_URL": "http://haat.example.org/ondc"})
+
+
+def test_the_demo_ondc_identity_is_the_same_in_every_process():
+    push = {key: ONDC_KEYS[key] for key in ("VAPID_SUBJECT", "VAPID_PRIVATE_KEY")}
+    made = [create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", **push}).config for _ in range(2)]
+    for key in ("ONDC_SUBSCRIBER_ID", "ONDC_SIGNING_PRIVATE_KEY", "ONDC_ENCRYPTION_PRIVATE_KEY",
+                "ONDC_REGISTRY_PUBLIC_KEY"):
+        assert made[0][key] and made[0][key] == made[1][key]
