@@ -75,7 +75,7 @@ class Job(Base):
 
     def kept(self, name: str | None) -> bool:
         """Whether the file this job made for its starter is still there (deleted after RESULT_KEPT)."""
-        return bool(name) and kept_file(self, name) is not None
+        return name is not None and kept_file(self, name) is not None
 
     @property
     def running(self) -> bool:
