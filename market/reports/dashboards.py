@@ -373,13 +373,14 @@ def scope_for(session: Session, level: str, key: str, visible: set[int] | None) 
     return None
 
 
-def shared(session: Session, scope: Scope, this: date) -> list[dict]:
+def shared(session: Session, scope: Scope, this: date, on: date | None = None) -> list[dict]:
     """The figures fit to share outside the programme: aggregates only, never a name below an organisation.
 
     Units one level down (states of the programme, organisations of a state); an organisation as a whole (its
     SHGs are never listed one by one); nothing for an SHG (its own figures never leave). Counted only from SHGs of
     five members or more, at every level, so that no total minus the units listed gives a small group's figures;
-    then small cells are hidden (suppress_small_cells)."""
+    then small cells are hidden (suppress_small_cells). The groups' meeting figures (as of `on`, the day; by default
+    the month's first) are hidden the same way where fewer than five groups, or five internal loans, make them."""
     if scope.level == "group":
         return []
     sizes = (sa.select(Member.group_id, sa.func.count().label("members")).group_by(Member.group_id)
@@ -406,28 +407,40 @@ def shared(session: Session, scope: Scope, this: date) -> list[dict]:
         units = [(int(scope.key), scope.name)]
     else:
         units = [(key_, name) for key_, name, *_counts in _units(session, scope, this)]
+    unit_of = (lambda table: table.state_code) if scope.level == "programme" else (lambda table: table.organisation_id)
+    met = meeting_figures(session, where, unit, lambda table: scope._where(table.organisation_id, table.state_code,
+                                                                           None), unit_of, on or this, sizes)
     found = []
     for key_, name in units:
         if int(members.get(key_) or 0) < SMALL_GROUP:
             continue  # no group of five or more: nothing of it is shared
         income, last, sales, active, last_active = sums.get(key_, (0, 0, 0, 0, 0))
+        books = met.get(key_, Meetings())
         found.append({"key": key_, "name": name, "members": int(members[key_]), "income_paise": income,
                       "last_month_paise": last, "sales": sales, "active_sellers": active,
-                      "last_month_sellers": last_active})
-    return suppress_small_cells(found)
+                      "last_month_sellers": last_active, "groups": books.groups,
+                      "regularity_bps": books.regularity_bps, "stopped": books.stopped,
+                      "attendance_bps": books.attendance_bps, "field_saved_paise": books.field_saved_paise,
+                      "sales_saved_paise": books.sales_saved_paise, "loans": books.loans,
+                      "par30_bps": books.par30_bps})
+    return suppress_small_cells(suppress_small_cells(found), MEETING_CELLS)
 
 
 # The cells each count of sellers stands behind: this month's figures, and last month's income.
 SELLER_CELLS = {"active_sellers": ("income_paise", "sales", "active_sellers"),
                 "last_month_sellers": ("last_month_paise",)}
+# ... and each count of the groups' books: one group's meetings and savings, one member's late internal loan.
+MEETING_CELLS = {"groups": ("groups", "regularity_bps", "stopped", "attendance_bps", "field_saved_paise",
+                            "sales_saved_paise"),
+                 "loans": ("loans", "par30_bps")}
 
 
-def suppress_small_cells(rows: list[dict]) -> list[dict]:
-    """The rows with figures that come from 1 to 4 sellers hidden (None): one seller's income could be read off
-    them. Where that hides one row's figures only, the next smallest row's go too, or a total a level up minus the
-    other rows would give them back."""
+def suppress_small_cells(rows: list[dict], cells_of: dict[str, tuple[str, ...]] | None = None) -> list[dict]:
+    """The rows with figures that come from 1 to 4 sellers (or groups, loans: `cells_of`) hidden (None): one
+    seller's income could be read off them. Where that hides one row's figures only, the next smallest row's go
+    too, or a total a level up minus the other rows would give them back."""
     rows = [dict(row) for row in rows]
-    for count, cells in SELLER_CELLS.items():
+    for count, cells in (cells_of or SELLER_CELLS).items():
         small = [i for i, row in enumerate(rows) if 0 < row[count] < SMALL_GROUP]
         if len(small) == 1:
             others = sorted((row[count], i) for i, row in enumerate(rows) if i not in small and row[count] > 0)
