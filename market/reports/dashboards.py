@@ -165,6 +165,7 @@ def meeting_figures(session: Session, areas: list[sa.ColumnElement[bool]], area_
 
 def _meetings_by_unit(session: Session, scope: Scope, today: date) -> dict:
     """The scope's Meetings per unit one level down (at SHG level: the SHG's own, under its id)."""
+    area_unit: InstrumentedAttribute[int] | InstrumentedAttribute[str]
     if scope.level in ("organisation", "group"):
         areas = [AreaMonth.level == GROUP, *scope._where(AreaMonth.organisation_id, AreaMonth.state_code,
                                                           AreaMonth.unit_id)]
