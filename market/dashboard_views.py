@@ -14,10 +14,10 @@ from catalog.category_names import category_name
 from market.core import db
 from market.core.accounts import audit
 from market.core.clock import today
-from market.core.exports import csv_bytes, rupees, xlsx_bytes
+from market.core.exports import csv_bytes, per_cent, rupees, xlsx_bytes
 from market.core.models import Role
 from market.core.permissions import role_required
-from market.reports.dashboards import figures, members_to_visit, scope_for, shared
+from market.reports.dashboards import MEETING_MONTHS, figures, members_to_visit, scope_for, shared
 from vendors.models import Organisation, Programme, SelfHelpGroup
 from vendors.permissions import visible_organisation_ids
 
@@ -70,9 +70,9 @@ def show(level: str, key: str):
     if visits:
         audit(db.session, current_user, "view_members_to_visit", "self_help_group", int(key))
         db.session.commit()
-    nothing = None if shared(db.session, scope, today().replace(day=1)) else nothing_to_share(scope)
+    nothing = None if shared(db.session, scope, today().replace(day=1), today()) else nothing_to_share(scope)
     return render_template("market/dashboard.html", f=numbers, down=DOWN.get(level), trail=_trail(scope),
-                           visits=visits, nothing_to_share=nothing)
+                           visits=visits, nothing_to_share=nothing, meeting_months=MEETING_MONTHS)
 
 
 @dashboards.get("/<any(programme, state, organisation, group):level>/<key>/export.<any(csv, xlsx):fmt>")
@@ -110,15 +110,37 @@ def _units_table(scope, rows: list[dict], title: str | None = None) -> tuple[str
               _shown(r["sales"]), _shown(r["active_sellers"])] for r in rows])
 
 
+def _meeting_header() -> list[str]:
+    return [_("Groups recording meetings"), _("Meeting regularity (per cent)"), _("Groups whose meetings stopped"),
+            _("Attendance at meetings (per cent)"), _("Saved at meetings (₹)"), _("Saved from sales (₹)"),
+            _("Internal loans owed (₹)"), _("Internal loans at risk, PAR30 (per cent)")]
+
+
+def _meeting_cells(m) -> list:
+    """A Meetings' figures as the cells under _meeting_header."""
+    return [m.groups, per_cent(m.regularity_bps), m.stopped, per_cent(m.attendance_bps), rupees(m.field_saved_paise),
+            rupees(m.sales_saved_paise), rupees(m.lent_paise), per_cent(m.par30_bps)]
+
+
 def _shared_table(scope) -> dict[str, tuple[str, list[str], list[list]]]:
     """To share outside the programme (market.reports.dashboards.shared): aggregates only, small cells hidden; a
-    file with nothing to share says why in its one line."""
-    rows = shared(db.session, scope, today().replace(day=1))
+    file with nothing to share says why in its one line. One table (one sheet): the units' sales, then their
+    groups' meetings (no internal loans' principal: only its share at risk)."""
+    rows = shared(db.session, scope, today().replace(day=1), today())
     title = UNIT_TITLES[scope.level] if scope.level in ("programme", "state") else _("Organisation")
-    table = _units_table(scope, rows, str(title))
+    name, header, cells = _units_table(scope, rows, str(title))
+    meeting_header = _meeting_header()
+    header = header + meeting_header[:6] + meeting_header[7:]
+    for line, r in zip(cells, rows, strict=True):
+        # A count hidden (None) hides its cells; a share with nothing to divide by is None too, and stays empty.
+        groups = HIDDEN_BY["groups"]() if r["groups"] is None else None
+        loans = HIDDEN_BY["loans"]() if r["loans"] is None else None
+        line += [groups or r["groups"], groups or per_cent(r["regularity_bps"]), groups or r["stopped"],
+                 groups or per_cent(r["attendance_bps"]), groups or rupees(r["field_saved_paise"]),
+                 groups or rupees(r["sales_saved_paise"]), loans or per_cent(r["par30_bps"])]
     if not rows:
-        table[2].append([nothing_to_share(scope)])
-    return {"units": table}
+        cells.append([nothing_to_share(scope)])
+    return {"units": (name, header, cells)}
 
 
 def nothing_to_share(scope) -> str:
@@ -132,7 +154,7 @@ def nothing_to_share(scope) -> str:
 def _shown(value, money: bool = False):
     """A cell of the shared export: a figure, or why it is hidden."""
     if value is None:
-        return _("hidden: fewer than 5 sellers")
+        return HIDDEN_BY["sellers"]()
     return rupees(value) if money else value
 
 
@@ -154,7 +176,12 @@ def _tables(scope) -> dict[str, tuple[str, list[str], list[list]]]:
             [_("Saved through Haat (₹)"), rupees(f.saved_paise)],
             [_("Saved this month in full"), f.saved_in_full],
             [_("Members whose group saves monthly"), f.saving_members],
-            [_("Members who need a visit"), f.to_visit]]),
+            [_("Members who need a visit"), f.to_visit],
+            *([str(title), value] for title, value in zip(_meeting_header(), _meeting_cells(f.meetings),
+                                                          strict=True)),
+            [_("Meetings held, last %(n)s months", n=MEETING_MONTHS), f.meetings.meetings],
+            [_("Months with a meeting, of those expected"),
+             f"{f.meetings.met_months} / {f.meetings.expected_months}"]]),
         "months": (_("Income per month"), [_("Month"), _("Business income (₹)")],
                    [[month.isoformat()[:7], rupees(paise)] for month, paise in f.months]),
         "categories": (_("Top categories"), [_("Category"), _("Income, last three months (₹)")],
@@ -166,7 +193,13 @@ def _tables(scope) -> dict[str, tuple[str, list[str], list[list]]]:
                              for v in members_to_visit(db.session, scope, today())])
     else:
         tables["units"] = _units_table(scope, f.rows)
+        tables["meetings"] = (_("Group meetings"), [_("Name"), *_meeting_header()],
+                              [[r["name"], *_meeting_cells(r["meetings"])] for r in f.rows])
     return tables
+
+
+HIDDEN_BY = {"sellers": lambda: _("hidden: fewer than 5 sellers"), "groups": lambda: _("hidden: fewer than 5 groups"),
+             "loans": lambda: _("hidden: fewer than 5 internal loans")}
 
 
 UNIT_TITLES = {"programme": _l("States"), "state": _l("Community organisations"),

@@ -26,7 +26,8 @@ from orders.status import Actor, OrderStatus
 from payments import services as payments
 from payments.gateways import DemoGateway, upi
 from vendors import finance
-from vendors.models import Organisation, Programme, SelfHelpGroup
+from vendors.groupfund import services as fund
+from vendors.models import Member, Organisation, Programme, SelfHelpGroup
 from vendors.services import NewMember, assign_staff, onboard_member, open_business
 
 ORGANISATIONS = [
@@ -120,8 +121,42 @@ def load_demo(session: Session, password: str, media_dir: Path) -> bool:
     staff = create_user(session, name="Demo staff", login="staff@example.org", password=password,
                         role=Role.STAFF)
     assign_staff(session, staff, [organisations[0].id, organisations[1].id])  # Maharashtra only
+    _demo_meetings(session, groups, staff)
     session.flush()
     return True
+
+
+def _demo_meetings(session: Session, groups: list[SelfHelpGroup], staff: User) -> None:
+    """A few groups' books, so the dashboards' meeting figures are not all zero: Jyoti and Pragati SHGs met
+    every month of the last four (a member or two away), Savitri SHG met four months ago and then stopped, Malar
+    SHG met this month; Pragati SHG lent Rs 5,000 from its fund 75 days ago and nothing was repaid (at risk),
+    Malar SHG lent Rs 3,000 40 days ago and its first instalment was repaid at this month's meeting."""
+    today = clock.today()
+    this = today.replace(day=1)
+    jyoti, pragati, savitri, malar = groups[0], groups[1], groups[3], groups[5]
+    for group in (pragati, malar):
+        fund.open_books(session, group, staff, 8_000_00, 2_000_00)
+    people = {group.id: list(session.scalars(sa.select(Member).where(Member.group_id == group.id)
+                                             .order_by(Member.id))) for group in (jyoti, pragati, savitri, malar)}
+    late = fund.give_loan(session, pragati, staff, people[pragati.id][1], 5_000_00, 1200, 6,
+                          on=today - timedelta(days=75))
+    on_time = fund.give_loan(session, malar, staff, people[malar.id][2], 3_000_00, 1200, 6,
+                             on=today - timedelta(days=40))
+    assert late.id and on_time.id
+    for group, months_ago in ((jyoti, (3, 2, 1, 0)), (pragati, (3, 2, 1, 0)), (savitri, (4,)), (malar, (0,))):
+        for back in months_ago:
+            year, index = divmod(this.year * 12 + this.month - 1 - back, 12)
+            held_on = min(date(year, index + 1, 10), today)
+            rows = []
+            for n, member in enumerate(people[group.id]):
+                present = (n + back) % 4 != 3  # one member of four away, a different one each month
+                repaid = 0
+                if group is malar and member.id == on_time.member_id:
+                    repaid = finance.loan_position(session, on_time, held_on).next_due_left_paise
+                rows.append(fund.RowIn(member.id, present, 100_00 if present else 0, repaid, 0,
+                                       on_time.id if repaid else None))
+            fund.record_meeting(session, group, staff, held_on, rows, sum(r.total_paise for r in rows),
+                                f"demo-{group.id}-{back}")
 
 
 def _demo_plan(session: Session, member) -> None:

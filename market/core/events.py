@@ -52,3 +52,14 @@ order_moved = _signals.signal("order-moved", doc="""An order made one move of it
 by its delivery method's table: collected, out for delivery, shipped...), its OrderEvent row written. Sent with
 `order`, `before` and `after` (OrderStatus) and `actor` (orders.status.Actor). For read models and flows that
 follow an order's fulfilment; the money's own follow-up stays in market.flows.order_moves.""")
+
+# The group's own books (vendors.groupfund): what the dashboards' meeting and group-fund figures follow.
+
+meeting_recorded = _signals.signal("meeting-recorded", doc="""A group's meeting was saved
+(vendors.groupfund.services.record_meeting), its rows flushed (sent once: a meeting sent again is not saved
+again). Sent with `meeting` (its `group_id`, `held_on` and `rows`: who was present, what each paid).""")
+
+fund_loan_moved = _signals.signal("fund-loan-moved", doc="""Money of an internal loan from a group's fund moved:
+the loan given, an instalment repaid at a meeting, a repayment corrected (vendors.groupfund.services). Sent with
+`loan` (vendors.models.Loan) and `group_id`. Repayments from her plan's shares of sales reach the loan's ledger
+account and are followed through `ledger_posted`.""")

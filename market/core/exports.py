@@ -29,6 +29,11 @@ def rupees(paise: int) -> Decimal:
     return (Decimal(paise) / 100).quantize(Decimal("0.01"))
 
 
+def per_cent(basis_points: int | None) -> Decimal | str:
+    """A share in basis points as a per cent with two decimals (6,666 -> 66.66); nothing to show: empty."""
+    return "" if basis_points is None else (Decimal(basis_points) / 100).quantize(Decimal("0.01"))
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)

@@ -7,8 +7,8 @@ Staff see only their organisations (a programme or state page sums only those); 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -16,7 +16,17 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from catalog.models import Category
 from market.core.clock import month_of_day
 from market.core.pagination import parse_id
-from market.reports.rollups import GROUP, ORGANISATION, OTHER, TOTAL, AreaMonth, apply
+from market.reports.rollups import (
+    GROUP,
+    ORGANISATION,
+    OTHER,
+    TOTAL,
+    AreaMonth,
+    GroupMeetings,
+    InternalLoanStatus,
+    apply,
+)
+from vendors.groupfund.services import STOPPED_AFTER
 from vendors.models import LoanStatus, Member, Organisation, Programme, SelfHelpGroup
 from vendors.states import state_name
 
@@ -24,6 +34,7 @@ PAR_DAYS = 30
 QUIET_MONTHS = 3  # no sale this month or the two before: at least 60 days without a sale
 SMALL_GROUP = 5  # groups smaller than this are left out of aggregates shared outside the programme
 LEVELS = ("programme", "state", "organisation", "group")
+MEETING_MONTHS = 6  # meeting regularity, attendance and savings: this month and the five before
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,109 @@ def months_back(month: date, n: int) -> date:
     return date(year, index + 1, 1)
 
 
+@dataclass(frozen=True)
+class Meetings:
+    """The groups' own books (vendors.groupfund) in a unit, over the last MEETING_MONTHS months (this one
+    included), from the rollups their events keep: group_meetings, internal_loans and area_months' meeting columns.
+    The counts add up: an organisation's are the sum of its groups', a state's of its organisations'."""
+
+    groups: int = 0  # groups that record their meetings on Haat
+    met_months: int = 0  # months with a meeting, over those groups
+    expected_months: int = 0  # months each was expected to meet: the ended months since its first meeting, and
+    #                           this month once it had one (a group meeting on the 20th is not behind on the 5th)
+    stopped: int = 0  # groups with no meeting for STOPPED_AFTER (45 days)
+    meetings: int = 0
+    attendance_rows: int = 0  # member rows written at those meetings
+    present: int = 0  # ... marked present
+    field_saved_paise: int = 0  # savings paid at meetings
+    sales_saved_paise: int = 0  # savings from her plan's shares of sales (online and cash)
+    loans: int = 0  # internal loans from the groups' funds with principal owed
+    lent_paise: int = 0  # their principal owed
+    at_risk_paise: int = 0  # ... of loans with an instalment more than 30 days late
+
+    def __add__(self, other: Meetings) -> Meetings:
+        return Meetings(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    @property
+    def regularity_bps(self) -> int | None:
+        return self.met_months * 10_000 // self.expected_months if self.expected_months else None
+
+    @property
+    def attendance_bps(self) -> int | None:
+        return self.present * 10_000 // self.attendance_rows if self.attendance_rows else None
+
+    @property
+    def par30_bps(self) -> int | None:
+        return self.at_risk_paise * 10_000 // self.lent_paise if self.lent_paise else None
+
+
+def _month_index(month: date) -> int:
+    return month.year * 12 + month.month
+
+
+def meeting_figures(session: Session, areas: list[sa.ColumnElement[bool]], area_unit,
+                    places, unit_of, today: date, sizes=None) -> dict:
+    """Meetings per unit: `areas` picks the area_months rows and `area_unit` their unit; `places(table)` the
+    where-clauses of group_meetings and internal_loans and `unit_of(table)` their unit; `sizes` (a subquery of
+    group_id) keeps only those groups."""
+    this = month_of_day(today)
+    start = months_back(this, MEETING_MONTHS - 1)
+    found: dict = {}
+
+    def add(key, **counts: int) -> None:
+        found[key] = found.get(key, Meetings()) + Meetings(**counts)
+
+    area = sa.select(area_unit, sa.func.sum(AreaMonth.groups_met).filter(AreaMonth.month < this),
+                     sa.func.sum(AreaMonth.groups_met).filter(AreaMonth.month == this), sa.func.sum(AreaMonth.meetings),
+                     sa.func.sum(AreaMonth.attendance_rows), sa.func.sum(AreaMonth.present),
+                     sa.func.sum(AreaMonth.field_saved_paise), sa.func.sum(AreaMonth.sales_saved_paise))
+    if sizes is not None:
+        area = area.join(sizes, sizes.c.group_id == AreaMonth.unit_id)
+    for key, ended, now, held, seats, present, field_saved, sales_saved in session.execute(
+            area.where(AreaMonth.category_id == TOTAL, AreaMonth.month >= start, *areas).group_by(area_unit)):
+        add(key, met_months=int(ended or 0) + int(now or 0), expected_months=int(now or 0), meetings=int(held or 0),
+            attendance_rows=int(seats or 0), present=int(present or 0), field_saved_paise=int(field_saved or 0),
+            sales_saved_paise=int(sales_saved or 0))
+    since = sa.case((GroupMeetings.first_month < start, start), else_=GroupMeetings.first_month)
+    kept = sa.select(unit_of(GroupMeetings), since, sa.func.count(),
+                     sa.func.count().filter(GroupMeetings.last_held_on < today - STOPPED_AFTER))
+    if sizes is not None:
+        kept = kept.join(sizes, sizes.c.group_id == GroupMeetings.group_id)
+    for key, first, groups, stopped in session.execute(kept.where(*places(GroupMeetings))
+                                                       .group_by(unit_of(GroupMeetings), since)):
+        first = date.fromisoformat(first) if isinstance(first, str) else first
+        ended = max(0, _month_index(this) - _month_index(first))  # months from its first (or the window's) to now
+        add(key, groups=int(groups), stopped=int(stopped), expected_months=int(groups) * ended)
+    loans = sa.select(unit_of(InternalLoanStatus), sa.func.count(), sa.func.sum(InternalLoanStatus.outstanding_paise),
+                      sa.func.sum(InternalLoanStatus.outstanding_paise).filter(
+                          InternalLoanStatus.unpaid_since < today - timedelta(days=PAR_DAYS)))
+    if sizes is not None:
+        loans = loans.join(sizes, sizes.c.group_id == InternalLoanStatus.group_id)
+    for key, count, lent, at_risk in session.execute(
+            loans.where(InternalLoanStatus.outstanding_paise > 0, *places(InternalLoanStatus))
+            .group_by(unit_of(InternalLoanStatus))):
+        add(key, loans=int(count), lent_paise=int(lent or 0), at_risk_paise=int(at_risk or 0))
+    return found
+
+
+def _meetings_by_unit(session: Session, scope: Scope, today: date) -> dict:
+    """The scope's Meetings per unit one level down (at SHG level: the SHG's own, under its id)."""
+    area_unit: InstrumentedAttribute[int] | InstrumentedAttribute[str]
+    if scope.level in ("organisation", "group"):
+        areas = [AreaMonth.level == GROUP, *scope._where(AreaMonth.organisation_id, AreaMonth.state_code,
+                                                          AreaMonth.unit_id)]
+        area_unit, unit_of = AreaMonth.unit_id, lambda table: table.group_id
+    else:
+        areas = scope.areas()
+        if scope.level == "programme":
+            area_unit, unit_of = AreaMonth.state_code, lambda table: table.state_code
+        else:
+            area_unit, unit_of = AreaMonth.unit_id, lambda table: table.organisation_id
+    return meeting_figures(session, areas, area_unit,
+                           lambda table: scope._where(table.organisation_id, table.state_code, table.group_id),
+                           unit_of, today)
+
+
 @dataclass
 class Figures:
     scope: Scope
@@ -87,7 +201,8 @@ class Figures:
     saving_members: int  # members of groups with a monthly saving
     saved_in_full: int  # of those, how many saved this month's amount
     to_visit: int  # members with no sale for 60 days or a late instalment
-    rows: list[dict] = field(default_factory=list)  # the next level down
+    meetings: Meetings = field(default_factory=lambda: Meetings())  # the groups' own books
+    rows: list[dict] = field(default_factory=list)  # the next level down (each with its "meetings")
 
 
 def figures(session: Session, scope: Scope, today: date) -> Figures:
@@ -110,6 +225,7 @@ def figures(session: Session, scope: Scope, today: date) -> Figures:
         .where(*scope.loans(), LoanStatus.outstanding_paise > 0)).one()
     outstanding, at_risk = int(loans[2]), int(loans[3])
     units = _units(session, scope, this) if scope.level != "group" else []
+    meetings = _meetings_by_unit(session, scope, today)
     if units:  # the counts per unit below, summed: one pass over the members for both
         members, saving_members, to_visit = (sum(u[i] for u in units) for i in (2, 3, 4))
     else:
@@ -123,7 +239,9 @@ def figures(session: Session, scope: Scope, today: date) -> Figures:
         saved_paise=int(session.execute(sa.select(sa.func.coalesce(sa.func.sum(AreaMonth.saved_paise), 0))
                                         .where(*total)).scalar_one()),
         saving_members=saving_members, saved_in_full=saved_in_full, to_visit=to_visit,
-        rows=breakdown(session, scope, this, units))
+        meetings=sum(meetings.values(), Meetings()),
+        rows=[{**row, "meetings": meetings.get(row["key"], Meetings())}
+              for row in breakdown(session, scope, this, units)])
 
 
 def _in_scope(query: sa.Select, scope: Scope) -> sa.Select:
@@ -256,13 +374,14 @@ def scope_for(session: Session, level: str, key: str, visible: set[int] | None) 
     return None
 
 
-def shared(session: Session, scope: Scope, this: date) -> list[dict]:
+def shared(session: Session, scope: Scope, this: date, on: date | None = None) -> list[dict]:
     """The figures fit to share outside the programme: aggregates only, never a name below an organisation.
 
     Units one level down (states of the programme, organisations of a state); an organisation as a whole (its
     SHGs are never listed one by one); nothing for an SHG (its own figures never leave). Counted only from SHGs of
     five members or more, at every level, so that no total minus the units listed gives a small group's figures;
-    then small cells are hidden (suppress_small_cells)."""
+    then small cells are hidden (suppress_small_cells). The groups' meeting figures (as of `on`, the day; by default
+    the month's first) are hidden the same way where fewer than five groups, or five internal loans, make them."""
     if scope.level == "group":
         return []
     sizes = (sa.select(Member.group_id, sa.func.count().label("members")).group_by(Member.group_id)
@@ -289,28 +408,40 @@ def shared(session: Session, scope: Scope, this: date) -> list[dict]:
         units = [(int(scope.key), scope.name)]
     else:
         units = [(key_, name) for key_, name, *_counts in _units(session, scope, this)]
+    unit_of = (lambda table: table.state_code) if scope.level == "programme" else (lambda table: table.organisation_id)
+    met = meeting_figures(session, where, unit, lambda table: scope._where(table.organisation_id, table.state_code,
+                                                                           None), unit_of, on or this, sizes)
     found = []
     for key_, name in units:
         if int(members.get(key_) or 0) < SMALL_GROUP:
             continue  # no group of five or more: nothing of it is shared
         income, last, sales, active, last_active = sums.get(key_, (0, 0, 0, 0, 0))
+        books = met.get(key_, Meetings())
         found.append({"key": key_, "name": name, "members": int(members[key_]), "income_paise": income,
                       "last_month_paise": last, "sales": sales, "active_sellers": active,
-                      "last_month_sellers": last_active})
-    return suppress_small_cells(found)
+                      "last_month_sellers": last_active, "groups": books.groups,
+                      "regularity_bps": books.regularity_bps, "stopped": books.stopped,
+                      "attendance_bps": books.attendance_bps, "field_saved_paise": books.field_saved_paise,
+                      "sales_saved_paise": books.sales_saved_paise, "loans": books.loans,
+                      "par30_bps": books.par30_bps})
+    return suppress_small_cells(suppress_small_cells(found), MEETING_CELLS)
 
 
 # The cells each count of sellers stands behind: this month's figures, and last month's income.
 SELLER_CELLS = {"active_sellers": ("income_paise", "sales", "active_sellers"),
                 "last_month_sellers": ("last_month_paise",)}
+# ... and each count of the groups' books: one group's meetings and savings, one member's late internal loan.
+MEETING_CELLS = {"groups": ("groups", "regularity_bps", "stopped", "attendance_bps", "field_saved_paise",
+                            "sales_saved_paise"),
+                 "loans": ("loans", "par30_bps")}
 
 
-def suppress_small_cells(rows: list[dict]) -> list[dict]:
-    """The rows with figures that come from 1 to 4 sellers hidden (None): one seller's income could be read off
-    them. Where that hides one row's figures only, the next smallest row's go too, or a total a level up minus the
-    other rows would give them back."""
+def suppress_small_cells(rows: list[dict], cells_of: dict[str, tuple[str, ...]] | None = None) -> list[dict]:
+    """The rows with figures that come from 1 to 4 sellers (or groups, loans: `cells_of`) hidden (None): one
+    seller's income could be read off them. Where that hides one row's figures only, the next smallest row's go
+    too, or a total a level up minus the other rows would give them back."""
     rows = [dict(row) for row in rows]
-    for count, cells in SELLER_CELLS.items():
+    for count, cells in (cells_of or SELLER_CELLS).items():
         small = [i for i, row in enumerate(rows) if 0 < row[count] < SMALL_GROUP]
         if len(small) == 1:
             others = sorted((row[count], i) for i, row in enumerate(rows) if i not in small and row[count] > 0)

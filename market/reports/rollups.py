@@ -23,14 +23,18 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.models import Variant
 from market.core import events
-from market.core.clock import INDIA, month_of
+from market.core.clock import INDIA, month_of, month_of_day
 from market.core.db import Base
+from market.core.ledger import EntryKind
 from orders.models import Order, order_parts
 from payments import services as payment_services
 from payments.models import CashSale, Payment, Refund
 from payments.status import MONEY_TAKEN
+from vendors import finance
+from vendors.groupfund.models import FundLoan, Meeting
+from vendors.groupfund.services import CORRECTION_MEMO, SALE_SHARES
 from vendors.hierarchy import group_at
-from vendors.models import Member, Membership, SelfHelpGroup
+from vendors.models import Loan, Member, Membership, SelfHelpGroup
 
 TOTAL = -1  # the row with the business's whole month
 OTHER = events.OTHER_CATEGORY  # sold, but not a listed product (a stall sale of something else)
@@ -68,6 +72,9 @@ class MemberMonth(Base):
     member_id: Mapped[int] = mapped_column(primary_key=True)
     income_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     saved_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # Of saved_paise: paid at her group's meeting (and its corrections), and her plan's shares of sales.
+    field_saved_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    sales_saved_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
 
 class AreaMonth(Base):
@@ -91,6 +98,47 @@ class AreaMonth(Base):
     lakhpati: Mapped[int] = mapped_column(default=0)  # members whose own shop earned Rs 10,000+ (TOTAL rows)
     saved_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # savings posted (TOTAL rows)
     saved_in_full: Mapped[int] = mapped_column(default=0)  # members who saved the group's amount (TOTAL rows)
+    # The groups' own books (TOTAL rows), fed by vendors.groupfund's events: meetings held, groups with a meeting
+    # this month, member rows recorded at them and those marked present; savings paid at meetings and from sales.
+    meetings: Mapped[int] = mapped_column(default=0, server_default="0")
+    groups_met: Mapped[int] = mapped_column(default=0, server_default="0")
+    attendance_rows: Mapped[int] = mapped_column(default=0, server_default="0")
+    present: Mapped[int] = mapped_column(default=0, server_default="0")
+    field_saved_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    sales_saved_paise: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+
+
+class GroupMeetings(Base):
+    """A group that records its meetings on Haat: the month of its first meeting (from then on it is expected to
+    meet every month) and the day of its latest (stopped when that is long ago)."""
+
+    __tablename__ = "group_meetings"
+    __table_args__ = (sa.Index("ix_group_meetings_organisation", "organisation_id"),
+                      sa.Index("ix_group_meetings_state", "state_code"))
+
+    group_id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int]
+    state_code: Mapped[str] = mapped_column(sa.String(2))
+    first_month: Mapped[date]
+    last_held_on: Mapped[date]
+
+
+class InternalLoanStatus(Base):
+    """An internal loan from a group's fund, for the portfolio at risk: its principal still owed and the due date
+    of its first instalment not fully paid. It is more than 30 days late on any day more than 30 days after that
+    date, so days passing need no refresh; each movement of its money (an event) writes the row again."""
+
+    __tablename__ = "internal_loans"
+    __table_args__ = (sa.Index("ix_internal_loans_organisation", "organisation_id"),
+                      sa.Index("ix_internal_loans_state", "state_code"),
+                      sa.Index("ix_internal_loans_group", "group_id"))
+
+    loan_id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int]
+    organisation_id: Mapped[int]
+    state_code: Mapped[str] = mapped_column(sa.String(2))
+    outstanding_paise: Mapped[int] = mapped_column(sa.BigInteger)
+    unpaid_since: Mapped[date | None]  # the due date of the first instalment not fully paid; None: repaid
 
 
 def _bump(session: Session, model, keys: dict, fixed: dict, **added: int) -> int:
@@ -126,12 +174,16 @@ def _areas(session: Session, group, month: date, category_id: int, **added: int)
 
 
 def apply(session: Session) -> None:
-    """Write the SHG and organisation counts gathered in this transaction, in key order."""
+    """Write the SHG and organisation counts gathered in this transaction, in key order, and the internal loans
+    whose money moved."""
     pending = session.info.pop("area_months", None)
     for (month, level, unit, category_id), (places, counts) in sorted((pending or {}).items()):
         if any(counts.values()):
             _bump(session, AreaMonth, {"month": month, "level": level, "unit_id": unit, "category_id": category_id},
                   places, **counts)
+    moved = session.info.pop("internal_loans", None)
+    if moved:
+        internal_loans(session, sorted(moved))
 
 
 @sa.event.listens_for(Session, "before_commit")
@@ -142,6 +194,7 @@ def _before_commit(session: Session) -> None:
 @sa.event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop("area_months", None)  # what was gathered went with the transaction
+    session.info.pop("internal_loans", None)
 
 
 def add(session: Session, business, parts: list[tuple[int, int]], sales: int, when: datetime | None = None,
@@ -173,21 +226,87 @@ def add(session: Session, business, parts: list[tuple[int, int]], sales: int, wh
         _areas(session, group, month, category_id, income_paise=paise, sales=sales)
 
 
-def saved(session: Session, member_id: int, paise: int, when: datetime | None = None) -> None:
-    """Count money put into a member's savings (negative when taken back), in the ledger's transaction."""
+FIELD, SALES = "field", "sales"  # where savings came from: paid at a group's meeting, or her plan's share of a sale
+
+
+def saved(session: Session, member_id: int, paise: int, when: datetime | None = None, source: str = "") -> None:
+    """Count money put into a member's savings (negative when taken back), in the ledger's transaction;
+    `source` FIELD or SALES when it came from a meeting or a sale."""
     month, group = month_of(when), session.get_one(Member, member_id).group
-    after = _bump(session, MemberMonth, {"month": month, "member_id": member_id}, {}, saved_paise=paise)
+    split = {f"{source}_saved_paise": paise} if source in (FIELD, SALES) else {}
+    after = _bump(session, MemberMonth, {"month": month, "member_id": member_id}, {}, saved_paise=paise, **split)
     due = group.monthly_saving_paise
     _areas(session, group, month, TOTAL, saved_paise=paise,
-           saved_in_full=_crossed(after, paise, due) if due > 0 else 0)
+           saved_in_full=_crossed(after, paise, due) if due > 0 else 0, **split)
+
+
+def savings_source(kind: str, memo: str) -> str:
+    """FIELD for a meeting's entry or its correction, SALES for her plan's share of a sale (or its reversal)."""
+    if kind == EntryKind.MEETING or (kind == EntryKind.CORRECTION and memo.startswith(CORRECTION_MEMO)):
+        return FIELD
+    if kind == EntryKind.ALLOCATION and memo in SALE_SHARES:
+        return SALES
+    return ""
 
 
 @events.ledger_posted.connect
 def _savings_posted(session: Session, entry, lines: dict[str, int], **_about) -> None:
-    """Money credited to a member's savings account is money she saved (a debit: taken back)."""
+    """Money credited to a member's savings account is money she saved (a debit: taken back). Money reaching a
+    loan's account may repay an internal loan: its standing is written again before the commit."""
     for code, amount in lines.items():
         if code.startswith("member:") and code.endswith(":savings"):
-            saved(session, int(code.split(":")[1]), -amount, entry.at)
+            saved(session, int(code.split(":")[1]), -amount, entry.at, savings_source(entry.kind, entry.memo))
+        elif code.startswith("member:") and ":loan:" in code:
+            session.info.setdefault("internal_loans", set()).add(int(code.rsplit(":", 1)[1]))
+
+
+# -- the groups' meetings and internal loans (vendors.groupfund) ---------------------------------------------------
+
+@events.meeting_recorded.connect
+def _meeting_recorded(session: Session, meeting) -> None:
+    """A meeting: one more for its group's month (and the first that month makes the group one that met), its
+    rows and those present; the group's first and latest meeting."""
+    group = session.get_one(SelfHelpGroup, meeting.group_id)
+    month = month_of_day(meeting.held_on)
+    that_month = session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(
+        Meeting.group_id == group.id, Meeting.held_on >= month, Meeting.held_on < _month_after(month)))
+    _areas(session, group, month, TOTAL, meetings=1, groups_met=1 if that_month == 1 else 0,
+           attendance_rows=len(meeting.rows), present=sum(1 for row in meeting.rows if row.present))
+    kept = session.get(GroupMeetings, group.id)
+    if kept is None:
+        session.add(GroupMeetings(group_id=group.id, first_month=month, last_held_on=meeting.held_on,
+                                  **_places(group)))
+    else:
+        kept.first_month, kept.last_held_on = min(kept.first_month, month), max(kept.last_held_on, meeting.held_on)
+        kept.organisation_id, kept.state_code = group.organisation_id, group.organisation.state_code
+    session.flush()
+
+
+@events.fund_loan_moved.connect
+def _fund_loan_moved(session: Session, loan, group_id: int) -> None:
+    session.info.setdefault("internal_loans", set()).add(loan.id)
+
+
+def _month_after(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def internal_loans(session: Session, loan_ids: list[int]) -> None:
+    """Write the standing of these loans that are internal loans of a group's fund (others are left alone)."""
+    for fund_loan in session.scalars(sa.select(FundLoan).where(FundLoan.loan_id.in_(loan_ids))
+                                     .order_by(FundLoan.loan_id)):
+        loan = session.get_one(Loan, fund_loan.loan_id)
+        position = finance.loan_state(session, loan).position
+        group = session.get_one(SelfHelpGroup, fund_loan.group_id)
+        values = {"group_id": group.id, **_places(group), "outstanding_paise": position.outstanding_principal_paise,
+                  "unpaid_since": position.next_due.due if position.next_due and not position.closed else None}
+        row = session.get(InternalLoanStatus, loan.id)
+        if row is None:
+            session.add(InternalLoanStatus(loan_id=loan.id, **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+    session.flush()
 
 
 @events.sale_recorded.connect
@@ -266,6 +385,13 @@ def _month_sql(session: Session, column: str) -> str:
     return f"date({column}, '+330 minutes', 'start of month')"
 
 
+def _day_month_sql(session: Session, column: str) -> str:
+    """SQL: the first day of a date's month."""
+    if session.get_bind().dialect.name == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
 def _next_month_sql(session: Session, column: str) -> str:
     if session.get_bind().dialect.name == "postgresql":
         return f"CAST({column} + interval '1 month' AS date)"
@@ -289,13 +415,30 @@ def derive(session: Session) -> None:
         " HAVING count(*) = 1) o ON o.business_id = s.business_id "
         f"WHERE s.category_id = {TOTAL} GROUP BY s.month, o.member_id"))
     month = _month_sql(session, "e.at")
-    run(sa.text(
-        "INSERT INTO member_months (month, member_id, income_paise, saved_paise) "  # noqa: S608
-        f"SELECT {month}, a.member_id, 0, -sum(p.amount_paise) FROM ledger_postings p "
-        "JOIN ledger_accounts a ON a.id = p.account_id JOIN ledger_entries e ON e.id = p.entry_id "
-        f"WHERE a.code LIKE :savings GROUP BY {month}, a.member_id "
-        "ON CONFLICT (month, member_id) DO UPDATE SET saved_paise = excluded.saved_paise"),
-        {"savings": "member:%:savings"})
+    # The migrations before the meeting figures run this too: without their columns, the savings are not split.
+    split = sa.inspect(session.connection()).has_table("group_meetings")
+    field = f"e.kind = '{EntryKind.MEETING}' OR (e.kind = '{EntryKind.CORRECTION}' AND e.memo LIKE :correction)"
+    sales = f"e.kind = '{EntryKind.ALLOCATION}' AND e.memo IN :sale_shares"
+    savings = "member:%:savings"
+    if split:
+        run(sa.text(
+            "INSERT INTO member_months (month, member_id, income_paise, saved_paise, field_saved_paise, "  # noqa: S608
+            f"sales_saved_paise) SELECT {month}, a.member_id, 0, -sum(p.amount_paise), "
+            f"-sum(CASE WHEN {field} THEN p.amount_paise ELSE 0 END), "
+            f"-sum(CASE WHEN {sales} THEN p.amount_paise ELSE 0 END) FROM ledger_postings p "
+            "JOIN ledger_accounts a ON a.id = p.account_id JOIN ledger_entries e ON e.id = p.entry_id "
+            f"WHERE a.code LIKE :savings GROUP BY {month}, a.member_id "
+            "ON CONFLICT (month, member_id) DO UPDATE SET saved_paise = excluded.saved_paise, "
+            "field_saved_paise = excluded.field_saved_paise, sales_saved_paise = excluded.sales_saved_paise")
+            .bindparams(sa.bindparam("sale_shares", expanding=True)),
+            {"savings": savings, "correction": f"{CORRECTION_MEMO} %", "sale_shares": list(SALE_SHARES)})
+    else:
+        run(sa.text(
+            "INSERT INTO member_months (month, member_id, income_paise, saved_paise) "  # noqa: S608
+            f"SELECT {month}, a.member_id, 0, -sum(p.amount_paise) FROM ledger_postings p "
+            "JOIN ledger_accounts a ON a.id = p.account_id JOIN ledger_entries e ON e.id = p.entry_id "
+            f"WHERE a.code LIKE :savings GROUP BY {month}, a.member_id "
+            "ON CONFLICT (month, member_id) DO UPDATE SET saved_paise = excluded.saved_paise"), {"savings": savings})
     # Set-based (UPDATE ... FROM one grouped pass), not a subquery per member: 200,000 members in seconds.
     run(sa.text("UPDATE members SET last_sold_in = NULL WHERE last_sold_in IS NOT NULL"))
     run(sa.text(
@@ -325,11 +468,47 @@ def derive(session: Session) -> None:
             f"FROM sales_months GROUP BY month, {sales_unit}, category_id, organisation_id, state_code"))
         run(sa.text(
             "INSERT INTO area_months (month, level, unit_id, category_id, organisation_id, state_code, "  # noqa: S608
-            "income_paise, sales, active_sellers, lakhpati, saved_paise, saved_in_full) "
-            f"SELECT mm.month, '{level}', {unit}, {TOTAL}, g.organisation_id, o.state_code, 0, 0, 0, "
-            f"sum(CASE WHEN mm.income_paise >= {LAKHPATI_PAISE} THEN 1 ELSE 0 END), sum(mm.saved_paise), "
+            "income_paise, sales, active_sellers, lakhpati, saved_paise, saved_in_full"
+            + (", field_saved_paise, sales_saved_paise" if split else "") +
+            f") SELECT mm.month, '{level}', {unit}, {TOTAL}, g.organisation_id, o.state_code, "
+            f"0, 0, 0, sum(CASE WHEN mm.income_paise >= {LAKHPATI_PAISE} THEN 1 ELSE 0 END), sum(mm.saved_paise), "
             "sum(CASE WHEN g.monthly_saving_paise > 0 AND mm.saved_paise >= g.monthly_saving_paise THEN 1 "
-            "ELSE 0 END) FROM member_months mm JOIN members m ON m.id = mm.member_id "
+            "ELSE 0 END)" + (", sum(mm.field_saved_paise), sum(mm.sales_saved_paise)" if split else "") +
+            " FROM member_months mm JOIN members m ON m.id = mm.member_id "
             + places.format(unit=unit) +
             " ON CONFLICT (month, level, unit_id, category_id) DO UPDATE SET lakhpati = excluded.lakhpati, "
-            "saved_paise = excluded.saved_paise, saved_in_full = excluded.saved_in_full"))
+            "saved_paise = excluded.saved_paise, saved_in_full = excluded.saved_in_full"
+            + (", field_saved_paise = excluded.field_saved_paise, sales_saved_paise = excluded.sales_saved_paise"
+               if split else "")))
+    if split:
+        derive_meetings(session)
+
+
+def derive_meetings(session: Session) -> None:
+    """The meeting columns of area_months (meetings, groups that met, rows, present), group_meetings and
+    internal_loans, from the meetings and the internal loans themselves."""
+    run = session.execute
+    run(sa.delete(GroupMeetings))
+    run(sa.delete(InternalLoanStatus))
+    month = _day_month_sql(session, "m.held_on")
+    # One row per meeting first (its rows and those present), then per group or organisation and month.
+    per_meeting = ("(SELECT m.id, m.group_id, " + month + " AS month, count(r.id) AS seats, "  # noqa: S608
+                   "sum(CASE WHEN r.present THEN 1 ELSE 0 END) AS present FROM meetings m "
+                   "LEFT JOIN meeting_rows r ON r.meeting_id = m.id GROUP BY m.id, m.group_id, m.held_on) x "
+                   "JOIN self_help_groups g ON g.id = x.group_id JOIN organisations o ON o.id = g.organisation_id")
+    for level, unit in ((GROUP, "g.id"), (ORGANISATION, "g.organisation_id")):
+        run(sa.text(
+            "INSERT INTO area_months (month, level, unit_id, category_id, organisation_id, state_code, "  # noqa: S608
+            "income_paise, sales, active_sellers, lakhpati, saved_paise, saved_in_full, meetings, groups_met, "
+            f"attendance_rows, present) SELECT x.month, '{level}', {unit}, {TOTAL}, g.organisation_id, "
+            "o.state_code, 0, 0, 0, 0, 0, 0, count(*), count(DISTINCT x.group_id), sum(x.seats), "
+            f"sum(x.present) FROM {per_meeting} GROUP BY x.month, {unit}, g.organisation_id, o.state_code "
+            "ON CONFLICT (month, level, unit_id, category_id) DO UPDATE SET meetings = excluded.meetings, "
+            "groups_met = excluded.groups_met, attendance_rows = excluded.attendance_rows, "
+            "present = excluded.present"))
+    run(sa.text(
+        "INSERT INTO group_meetings (group_id, organisation_id, state_code, first_month, last_held_on) "  # noqa: S608
+        f"SELECT m.group_id, g.organisation_id, o.state_code, min({month}), max(m.held_on) FROM meetings m "
+        "JOIN self_help_groups g ON g.id = m.group_id JOIN organisations o ON o.id = g.organisation_id "
+        "GROUP BY m.group_id, g.organisation_id, o.state_code"))
+    internal_loans(session, list(session.scalars(sa.select(FundLoan.loan_id))))

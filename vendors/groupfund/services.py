@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from market.core import events
 from market.core import ledger as books
 from market.core.accounts import audit
 from market.core.clock import day_of, month_start, noon, today
@@ -40,6 +41,7 @@ CASH, BANK, LENT, SAVINGS, INTEREST, FINES, OPENING = "cash", "bank", "lent", "s
 PARTS = (CASH, BANK, LENT, SAVINGS, INTEREST, FINES, OPENING)
 MAX_ROW_PAISE = 10_00_000_00  # Rs 10 lakh for one member at one meeting: more is a typo
 STOPPED_AFTER = timedelta(days=45)  # a group with no meeting for this long has stopped meeting
+CORRECTION_MEMO = "correction of meeting row"  # a correction entry's memo, then the row's id
 
 
 class FundError(Refusal):
@@ -343,6 +345,7 @@ def record_meeting(session: Session, group: SelfHelpGroup, by: User, on: date, r
         entry = _post_row(session, group, members[row.member_id], saved, on)
         saved.entry_id = entry.id if entry else None
     session.flush()
+    events.meeting_recorded.send(session, meeting=meeting)
     audit(session, by, "record_meeting", "self_help_group", group.id,
           f"meeting {meeting.id}: {len(rows)} rows, {total} paise")
     _send_receipts(session, meeting, members)
@@ -368,6 +371,7 @@ def _post_row(session: Session, group: SelfHelpGroup, member: Member, row: Meeti
     entry = books.post(session, EntryKind.MEETING, lines, f"meeting {row.meeting_id}", at=noon(on))
     if loan is not None:
         finance.refresh_status(session, loan)
+        events.fund_loan_moved.send(session, loan=loan, group_id=group.id)
     return entry
 
 
@@ -425,6 +429,8 @@ def give_loan(session: Session, group: SelfHelpGroup, by: User, member: Member, 
                        f"internal loan {loan.id}", at=noon(on))
     assert entry is not None  # add_loan refuses a loan of nothing
     session.add(FundLoan(loan_id=loan.id, group_id=group.id, entry_id=entry.id, given_by_id=by.id))
+    session.flush()
+    events.fund_loan_moved.send(session, loan=loan, group_id=group.id)
     audit(session, by, "give_internal_loan", "member", member.id, f"loan {loan.id}: {principal_paise} paise")
     session.flush()
     return loan
@@ -519,14 +525,16 @@ def correct_row(session: Session, row: MeetingRow, by: User, reason: str, saving
             raise FundError(_l("That is more than is still owed on the loan."))
         lines += _repayment_lines(session, group_id, loan, dr, on)
         lines += [(own, dr), (books.member_loan(member_id, loan.id), -dr)]
-    entry = books.post(session, EntryKind.CORRECTION, lines, f"correction of meeting row {row.id}")
+    entry = books.post(session, EntryKind.CORRECTION, lines, f"{CORRECTION_MEMO} {row.id}")
     assert entry is not None
     fix = FundEntry(group_id=group_id, kind="correction", reason=reason[:200], entry_id=entry.id,
                     corrects_row_id=row.id, recorded_by_id=by.id, saving_change_paise=ds, repaid_change_paise=dr,
                     fine_change_paise=df)
     session.add(fix)
     if dr:
-        finance.refresh_status(session, session.get_one(Loan, row.loan_id))
+        moved = session.get_one(Loan, row.loan_id)
+        finance.refresh_status(session, moved)
+        events.fund_loan_moved.send(session, loan=moved, group_id=group_id)
     audit(session, by, "correct_meeting_row", "member", member_id, f"row {row.id}: {reason}"[:200])
     session.flush()
     return fix

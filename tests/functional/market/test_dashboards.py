@@ -95,7 +95,7 @@ def test_every_table_of_the_page_exports(client, session, data):
     login(client, data.staff_a.email)
     base = f"/staff/dashboard/organisation/{data.org_a.id}/export"
     book = load_workbook(io.BytesIO(client.get(base + ".xlsx").data), read_only=True)
-    assert book.sheetnames == ["Summary", "Income per month", "Top categories", "Self-help groups"]
+    assert book.sheetnames == ["Summary", "Income per month", "Top categories", "Self-help groups", "Group meetings"]
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert float(summary["Business income this month (₹)"]) == 11000.0
     assert float(summary["Portfolio at risk, 30 days (per cent)"]) == 100.0
@@ -187,7 +187,9 @@ def test_groups_under_five_are_left_out_at_every_level_so_no_difference_gives_th
     url = f"/staff/dashboard/organisation/{data.org_a.id}/export.csv"
     everyone = [r[0] for r in csv.reader(io.StringIO(client.get(url).data.decode("utf-8-sig")))][1:]
     assert sorted(everyone) == sorted(["Big group", data.group_a.name])  # the file kept inside the programme
-    assert shared_rows(client, url) == [[data.org_a.name, "5", "0.00", "0.00", "0", "0"]]
+    # ... then the groups' meetings: none recorded (no group, no share to give), no internal loan.
+    assert shared_rows(client, url) == [[data.org_a.name, "5", "0.00", "0.00", "0", "0",
+                                         "0", "", "0", "", "0.00", "0.00", ""]]
     # One level up, the organisation's shared figures leave the small group's Rs 11,000 out too.
     rows = shared_rows(client, "/staff/dashboard/state/MH/export.xlsx")
     assert [(r[0], r[1], float(r[2])) for r in rows] == [(data.org_a.name, "5", 0.0)]

@@ -26,3 +26,7 @@ def test_the_large_seed_fills_a_programme_whose_rollups_match_its_orders(session
     programme = figures(session, scope_for(session, "programme", "1", None), today())
     assert sum(paise for _month, paise in programme.months) == orders_total
     assert programme.members == 60 and programme.loans == 30 and len(programme.rows) == 5
+    # Its groups' meetings (attendance only): 16 of the 20 groups keep books, one stopped, one member in six away.
+    met = programme.meetings
+    assert (met.groups, met.stopped) == (16, 1) and 0 < met.met_months < met.expected_months
+    assert met.attendance_bps is not None and 8_000 < met.attendance_bps < 8_700
