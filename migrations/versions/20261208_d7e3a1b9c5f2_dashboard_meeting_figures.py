@@ -2,7 +2,7 @@
 sales (area_months, member_months), group_meetings and internal_loans; counted once from what is recorded
 
 Revision ID: d7e3a1b9c5f2
-Revises: c3d4e5f6a7b8
+Revises: d4e5f6a7b8c9
 Create Date: 2026-12-08 00:40:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision = 'd7e3a1b9c5f2'
-down_revision = 'c3d4e5f6a7b8'
+down_revision = 'd4e5f6a7b8c9'
 branch_labels = None
 depends_on = None
 
