@@ -1,0 +1,1 @@
+"""Haat on ONDC, the Open Network for Digital Commerce (docs/ondc.md)."""
