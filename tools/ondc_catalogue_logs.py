@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,11 +36,8 @@ def search(domain: str, transaction: str, message: str, city: str, incremental: 
     del body["bpp_id"], body["bpp_uri"]
     intent: dict = {"payment": {"@ondc/org/buyer_app_finder_fee_type": "percent",
                                 "@ondc/org/buyer_app_finder_fee_amount": "3"}}
-    if incremental:
-        now = utcnow()
-        intent["tags"] = [{"code": "catalog_inc", "list": [
-            {"code": "start_time", "value": catalogue.iso(now - timedelta(minutes=5))},
-            {"code": "end_time", "value": catalogue.iso(now + timedelta(minutes=55))}]}]
+    if incremental:  # a buyer app asking for pushes from now on (the contract's "regular push")
+        intent["tags"] = [{"code": "catalog_inc", "list": [{"code": "mode", "value": "start"}]}]
     return {"context": body, "message": {"intent": intent}}
 
 
@@ -74,11 +70,11 @@ def main(out: Path) -> None:
                 variant.price_paise += 1_000
                 session.flush()
             inc_transaction, inc_message = str(uuid.uuid4()), str(uuid.uuid4())
-            inc = search(domain, inc_transaction, inc_message, city, incremental=True)
+            inc = search(domain, inc_transaction, inc_message, "*", incremental=True)
             logs["search_inc_refresh"] = inc
+            pushed = catalogue.changed_items(session, since, domain)  # an unsolicited on_search: its own message id
             logs["on_search_inc_refresh"] = {
-                "context": context("on_search", domain, inc_transaction, str(uuid.uuid4()), city),
-                "message": catalogue.changed_items(session, since, domain)}
+                "context": context("on_search", domain, inc_transaction, str(uuid.uuid4()), "*"), "message": pushed}
             session.rollback()
             (folder / "flow1.json").write_text(json.dumps(logs, indent=1, ensure_ascii=False))
             count = sum(len(p.get("items", [])) for p in answer["catalog"]["bpp/providers"])

@@ -44,6 +44,11 @@ PHOTO_WIDTH = 640  # the rendition sent as the item's image
 TIME_TO_SHIP = "P2D"  # a ready product leaves the collective within two days
 DEFAULT_CONSUMER_CARE = "Haat support,support@haat.example.org,18000000000"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+# Colour names sellers write, as the hex the fashion attributes ask for (CSS's values); others go by name only.
+COLOURS = {"black": "#000000", "white": "#FFFFFF", "red": "#FF0000", "maroon": "#800000", "pink": "#FFC0CB",
+           "orange": "#FFA500", "yellow": "#FFFF00", "green": "#008000", "blue": "#0000FF", "navy": "#000080",
+           "purple": "#800080", "brown": "#A52A2A", "grey": "#808080", "gray": "#808080", "gold": "#FFD700",
+           "silver": "#C0C0C0", "beige": "#F5F5DC", "cream": "#FFFDD0", "magenta": "#FF00FF", "teal": "#008080"}
 
 
 @dataclass(frozen=True)
@@ -102,12 +107,12 @@ def has_pickup_point(organisation: Organisation) -> bool:
     return bool(organisation.pickup_pincode and organisation.pickup_gps and organisation.std_code)
 
 
-def pickup_location(business: Business) -> dict:
+def pickup_location(business: Business, since: str | None = None) -> dict:
     """The shop's location: its collective's pickup point (the office address), never a member's home."""
     organisation = business.group.organisation
     return {
         "id": location_id(business),
-        "time": {"label": "enable", "timestamp": iso(None), "days": "1,2,3,4,5,6,7",
+        "time": {"label": "enable", "timestamp": since or iso(None), "days": "1,2,3,4,5,6,7",
                  "schedule": {"holidays": []}, "range": {"start": "1000", "end": "1800"}},
         "gps": organisation.pickup_gps,
         "address": {
@@ -207,26 +212,38 @@ def _code(product: Product) -> str:
         return f"6:haat-{product.id}"
 
 
+def _changed_at(product: Product, variant: Variant) -> datetime:
+    """When the item last changed: its product's details or photos, or its own price or stock."""
+    moments = [product.updated_at, variant.updated_at, *(photo.created_at for photo in product.photos)]
+    return max(moment for moment in moments if moment is not None)
+
+
 def _attributes(product: Product, variant: Variant, mapping: Mapping) -> list[dict]:
     values = {"brand": product.business.public_name, **mapping.fixed}
     if variant.size:
         values["size"] = variant.size
-    if variant.colour:
-        values["colour_name"] = variant.colour.strip().lower()
+    elif mapping.domain == taxonomy.FASHION:
+        values["size"] = "Free Size"  # she sells it in one size (the fashion list's own word for it)
+    colour = " ".join(variant.colour.lower().split())
+    if colour:
+        values["colour_name"] = colour
+        if colour in COLOURS:
+            values["colour"] = COLOURS[colour]
     return [{"code": code, "value": value} for code, value in values.items()]
 
 
-def _item(product: Product, variant: Variant, mapping: Mapping, organisation: Organisation, base: str,
-          care: str) -> dict:
+def _item(product: Product, variant: Variant, mapping: Mapping, base: str, care: str) -> dict:
+    organisation = product.business.group.organisation
     count = MAX_COUNT if product.made_to_order else min(variant.stock, MAX_COUNT)
-    changed = max(t for t in (product.updated_at, variant.updated_at) if t is not None)
     item: dict = {
         "id": item_id(variant),
-        "time": {"label": "enable", "timestamp": iso(changed)},
+        "time": {"label": "enable", "timestamp": iso(_changed_at(product, variant))},
         "parent_item_id": f"p{product.id}",
         "descriptor": {**_descriptor(product, base), "code": _code(product)},
         "quantity": {"unitized": {"measure": {"unit": "unit", "value": "1"}},
-                     "available": {"count": str(count)}, "maximum": {"count": str(count)}},
+                     # available is a flag ("99" in stock, "0" not: the contract's default and the validator's
+                     # rule); maximum, what one order may take, says how many she has (at most MAX_COUNT).
+                     "available": {"count": str(MAX_COUNT) if count else "0"}, "maximum": {"count": str(count)}},
         "price": {"currency": "INR", "value": rupees(variant.price_paise),
                   "maximum_value": rupees(variant.price_paise)},
         "category_id": mapping.category_id,
@@ -264,7 +281,6 @@ def _item(product: Product, variant: Variant, mapping: Mapping, organisation: Or
 
 
 def _provider(business: Business, products: list[Product], base: str, care: str) -> dict | None:
-    organisation = business.group.organisation
     items: list[dict] = []
     groups: list[dict] = []
     for product in products:
@@ -275,19 +291,20 @@ def _provider(business: Business, products: list[Product], base: str, care: str)
         if len(items) + len(sellable) > ITEMS_PER_PROVIDER:
             break
         groups.append(_variant_group(product))
-        items += [_item(product, v, mapping, organisation, base, care) for v in sellable]
+        items += [_item(product, v, mapping, base, care) for v in sellable]
     if not items:
         return None
+    latest = max(item["time"]["timestamp"] for item in items)  # RFC 3339 in UTC: sorts as it reads
     shop = {"name": business.public_name, "symbol": items[0]["descriptor"]["symbol"],
             "short_desc": business.public_name, "long_desc": (business.story or business.public_name).strip(),
             "images": [items[0]["descriptor"]["symbol"]]}
     return {
         "id": provider_id(business),
-        "time": {"label": "enable", "timestamp": iso(None)},
+        "time": {"label": "enable", "timestamp": latest},
         "fulfillments": [{"id": "F1", "type": "Delivery", "contact": _contact(care)}],
         "descriptor": shop,
         "ttl": "P1D",
-        "locations": [pickup_location(business)],
+        "locations": [pickup_location(business, latest)],
         "categories": groups,
         "items": items,
         "tags": [
@@ -373,26 +390,32 @@ def on_search(session: Session, context: dict, message: dict) -> dict:
 
 
 def changed_items(session: Session, since: datetime, domain: str | None = None) -> dict:
-    """The on_search body of an incremental refresh: the products (of a domain, or all) whose details, price,
-    stock or photos changed after `since`, as they are now; a product that left the catalogue comes back with
-    its items disabled (quantity 0), so the buyer apps drop it from their caches."""
+    """The on_search body of an incremental refresh: the items (of a domain, or all) whose product details,
+    photos, price or stock changed after `since`, as they are now. Only providers' ids and items, as the
+    contract's incremental example; an item no longer for sale (sold out, archived, hidden, paused) comes with
+    time.label "disable" and available "0", so the buyer apps drop it from their caches."""
     changed = (sa.select(Product.id).where(Product.updated_at > since)
                .union(sa.select(Variant.product_id).where(Variant.updated_at > since),
                       sa.select(Photo.product_id).where(Photo.created_at > since)))
-    ids = list(session.scalars(changed))
-    if not ids:
-        return _catalogue([])
-    slugs = _slugs(domain, None)
     products = list(session.scalars(
         sa.select(Product).join(Category, Category.id == Product.category_id)
-        .where(Product.id.in_(ids), Category.slug.in_(slugs))
+        .where(Product.id.in_(changed), Category.slug.in_(_slugs(domain, None)))
         .options(selectinload(Product.variants), selectinload(Product.photos))
         .order_by(Product.business_id, Product.id)))
-    body = _catalogue([p for p in products if _sellable(p)])
-    gone = [p for p in products if not _sellable(p)]
-    if gone:
-        _disable(body, gone)
-    return body
+    base, care = public_url(), _setting("ONDC_CONSUMER_CARE", DEFAULT_CONSUMER_CARE)
+    providers: dict[int, dict] = {}
+    for product in products:
+        mapping = taxonomy.mapping_for(product.category.slug)
+        whole = product.updated_at > since or any(p.created_at and p.created_at > since for p in product.photos)
+        shown = _sellable(product)
+        for variant in product.variants:
+            if not (whole or (variant.updated_at and variant.updated_at > since)):
+                continue
+            provider = providers.setdefault(product.business_id, {"id": provider_id(product.business), "items": []})
+            on_sale = shown and (product.made_to_order or variant.stock > 0)
+            provider["items"].append(_item(product, variant, mapping, base, care) if on_sale
+                                     else _disabled(product, variant, mapping, base, care))
+    return {"catalog": {"bpp/providers": list(providers.values())}}
 
 
 def _sellable(product: Product) -> bool:
@@ -401,16 +424,13 @@ def _sellable(product: Product) -> bool:
             and exclusion_reason(product, taxonomy.mapping_for(product.category.slug)) is None)
 
 
-def _disable(body: dict, products: list[Product]) -> None:
-    """Items of products that left the catalogue, marked disabled (time.label "disable", count 0)."""
-    providers = {p["id"]: p for p in body["catalog"]["bpp/providers"]}
-    for product in products:
-        business = product.business
-        provider = providers.get(provider_id(business))
-        if provider is None:
-            provider = {"id": provider_id(business), "items": []}
-            providers[provider["id"]] = provider
-            body["catalog"]["bpp/providers"].append(provider)
-        for variant in product.variants:
-            provider["items"].append({"id": item_id(variant), "time": {"label": "disable", "timestamp": iso(None)},
-                                      "quantity": {"available": {"count": "0"}, "maximum": {"count": "0"}}})
+def _disabled(product: Product, variant: Variant, mapping: Mapping | None, base: str, care: str) -> dict:
+    """An item that left the catalogue: as it was (when it can still be described) marked disabled."""
+    if mapping is not None and product.photos:
+        item = _item(product, variant, mapping, base, care)
+    else:
+        item = {"id": item_id(variant), "parent_item_id": f"p{product.id}",
+                "quantity": {"unitized": {"measure": {"unit": "unit", "value": "1"}}, "maximum": {"count": "0"}}}
+    item["time"] = {"label": "disable", "timestamp": iso(_changed_at(product, variant))}
+    item["quantity"]["available"] = {"count": "0"}
+    return item

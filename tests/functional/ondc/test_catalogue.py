@@ -11,11 +11,17 @@ import sqlalchemy as sa
 
 from catalog.demo import PRODUCTS
 from catalog.images import StoredPhoto
-from catalog.models import Category, Product, Variant
+from catalog.models import Category, Product, Status, Variant
 from catalog.moderation import hide_product, hide_shop
-from catalog.services import (ProductData, VariantData, add_photo, change_stock, set_shop_paused, set_status,
-                              update_product)
-from catalog.models import Status
+from catalog.services import (
+    ProductData,
+    VariantData,
+    add_photo,
+    change_stock,
+    set_shop_paused,
+    set_status,
+    update_product,
+)
 from market.core.db import utcnow
 from market.ondc import catalogue, taxonomy
 from tests.factories import gen_business, gen_group, gen_member, gen_organisation, gen_product, gen_programme
@@ -81,8 +87,8 @@ def assert_contract_shape(body):
         categories = set()
         for item in provider["items"]:
             assert PRICE.match(item["price"]["value"]) and item["price"]["currency"] == "INR"
-            assert int(item["quantity"]["available"]["count"]) >= 1
-            assert int(item["quantity"]["maximum"]["count"]) <= catalogue.MAX_COUNT
+            assert item["quantity"]["available"]["count"] == "99"  # in stock: the contract's flag
+            assert 1 <= int(item["quantity"]["maximum"]["count"]) <= catalogue.MAX_COUNT
             assert item["fulfillment_id"] in fulfillments
             assert item["location_id"] in {loc["id"] for loc in provider["locations"]}
             assert item["parent_item_id"] in groups
@@ -132,13 +138,14 @@ def test_on_search_answers_the_whole_catalogue_in_the_contracts_shape(session):
     medium, large = (catalogue.item_id(v) for v in kurti.variants[:2])
     assert set(by_id) == {medium, large}  # the sold-out size is not offered
     assert by_id[medium]["price"]["value"] == "450.00" and by_id[large]["price"]["value"] == "475.50"
-    assert by_id[medium]["quantity"]["available"]["count"] == "3"
-    assert by_id[large]["quantity"]["available"]["count"] == "99"  # capped
+    assert by_id[medium]["quantity"]["maximum"]["count"] == "3"  # what she has
+    assert by_id[large]["quantity"]["maximum"]["count"] == "99"  # capped
     assert by_id[medium]["category_id"] == "Kurtis, Tunics"
     assert by_id[medium]["descriptor"]["code"] == "4:6204"  # its HSN
     assert by_id[medium]["descriptor"]["images"] == [f"http://127.0.0.1:5000/media/k{kurti.id}x1-640.jpg"]
     attributes = next(t["list"] for t in by_id[medium]["tags"] if t["code"] == "attribute")
     assert {"code": "size", "value": "M"} in attributes and {"code": "colour_name", "value": "red"} in attributes
+    assert {"code": "colour", "value": "#FF0000"} in attributes
     assert {"code": "brand", "value": shop.public_name} in attributes
     assert {"code": "gender", "value": "female"} in attributes
 
@@ -231,8 +238,12 @@ def test_incremental_refresh_sends_what_changed_since(session):
     assert items[catalogue.item_id(variant)]["price"]["value"] == "480.00"
     gone = items[catalogue.item_id(saree.variants[0])]
     assert gone["time"]["label"] == "disable" and gone["quantity"]["available"]["count"] == "0"
-    assert {i["descriptor"]["name"] for i in items.values() if "descriptor" in i} == {"Kurti"}
+    assert {i["descriptor"]["name"] for i in items.values() if i["time"]["label"] == "enable"} == {"Kurti"}
+    assert "bpp/descriptor" not in body["catalog"]  # the incremental refresh sends providers' items only
 
     later = utcnow()
     session.execute(sa.update(Variant).where(Variant.id == variant.id).values(stock=Variant.stock - 1))  # a sale
-    assert [i["quantity"]["available"]["count"] for i in items_of(catalogue.changed_items(session, later))] == ["9"]
+    assert [i["quantity"]["maximum"]["count"] for i in items_of(catalogue.changed_items(session, later))] == ["9"]
+    session.execute(sa.update(Variant).where(Variant.id == variant.id).values(stock=0))  # sold out
+    [sold_out] = items_of(catalogue.changed_items(session, later))
+    assert sold_out["time"]["label"] == "disable" and sold_out["quantity"]["available"]["count"] == "0"
