@@ -412,9 +412,10 @@ def changed_items(session: Session, since: datetime, domain: str | None = None) 
             if not (whole or (variant.updated_at and variant.updated_at > since)):
                 continue
             provider = providers.setdefault(product.business_id, {"id": provider_id(product.business), "items": []})
-            on_sale = shown and (product.made_to_order or variant.stock > 0)
-            provider["items"].append(_item(product, variant, mapping, base, care) if on_sale
-                                     else _disabled(product, variant, mapping, base, care))
+            if shown and mapping is not None and (product.made_to_order or variant.stock > 0):
+                provider["items"].append(_item(product, variant, mapping, base, care))
+            else:
+                provider["items"].append(_disabled(product, variant, mapping, base, care))
     return {"catalog": {"bpp/providers": list(providers.values())}}
 
 

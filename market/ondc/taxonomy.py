@@ -95,13 +95,13 @@ ASKED: dict[str, dict[str, str]] = {
            "colour (hex)": ""},
 }
 
-# Why a product stays off the network, in words its seller reads (her products page shows them).
+# Why a product stays off the network, in words its seller reads: marked for translation, shown with gettext.
 REASON_NO_MAPPING = N_("Its category is not on the ONDC network yet: staff can ask for it to be added.")
-REASON_NO_FSSAI = N_("Food needs your FSSAI licence number before it can be sold on the ONDC network.")
+REASON_NO_FSSAI = N_("Food needs your FSSAI registration number before it can be sold on the ONDC network.")
 REASON_NO_DIET = N_("Say whether it is veg, non-veg or has egg before it can be sold on the ONDC network.")
 REASON_NO_PHOTO = N_("Add a photo before it can be sold on the ONDC network.")
-REASON_NO_PICKUP = N_("Your collective's pickup point needs its pincode, map location and city code on Haat "
-                      "before your shop can sell on the ONDC network: ask your staff.")
+REASON_NO_PICKUP = N_("Your collective's pickup point needs its pincode, map location and city code before your "
+                      "shop can sell on the ONDC network. Ask your field worker.")
 
 
 def mapping_for(slug: str) -> Mapping | None:
