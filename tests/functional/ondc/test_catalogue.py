@@ -247,3 +247,30 @@ def test_incremental_refresh_sends_what_changed_since(session):
     session.execute(sa.update(Variant).where(Variant.id == variant.id).values(stock=0))  # sold out
     [sold_out] = items_of(catalogue.changed_items(session, later))
     assert sold_out["time"]["label"] == "disable" and sold_out["quantity"]["available"]["count"] == "0"
+
+
+def test_a_page_of_the_catalogue_costs_the_same_queries_for_two_shops_or_six(session):
+    statements = []
+    engine = session.get_bind()
+
+    def seen(*_args):
+        statements.append(1)
+
+    def queries_for_a_search():
+        session.expire_all()
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", seen)
+        try:
+            body = catalogue.on_search(session, *search(None))
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", seen)
+        return len(statements), len(body["catalog"]["bpp/providers"])
+
+    for _ in range(2):
+        shop = shop_at(session)
+        listed(session, shop), listed(session, shop, slug="earrings"), listed(session, shop, slug="pickles")
+    few, shops = queries_for_a_search()
+    assert shops == 2
+    for _ in range(4):
+        listed(session, shop_at(session), slug="sarees")
+    assert queries_for_a_search() == (few, 6)
