@@ -160,6 +160,11 @@ def test_on_search_answers_the_whole_catalogue_in_the_contracts_shape(session):
     assert packer["manufacturer_or_packer_name"] == food_shop.public_name
     assert food_shop.group.organisation.pickup_address in packer["manufacturer_or_packer_address"]
 
+    listed(session, food_shop, slug="tiffin", diet="nonveg", made_to_order=True, lead_time_days=1)
+    [meal] = items_of(catalogue.on_search(session, *search(taxonomy.FOOD_AND_BEVERAGE)))
+    assert meal["category_id"] == "F&B" and meal["@ondc/org/cancellable"] is False
+    assert {"code": "veg_nonveg", "list": [{"code": "non_veg", "value": "yes"}]} in meal["tags"]
+
 
 def test_search_by_city_category_and_item_name(session):
     pune, madurai = shop_at(session, std="020"), shop_at(session, std="0452", pickup_pincode="625001")
