@@ -122,7 +122,6 @@ def pickup_location(business: Business, since: str | None = None) -> dict:
             "area_code": organisation.pickup_pincode,
             "state": STATES.get(organisation.state_code, organisation.state_code),
         },
-        "circle": {"gps": organisation.pickup_gps, "radius": {"unit": "km", "value": "500"}},
     }
 
 
