@@ -126,6 +126,8 @@ class Variant(Base):
     price_paise: Mapped[int]
     stock: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
+    # Price or stock last changed (also by the UPDATE statements that take stock): the ONDC incremental refresh.
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="variants")
 
@@ -171,6 +173,7 @@ class Photo(Base):
     width: Mapped[int]
     height: Mapped[int]
     widths: Mapped[str] = mapped_column(sa.String(40))  # "160,320,640,1080": the renditions written
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)  # the ONDC incremental refresh
 
     product: Mapped[Product] = relationship(back_populates="photos")
 

@@ -42,6 +42,15 @@ ORGANISATIONS = [
      [("Alo SHG", "Behala"), ("Notun Asha SHG", "Dum Dum")]),
 ]
 
+# Each collective's pickup point on the ONDC network: pincode, GPS of the office (a market or street, never a
+# home) and the city's STD code.
+PICKUP_POINTS = {
+    "Sakhi Sangam Collective": ("411001", "18.516726,73.856255", "020"),
+    "Navjeevan Mahila Manch": ("416416", "16.852795,74.581478", "0233"),
+    "Thozhi Women's Collective": ("625001", "9.919034,78.117870", "0452"),
+    "Ujjwala Sangha": ("700013", "22.563568,88.354797", "033"),
+}
+
 # Four selling members per SHG, in the order of the groups above: (legal name, shop, trade, story).
 MEMBERS = [
     ("Sunita Kamble", "Rangoli Stitches", "garments", "Cotton kurtis and children's frocks, stitched to order."),
@@ -98,8 +107,9 @@ def load_demo(session: Session, password: str, media_dir: Path) -> bool:
     groups: list[SelfHelpGroup] = []
     organisations: list[Organisation] = []
     for name, state, district, address, shgs in ORGANISATIONS:
+        pincode, gps, std = PICKUP_POINTS[name]
         org = Organisation(programme=programme, name=name, state_code=state, district=district,
-                           pickup_address=address)
+                           pickup_address=address, pickup_pincode=pincode, pickup_gps=gps, std_code=std)
         organisations.append(org)
         for shg_name, area in shgs:
             groups.append(SelfHelpGroup(organisation=org, name=shg_name, area=area, formed_on=date(2021, 4, 1)))

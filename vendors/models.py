@@ -48,6 +48,11 @@ class Organisation(Base):
     district: Mapped[str] = mapped_column(sa.String(80))
     # Collective's office: where pickups happen, never a member's home.
     pickup_address: Mapped[str] = mapped_column(sa.String(300))
+    # The pickup point on the ONDC network (market.ondc.catalogue): its pincode, "lat,lon" to six decimals, and
+    # the city's STD code, as the network names cities ("020" for Pune: context.city "std:020").
+    pickup_pincode: Mapped[str | None] = mapped_column(sa.String(6))
+    pickup_gps: Mapped[str | None] = mapped_column(sa.String(24))
+    std_code: Mapped[str | None] = mapped_column(sa.String(6))
 
     programme: Mapped[Programme] = relationship(back_populates="organisations")
     groups: Mapped[list[SelfHelpGroup]] = relationship(back_populates="organisation",
