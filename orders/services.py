@@ -215,12 +215,12 @@ def quote(session: Session, cart: Cart | None, buyer: User | None, photos: bool 
     if not photos and not wholesale and all("variant" not in sa.inspect(i).unloaded for i in cart.items):
         variants = {i.variant_id: i.variant for i in cart.items}
     else:
-        product = joinedload(Variant.product, innerjoin=True)
-        options = [_with_seller(product)]
+        with_product = joinedload(Variant.product, innerjoin=True)
+        options = [_with_seller(with_product)]
         if photos:
-            options.append(product.selectinload(Product.photos))
+            options.append(with_product.selectinload(Product.photos))
         if wholesale:
-            options.append(product.selectinload(Product.tiers))
+            options.append(with_product.selectinload(Product.tiers))
         stmt = sa.select(Variant).where(Variant.id.in_([i.variant_id for i in cart.items])).options(*options)
         variants = {v.id: v for v in session.scalars(stmt).unique()}
     per_product: dict[int, int] = defaultdict(int)
