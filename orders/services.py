@@ -416,7 +416,8 @@ def take_stock(session: Session, variant: Variant, quantity: int) -> None:
 def take_stock_of(session: Session, orders: list[Order]) -> None:
     """Take the pieces of these orders' lines from stock (made to order: none), or raise OrderError. Done last
     before the commit: a popular variant's row stays locked only from here to the commit. In the order of the
-    variants' ids, so two carts sharing variants lock them in the same order and never wait for each other."""
+    variants' ids, so two carts sharing variants lock them in the same order: one may wait for the other, never
+    both for each other (a deadlock)."""
     lines = sorted((line for order in orders for line in order.lines if not line.made_to_order),
                    key=lambda line: line.variant_id)
     for line in lines:
