@@ -17,13 +17,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from market.core import bodies, config, db, jobs, security
-from market.core.accounts import SEEN_EVERY, live_login_session
+from market.core.accounts import SEEN_EVERY, user_and_login_session
 from market.core.config import LOCALES
 from market.core.db import utcnow
 from market.core.errors import Refusal, Unavailable
 from market.core.extensions import babel, compress, csrf, limiter, login_manager
 from market.core.i18n import select_locale
-from market.core.models import LoginSession, User
+from market.core.models import LoginSession
 from market.core.money import format_count, format_inr
 from market.core.notifications import unread_count
 from vendors.states import state_name
@@ -92,15 +92,16 @@ def _init_login(app: Flask) -> None:
         ident, version, token = ([*user_id.split(":", 2), "", ""])[:3]
         if not (ident + version).isascii() or not ident.isdigit() or not version.isdigit() or len(ident) > 10:
             return None
-        user = db.session.get(User, int(ident))
-        if user is None or not user.is_active or user.suspended_reason or user.session_version != int(version):
+        # Her account and this phone's login read in one query (logged out on the server: nothing opens).
+        found = user_and_login_session(db.session, int(ident), token)
+        if found is None:
             return None
-        login_session = live_login_session(db.session, user.id, token)  # logged out on the server: nothing opens
-        if login_session is None:
+        user, login_session_id, last_seen_at = found
+        if not user.is_active or user.suspended_reason or user.session_version != int(version):
             return None
         user.login_token = token
-        if login_session.last_seen_at < utcnow() - SEEN_EVERY:
-            g.login_session_seen = login_session.id
+        if last_seen_at < utcnow() - SEEN_EVERY:
+            g.login_session_seen = login_session_id
         return user
 
     @app.after_request

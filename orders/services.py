@@ -75,16 +75,18 @@ def is_approved_wholesaler(session: Session, user: User | None) -> bool:
 
 # -- carts ----------------------------------------------------------------------------------------------------
 
-def cart_for(session: Session, user: User | None, token: str | None, create: bool = False) -> Cart | None:
-    """The account's cart, else the guest's (by cookie token); made on demand."""
+def cart_for(session: Session, user: User | None, token: str | None, create: bool = False,
+             priced: bool = False) -> Cart | None:
+    """The account's cart, else the guest's (by cookie token); made on demand. priced: read with what quote()
+    needs of each item (its variant, product, shop, group and collective) in the same query."""
     if user is not None and user.is_authenticated:
-        cart = _cart_with_items(session, Cart.user_id == user.id)
+        cart = _cart_with_items(session, Cart.user_id == user.id, priced=priced)
         if cart is None and create:
             cart = Cart(user_id=user.id, token=secrets.token_urlsafe(32))
             session.add(cart)
             session.flush()
         return cart
-    cart = _cart_with_items(session, Cart.token == token, Cart.user_id.is_(None)) if token else None
+    cart = _cart_with_items(session, Cart.token == token, Cart.user_id.is_(None), priced=priced) if token else None
     if cart is None and create:
         cart = Cart(token=secrets.token_urlsafe(32))
         session.add(cart)
@@ -92,8 +94,18 @@ def cart_for(session: Session, user: User | None, token: str | None, create: boo
     return cart
 
 
-def _cart_with_items(session: Session, *where) -> Cart | None:
-    return session.execute(sa.select(Cart).where(*where).options(joinedload(Cart.items))).unique().scalar_one_or_none()
+def _cart_with_items(session: Session, *where, priced: bool = False) -> Cart | None:
+    items = joinedload(Cart.items)
+    if priced:
+        product = items.joinedload(CartItem.variant, innerjoin=True).joinedload(Variant.product, innerjoin=True)
+        items = _with_seller(product)
+    return session.execute(sa.select(Cart).where(*where).options(items)).unique().scalar_one_or_none()
+
+
+def _with_seller(product):
+    """A product's shop, its group and the group's collective (the pickup address): loaded with the product."""
+    return (product.joinedload(Product.business, innerjoin=True).joinedload(Business.group, innerjoin=True)
+            .joinedload(SelfHelpGroup.organisation, innerjoin=True))
 
 
 def merge_guest_cart(session: Session, user: User, token: str | None) -> None:
@@ -193,19 +205,24 @@ class Quote:
                                          for s in self.shops)
 
 
-def quote(session: Session, cart: Cart | None, buyer: User | None) -> Quote:
-    """Price the cart with today's prices, tiers and stock."""
+def quote(session: Session, cart: Cart | None, buyer: User | None, photos: bool = True) -> Quote:
+    """Price the cart with today's prices, tiers and stock. photos: with the products' photos (the cart's
+    thumbnails). A cart read `priced` (cart_for) is priced without another query, unless photos or a
+    wholesaler's tiers are wanted."""
     wholesale = is_approved_wholesaler(session, buyer)
     if cart is None or not cart.items:
         return Quote([], [], wholesale)
-    variant_ids = [i.variant_id for i in cart.items]
-    seller = joinedload(Variant.product, innerjoin=True).joinedload(Product.business, innerjoin=True)
-    options = [seller.joinedload(Business.group, innerjoin=True).joinedload(SelfHelpGroup.organisation, innerjoin=True),
-               joinedload(Variant.product, innerjoin=True).selectinload(Product.photos)]  # the cart's thumbnails
-    if wholesale:
-        options.append(joinedload(Variant.product, innerjoin=True).selectinload(Product.tiers))
-    stmt = sa.select(Variant).where(Variant.id.in_(variant_ids)).options(*options)
-    variants = {v.id: v for v in session.scalars(stmt).unique()}
+    if not photos and not wholesale and all("variant" not in sa.inspect(i).unloaded for i in cart.items):
+        variants = {i.variant_id: i.variant for i in cart.items}
+    else:
+        with_product = joinedload(Variant.product, innerjoin=True)
+        options = [_with_seller(with_product)]
+        if photos:
+            options.append(with_product.selectinload(Product.photos))
+        if wholesale:
+            options.append(with_product.selectinload(Product.tiers))
+        stmt = sa.select(Variant).where(Variant.id.in_([i.variant_id for i in cart.items])).options(*options)
+        variants = {v.id: v for v in session.scalars(stmt).unique()}
     per_product: dict[int, int] = defaultdict(int)
     for item in cart.items:
         per_product[variants[item.variant_id].product_id] += item.quantity
@@ -245,10 +262,14 @@ class Delivery:
 
 
 def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: Delivery,
-                expected_total_paise: int, current: Quote | None = None, announce_now: bool = True) -> Checkout:
+                expected_total_paise: int, current: Quote | None = None, announce_now: bool = True,
+                stock_now: bool = True) -> Checkout:
     """One checkout and one order per business, stock taken, cart emptied; all or nothing.
 
     Sellers hear of the orders now, or (announce_now=False, for online payment) once the money arrives.
+    stock_now=False: the caller takes the stock itself (take_stock_of), as the last thing before its commit.
+    The checkout, its orders, their lines and events and the cart's emptying are written in one flush: a
+    statement per table, whatever the number of shops and lines.
 
     Raises AlreadyPlaced if this key placed orders before (a double click), PricesChanged if the total
     is not what the buyer saw, OrderError for anything else. The caller rolls back on any error.
@@ -273,12 +294,6 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
 
     checkout = Checkout(buyer_id=buyer.id, idempotency_key=key, total_paise=total)
     session.add(checkout)
-    try:
-        # Written first: a second click racing this one waits here for the first to finish, then fails.
-        # No savepoint: the caller rolls the whole transaction back, stock included.
-        session.flush()
-    except IntegrityError:
-        raise AlreadyPlaced(None) from None
     made: list[Order] = []
     for shop in current.shops:
         method = delivery.methods[shop.business.id]
@@ -301,13 +316,19 @@ def place_order(session: Session, buyer: User, cart: Cart, key: str, delivery: D
         session.add(order)
         made.append(order)
     cart.items.clear()
-    session.flush()
+    try:
+        # The checkout's row is the flush's first INSERT (its orders refer to it): a second click racing this one
+        # waits there, on the unique key, for the first to finish, then fails. No savepoint: the caller rolls the
+        # whole transaction back, stock included.
+        session.flush()
+    except IntegrityError as exc:
+        if "idempotency_key" in str(exc.orig):
+            raise AlreadyPlaced(None) from None
+        raise
     if announce_now:
         announce(session, made, paid=False)
-    for shop in current.shops:  # last: a popular variant's row stays locked only from here to the commit
-        for line in shop.lines:
-            if not line.variant.product.made_to_order:
-                take_stock(session, line.variant, line.quantity)
+    if stock_now:
+        take_stock_of(session, made)
     return checkout
 
 
@@ -389,14 +410,31 @@ def check_address(name: str, address: str, pincode: str) -> None:
 
 def take_stock(session: Session, variant: Variant, quantity: int) -> None:
     """Atomically take `quantity` from stock, or raise OrderError if there is not that much left."""
-    left = session.scalar(sa.update(Variant).where(Variant.id == variant.id, Variant.stock >= quantity)
+    _take(session, variant.id, variant.product_id, quantity, variant.product.title)
+
+
+def take_stock_of(session: Session, orders: list[Order]) -> None:
+    """Take the pieces of these orders' lines from stock (made to order: none), or raise OrderError. Done last
+    before the commit: a popular variant's row stays locked only from here to the commit. In the order of the
+    variants' ids, so two carts sharing variants lock them in the same order: one may wait for the other, never
+    both for each other (a deadlock)."""
+    lines = sorted((line for order in orders for line in order.lines if not line.made_to_order),
+                   key=lambda line: line.variant_id)
+    for line in lines:
+        _take(session, line.variant_id, line.product_id, line.quantity, line.title)
+
+
+def _take(session: Session, variant_id: int, product_id: int, quantity: int, title: str) -> None:
+    left = session.scalar(sa.update(Variant).where(Variant.id == variant_id, Variant.stock >= quantity)
                           .values(stock=Variant.stock - quantity).returning(Variant.stock)
                           .execution_options(synchronize_session=False))
     if left is None:
-        raise OrderError(_l("%(t)s sold out while you were ordering.", t=variant.product.title))
-    session.expire(variant, ["stock"])
+        raise OrderError(_l("%(t)s sold out while you were ordering.", t=title))
+    loaded = session.identity_map.get(session.identity_key(Variant, variant_id))
+    if loaded is not None:  # what this session read of it is out of date
+        session.expire(loaded, ["stock"])
     if left == 0:
-        _refresh_in_stock(session, variant.product_id)
+        _refresh_in_stock(session, product_id)
 
 
 def release_stock(session: Session, order: Order) -> None:

@@ -390,6 +390,18 @@ def live_login_session(session: Session, user_id: int, token: str) -> LoginSessi
                                                         LoginSession.revoked_at.is_(None)))
 
 
+def user_and_login_session(session: Session, user_id: int, token: str) -> tuple[User, int, datetime] | None:
+    """The user with the login session this token opens for her (its id, when it was last seen), read together:
+    one query per page for who is logged in. None when either is missing or the session was ended."""
+    if not token:
+        return None
+    row = session.execute(sa.select(User, LoginSession.id, LoginSession.last_seen_at)
+                          .join(LoginSession, LoginSession.user_id == User.id)
+                          .where(User.id == user_id, LoginSession.token_hash == _token_hash(token),
+                                 LoginSession.revoked_at.is_(None))).one_or_none()
+    return (row[0], row[1], row[2]) if row else None
+
+
 def end_login_session(session: Session, user: User) -> None:
     """Log out: this phone's session (its cookies, the remember-me one too) opens nothing from now on."""
     session.execute(sa.update(LoginSession).where(LoginSession.token_hash == _token_hash(user.login_token),

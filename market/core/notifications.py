@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -209,9 +209,17 @@ def phone_subscribed(session: Session, login_session: LoginSession | None) -> bo
 
 
 def unread_count(session: Session, user: User) -> int:
-    """How many notifications the user has not seen."""
+    """How many notifications the user has not seen (0 on a page that asked for none: without_unread_count)."""
+    if has_request_context() and g.get("no_unread_count"):
+        return 0
     return session.scalar(sa.select(sa.func.count()).select_from(Notification)
                           .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def without_unread_count() -> None:
+    """This page's header shows the bell without her unread count: a query saved on a page where every one
+    counts (the checkout, which she opens to pay, not to read). The bell still leads to her notifications."""
+    g.no_unread_count = True
 
 
 class LogSender:
