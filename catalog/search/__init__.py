@@ -16,7 +16,7 @@ with the words of its line in the buyers' word table (words.toml: sari ~ saree ~
 first and the rest after, newest first in each, forgive a typo per word (one edit more for a word spelt by ear:
 neckless -> necklace) when the words as typed find (almost) nothing, and then say "did you mean".
 
-Bounded work: matches are counted up to MAX_TOTAL + 1 ("10,000+" past it) and no match is scored. Whoosh
+Bounded work: matches are counted up to MAX_TOTAL + 1 ("1,000+" past it) and no match is scored. Whoosh
 counts with cached bitsets of its terms and facets and reads the page off each segment's sort order;
 PostgreSQL ranks with LIMITs it can stop early and counts with a LIMIT. A query without words is a browse,
 newest first: Whoosh answers it from the same bitsets, PostgreSQL from the products table's own (listed, ...)

@@ -17,7 +17,7 @@ from catalog.search.words import normalise, sound, vocabulary
 from market.core import db
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
-MAX_TOTAL = 10_000  # totals are counted up to this, then reported as this
+MAX_TOTAL = 1_000  # totals are counted up to this, then reported as "1,000+": see docs/benchmarks.md (PostgreSQL)
 MAX_PAGE = 100  # deeper pages cost more than anyone reads; the view should not offer them
 MAX_PER_PAGE = 100
 MAX_WORDS = 8
@@ -74,8 +74,8 @@ class SearchQuery:
 class SearchResult:
     """One page of results.
 
-    `total` counts matching products exactly up to MAX_TOTAL (10,000); `more` says there are more than that
-    (the page shows "10,000+"). `suggestion` is the corrected text ("pickle" for "pickel") when the words as typed
+    `total` counts matching products exactly up to MAX_TOTAL (1,000); `more` says there are more than that
+    (the page shows "1,000+"). `suggestion` is the corrected text ("pickle" for "pickel") when the words as typed
     found fewer than FEW products, else None.
     """
 
