@@ -3,14 +3,19 @@ changes (through the seller's, the staff's and a buyer's real forms), never hold
 another (CSRF token, flash message, language panel), never a logged-in page."""
 
 import re
+import shutil
+import socket
+import subprocess
+import time
 
 import pytest
+import redis
 import sqlalchemy as sa
 
 from catalog.search import sync
 from catalog.services import VariantData
 from market.core import db
-from tests.conftest import csrf_token, login, reload
+from tests.conftest import PATIENCE, csrf_token, login, reload, unavailable
 from tests.factories import category, gen_product
 
 SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
@@ -231,3 +236,50 @@ def test_a_change_committed_elsewhere_reaches_the_kept_page(app, session, world,
     session.commit()
     assert "Indigo kurta" in guest.get("/shop").text
     reload(session)
+
+
+def test_the_cli_forgets_every_kept_page(app, world, kurti):
+    guest = app.test_client()
+    guest.get("/shop")
+    assert queries(app, guest, "/shop")[1] == 0
+    assert "cleared" in app.test_cli_runner().invoke(args=["page-cache", "clear"]).output
+    assert queries(app, guest, "/shop")[1] > 0
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A Redis server of this test's own on 127.0.0.1 (production keeps the pages in Redis)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        unavailable("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",  # noqa: S603
+                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(PATIENCE * 10):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=PATIENCE)
+
+
+def test_two_processes_share_the_pages_and_their_versions_in_redis(make_app, session, redis_url, world, kurti):
+    web, other = make_app(PAGE_CACHE_URL=redis_url), make_app(PAGE_CACHE_URL=redis_url)
+    guest = web.test_client()
+    assert "₹450.00" in guest.get(f"/p/{kurti.id}").text
+    assert queries(web, other.test_client(), f"/p/{kurti.id}")[1] == 0  # the other process has it too
+    seller = other.test_client()
+    login(seller, world.member_a.user.phone)
+    seller.post(f"/seller/products/{kurti.id}/edit", data=edit_form(session, world, **{"variants-0-price": "399"}))
+    assert "₹399.00" in guest.get(f"/p/{kurti.id}").text  # changed in one process, new in the other at once
+    keys = redis.Redis.from_url(redis_url).keys("haat:*")
+    assert b"haat:version:lists" in keys and any(k.startswith(b"haat:page:") for k in keys)
