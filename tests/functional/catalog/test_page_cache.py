@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from catalog.search import sync
 from catalog.services import VariantData
 from market.core import db
+from orders.services import take_stock
 from tests.conftest import PATIENCE, csrf_token, login, reload, unavailable
 from tests.factories import category, gen_product
 
@@ -85,7 +86,7 @@ def test_a_price_changed_in_the_sellers_form_reaches_guests_at_once(app, client,
         assert "₹399.00" in page and "₹450.00" not in page, path
 
 
-def test_stock_going_to_zero_reaches_guests_and_a_sale_keeps_the_lists(app, client, session, world, kurti):
+def test_stock_going_to_zero_reaches_guests_and_one_size_sold_out_keeps_the_lists(app, client, session, world, kurti):
     guest = app.test_client()
     large = kurti.variants[1]
     assert "1 in stock" in guest.get(f"/p/{kurti.id}").text and "Sold out" not in guest.get("/shop").text
@@ -100,6 +101,20 @@ def test_stock_going_to_zero_reaches_guests_and_a_sale_keeps_the_lists(app, clie
         client.post(f"/seller/products/{kurti.id}/variants/{medium.id}/stock", data={"change": "less"})
     assert "Sold out" in guest.get("/shop").text  # none left at all: every card says so at once
     assert "Add to cart" not in guest.get(f"/p/{kurti.id}").text
+
+
+def test_a_sale_changes_the_product_page_and_keeps_the_lists_until_the_last_piece(app, session, world, kurti):
+    """orders.services.take_stock, as a checkout takes stock: one conditional UPDATE of the variant."""
+    guest = app.test_client()
+    assert "3 in stock" in guest.get(f"/p/{kurti.id}").text and "Sold out" not in guest.get("/shop").text
+    take_stock(session, kurti.variants[0], 2)
+    session.commit()
+    assert "1 in stock" in guest.get(f"/p/{kurti.id}").text
+    assert queries(app, guest, "/shop")[1] == 0  # the cards show the product's own columns: unchanged
+    take_stock(session, kurti.variants[0], 1)
+    take_stock(session, kurti.variants[1], 1)
+    session.commit()
+    assert "Sold out" in guest.get("/shop").text
 
 
 def test_a_product_hidden_by_moderation_leaves_every_guest_page(app, client, world, kurti):
