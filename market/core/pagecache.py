@@ -27,7 +27,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+import struct
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +73,33 @@ class Entry:
     mimetype: str
     digest: str
     holed: bool
+    gzipped: tuple[bytes, ...]  # the body's pieces between the holes, each deflated once (see _gzip)
+
+
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # RFC 1952: deflate, no name, no time, unknown OS
+
+
+def _deflate(piece: bytes, last: bool) -> bytes:
+    """Raw deflate blocks of one piece, standing alone: a full flush ends them on a byte and forgets the history,
+    so pieces deflated apart follow each other in one valid stream (as pigz writes its blocks); only the last
+    piece ends the stream."""
+    deflater = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return deflater.compress(piece) + deflater.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
+
+
+def _gzip(entry: Entry, token: bytes) -> bytes:
+    """The kept page with her token, gzipped without compressing the page again: its pieces were deflated when it
+    was kept, only her token is deflated now; the trailer's CRC-32 and length are those of the whole page."""
+    filled = _deflate(token, last=False)
+    crc, size, out = 0, 0, [GZIP_HEADER]
+    for i, (piece, deflated) in enumerate(zip(entry.body.split(HOLE), entry.gzipped, strict=True)):
+        if i:
+            out.append(filled)
+            crc, size = zlib.crc32(token, crc), size + len(token)
+        out.append(deflated)
+        crc, size = zlib.crc32(piece, crc), size + len(piece)
+    out.append(struct.pack("<II", crc, size & 0xFFFFFFFF))
+    return b"".join(out)
 
 
 _watched: dict[str, Watch] = {}  # table name -> Watch, the same for every app of the process
@@ -243,6 +272,9 @@ def _serve_kept() -> Response | None:
     raw = session.get(TOKEN) if entry.holed else ""
     if raw is not None and request.if_none_match.contains_weak(_etag(entry, raw)):
         response = Response(status=304)
+    elif request.accept_encodings["gzip"]:  # nearly every browser: no compression of the page per request
+        response = Response(_gzip(entry, generate_csrf().encode() if entry.holed else b""), mimetype=entry.mimetype)
+        response.headers["Content-Encoding"] = "gzip"  # Flask-Compress leaves it as it is
     else:
         body = entry.body.replace(HOLE, generate_csrf().encode()) if entry.holed else entry.body
         response = Response(body, mimetype=entry.mimetype)
@@ -286,8 +318,10 @@ def _keep(response: Response) -> Response:
     holed = bool(token) and token.encode() in body
     if holed:
         body = body.replace(token.encode(), HOLE)
+    pieces = body.split(HOLE)
     entry = Entry(versions=versions, made_at=time.time(), body=body, mimetype=response.mimetype,
-                  digest=hashlib.sha256(body).hexdigest()[:20], holed=holed)
+                  digest=hashlib.sha256(body).hexdigest()[:20], holed=holed,
+                  gzipped=tuple(_deflate(piece, last=i == len(pieces) - 1) for i, piece in enumerate(pieces)))
     with contextlib.suppress(Exception):  # a store that cannot take it: the next guest makes the page again
         page_store.set(key, entry)
     _guest_headers(response, entry, session.get(TOKEN, ""))

@@ -2,11 +2,13 @@
 changes (through the seller's, the staff's and a buyer's real forms), never holding anything of one visitor for
 another (CSRF token, flash message, language panel), never a logged-in page."""
 
+import gzip
 import re
 import shutil
 import socket
 import subprocess
 import time
+import zlib
 
 import pytest
 import redis
@@ -298,3 +300,14 @@ def test_two_processes_share_the_pages_and_their_versions_in_redis(make_app, ses
     assert "₹399.00" in guest.get(f"/p/{kurti.id}").text  # changed in one process, new in the other at once
     keys = redis.Redis.from_url(redis_url).keys("haat:*")
     assert b"haat:version:lists" in keys and any(k.startswith(b"haat:page:") for k in keys)
+
+
+def test_a_kept_page_is_sent_gzipped_with_only_her_token_compressed_now(app, world, kurti):
+    first, guest = app.test_client(), app.test_client()
+    plain = first.get(f"/p/{kurti.id}").text
+    page, sent = queries(app, guest, f"/p/{kurti.id}", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert sent == 0 and page.headers["Content-Encoding"] == "gzip"
+    html = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(page.data).decode()  # one gzip member, checked
+    assert without_token(html) == without_token(plain)
+    assert csrf_token(html) != csrf_token(plain) and html.count(csrf_token(html)) == 3  # picker, panel, cart
+    assert gzip.decompress(page.data).decode() == html
