@@ -16,7 +16,7 @@ from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from market.core import bodies, config, db, jobs, security
+from market.core import bodies, config, db, jobs, pagecache, security
 from market.core.accounts import SEEN_EVERY, user_and_login_session
 from market.core.config import LOCALES
 from market.core.db import utcnow
@@ -26,6 +26,7 @@ from market.core.i18n import select_locale
 from market.core.models import LoginSession
 from market.core.money import format_count, format_inr
 from market.core.notifications import unread_count
+from market.core.pagecache import Watch
 from vendors.states import state_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     compress.init_app(app)  # pages and static files, brotli or gzip as the browser accepts
+    _register_page_cache(app)  # after Compress: it keeps the page before Compress compresses it
     _init_login(app)
     import market.flows  # noqa: F401  (the flows and the read models follow the domain events in every process:
     import market.reports  # noqa: F401  web, CLI, workers)
@@ -116,6 +118,38 @@ def _init_login(app: Flask) -> None:
             except sa.exc.SQLAlchemyError:  # a date we can do without: never fail the page for it
                 db.session.rollback()
         return response
+
+
+# The guest pages kept whole (market.core.pagecache), each with the versions it reads: "lists" for what cards,
+# lists and shop pages show; product pages also "details" (each size's price and stock), search pages also
+# "search" (what the search index has found since).
+GUEST_PAGES = {
+    "main.home": ("lists",),
+    "catalog.browse_products": ("lists",),  # /shop and the categories' /c/<slug>
+    "catalog.search": ("lists", "search"),
+    "catalog.shop": ("lists",),
+    "catalog.shops": ("lists",),
+    "catalog.product": ("lists", "details"),
+}
+
+
+def _register_page_cache(app: Flask) -> None:
+    """What changes a guest page: the tables its data comes from (a change there, committed by any process, makes
+    every page reading it new), and besides its address, her language, Save-Data and the first visit's language
+    panel. The CSRF token is cut out by the cache itself."""
+    lists = Watch.every("lists")
+    taxonomy = Watch.every("lists", settle="TAXONOMY_KEPT_FOR")  # each process keeps the categories a while
+    watched = {
+        "products": lists, "photos": lists, "businesses": lists, "self_help_groups": lists,
+        "categories": taxonomy, "category_names": taxonomy,
+        # The states in the filter: each process reads them again every catalog.views.STATES_KEPT_FOR seconds;
+        # a state's first organisation (a few times a year) may wait that long and a kept page's life.
+        "organisations": lists,
+        "variants": Watch("lists", "details", "lists"),  # one more or fewer changes the cards' "from"
+        "wholesale_tiers": Watch.every("details"),  # the card's "Wholesale" tag is the product's own column
+        "search_queue": Watch(None, None, "search"),  # a row done: the search index has the change
+    }
+    pagecache.install(app, GUEST_PAGES, watched, vary=lambda: (str(get_locale()), save_data(), _ask_language()))
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from catalog.cli import register as register_search
 from catalog.search import reindex_all
 from catalog.views import media_dir
-from market.core import db, fonts
+from market.core import db, fonts, pagecache
 from market.core.accounts import AccountError, create_user, forget_stale
 from market.core.db import utcnow
 from market.core.jobs import forget_old_results, run_pending
@@ -68,12 +68,24 @@ def register(app: Flask) -> None:
     def upgrade(revision: str):
         """Migrate the database up to REVISION (default: the newest)."""
         command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+        pagecache.clear()  # a migration may change what guest pages show, in SQL no session notes
 
     @db_group.command("downgrade")
     @click.argument("revision")
     def downgrade(revision: str):
         """Migrate the database down to REVISION."""
         command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+        pagecache.clear()
+
+    @app.cli.group("page-cache")
+    def page_cache_group():
+        """The guest pages kept whole (docs/caching.md)."""
+
+    @page_cache_group.command("clear")
+    def clear_page_cache():
+        """Forget every kept guest page: after a database is restored or changed outside the app."""
+        pagecache.clear()
+        click.echo("Guest page cache cleared.")
 
     @db_group.command("revision")
     @click.option("-m", "--message", required=True)

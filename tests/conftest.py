@@ -140,13 +140,31 @@ TEST_CONFIG = {
     "VAPID_PRIVATE_KEY": "OF-MmWegnH7ixrAuE6B-4JOaHtxQOv02iz6ckmd4uCM",
     "VAPID_SUBJECT": "mailto:alerts@haat.invalid",
     "TAXONOMY_KEPT_FOR": 10**9,  # categories are read once per run (a test that changes them forgets them)
+    "PAGE_CACHE_URL": "simple://",  # an app made from these alone keeps guest pages in its own memory
 }
+PAGE_CACHE_DIR: list[Path] = []  # the folder where every app of this run (build_app) keeps guest pages
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _page_cache_folder(tmp_path_factory):
+    """One folder of kept guest pages for the run's apps, as one machine's processes share one: a change committed
+    in the test's `session` (the second app) makes the pages of `app` new, as a worker's change does the web's."""
+    PAGE_CACHE_DIR.append(tmp_path_factory.mktemp("pagecache"))
+    yield
+    PAGE_CACHE_DIR.clear()
+
+
+def forget_kept_pages() -> None:
+    """Every test starts with no kept guest page (and fresh versions): the database under them is new."""
+    for path in PAGE_CACHE_DIR[0].iterdir():
+        path.unlink()
 
 
 def build_app(database_url: str, folder: Path, **overrides) -> Flask:
     """An app on the test database whose files (photos, search index, instance) live under `folder`."""
     config = {**TEST_CONFIG, "DATABASE_URL": database_url, "MEDIA_DIR": str(folder / "media"),
-              "SEARCH_INDEX_DIR": str(folder / "search"), **overrides}
+              "SEARCH_INDEX_DIR": str(folder / "search"), "PAGE_CACHE_URL": None,
+              "PAGE_CACHE_DIR": str(PAGE_CACHE_DIR[0]), **overrides}
     app = create_app(config)
     app.instance_path = str(folder / "instance")
     return app
@@ -279,6 +297,7 @@ def database(request, database_url, _engine):
     """This test's database (see PerTestDatabase); mark a test `real_commits` when its commits must reach other
     connections: threads, gunicorn workers, the browser's live server."""
     real = request.node.get_closest_marker("real_commits") is not None
+    forget_kept_pages()
     test_db = PerTestDatabase(database_url, None if real else _engine)
     yield test_db
     test_db.finish()

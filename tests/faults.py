@@ -60,6 +60,7 @@ class Gunicorn:
         env = {**os.environ, "DATABASE_URL": database_url, "HAAT_SECRET_KEY": "fault-test-secret",
                "HAAT_PASSWORD_HASH_FAST": "true", "HAAT_MEDIA_DIR": str(workdir / "media"),
                "HAAT_SEARCH_INDEX_DIR": str(workdir / "search"), "HAAT_TEST_FAULT_FILE": str(self.fault_file),
+               "HAAT_PAGE_CACHE_DIR": str(workdir / "pagecache"),
                **{f"HAAT_{k}": v for k, v in settings.items()}}
         env.pop("HAAT_ENV", None)
         cmd = [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT), "-c", str(CONFIG), "--bind",

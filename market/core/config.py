@@ -37,6 +37,13 @@ DEFAULTS = {
     "RESET_LIMIT_PER_ADDRESS": "20 per hour",
     "REPORT_LIMIT": "10 per hour",  # listings one buyer may report
     "TAXONOMY_KEPT_FOR": 60,  # seconds: a category an admin changed reaches the other processes within a minute
+    # Guest pages kept whole (market.core.pagecache, docs/caching.md): files under PAGE_CACHE_DIR (every process
+    # of one machine) unless PAGE_CACHE_URL is redis://... (several machines: the same Redis for all).
+    "PAGE_CACHE": True,  # false: no page is taken from the cache (changes still make kept pages new)
+    "PAGE_CACHE_URL": None,
+    "PAGE_CACHE_DIR": None,  # None: instance/pagecache
+    "PAGE_CACHE_TIMEOUT": 600,  # seconds a kept page lives at most (a change makes it new at once)
+    "PAGE_CACHE_ENTRIES": 2000,  # pages kept in files before the oldest go (Redis: its own maxmemory policy)
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379/0 when several workers share limits
     "RATELIMIT_HEADERS_ENABLED": False,
     "PASSWORD_HASH_FAST": False,  # tests only: cheap argon2 parameters

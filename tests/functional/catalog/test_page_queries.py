@@ -5,6 +5,7 @@ import re
 import secrets
 
 import flask
+import pytest
 import sqlalchemy as sa
 
 from catalog.models import Photo
@@ -13,6 +14,12 @@ from market.core import db
 from tests.factories import gen_product
 
 SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+
+
+@pytest.fixture(autouse=True)
+def pages_made_afresh(app):
+    """Every page made for its request: a guest's page again would come from the page cache with no query."""
+    app.config["PAGE_CACHE"] = False
 
 
 def queries_for(client, app, path: str) -> int:
