@@ -213,10 +213,10 @@ def _member_rows(session: Session, where) -> sa.Select:
 
 def _count_members(session: Session) -> None:
     """The marked SHGs' rows counted again from their members; the difference added to their organisations'."""
-    marked = sorted(session.info.pop("area_members", None) or ())
-    if not marked:
+    if not session.info.get("area_members"):
         return
-    session.flush()
+    session.flush()  # (which may mark more)
+    marked = sorted(session.info.pop("area_members", None) or ())
     for start in range(0, len(marked), 1000):
         groups = marked[start:start + 1000]
         # Locked first, in id order: two transactions counting one SHG count one after the other.
