@@ -17,7 +17,7 @@ from vendors import finance, hierarchy
 from vendors.models import Member
 
 
-def _counted_from_members(session, this) -> dict[str, tuple[int, int, int]]:
+def counted_from_members(session, this) -> dict[str, tuple[int, int, int]]:
     """What the programme page counted before (members, in a group with a monthly saving, to visit), per state."""
     found: dict[str, tuple[int, int, int]] = {}
     for member in session.scalars(sa.select(Member)):
@@ -65,7 +65,7 @@ def test_programme_and_state_pages_count_members_from_rollups_as_the_members_wou
     assert [s for s in statements if re.search(r"(FROM|JOIN)\s+members\b", s)] == []  # area_members only
     assert any("FROM area_members" in s for s in statements)
 
-    expected = _counted_from_members(session, this)
+    expected = counted_from_members(session, this)
     assert {r["key"]: r["members"] for r in programme.rows} == {k: v[0] for k, v in expected.items()}
     assert (programme.members, programme.saving_members, programme.to_visit) == tuple(
         sum(v[i] for v in expected.values()) for i in range(3))
