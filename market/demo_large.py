@@ -93,12 +93,14 @@ def load_large(session: Session, password_hash: str, scale: dict[str, int] | Non
           ((g + 1, g % orgs + 1, f"SHG {g + 1}", f"Ward {g % 200}", SAVING_DUE[g % len(SAVING_DUE)])
            for g in range(groups)))
     members, buyers = size["members"], size["buyers"]
+    progress("accounts", 0, members + buyers)
     for part in _chunks(members + buyers):
         _copy(session, "users", ("id", "phone", "password_hash", "name", "role", "is_active", "session_version",
                                  "created_at", "locale"),
               ((u + 1, f"+9170{u:08d}", password_hash, f"Member {u + 1}" if u < members else f"Buyer {u + 1}",
                 "entrepreneur" if u < members else "buyer", True, 0, now, "hi") for u in part))
         progress("accounts", part.stop, members + buyers)
+    progress("members and shops", 0, members)
     for part in _chunks(members):
         _copy(session, "members", ("id", "user_id", "group_id", "legal_name", "joined_on"),
               ((m + 1, m + 1, m % groups + 1, f"Member {m + 1} Surname", date(2022, 1, 1)) for m in part))
@@ -123,6 +125,7 @@ def load_large(session: Session, password_hash: str, scale: dict[str, int] | Non
     first = datetime(today.year - (today.month < 12), today.month % 12 + 1, 1, tzinfo=UTC)  # 11 months back
     span = int((now - first).total_seconds() // 60) - 24 * 60  # a day short, for time zones
     price_of: dict[int, int] = dict(session.execute(sa.text("SELECT id, price_paise FROM products")).all())
+    progress("orders", 0, orders)
     for part in _chunks(orders):
         rows = []
         for n in part:
@@ -147,6 +150,7 @@ def load_large(session: Session, password_hash: str, scale: dict[str, int] | Non
     _savings(session, rng, members, groups, now, progress)
 
     loans = members // 2
+    progress("loans", 0, loans)
     for part in _chunks(loans):
         _copy(session, "loans", ("id", "member_id", "source", "lender", "principal_paise", "annual_rate_bps",
                                  "method", "tenure_months", "start_date", "late_fee_paise", "created_at"),
@@ -195,6 +199,7 @@ def _savings(session: Session, rng: random.Random, members: int, groups: int, no
     months = [(today.year * 12 + today.month - 1 - back) for back in range(11, -1, -1)]
     account, entry, posting = (int(session.scalar(sa.text(f"SELECT coalesce(max(id), 0) FROM {table}")))  # noqa: S608 - fixed names
                                for table in ("ledger_accounts", "ledger_entries", "ledger_postings"))
+    progress("savings", 0, members)
     for part in _chunks(members):
         accounts, entries, postings = [], [], []
         for m in part:
