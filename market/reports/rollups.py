@@ -242,8 +242,8 @@ def _count_members(session: Session) -> None:
                 _bump(session, AreaMember, {"level": GROUP, "unit_id": group, "sold_in": sold, "late": late,
                                             "saving": saving},
                       {"organisation_id": organisation, "state_code": state}, members=n)
-                key = (organisation, state, sold, late, saving)
-                by_organisation[key] = by_organisation.get(key, 0) + n
+                place = (organisation, state, sold, late, saving)
+                by_organisation[place] = by_organisation.get(place, 0) + n
         for (organisation, state, sold, late, saving), n in sorted(by_organisation.items()):
             if n:
                 _bump(session, AreaMember, {"level": ORGANISATION, "unit_id": organisation, "sold_in": sold,
