@@ -213,15 +213,16 @@ def _member_rows(session: Session, where) -> sa.Select:
 
 def _count_members(session: Session) -> None:
     """The marked SHGs' rows counted again from their members; the difference added to their organisations'."""
-    if not session.info.get("area_members"):
-        return
-    session.flush()  # (which may mark more)
+    session.flush()  # changes not yet flushed mark their SHGs now (before_commit runs before the last flush)
     marked = sorted(session.info.pop("area_members", None) or ())
+    if not marked:
+        return
     for start in range(0, len(marked), 1000):
         groups = marked[start:start + 1000]
-        # Locked first, in id order: two transactions counting one SHG count one after the other.
+        # Locked first, in id order: two transactions counting one SHG count one after the other (NO KEY UPDATE:
+        # a transaction that added a member to it, holding its key-share lock, is not in the way).
         session.execute(sa.select(SelfHelpGroup.id).where(SelfHelpGroup.id.in_(groups))
-                        .order_by(SelfHelpGroup.id).with_for_update())
+                        .order_by(SelfHelpGroup.id).with_for_update(key_share=True))
         change: dict[tuple, int] = {}
         places: dict[int, tuple[int, str]] = {}
         for row in session.execute(sa.select(

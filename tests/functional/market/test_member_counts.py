@@ -76,3 +76,14 @@ def test_programme_and_state_pages_count_members_from_rollups_as_the_members_wou
     kept = _rows(session)
     rollups.count_all_members(session)  # what derive counts from the members, all at once
     assert _rows(session) == kept
+
+
+def test_a_change_that_only_the_commit_flushes_is_counted_in_that_commit(session, world):
+    world.group_b.monthly_saving_paise = 150_00  # nothing flushes it before the commit
+    session.commit()
+    assert "area_members" not in session.info  # nothing left for a later transaction
+    saving = sa.select(sa.func.sum(rollups.AreaMember.members)).where(
+        rollups.AreaMember.level == rollups.ORGANISATION, rollups.AreaMember.unit_id == world.org_b.id,
+        rollups.AreaMember.saving.is_(True))
+    session.rollback()
+    assert session.scalar(saving) == 1
