@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -10,6 +11,17 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from catalog.cli import register as register_search
 from catalog.search import reindex_all
@@ -24,7 +36,7 @@ from market.core.push import sender_from_config as push_from_config
 from market.core.security import hash_password
 from market.core.sms import provider_from_config
 from market.demo import load_demo
-from market.demo_large import load_large
+from market.demo_large import PHASES, load_large, scaled
 from market.ondc.cli import register as register_ondc
 from market.reports.rollups import rebuild as recount
 from payments.cli import register as register_payments
@@ -97,10 +109,12 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--scale", type=click.Choice(["demo", "large"]), default="demo", show_default=True,
                   help="large: a full programme (200,000 members, 5,000,000 orders) for the dashboards' benchmark.")
-    def seed_demo(scale: str):
+    @click.option("--members", type=click.IntRange(min=1), default=None,
+                  help="With --scale large: this many members instead, the rest in proportion (a try-out).")
+    def seed_demo(scale: str, members: int | None):
         """Load the demo programme, groups, members, businesses and accounts (once)."""
         if scale == "large":
-            _seed_large()
+            _seed_large(members)
             return
 
         created = load_demo(db.session, DEMO_PASSWORD, media_dir())
@@ -188,16 +202,51 @@ def _register_dashboards(app: Flask) -> None:
         click.echo(f"{counted} sales counted.")
 
 
-def _seed_large() -> None:
-    shown: dict[str, int] = {}
+class SeedProgress:
+    """The large seed's progress: on a terminal a rich bar per phase (done of total, elapsed, time left); on
+    any output (a log, CI) a line when a phase starts, with its total, and when it ends, with its time."""
 
-    def progress(step: str, done: int, total: int) -> None:
-        percent = done * 100 // total if total else 100
-        if shown.get(step) != percent:
-            shown[step] = percent
-            click.echo(f"\r{step}: {done:,} of {total:,} ({percent}%)", nl=percent == 100)
+    def __init__(self, console: Console | None = None, clock: Callable[[], float] = time.monotonic,
+                 auto_refresh: bool = True):
+        self.console = console or Console()
+        self.clock = clock
+        self.bar = Progress(TextColumn("{task.description:<17}"), BarColumn(), MofNCompleteColumn(),
+                            TaskProgressColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                            console=self.console, get_time=clock, auto_refresh=auto_refresh,
+                            disable=not self.console.is_terminal)
+        self.tasks: dict[str, TaskID] = {}
+        self.started: dict[str, float] = {}
+        self.ended: set[str] = set()
+        self.began = clock()
 
-    load_large(db.session, hash_password(DEMO_PASSWORD), progress=progress)
-    db.session.commit()
-    click.echo(f"Large programme loaded; every account's password is {DEMO_PASSWORD}.")
+    def __enter__(self) -> SeedProgress:
+        self.bar.start()
+        return self
 
+    def __exit__(self, *_exc) -> None:
+        self.bar.stop()
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        unit = PHASES.get(phase, "rows")
+        if phase not in self.tasks:
+            self.tasks[phase] = self.bar.add_task(phase, total=total)
+            self.started[phase] = self.clock()
+            self.bar.console.print(f"{phase}: {total:,} {unit} to go")
+        self.bar.update(self.tasks[phase], completed=done, total=total)
+        if done >= total and phase not in self.ended:
+            self.ended.add(phase)
+            self.bar.console.print(f"{phase}: {total:,} {unit} done in {self.clock() - self.started[phase]:,.1f} s")
+
+    def took(self) -> str:
+        minutes, seconds = divmod(int(self.clock() - self.began), 60)
+        return f"{minutes} min {seconds} s"
+
+
+def _seed_large(members: int | None = None) -> None:
+    with SeedProgress() as progress:
+        load_large(db.session, hash_password(DEMO_PASSWORD), scaled(members) if members else None, progress=progress)
+        db.session.commit()
+    click.echo(f"Large programme loaded in {progress.took()}; every account's password is {DEMO_PASSWORD}.")
+    click.echo(f"Demo accounts (password {DEMO_PASSWORD}):")
+    for role in ("staff", "admin"):
+        click.echo(f"  {role:<13} {role}@example.org")

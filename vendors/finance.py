@@ -146,9 +146,12 @@ def refresh_status(session: Session, loan: Loan, on: date | None = None) -> None
         for name, value in values.items():
             setattr(row, name, value)
     session.flush()
-    late = (sa.select(sa.func.coalesce(sa.func.max(LoanStatus.overdue_days), 0))
-            .where(LoanStatus.member_id == loan.member_id).scalar_subquery())
-    session.execute(sa.update(Member).where(Member.id == loan.member_id).values(late_days=late))
+    member = session.get_one(Member, loan.member_id)
+    late = int(session.scalar(sa.select(sa.func.coalesce(sa.func.max(LoanStatus.overdue_days), 0))
+                              .where(LoanStatus.member_id == loan.member_id)) or 0)
+    if member.late_days != late:  # set on the object: the dashboards' member counts see the change at the flush
+        member.late_days = late
+        session.flush()
 
 
 # -- setting the plan up ------------------------------------------------------------------------------------------

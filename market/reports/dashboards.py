@@ -21,6 +21,7 @@ from market.reports.rollups import (
     ORGANISATION,
     OTHER,
     TOTAL,
+    AreaMember,
     AreaMonth,
     GroupMeetings,
     InternalLoanStatus,
@@ -328,11 +329,31 @@ def breakdown(session: Session, scope: Scope, this: date, units: list[tuple] | N
 def _units(session: Session, scope: Scope, this: date) -> list[tuple]:
     """(key, name, members, members whose group saves monthly, members to visit) of each unit one level down:
     states, organisations or groups."""
-    key, name = {"programme": (Organisation.state_code, Organisation.state_code),
-                 "state": (Organisation.id, Organisation.name),
-                 "organisation": (SelfHelpGroup.id, SelfHelpGroup.name)}[scope.level]
-    # Members counted per SHG first (an index-only scan of (group_id, last_sold_in, late_days)), then summed
-    # per unit: a few thousand group rows to join instead of 200,000 members.
+    if scope.level == "organisation":
+        return _groups(session, scope, this)
+    # States or organisations: summed from the organisations' area_members rows (a few hundred), not the members.
+    key, name = ((Organisation.state_code, Organisation.state_code) if scope.level == "programme"
+                 else (Organisation.id, Organisation.name))
+    counted = AreaMember.members
+    counts = (sa.select(AreaMember.unit_id.label("organisation_id"), sa.func.sum(counted).label("members"),
+                        sa.func.sum(counted).filter(AreaMember.saving.is_(True)).label("saving"),
+                        sa.func.sum(counted).filter(sa.or_(AreaMember.sold_in < months_back(this, QUIET_MONTHS - 1),
+                                                           AreaMember.late.is_(True))).label("to_visit"))
+              .where(AreaMember.level == ORGANISATION).group_by(AreaMember.unit_id).subquery())
+    rows = session.execute(
+        sa.select(key, name, *(sa.func.coalesce(sa.func.sum(counts.c[c]), 0)
+                               for c in ("members", "saving", "to_visit")))
+        .select_from(Organisation).outerjoin(counts, counts.c.organisation_id == Organisation.id)
+        .where(*scope._where(Organisation.id, Organisation.state_code, None),
+               sa.exists().where(SelfHelpGroup.organisation_id == Organisation.id))  # units that have an SHG
+        .group_by(key, name).order_by(name)).all()
+    return [(key_, state_name(key_) if scope.level == "programme" else name_, *(int(n) for n in counts_))
+            for key_, name_, *counts_ in rows]  # PostgreSQL sums are Decimal
+
+
+def _groups(session: Session, scope: Scope, this: date) -> list[tuple]:
+    """An organisation's SHGs with their members counted (an index-only scan of (group_id, last_sold_in,
+    late_days) over the organisation's members)."""
     per_group = (sa.select(Member.group_id, sa.func.count().label("members"),
                            sa.func.count().filter(_to_visit(this)).label("to_visit"))
                  .where(Member.group_id.in_(sa.select(SelfHelpGroup.id)
@@ -341,14 +362,13 @@ def _units(session: Session, scope: Scope, this: date) -> list[tuple]:
                  .group_by(Member.group_id).subquery())
     members = sa.func.sum(per_group.c.members)
     rows = session.execute(
-        sa.select(key, name, sa.func.coalesce(members, 0),
+        sa.select(SelfHelpGroup.id, SelfHelpGroup.name, sa.func.coalesce(members, 0),
                   sa.func.coalesce(members.filter(SelfHelpGroup.monthly_saving_paise > 0), 0),
                   sa.func.coalesce(sa.func.sum(per_group.c.to_visit), 0)).select_from(SelfHelpGroup)
         .join(Organisation, SelfHelpGroup.organisation_id == Organisation.id)
         .outerjoin(per_group, per_group.c.group_id == SelfHelpGroup.id)
-        .where(*scope.members()).group_by(key, name).order_by(name)).all()
-    return [(key_, state_name(key_) if scope.level == "programme" else name_, *(int(n) for n in counts))
-            for key_, name_, *counts in rows]  # PostgreSQL sums are Decimal
+        .where(*scope.members()).group_by(SelfHelpGroup.id, SelfHelpGroup.name).order_by(SelfHelpGroup.name)).all()
+    return [(key_, name_, *(int(n) for n in counts)) for key_, name_, *counts in rows]
 
 
 def scope_for(session: Session, level: str, key: str, visible: set[int] | None) -> Scope | None:

@@ -8,6 +8,12 @@ So a state page sums its ~20 organisations' rows and the programme page ~100 of 
 has 5,000 orders or 5,000,000. Category rows (for "top categories") sit beside a total row (category_id
 TOTAL) that carries the month's income, number of sales, active sellers, Rs 10,000 earners and savings.
 
+Members are counted the same way (`area_members`): per SHG and per organisation, by the month of their latest sale,
+whether an instalment is late and whether their group saves monthly. A flush that adds a member, moves one or
+changes those marks her SHG; just before the commit its rows are counted again from its ~15 members and the
+difference goes to its organisation's rows. So the programme and state pages count members, members who save and
+members to visit from a few hundred organisation rows, never from the 200,000 members.
+
 Counts that depend on a threshold (active sellers: income above 0; earners: Rs 10,000; saved in full: the
 group's monthly saving) change when a row crosses it: each upsert returns the row's new value, and the old
 one is the new minus what was added.
@@ -34,12 +40,13 @@ from vendors import finance
 from vendors.groupfund.models import FundLoan, Meeting
 from vendors.groupfund.services import CORRECTION_MEMO, SALE_SHARES
 from vendors.hierarchy import group_at
-from vendors.models import Loan, Member, Membership, SelfHelpGroup
+from vendors.models import Loan, Member, Membership, Organisation, SelfHelpGroup
 
 TOTAL = -1  # the row with the business's whole month
 OTHER = events.OTHER_CATEGORY  # sold, but not a listed product (a stall sale of something else)
 LAKHPATI_PAISE = 10_000_00  # Rs 10,000 a month: the "Lakhpati Didi" threshold (Rs 1 lakh a year)
-GROUP, ORGANISATION = "g", "o"  # the levels of area_months
+GROUP, ORGANISATION = "g", "o"  # the levels of area_months and area_members
+NEVER = date(1900, 1, 1)  # area_members.sold_in of members who never sold
 
 
 class SalesMonth(Base):
@@ -84,6 +91,8 @@ class AreaMonth(Base):
     __table_args__ = (
         sa.Index("ix_area_months_state", "level", "state_code", "category_id", "month"),
         sa.Index("ix_area_months_organisation", "level", "organisation_id", "category_id", "month"),
+        # The SHG page: its own rows (the primary key starts with the month, of no use for one unit).
+        sa.Index("ix_area_months_unit", "level", "unit_id", "category_id", "month"),
     )
 
     month: Mapped[date] = mapped_column(primary_key=True)
@@ -141,6 +150,22 @@ class InternalLoanStatus(Base):
     unpaid_since: Mapped[date | None]  # the due date of the first instalment not fully paid; None: repaid
 
 
+class AreaMember(Base):
+    """How many members of an SHG (level GROUP) or a community organisation (level ORGANISATION) have their latest
+    sale in a month (NEVER: none), an instalment late or not, and a group that saves monthly or not."""
+
+    __tablename__ = "area_members"
+
+    level: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(primary_key=True)  # the group's or the organisation's id
+    sold_in: Mapped[date] = mapped_column(primary_key=True)  # first day of the month of her latest sale, or NEVER
+    late: Mapped[bool] = mapped_column(primary_key=True)  # an instalment of hers is late
+    saving: Mapped[bool] = mapped_column(primary_key=True)  # her group has a monthly saving
+    organisation_id: Mapped[int]
+    state_code: Mapped[str] = mapped_column(sa.String(2))
+    members: Mapped[int] = mapped_column(default=0)
+
+
 def _bump(session: Session, model, keys: dict, fixed: dict, **added: int) -> int:
     """Add to a rollup row, creating it if missing; returns the first added column's new value."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -174,8 +199,9 @@ def _areas(session: Session, group, month: date, category_id: int, **added: int)
 
 
 def apply(session: Session) -> None:
-    """Write the SHG and organisation counts gathered in this transaction, in key order, and the internal loans
-    whose money moved."""
+    """Write the SHG and organisation counts gathered in this transaction, in key order: members first (their
+    SHGs locked in id order), then the monthly rows, then the internal loans whose money moved."""
+    _count_members(session)
     pending = session.info.pop("area_months", None)
     for (month, level, unit, category_id), (places, counts) in sorted((pending or {}).items()):
         if any(counts.values()):
@@ -195,6 +221,107 @@ def _before_commit(session: Session) -> None:
 def _after_rollback(session: Session) -> None:
     session.info.pop("area_months", None)  # what was gathered went with the transaction
     session.info.pop("internal_loans", None)
+    session.info.pop("area_members", None)
+
+
+def members_changed(session: Session, group_ids) -> None:
+    """Count the members of these SHGs again before the commit."""
+    session.info.setdefault("area_members", set()).update(g for g in group_ids if g is not None)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    """A member added, moved, or whose latest sale or lateness changed; a group whose monthly saving changed."""
+    marked: set[int] = set()
+    for thing in session.new:
+        if isinstance(thing, Member):
+            marked.add(thing.group_id)
+    for thing in session.dirty:
+        if isinstance(thing, Member):
+            state = sa.inspect(thing)
+            moved = state.attrs.group_id.history
+            if moved.has_changes():
+                marked.update([*moved.added, *moved.deleted])
+            elif state.attrs.late_days.history.has_changes() or state.attrs.last_sold_in.history.has_changes():
+                marked.add(thing.group_id)
+        elif isinstance(thing, SelfHelpGroup) and sa.inspect(thing).attrs.monthly_saving_paise.history.has_changes():
+            marked.add(thing.id)
+    if marked:
+        members_changed(session, marked)
+
+
+def _member_rows(session: Session, where) -> sa.Select:
+    """(group, sold_in, late, saving, organisation, state, members) counted from the members table."""
+    sold = sa.func.coalesce(Member.last_sold_in, NEVER)
+    late = Member.late_days > 0
+    saving = SelfHelpGroup.monthly_saving_paise > 0
+    return (sa.select(Member.group_id, sold, late, saving, SelfHelpGroup.organisation_id, Organisation.state_code,
+                      sa.func.count())
+            .join(SelfHelpGroup, SelfHelpGroup.id == Member.group_id)
+            .join(Organisation, Organisation.id == SelfHelpGroup.organisation_id)
+            .where(*where).group_by(Member.group_id, sold, late, saving, SelfHelpGroup.organisation_id,
+                                    Organisation.state_code))
+
+
+def _count_members(session: Session) -> None:
+    """The marked SHGs' rows counted again from their members; the difference added to their organisations'."""
+    session.flush()  # changes not yet flushed mark their SHGs now (before_commit runs before the last flush)
+    marked = sorted(session.info.pop("area_members", None) or ())
+    if not marked:
+        return
+    for start in range(0, len(marked), 1000):
+        groups = marked[start:start + 1000]
+        # Locked first, in id order: two transactions counting one SHG count one after the other (NO KEY UPDATE:
+        # a transaction that added a member to it, holding its key-share lock, is not in the way).
+        session.execute(sa.select(SelfHelpGroup.id).where(SelfHelpGroup.id.in_(groups))
+                        .order_by(SelfHelpGroup.id).with_for_update(key_share=True))
+        change: dict[tuple, int] = {}
+        places: dict[int, tuple[int, str]] = {}
+        for row in session.execute(sa.select(
+                AreaMember.unit_id, AreaMember.sold_in, AreaMember.late, AreaMember.saving,
+                AreaMember.organisation_id, AreaMember.state_code, AreaMember.members)
+                .where(AreaMember.level == GROUP, AreaMember.unit_id.in_(groups))):
+            key = (int(row[0]), row[1], bool(row[2]), bool(row[3]))
+            change[key] = change.get(key, 0) - int(row[6])
+            places[int(row[0])] = (int(row[4]), row[5])
+        for row in session.execute(_member_rows(session, [Member.group_id.in_(groups)])):
+            key = (int(row[0]), row[1], bool(row[2]), bool(row[3]))
+            change[key] = change.get(key, 0) + int(row[6])
+            places[int(row[0])] = (int(row[4]), row[5])
+        by_organisation: dict[tuple, int] = {}
+        for (group, sold, late, saving), n in sorted(change.items()):
+            if n:
+                organisation, state = places[group]
+                _bump(session, AreaMember, {"level": GROUP, "unit_id": group, "sold_in": sold, "late": late,
+                                            "saving": saving},
+                      {"organisation_id": organisation, "state_code": state}, members=n)
+                place = (organisation, state, sold, late, saving)
+                by_organisation[place] = by_organisation.get(place, 0) + n
+        for (organisation, state, sold, late, saving), n in sorted(by_organisation.items()):
+            if n:
+                _bump(session, AreaMember, {"level": ORGANISATION, "unit_id": organisation, "sold_in": sold,
+                                            "late": late, "saving": saving},
+                      {"organisation_id": organisation, "state_code": state}, members=n)
+    session.execute(sa.delete(AreaMember).where(AreaMember.members == 0))
+
+
+def count_all_members(session: Session) -> None:
+    """Every SHG's and organisation's member rows counted from the members (derive, the large seed)."""
+    session.info.pop("area_members", None)
+    session.execute(sa.delete(AreaMember))
+    columns = [AreaMember.unit_id, AreaMember.sold_in, AreaMember.late, AreaMember.saving,
+               AreaMember.organisation_id, AreaMember.state_code, AreaMember.members]
+    session.execute(sa.insert(AreaMember).from_select(
+        [*(c.key for c in columns), "level"],
+        _member_rows(session, []).add_columns(sa.literal(GROUP))))
+    session.execute(sa.insert(AreaMember).from_select(
+        [*(c.key for c in columns), "level"],
+        sa.select(AreaMember.organisation_id, AreaMember.sold_in, AreaMember.late, AreaMember.saving,
+                  AreaMember.organisation_id, AreaMember.state_code, sa.func.sum(AreaMember.members),
+                  sa.literal(ORGANISATION))
+        .where(AreaMember.level == GROUP)
+        .group_by(AreaMember.organisation_id, AreaMember.sold_in, AreaMember.late, AreaMember.saving,
+                  AreaMember.state_code)))
 
 
 def add(session: Session, business, parts: list[tuple[int, int]], sales: int, when: datetime | None = None,
@@ -218,8 +345,10 @@ def add(session: Session, business, parts: list[tuple[int, int]], sales: int, wh
         earned = _bump(session, MemberMonth, {"month": month, "member_id": owners[0]}, {}, income_paise=total)
         lakhpati = _crossed(earned, total, LAKHPATI_PAISE)
     if sales and owners:
-        session.execute(sa.update(Member).where(Member.id.in_(owners), sa.or_(
+        later = session.execute(sa.update(Member).where(Member.id.in_(owners), sa.or_(
             Member.last_sold_in.is_(None), Member.last_sold_in < month)).values(last_sold_in=month))
+        if later.rowcount:  # type: ignore[attr-defined]  # a CursorResult
+            members_changed(session, [member.group_id for member in business.owners])
     _areas(session, group, month, TOTAL, income_paise=total, sales=sales,
            active_sellers=_crossed(after, total, 1), lakhpati=lakhpati)
     for category_id, paise in sorted(totals.items()):
@@ -482,6 +611,8 @@ def derive(session: Session) -> None:
                if split else "")))
     if split:
         derive_meetings(session)
+    if sa.inspect(session.connection()).has_table("area_members"):  # (older migrations run this too)
+        count_all_members(session)
 
 
 def derive_meetings(session: Session) -> None:
