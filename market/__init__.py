@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, render_template, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -22,7 +22,7 @@ from market.core.config import LOCALES
 from market.core.db import utcnow
 from market.core.errors import Refusal, Unavailable
 from market.core.extensions import babel, compress, csrf, limiter, login_manager
-from market.core.i18n import select_locale
+from market.core.i18n import install_template_gettext, locale_code, select_locale
 from market.core.models import LoginSession, User
 from market.core.money import format_count, format_inr
 from market.core.notifications import unread_count
@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.install(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app.jinja_env)  # after Flask-Babel's own: the same callables, cheaper per call
     limiter.init_app(app)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     compress.init_app(app)  # pages and static files, brotli or gzip as the browser accepts
@@ -180,8 +181,8 @@ def save_data() -> bool:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters["inr"] = lambda paise: format_inr(paise, str(get_locale()))
-    app.jinja_env.filters["count"] = lambda n: format_count(n, str(get_locale()))
+    app.jinja_env.filters["inr"] = lambda paise: format_inr(paise, locale_code())
+    app.jinja_env.filters["count"] = lambda n: format_count(n, locale_code())
     # One way to write a date on every page, in her language: "7 Dec 2026" and "7 Dec 2026, 9:14 pm" (India time).
     app.jinja_env.filters["day"] = lambda d: format_date(d, DAY)
     app.jinja_env.filters["when"] = lambda d: format_datetime(d, DAY + ", h:mm a")
@@ -192,7 +193,7 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def globals_for_templates():
         unread = _header_data()
-        return {"current_locale": str(get_locale()), "current_user": current_user, "unread_notifications": unread,
+        return {"current_locale": locale_code(), "current_user": current_user, "unread_notifications": unread,
                 "choose_language": _ask_language()}
 
     @app.after_request
