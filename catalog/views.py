@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, lazyload, raiseload, selectinload
 
 from catalog import browse, images, moderation
 from catalog.category_names import category_name
@@ -135,17 +136,30 @@ def search():
                            page_number=page_number, roots=root_categories(db.session))
 
 
+# What the product page shows, loaded with the product (its shop joined, photos, variants and wholesale tiers a
+# query each); anything else the template reached for would raise rather than query behind its back. Its category
+# comes from catalog.services.taxonomy. Only an entrepreneur's visit reads the shop's owners (can_edit_product: is it
+# hers?), with a query of its own.
+PRODUCT_PAGE = (joinedload(Product.business, innerjoin=True).lazyload(Business.owners), selectinload(Product.photos),
+                selectinload(Product.variants), selectinload(Product.tiers), raiseload("*"))
+
+
 @catalog.get("/p/<int:product_id>")
 def product(product_id: int):
-    item = db.session.get(Product, product_id)
+    item = db.session.scalar(sa.select(Product).where(Product.id == product_id).options(*PRODUCT_PAGE))
     if item is None or not (item.listed or can_edit_product(current_user, item)):
         abort(404)
     return render_template("catalog/product.html", product=item, can_edit=can_edit_product(current_user, item))
 
 
+# The shop with its group (the page names it when the shop chooses to); its owners only for an entrepreneur's
+# visit or a hidden shop (owns_business), with a query of their own; nothing else behind the template's back.
+SHOP_PAGE = (joinedload(Business.group, innerjoin=True), lazyload(Business.owners), raiseload("*"))
+
+
 @catalog.get("/s/<slug>")
 def shop(slug: str):
-    business = db.session.scalar(sa.select(Business).where(Business.slug == slug)) or abort(404)
+    business = db.session.scalar(sa.select(Business).where(Business.slug == slug).options(*SHOP_PAGE)) or abort(404)
     if business.hidden_reason is not None and not owns_business(current_user, business):
         abort(404)  # hidden by staff: out of every list, its page too
     filters = browse.Filters.from_args(request.args)
@@ -207,7 +221,8 @@ def _renditions(root: str, key: str, widths: tuple[int, ...]) -> Renditions:
     def links(ext: str) -> str:
         return ", ".join(f"{root}/media/{key}-{w}.{ext} {w}w" for w in widths)
 
-    return Renditions(links("webp"), links("jpg"), f"{root}/media/{key}-{widths[1] if len(widths) > 1 else widths[0]}.jpg")
+    src = widths[1] if len(widths) > 1 else widths[0]  # 320 px: the <img> of a browser without srcset
+    return Renditions(links("webp"), links("jpg"), f"{root}/media/{key}-{src}.jpg")
 
 
 @catalog.app_template_global()
