@@ -6,22 +6,24 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import Category, Photo, Product
+from market.core.i18n import N_
 from market.core.pagination import parse_id
 from vendors.models import Business
 from vendors.states import STATES
 
 PER_PAGE = 24
-SORTS = {"newest": _l("Newest"), "price_asc": _l("Price: low to high"), "price_desc": _l("Price: high to low")}
+# Labels marked for the catalogue (N_) and translated where shown (`_(label)` in catalog/_filters.html, through
+# the request's catalogue read once): lazy strings would each go through Flask-Babel's lookups again.
+SORTS = {"newest": N_("Newest"), "price_asc": N_("Price: low to high"), "price_desc": N_("Price: high to low")}
 PRICE_BANDS = {  # slug -> (label, from paise inclusive, to paise exclusive)
-    "under-250": (_l("Under ₹250"), None, 25_000),
-    "250-500": (_l("₹250 to ₹500"), 25_000, 50_000),
-    "500-1000": (_l("₹500 to ₹1,000"), 50_000, 100_000),
-    "1000-2500": (_l("₹1,000 to ₹2,500"), 100_000, 250_000),
-    "over-2500": (_l("Over ₹2,500"), 250_000, None),
+    "under-250": (N_("Under ₹250"), None, 25_000),
+    "250-500": (N_("₹250 to ₹500"), 25_000, 50_000),
+    "500-1000": (N_("₹500 to ₹1,000"), 50_000, 100_000),
+    "1000-2500": (N_("₹1,000 to ₹2,500"), 100_000, 250_000),
+    "over-2500": (N_("Over ₹2,500"), 250_000, None),
 }
 
 

@@ -9,6 +9,7 @@ listed here: a test fails if the migration gains a category that this list lacks
 from __future__ import annotations
 
 from flask import current_app, has_app_context
+
 from market.core.i18n import N_, language
 
 CATEGORY_NAMES = (
