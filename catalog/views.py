@@ -226,9 +226,9 @@ def _renditions(root: str, key: str, widths: tuple[int, ...]) -> Renditions:
 
 
 @catalog.app_template_global()
-def product_url(product_id: int) -> str:
+def product_url(product_id: int | str) -> str:
     """What url_for("catalog.product", product_id=...) makes, written without the router (a card each); a test
-    holds it to url_for's."""
+    holds it to url_for's. product_url("") is the part before the id, for a page of cards to add each id to."""
     return f"{request.script_root}/p/{product_id}"
 
 
