@@ -121,7 +121,8 @@ def _card_query() -> sa.Select:
 
 
 def _cards(session: Session, stmt: sa.Select) -> list[Card]:
-    return [Card(*row[:8], _photo(row[8])) for row in session.execute(stmt)]
+    return [Card(id, title, price, variants, wholesale, in_stock, category_id, shop, _photo(photo))
+            for id, title, price, variants, wholesale, in_stock, category_id, shop, photo in session.execute(stmt)]
 
 
 def _photo(text: str | None) -> CardPhoto | None:
