@@ -247,14 +247,19 @@ class Load:
     errors: list[str]
     latencies_ms: list[float]  # sorted
     seconds: float
+    served: int = 0  # every 200 answered, the warm-up's too: what the CPU measured over the whole load paid for
 
     @property
     def rate(self) -> float:
         return self.done / self.seconds if self.seconds else 0.0
 
 
-def load(port: int, paths: list[str], connections: int, seconds: float, warmup: float = 1.0) -> Load:
-    """`connections` clients GET the paths in turn, each as soon as its last answer came, for `seconds`."""
+def load(port: int, paths: list[str], connections: int, seconds: float, warmup: float = 1.0,
+         cookie: str | None = None) -> Load:
+    """`connections` clients GET the paths in turn, each as soon as its last answer came, for `seconds`; with
+    `cookie`, as that logged-in browser."""
+    headers = {**BROWSER_HEADERS, "Cookie": cookie} if cookie else BROWSER_HEADERS
+    served = [0]
     stop_at = [0.0]
     results: list[tuple[list[float], list[str]]] = []
     start = threading.Barrier(connections + 1)
@@ -270,7 +275,7 @@ def load(port: int, paths: list[str], connections: int, seconds: float, warmup: 
             i += 1
             conn = http.client.HTTPConnection(HOST, port, timeout=30)
             try:
-                conn.request("GET", path, headers=BROWSER_HEADERS)
+                conn.request("GET", path, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 status = response.status
@@ -279,6 +284,7 @@ def load(port: int, paths: list[str], connections: int, seconds: float, warmup: 
             finally:
                 conn.close()
             if status == 200:
+                served[0] += 1  # a lost update between threads is one page in thousands
                 if stop_at[1] <= now and (end := time.perf_counter()) <= stop_at[0]:  # within the timed part
                     times.append((end - now) * 1000)
             elif len(errors) < 5:
@@ -294,4 +300,4 @@ def load(port: int, paths: list[str], connections: int, seconds: float, warmup: 
         t.join(timeout=warmup + seconds + 35)
     times = sorted(x for t, _e in results for x in t)
     errors = [e for _t, e in results for e in e]
-    return Load(len(times), errors, times, seconds)
+    return Load(len(times), errors, times, seconds, served[0])

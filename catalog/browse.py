@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session, joinedload, selectinload, undefer
+from sqlalchemy.orm import Session, selectinload
 
-from catalog.models import Category, Product
+from catalog.models import Category, Photo, Product
+from market.core.i18n import N_
 from market.core.pagination import parse_id
 from vendors.models import Business
 from vendors.states import STATES
 
 PER_PAGE = 24
-SORTS = {"newest": _l("Newest"), "price_asc": _l("Price: low to high"), "price_desc": _l("Price: high to low")}
+# Labels marked for the catalogue (N_) and translated where shown (`_(label)` in catalog/_filters.html, through
+# the request's catalogue read once): lazy strings would each go through Flask-Babel's lookups again.
+SORTS = {"newest": N_("Newest"), "price_asc": N_("Price: low to high"), "price_desc": N_("Price: high to low")}
 PRICE_BANDS = {  # slug -> (label, from paise inclusive, to paise exclusive)
-    "under-250": (_l("Under ₹250"), None, 25_000),
-    "250-500": (_l("₹250 to ₹500"), 25_000, 50_000),
-    "500-1000": (_l("₹500 to ₹1,000"), 50_000, 100_000),
-    "1000-2500": (_l("₹1,000 to ₹2,500"), 100_000, 250_000),
-    "over-2500": (_l("Over ₹2,500"), 250_000, None),
+    "under-250": (N_("Under ₹250"), None, 25_000),
+    "250-500": (N_("₹250 to ₹500"), 25_000, 50_000),
+    "500-1000": (N_("₹500 to ₹1,000"), 50_000, 100_000),
+    "1000-2500": (N_("₹1,000 to ₹2,500"), 100_000, 250_000),
+    "over-2500": (N_("Over ₹2,500"), 250_000, None),
 }
 
 
@@ -63,23 +66,76 @@ class Filters:
         return low, high
 
 
+class CardPhoto(NamedTuple):
+    """The first photo of a card: what its <picture> needs (the fields of catalog.models.Photo it reads)."""
+
+    key: str
+    width: int
+    height: int
+    widths: str
+
+    @property
+    def width_list(self) -> list[int]:
+        return [int(w) for w in self.widths.split(",") if w]
+
+
+class Card(NamedTuple):
+    """What a product card shows, as plain values read in one query: no ORM object, no lazy load possible.
+    Its category comes from catalog.services.taxonomy (kind(category_id) in templates), with no query."""
+
+    id: int
+    title: str
+    price_paise: int
+    variant_count: int
+    wholesale: bool
+    in_stock: bool
+    category_id: int
+    shop_name: str  # the shop's public name
+    photo: CardPhoto | None
+
+
 @dataclass(frozen=True)
 class ProductPage:
     """One page of products and the cursor of the next page, if any."""
 
-    items: list[Product]
+    items: list[Card]
     next_cursor: str | None
 
 
-# What a product card shows, loaded for the whole page at once (a query per relation, not one per card); its
-# category comes from catalog.services.taxonomy, with no query.
-CARD = (joinedload(Product.photos), joinedload(Product.business, innerjoin=True), undefer(Product.variant_count))
+# A card's first photo (by position, then id, as Product.photos orders them) as one text, "key|width|height|160,
+# 320,...": one correlated lookup by the photos' product_id index per card, portable to SQLite and PostgreSQL,
+# where a join to a subquery would cost more to build than the page's whole query takes to run. Keys are URL-safe
+# (catalog.images.valid_key): no "|" in them.
+_FIRST_PHOTO = (sa.select(Photo.key + "|" + sa.cast(Photo.width, sa.String) + "|" + sa.cast(Photo.height, sa.String)
+                          + "|" + Photo.widths)
+                .where(Photo.product_id == Product.id).order_by(Photo.position, Photo.id).limit(1)
+                .correlate(Product).scalar_subquery())
+
+
+def _card_query() -> sa.Select:
+    """What a card shows, for products joined to their shops: filter, sort and limit it, then read it with
+    _cards."""
+    return (sa.select(Product.id, Product.title, Product.price_paise, Product.variant_count, Product.wholesale,
+                      Product.in_stock, Product.category_id, Business.public_name, _FIRST_PHOTO)
+            .join(Business, Business.id == Product.business_id))
+
+
+def _cards(session: Session, stmt: sa.Select) -> list[Card]:
+    return [Card(id, title, price, variants, wholesale, in_stock, category_id, shop, _photo(photo))
+            for id, title, price, variants, wholesale, in_stock, category_id, shop, photo in session.execute(stmt)]
+
+
+def _photo(text: str | None) -> CardPhoto | None:
+    if text is None:
+        return None
+    key, width, height, widths = text.split("|", 3)
+    return CardPhoto(key, int(width), int(height), widths)
 
 
 def listed_products(session: Session, filters: Filters, category_ids: list[int] | None, cursor: str | None,
                     per_page: int = PER_PAGE, business_id: int | None = None) -> ProductPage:
     """A page of what buyers may see, filtered and sorted, starting after the cursor (no OFFSET)."""
-    stmt = sa.select(Product).where(Product.listed)  # plain `listed`, not IS TRUE: PostgreSQL indexes only =
+    stmt = _card_query().where(Product.listed)  # plain `listed`, not IS TRUE: PostgreSQL indexes only =
     if category_ids is not None:
         stmt = stmt.where(Product.category_id.in_(category_ids or [-1]))
     if business_id is not None:
@@ -110,8 +166,7 @@ def listed_products(session: Session, filters: Filters, category_ids: list[int] 
             stmt = stmt.where(sa.tuple_(Product.price_paise, Product.id) < position)
         stmt = stmt.order_by(Product.price_paise.desc(), Product.id.desc())
 
-    stmt = stmt.limit(per_page + 1).options(*CARD)
-    rows = list(session.scalars(stmt).unique())
+    rows = _cards(session, stmt.limit(per_page + 1))
     more = len(rows) > per_page
     rows = rows[:per_page]
     next_cursor = None
@@ -136,12 +191,12 @@ def parse_cursor(cursor: str | None, sort: str) -> tuple[int, int] | None:
     return None
 
 
-def products_by_ids(session: Session, ids: list[int]) -> list[Product]:
-    """Listed products in the order of `ids` (search results), with what a card shows."""
+def products_by_ids(session: Session, ids: list[int]) -> list[Card]:
+    """The cards of the listed products among `ids`, in the order of `ids` (search results)."""
     if not ids:
         return []
-    rows = session.scalars(sa.select(Product).where(Product.id.in_(ids), Product.listed).options(*CARD)).unique()
-    by_id = {p.id: p for p in rows}
+    rows = _cards(session, _card_query().where(Product.id.in_(ids), Product.listed))
+    by_id = {card.id: card for card in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 

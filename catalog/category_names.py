@@ -9,9 +9,8 @@ listed here: a test fails if the migration gains a category that this list lacks
 from __future__ import annotations
 
 from flask import current_app, has_app_context
-from flask_babel import get_locale, gettext
 
-from market.core.i18n import N_
+from market.core.i18n import N_, language
 
 CATEGORY_NAMES = (
     # the four trades
@@ -56,9 +55,9 @@ def category_name(name: str) -> str:
         return name  # gettext("") would return the catalogue's header
     tree = current_app.extensions.get("haat.taxonomy") if has_app_context() else None
     written = getattr(tree, "written", {}).get(name)
+    here = language()
     if written:
-        locale = str(get_locale() or "")
-        for key in (locale, locale.split("_")[0]):
+        for key in (here.code, here.code.split("_")[0]):
             if written.get(key):
                 return written[key]
-    return gettext(name)
+    return here.translations.ugettext(name)

@@ -137,7 +137,7 @@ class Variant(Base):
 
 
 # How many variants a product has: a card says "from" before the lowest price when there is more than one. Loaded
-# with the cards' query (catalog.browse.CARD undefers it), by a query of its own anywhere else.
+# with the cards' query (catalog.browse selects it), by a query of its own anywhere else.
 Product.variant_count = column_property(
     sa.select(sa.func.count(Variant.id)).where(Variant.product_id == Product.id).correlate_except(Variant)
     .scalar_subquery(), deferred=True)

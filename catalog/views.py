@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, lazyload, raiseload, selectinload
 
 from catalog import browse, images, moderation
 from catalog.category_names import category_name
@@ -133,17 +136,30 @@ def search():
                            page_number=page_number, roots=root_categories(db.session))
 
 
+# What the product page shows, loaded with the product (its shop joined, photos, variants and wholesale tiers a
+# query each); anything else the template reached for would raise rather than query behind its back. Its category
+# comes from catalog.services.taxonomy. Only an entrepreneur's visit reads the shop's owners (can_edit_product: is it
+# hers?), with a query of its own.
+PRODUCT_PAGE = (joinedload(Product.business, innerjoin=True).lazyload(Business.owners), selectinload(Product.photos),
+                selectinload(Product.variants), selectinload(Product.tiers), raiseload("*"))
+
+
 @catalog.get("/p/<int:product_id>")
 def product(product_id: int):
-    item = db.session.get(Product, product_id)
+    item = db.session.scalar(sa.select(Product).where(Product.id == product_id).options(*PRODUCT_PAGE))
     if item is None or not (item.listed or can_edit_product(current_user, item)):
         abort(404)
     return render_template("catalog/product.html", product=item, can_edit=can_edit_product(current_user, item))
 
 
+# The shop with its group (the page names it when the shop chooses to); its owners only for an entrepreneur's
+# visit or a hidden shop (owns_business), with a query of their own; nothing else behind the template's back.
+SHOP_PAGE = (joinedload(Business.group, innerjoin=True), lazyload(Business.owners), raiseload("*"))
+
+
 @catalog.get("/s/<slug>")
 def shop(slug: str):
-    business = db.session.scalar(sa.select(Business).where(Business.slug == slug)) or abort(404)
+    business = db.session.scalar(sa.select(Business).where(Business.slug == slug).options(*SHOP_PAGE)) or abort(404)
     if business.hidden_reason is not None and not owns_business(current_user, business):
         abort(404)  # hidden by staff: out of every list, its page too
     filters = browse.Filters.from_args(request.args)
@@ -181,6 +197,39 @@ def media_url(key: str, width: int, ext: str) -> str:
 def srcset(key: str, widths: list[int], ext: str) -> str:
     """A photo's renditions for srcset: "url 160w, url 320w, ..."."""
     return ", ".join(f"{media_url(key, w, ext)} {w}w" for w in widths)
+
+
+class Renditions(NamedTuple):
+    """What a <picture> of a photo links to: its WebP and JPEG srcsets and the JPEG of its <img src>."""
+
+    webp: str
+    jpg: str
+    src: str
+
+
+@catalog.app_template_global()
+def renditions(photo, smallest_only: bool = False) -> Renditions:
+    """A photo's links (a catalog.models.Photo or a card's CardPhoto), the smallest rendition only when the
+    browser saves data: what srcset() and media_url() make, made once per photo rather than a router call per
+    link (a page of 24 cards has ~200), and kept for the photos pages show again and again."""
+    widths = photo.width_list[:1] if smallest_only else photo.width_list
+    return _renditions(request.script_root, photo.key, tuple(widths))
+
+
+@lru_cache(maxsize=4096)
+def _renditions(root: str, key: str, widths: tuple[int, ...]) -> Renditions:
+    def links(ext: str) -> str:
+        return ", ".join(f"{root}/media/{key}-{w}.{ext} {w}w" for w in widths)
+
+    src = widths[1] if len(widths) > 1 else widths[0]  # 320 px: the <img> of a browser without srcset
+    return Renditions(links("webp"), links("jpg"), f"{root}/media/{key}-{src}.jpg")
+
+
+@catalog.app_template_global()
+def product_url(product_id: int | str) -> str:
+    """What url_for("catalog.product", product_id=...) makes, written without the router (a card each); a test
+    holds it to url_for's. product_url("") is the part before the id, for a page of cards to add each id to."""
+    return f"{request.script_root}/p/{product_id}"
 
 
 # -- sellers --------------------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, render_template, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -22,7 +22,7 @@ from market.core.config import LOCALES
 from market.core.db import utcnow
 from market.core.errors import Refusal, Unavailable
 from market.core.extensions import babel, compress, csrf, limiter, login_manager
-from market.core.i18n import select_locale
+from market.core.i18n import install_template_gettext, locale_code, select_locale
 from market.core.models import LoginSession
 from market.core.money import format_count, format_inr
 from market.core.notifications import unread_count
@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.install(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app.jinja_env)  # after Flask-Babel's own: the same callables, cheaper per call
     limiter.init_app(app)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     compress.init_app(app)  # pages and static files, brotli or gzip as the browser accepts
@@ -149,7 +150,7 @@ def _register_page_cache(app: Flask) -> None:
         "wholesale_tiers": Watch.every("details"),  # the card's "Wholesale" tag is the product's own column
         "search_queue": Watch(None, None, "search"),  # a row done: the search index has the change
     }
-    pagecache.install(app, GUEST_PAGES, watched, vary=lambda: (str(get_locale()), save_data(), _ask_language()))
+    pagecache.install(app, GUEST_PAGES, watched, vary=lambda: (locale_code(), save_data(), _ask_language()))
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -216,19 +217,20 @@ def save_data() -> bool:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters["inr"] = lambda paise: format_inr(paise, str(get_locale()))
-    app.jinja_env.filters["count"] = lambda n: format_count(n, str(get_locale()))
+    app.jinja_env.filters["inr"] = lambda paise: format_inr(paise, locale_code())
+    app.jinja_env.filters["count"] = lambda n: format_count(n, locale_code())
     # One way to write a date on every page, in her language: "7 Dec 2026" and "7 Dec 2026, 9:14 pm" (India time).
     app.jinja_env.filters["day"] = lambda d: format_date(d, DAY)
     app.jinja_env.filters["when"] = lambda d: format_datetime(d, DAY + ", h:mm a")
 
     icons = url_for_static_icons(app)
-    app.jinja_env.globals.update(icon=icons, state_name=state_name, LOCALES=LOCALES, save_data=save_data)
+    app.jinja_env.globals.update(icon=icons, state_name=state_name, LOCALES=LOCALES, save_data=save_data,
+                                 url_for=kept_url_for(), language_links=language_links)
 
     @app.context_processor
     def globals_for_templates():
         unread = _header_data()
-        return {"current_locale": str(get_locale()), "current_user": current_user, "unread_notifications": unread,
+        return {"current_locale": locale_code(), "current_user": current_user, "unread_notifications": unread,
                 "choose_language": _ask_language()}
 
     @app.after_request
@@ -283,6 +285,32 @@ def _read_header_data() -> int:
         if user is None or sa.inspect(user).expired_attributes:  # not loaded, or not again after the rollback
             g._login_user = login_manager.anonymous_user()  # Flask-Login's user of this request: a guest from now on
         return 0
+
+
+def kept_url_for():
+    """Templates' url_for: a link that is the same on every page this process serves (a static file, with its
+    version; a page without arguments: the tabs, the header) is built once per script root and kept; any other
+    by Flask's url_for. A page has ~30 of them, each ~25 µs through the router. A test holds them to Flask's."""
+    kept: dict[tuple[str, str, str | None], str] = {}
+
+    def template_url_for(endpoint: str, **values) -> str:
+        fixed = not values or (endpoint == "static" and values.keys() == {"filename"})
+        if not fixed or endpoint.startswith(".") or not has_request_context():
+            return url_for(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename"))
+        link = kept.get(key)
+        if link is None:
+            link = kept[key] = url_for(endpoint, **values)
+        return link
+
+    return template_url_for
+
+
+def language_links(back: str) -> list[tuple[str, str, str]]:
+    """(code, name, link) of each language for the header's chooser: the link to choose it, then come `back`.
+    One pass through the router for the six: only the code differs, and codes need no quoting."""
+    pattern = url_for("main.set_language", code="LOCALE", next=back)
+    return [(code, name, pattern.replace("/LOCALE?", f"/{code}?", 1)) for code, name in LOCALES.items()]
 
 
 def url_for_static_icons(app: Flask):

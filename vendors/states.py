@@ -4,7 +4,7 @@ STATES holds the English names: invoices and other stored documents print them a
 Pages show `state_name(code)`, the name in the reader's language.
 """
 
-from flask_babel import gettext
+from market.core.i18n import language
 
 
 def N_(text: str) -> str:  # the name gettext tools look for; defined here to keep imports one-way
@@ -27,4 +27,4 @@ STATES = {
 
 def state_name(code: str) -> str:
     """The state's name in the reader's language for its code, or the code itself if unknown."""
-    return gettext(STATES[code]) if code in STATES else code
+    return language().translations.ugettext(STATES[code]) if code in STATES else code

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import flask
 import pytest
 from babel.messages.pofile import read_po
+from flask_babel import force_locale, gettext
 
-from market import ROOT
+from catalog.browse import CardPhoto
+from catalog.views import product_url, renditions
+from market import ROOT, kept_url_for, language_links
 from market.core.config import LOCALES
+from market.core.i18n import language
 from tests.conftest import csrf_token, login
 
 
@@ -93,3 +98,33 @@ def test_the_language_form_needs_its_csrf_token(make_app):
     assert client.post("/language/hi").status_code == 400
     page = client.get("/shop").text
     assert client.post("/language/hi", data={"csrf_token": csrf_token(page)}).status_code == 302
+
+
+def test_a_request_works_its_language_out_once_and_again_under_force_locale(app):
+    with app.test_request_context("/shop", headers={"Cookie": "lang=ta"}):
+        here = language()
+        assert here.code == "ta" and language() is here  # kept for the rest of the request
+        with force_locale("hi"):  # an SMS to a Hindi reader, sent while a Tamil page is made
+            assert language().code == "hi"
+            assert language().translations.ugettext("Sold out") == gettext("Sold out") == translated("hi", "Sold out")
+        assert language() is not here and language().code == "ta"  # her own again, worked out afresh
+
+
+def test_links_written_without_the_router_are_the_routers(app):
+    template_url_for = kept_url_for()
+    for root in ("", "/haat"):
+        with app.test_request_context("/shop?q=a b", base_url=f"http://localhost{root}"):
+            for endpoint, values in (("static", {"filename": "css/haat.css"}), ("main.home", {}),
+                                     ("orders.cart", {}), ("catalog.product", {"product_id": 7})):
+                assert template_url_for(endpoint, **values) == flask.url_for(endpoint, **values)
+                assert template_url_for(endpoint, **values) == flask.url_for(endpoint, **values)  # kept
+            assert product_url(42) == product_url("") + "42" == flask.url_for("catalog.product", product_id=42)
+            assert [link for _code, _name, link in language_links("/shop?q=a b")] == [
+                flask.url_for("main.set_language", code=code, next="/shop?q=a b") for code in LOCALES]
+            photo = CardPhoto("k3yK3y-_abc", 1080, 1440, "160,320,640,1080")
+            links = renditions(photo)
+            assert links.src == flask.url_for("catalog.media", key=photo.key, width=320, ext="jpg")
+            assert links.webp.split(", ")[-1] == flask.url_for("catalog.media", key=photo.key, width=1080,
+                                                               ext="webp") + " 1080w"
+            assert renditions(photo, smallest_only=True).jpg == flask.url_for(
+                "catalog.media", key=photo.key, width=160, ext="jpg") + " 160w"
