@@ -8,9 +8,11 @@ HAAT_REQUIRE_ALL=1 (set by CI) turns a missing PostgreSQL or Chromium into a fai
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -437,6 +439,26 @@ def session(_shared_apps, database, tmp_path):
 def world(session):
     """Two organisations in two states with groups, members and businesses, and one account per role."""
     return factories.world(session)
+
+
+SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+
+
+@contextlib.contextmanager
+def statements_sent(engine) -> Iterator[list[str]]:
+    """The SQL statements sent on this engine inside the block (not the savepoints that keep each test's rows in
+    one transaction): work counted, not timed."""
+    seen: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_args):
+        if not statement.startswith(SAVEPOINTS):
+            seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", keep)
 
 
 def reload(session) -> None:

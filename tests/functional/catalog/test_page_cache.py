@@ -9,33 +9,21 @@ import zlib
 
 import pytest
 import redis
-import sqlalchemy as sa
 
 from catalog.search import sync
 from catalog.services import VariantData
 from market.core import db
 from orders.services import take_stock
-from tests.conftest import csrf_token, login, reload, unavailable
+from tests.conftest import csrf_token, login, reload, statements_sent, unavailable
 from tests.factories import category, gen_product
-
-SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
 
 
 def queries(app, client, path: str, **kwargs):
     """The response and how many statements it sent (0: the page came from the cache)."""
-    seen = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.startswith(SAVEPOINTS):
-            seen.append(statement)
-
     with app.app_context():
         engine = db.engine()
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(engine) as seen:
         response = client.get(path, **kwargs)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     return response, len(seen)
 
 

@@ -14,10 +14,8 @@ from catalog.services import TierData, VariantData
 from catalog.views import PRODUCT_PAGE
 from market.core import db
 from orders.services import cart_for, set_quantity
-from tests.conftest import login
+from tests.conftest import login, statements_sent
 from tests.factories import gen_product
-
-SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
 
 
 @pytest.fixture(autouse=True)
@@ -27,20 +25,11 @@ def pages_made_afresh(app):
 
 
 def queries_for(client, app, path: str) -> int:
-    """How many statements the page sends (not the savepoints that keep each test's rows in one transaction)."""
-    seen = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.startswith(SAVEPOINTS):
-            seen.append(statement)
-
+    """How many statements the page sends."""
     with app.app_context():
         engine = db.engine()
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(engine) as seen:
         assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     return len(seen)
 
 

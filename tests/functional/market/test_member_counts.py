@@ -12,6 +12,7 @@ from market.core import clock
 from market.flows import stall_sale
 from market.reports import rollups
 from market.reports.dashboards import QUIET_MONTHS, figures, months_back, scope_for
+from tests.conftest import statements_sent
 from tests.factories import gen_business, gen_group, gen_member
 from vendors import finance, hierarchy
 from vendors.models import Member
@@ -49,18 +50,10 @@ def test_programme_and_state_pages_count_members_from_rollups_as_the_members_wou
     session.commit()
     this = clock.month_of_day(clock.today())
 
-    statements: list[str] = []
-
-    def seen(_connection, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(session.get_bind(), "before_cursor_execute", seen)
-    try:
+    with statements_sent(session.get_bind()) as statements:
         programme = figures(session, scope_for(session, "programme", str(world.org_a.programme_id), None),
                             clock.today())
         state = figures(session, scope_for(session, "state", "MH", None), clock.today())
-    finally:
-        sa.event.remove(session.get_bind(), "before_cursor_execute", seen)
     assert statements
     assert [s for s in statements if re.search(r"(FROM|JOIN)\s+members\b", s)] == []  # area_members only
     assert any("FROM area_members" in s for s in statements)

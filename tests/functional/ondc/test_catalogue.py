@@ -24,6 +24,7 @@ from catalog.services import (
 )
 from market.core.db import utcnow
 from market.ondc import catalogue, taxonomy
+from tests.conftest import statements_sent
 from tests.factories import gen_business, gen_group, gen_member, gen_organisation, gen_product, gen_programme
 
 PRICE = re.compile(r"^\d+\.\d{2}$")
@@ -257,21 +258,11 @@ def test_incremental_refresh_sends_what_changed_since(session):
 
 
 def test_a_page_of_the_catalogue_costs_the_same_queries_for_two_shops_or_six(session):
-    statements = []
-    engine = session.get_bind()
-
-    def seen(*_args):
-        statements.append(1)
-
     def queries_for_a_search():
         session.expire_all()
-        statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", seen)
-        try:
+        with statements_sent(session.get_bind()) as seen:
             body = catalogue.on_search(session, *search(None))
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", seen)
-        return len(statements), len(body["catalog"]["bpp/providers"])
+        return len(seen), len(body["catalog"]["bpp/providers"])
 
     for _ in range(2):
         shop = shop_at(session)

@@ -9,29 +9,19 @@ import sqlalchemy as sa
 
 from market.core import db
 from orders.models import Order
-from tests.conftest import login, reload
+from tests.conftest import login, reload, statements_sent
 from tests.factories import gen_product
 from tests.functional.orders.test_ordering import checkout_form
-
-SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
 
 
 @contextlib.contextmanager
 def statements(app):
-    """The statements sent meanwhile (not the savepoints that keep each test's rows in one transaction)."""
-    seen: list[str] = []
-
-    def keep(_conn, _cursor, statement, *_args):
-        if not statement.startswith(SAVEPOINTS):
-            seen.append(statement.split(None, 3)[:3])
-
+    """The statements sent meanwhile, each as its first three words."""
     with app.app_context():
         engine = db.engine()
-    sa.event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with statements_sent(engine) as seen:
         yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", keep)
+    seen[:] = [statement.split(None, 3)[:3] for statement in seen]
 
 
 @pytest.fixture
