@@ -42,6 +42,9 @@ run: translations
 # run first; bandit and mypy (a minute of CPU on a clean clone) run beside the tests, filling the time the
 # workers wait on the browser and the database: their output comes after the tests', and a finding fails the run.
 TEST_WORKERS ?= 2
+# worksteal: a worker that runs out of tests takes some queued on the other, so neither sits idle at the end
+# of a pass behind the other's queue (a browser test takes seconds, most tests milliseconds).
+DIST := $(if $(filter 0,$(TEST_WORKERS)),,--dist worksteal)
 LINT_LOG := .lint.log
 test: translations
 	$(BIN)/ruff check .
@@ -50,11 +53,11 @@ test: translations
 		$(BIN)/mypy ) > $(LINT_LOG) 2>&1 & lint=$$!; \
 	if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== on SQLite, all but the browser tests (they run on PostgreSQL next) =="; \
-		$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" && \
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) $(DIST) -m "not browser" && \
 		echo "== on PostgreSQL ($$TEST_DATABASE_URL), every test that reaches the database ==" && \
-		HAAT_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not no_database"; \
+		HAAT_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_WORKERS) $(DIST) -m "not no_database"; \
 	else \
-		$(BIN)/python -m pytest -n $(TEST_WORKERS); \
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) $(DIST); \
 	fi; tests=$$?; \
 	wait $$lint; linted=$$?; echo "== bandit and mypy =="; cat $(LINT_LOG); rm -f $(LINT_LOG); \
 	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
