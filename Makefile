@@ -11,7 +11,7 @@ PORT ?= 5000
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-compile -e '.[dev]'  # Python compiles what is imported, when first imported
 	touch $(BIN)/activate
 
 install: $(BIN)/activate
