@@ -11,7 +11,7 @@ PORT ?= 5000
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-compile -e '.[dev]'  # Python compiles what is imported, when first imported
 	touch $(BIN)/activate
 
 install: $(BIN)/activate
@@ -35,23 +35,32 @@ run: translations
 		HAAT_JOBS_INLINE=true $(FLASK) run --host $(HOST) --port $(PORT)  # long jobs run in the request: no jobs worker
 
 # With TEST_DATABASE_URL set (a PostgreSQL URL) the suite runs a second time against it, and the browser tests
-# (a third of the time) run in that pass only: production's database, and the 10-minute CI budget. Without it,
-# everything runs on SQLite. Two pytest-xdist workers (TEST_WORKERS=0 for one process), each with its own SQLite
-# file or PostgreSQL database.
+# (a third of the time) run in that pass only: production's database, and the 10-minute CI budget. Tests that
+# reach no test database (marked no_database by tests/conftest.py from their fixtures) cannot tell the two apart
+# and run in the SQLite pass only. Without it, everything runs on SQLite. Two pytest-xdist workers (TEST_WORKERS=0
+# for one process), each with its own SQLite file or PostgreSQL database. ruff and lint-imports (a few seconds)
+# run first; bandit and mypy (a minute of CPU on a clean clone) run beside the tests, filling the time the
+# workers wait on the browser and the database: their output comes after the tests', and a finding fails the run.
 TEST_WORKERS ?= 2
+# worksteal: a worker that runs out of tests takes some queued on the other, so neither sits idle at the end
+# of a pass behind the other's queue (a browser test takes seconds, most tests milliseconds).
+DIST := $(if $(filter 0,$(TEST_WORKERS)),,--dist worksteal)
+LINT_LOG := .lint.log
 test: translations
 	$(BIN)/ruff check .
-	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r market catalog orders payments vendors
 	$(BIN)/lint-imports
-	$(BIN)/mypy
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	@( $(BIN)/bandit -q -c pyproject.toml --severity-level medium -r market catalog orders payments vendors && \
+		$(BIN)/mypy ) > $(LINT_LOG) 2>&1 & lint=$$!; \
+	if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== on SQLite, all but the browser tests (they run on PostgreSQL next) =="; \
-		$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" && \
-		echo "== the whole suite on PostgreSQL ($$TEST_DATABASE_URL) ==" && \
-		HAAT_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_WORKERS); \
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) $(DIST) -m "not browser" && \
+		echo "== on PostgreSQL ($$TEST_DATABASE_URL), every test that reaches the database ==" && \
+		HAAT_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_WORKERS) $(DIST) -m "not no_database"; \
 	else \
-		$(BIN)/python -m pytest -n $(TEST_WORKERS); \
-	fi
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) $(DIST); \
+	fi; tests=$$?; \
+	wait $$lint; linted=$$?; echo "== bandit and mypy =="; cat $(LINT_LOG); rm -f $(LINT_LOG); \
+	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
 lint: install
 	$(BIN)/ruff check .

@@ -61,7 +61,15 @@ def unavailable(reason: str):
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked postgres_only (what only a database server does: row locks, dropped connections) are left
-    out of the SQLite pass, not skipped: `make test` runs them in its PostgreSQL pass, which CI requires."""
+    out of the SQLite pass, not skipped: `make test` runs them in its PostgreSQL pass, which CI requires.
+
+    A test that asks for no fixture reaching the test database (`database_url`, which `database`, `app`,
+    `client`, `session`, `world`, `make_app` and the browser's `live_server` all stand on) cannot see which
+    database the run is on: it is marked `no_database`, and `make test` runs it in the SQLite pass only (its
+    PostgreSQL pass says -m "not no_database"). The rule is read from each test's fixtures, not kept by hand."""
+    for item in items:
+        if "database_url" not in getattr(item, "fixturenames", ()) and not item.get_closest_marker("postgres_only"):
+            item.add_marker(pytest.mark.no_database)
     if ON_POSTGRES:
         return
     left_out = [item for item in items if item.get_closest_marker("postgres_only")]

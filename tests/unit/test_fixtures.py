@@ -92,3 +92,23 @@ def test_the_ledger_is_checked_with_the_tests_rows_before_they_are_rolled_back(t
     with pytest.raises(AssertionError, match="the ledger does not balance"):
         test_db.finish()
     assert test_db.connection.closed  # and rolled back all the same
+
+
+# -- which pass runs a test (make test: the PostgreSQL pass says -m "not no_database") ----------------------
+
+
+def test_a_test_on_the_database_runs_in_both_passes(request, session):
+    assert request.node.get_closest_marker("no_database") is None
+
+
+@pytest.fixture
+def shop_of_the_test(world):  # stands on the database through another fixture
+    return world.shop_a
+
+
+def test_a_test_reaching_the_database_through_its_own_fixture_runs_in_both_passes(request, shop_of_the_test):
+    assert request.node.get_closest_marker("no_database") is None
+
+
+def test_a_test_that_reaches_no_database_runs_in_the_sqlite_pass_only(request):
+    assert request.node.get_closest_marker("no_database") is not None
