@@ -404,8 +404,10 @@ def shared(session: Session, scope: Scope, this: date, on: date | None = None) -
     the month's first) are hidden the same way where fewer than five groups, or five internal loans, make them."""
     if scope.level == "group":
         return []
-    sizes = (sa.select(Member.group_id, sa.func.count().label("members")).group_by(Member.group_id)
-             .having(sa.func.count() >= SMALL_GROUP).subquery())
+    members_of = sa.func.sum(AreaMember.members)  # the SHGs' member counts kept in area_members, not 200,000 rows
+    sizes = (sa.select(AreaMember.unit_id.label("group_id"), members_of.label("members"))
+             .where(AreaMember.level == GROUP).group_by(AreaMember.unit_id)
+             .having(members_of >= SMALL_GROUP).subquery())
     unit = AreaMonth.state_code if scope.level == "programme" else AreaMonth.organisation_id
     where = [AreaMonth.level == GROUP, *scope._where(AreaMonth.organisation_id, AreaMonth.state_code, None)]
     now, before = AreaMonth.month == this, AreaMonth.month == months_back(this, 1)

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from market.core import clock
+from market.core import clock, db
 from market.flows import stall_sale
 from market.reports import rollups
 from market.reports.dashboards import QUIET_MONTHS, figures, months_back, scope_for
-from tests.conftest import statements_sent
+from tests.conftest import login, statements_sent
 from tests.factories import gen_business, gen_group, gen_member
 from vendors import finance, hierarchy
 from vendors.models import Member
@@ -80,3 +80,14 @@ def test_a_change_that_only_the_commit_flushes_is_counted_in_that_commit(session
         rollups.AreaMember.saving.is_(True))
     session.rollback()
     assert session.scalar(saving) == 1
+
+
+def test_the_programme_and_state_pages_read_no_members_row(client, app, session, world):
+    """Not the page's figures, nor its share-outside preview (SHGs of five members or more, from area_members)."""
+    login(client, world.admin.email)
+    with app.app_context():
+        engine = db.engine()
+    for path in (f"/staff/dashboard/programme/{world.org_a.programme_id}", "/staff/dashboard/state/MH"):
+        with statements_sent(engine) as statements:
+            assert client.get(path).status_code == 200
+        assert [s for s in statements if re.search(r"(FROM|JOIN)\s+members\b", s)] == [], path
