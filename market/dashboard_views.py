@@ -17,7 +17,14 @@ from market.core.clock import today
 from market.core.exports import csv_bytes, per_cent, rupees, xlsx_bytes
 from market.core.models import Role
 from market.core.permissions import role_required
-from market.reports.dashboards import MEETING_MONTHS, figures, members_to_visit, scope_for, shared
+from market.reports.dashboards import (
+    MEETING_MONTHS,
+    anything_to_share,
+    figures,
+    members_to_visit,
+    scope_for,
+    shared,
+)
 from vendors.models import Organisation, Programme, SelfHelpGroup
 from vendors.permissions import visible_organisation_ids
 
@@ -70,7 +77,7 @@ def show(level: str, key: str):
     if visits:
         audit(db.session, current_user, "view_members_to_visit", "self_help_group", int(key))
         db.session.commit()
-    nothing = None if shared(db.session, scope, today().replace(day=1), today()) else nothing_to_share(scope)
+    nothing = None if anything_to_share(db.session, scope) else nothing_to_share(scope)
     return render_template("market/dashboard.html", f=numbers, down=DOWN.get(level), trail=_trail(scope),
                            visits=visits, nothing_to_share=nothing, meeting_months=MEETING_MONTHS)
 

@@ -394,6 +394,16 @@ def scope_for(session: Session, level: str, key: str, visible: set[int] | None) 
     return None
 
 
+def anything_to_share(session: Session, scope: Scope) -> bool:
+    """Whether `shared` has a row for the scope: an SHG of five members or more in it (not a group's own page)."""
+    if scope.level == "group":
+        return False
+    big = (sa.select(AreaMember.unit_id)
+           .where(AreaMember.level == GROUP, *scope._where(AreaMember.organisation_id, AreaMember.state_code, None))
+           .group_by(AreaMember.unit_id).having(sa.func.sum(AreaMember.members) >= SMALL_GROUP).limit(1))
+    return session.scalar(big) is not None
+
+
 def shared(session: Session, scope: Scope, this: date, on: date | None = None) -> list[dict]:
     """The figures fit to share outside the programme: aggregates only, never a name below an organisation.
 

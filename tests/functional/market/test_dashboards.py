@@ -196,6 +196,7 @@ def test_groups_under_five_are_left_out_at_every_level_so_no_difference_gives_th
     everything = list(csv.reader(io.StringIO(client.get("/staff/dashboard/state/MH/export.csv").data
                                              .decode("utf-8-sig"))))
     assert everything[1][:3] == [data.org_a.name, "6", "11000.00"]
+    assert "shared=1" in client.get("/staff/dashboard/state/MH").text  # the page offers the file to share
 
 
 def test_the_dashboard_page_draws_the_months_without_a_cdn(client, session, data):
