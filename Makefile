@@ -42,8 +42,8 @@ run: translations
 # run first; bandit and mypy (a minute of CPU on a clean clone) run beside the tests, filling the time the
 # workers wait on the browser and the database: their output comes after the tests', and a finding fails the run.
 TEST_WORKERS ?= 2
-# xdist's default distribution: `--dist worksteal` was tried on 2026-12-08 and the CI run that had it took 983 s
-# (PostgreSQL pass 638 s) against 566 s the day before; not measured on its own, so back to what was measured.
+# xdist's default distribution (`--dist worksteal` made no difference: a fresh-clone CI run took 983 s with it
+# and 961 s without on 2026-12-08, the PostgreSQL pass ~640 s in both: over the budget, to be brought back).
 DIST :=
 LINT_LOG := .lint.log
 test: translations
